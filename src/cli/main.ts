@@ -1,0 +1,165 @@
+/**
+ * The romscope command line: a thin yargs layer over the library.
+ * Exit codes (docs/cli.md): 0 nothing at or above --fail-on, 1 findings at or
+ * above it (or an extract that failed verification), 2 unreadable input or a
+ * bad command line.
+ */
+import yargs, { type Argv } from 'yargs';
+import { inspect, type InspectOptions } from '../pipeline/inspect';
+import { extract, ExtractVerifyError } from '../pipeline/extract';
+import { RULES } from '../rules/registry';
+import { renderJson } from '../report/json';
+import { renderTable } from '../report/table';
+import { ANSI, PLAIN } from '../report/format';
+import { HASH_ALGOS, isHashAlgo, type HashAlgo } from '../io/hash';
+import { UsageError, errorMessage } from '../io/errors';
+import { SEVERITIES, type Report, type Severity } from '../report/model';
+import type { SeverityOverrides } from '../rules/engine';
+import { Progress } from './progress';
+import { VERSION } from '../version';
+
+export const EXIT = { ok: 0, findings: 1, usage: 2 } as const;
+
+interface Common {
+  json: boolean;
+  quiet: boolean;
+  color: boolean;
+  hash: string;
+  'max-depth'?: number;
+  'max-members'?: number;
+  'max-expanded'?: number;
+  severity: string[];
+}
+
+function parseHashes(s: string): HashAlgo[] {
+  const list = s.split(',').map((x) => x.trim().toLowerCase()).filter(Boolean);
+  for (const a of list) if (!isHashAlgo(a)) throw new UsageError(`unknown hash "${a}" (choose from ${HASH_ALGOS.join(', ')})`);
+  return list as HashAlgo[];
+}
+
+function parseSeverity(list: string[]): SeverityOverrides {
+  const out: SeverityOverrides = {};
+  for (const item of list) {
+    const m = /^([a-z]+\/[a-z0-9-]+)=(error|warning|info|off)$/.exec(item);
+    if (!m) throw new UsageError(`--severity wants RULE=error|warning|info|off, got "${item}"`);
+    if (!RULES.some((r) => r.id === m[1])) throw new UsageError(`unknown rule "${m[1]}" (see romscope rules)`);
+    out[m[1]] = m[2] as Severity | 'off';
+  }
+  return out;
+}
+
+function useColor(a: Common): boolean {
+  return a.color && !process.env.NO_COLOR && !!process.stdout.isTTY;
+}
+
+async function runInspect(file: string, a: Common): Promise<Report> {
+  const hashes = parseHashes(a.hash);
+  const progress = new Progress(!a.quiet && !!process.stderr.isTTY);
+  const opts: InspectOptions = {
+    hashes,
+    severity: parseSeverity(a.severity),
+    budget: {
+      ...(a['max-depth'] !== undefined && { maxDepth: a['max-depth'] }),
+      ...(a['max-members'] !== undefined && { maxMembers: a['max-members'] }),
+      ...(a['max-expanded'] !== undefined && { maxExpandedBytes: a['max-expanded'] }),
+    },
+    onProgress: (b, p) => progress.update(b, p),
+  };
+  try {
+    return await inspect(file, opts);
+  } finally {
+    progress.done();
+  }
+}
+
+function print(report: Report, a: Common): void {
+  const hashes = parseHashes(a.hash);
+  process.stdout.write(
+    (a.json ? renderJson(report) : renderTable(report, { colors: useColor(a) ? ANSI : PLAIN, quiet: a.quiet, hash: hashes[0] })) + '\n',
+  );
+}
+
+function common<T>(y: Argv<T>) {
+  return y
+    .option('json', { type: 'boolean', default: false, describe: 'print the report as JSON (docs/report-format.md)' })
+    .option('quiet', { alias: 'q', type: 'boolean', default: false, describe: 'only findings and the summary; no progress' })
+    .option('color', { type: 'boolean', default: true, describe: 'colour output (--no-color or NO_COLOR to disable)' })
+    .option('hash', { type: 'string', default: 'sha256', describe: `digests to compute: ${HASH_ALGOS.join(',')}` })
+    .option('severity', { type: 'string', array: true, default: [] as string[], describe: 'override a rule: RULE=error|warning|info|off' })
+    .option('max-depth', { type: 'number', describe: 'deepest container nesting to decode' })
+    .option('max-members', { type: 'number', describe: 'most artifacts to visit' })
+    .option('max-expanded', { type: 'number', describe: 'most decompressed bytes in total' });
+}
+
+export async function main(argv: string[]): Promise<number> {
+  let code: number = EXIT.ok;
+  const parser = yargs(argv)
+    .scriptName('romscope')
+    .version(VERSION)
+    .strict()
+    .demandCommand(1, 'name a command: inspect, check, extract or rules')
+    .command(
+      'inspect <file>',
+      'describe a firmware package: its artifacts, formats, digests and findings',
+      (y) => common(y.positional('file', { type: 'string', demandOption: true })),
+      async (a) => {
+        print(await runInspect(a.file, a as unknown as Common), a as unknown as Common);
+      },
+    )
+    .command(
+      'check <file>',
+      'validate a firmware package; exit 1 when findings reach --fail-on',
+      (y) =>
+        common(y.positional('file', { type: 'string', demandOption: true })).option('fail-on', {
+          choices: [...SEVERITIES, 'none'] as const,
+          default: 'error' as const,
+          describe: 'lowest severity that fails the check',
+        }),
+      async (a) => {
+        const report = await runInspect(a.file, a as unknown as Common);
+        print(report, a as unknown as Common);
+        const rank = (s: string) => SEVERITIES.indexOf(s as Severity);
+        const failOn = a['fail-on'];
+        if (failOn !== 'none' && report.findings.some((f) => rank(f.severity) <= rank(failOn))) code = EXIT.findings;
+      },
+    )
+    .command(
+      'extract <file> <artifact>',
+      'write one artifact (a path from inspect) to a file or directory',
+      (y) =>
+        y
+          .positional('file', { type: 'string', demandOption: true })
+          .positional('artifact', { type: 'string', demandOption: true, describe: 'artifact path as shown by inspect' })
+          .option('output', { alias: 'o', type: 'string', demandOption: true, describe: 'output directory (or file name)' })
+          .option('force', { type: 'boolean', default: false, describe: 'overwrite an existing output file' })
+          .option('json', { type: 'boolean', default: false }),
+      async (a) => {
+        const r = await extract(a.file, a.artifact, a.output, { force: a.force });
+        process.stdout.write(a.json ? JSON.stringify(r, null, 2) + '\n' : `wrote ${r.output} (${r.bytes} bytes, sha256 ${r.hashes.sha256})\n`);
+      },
+    )
+    .command(
+      'rules',
+      'list the rules romscope checks',
+      (y) => y.option('json', { type: 'boolean', default: false }),
+      (a) => {
+        if (a.json) {
+          process.stdout.write(JSON.stringify(RULES.map((r) => ({ id: r.id, severity: r.defaultSeverity, description: r.description, docs: `docs/rules/${r.id}.md` })), null, 2) + '\n');
+        } else {
+          for (const r of RULES) process.stdout.write(`${r.id.padEnd(32)} ${r.defaultSeverity.padEnd(8)} ${r.description}\n`);
+        }
+      },
+    )
+    .fail((msg, err) => {
+      throw err ?? new UsageError(msg);
+    })
+    .help();
+  try {
+    await parser.parseAsync();
+  } catch (e) {
+    process.stderr.write(`romscope: ${errorMessage(e)}\n`);
+    if (e instanceof ExtractVerifyError) return EXIT.findings;
+    return EXIT.usage;
+  }
+  return code;
+}

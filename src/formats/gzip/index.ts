@@ -1,0 +1,51 @@
+/**
+ * gzip (RFC 1952): ramdisks, compressed images. node:zlib checks each member's
+ * CRC-32 and length; concatenated members are decoded in turn.
+ */
+import { Readable } from 'node:stream';
+import { createGunzip } from 'node:zlib';
+import { FormatError, TruncatedError, errorMessage } from '../../io/errors';
+import type { TransformHandler } from '../types';
+
+function originalName(peek: Buffer): string | null {
+  // FLG bit 3: a NUL-terminated original file name follows the 10-byte header
+  // (after FEXTRA when bit 2 is set).
+  const flg = peek[3];
+  if (!(flg & 0x08)) return null;
+  let p = 10;
+  if (flg & 0x04) p += 2 + peek.readUInt16LE(10);
+  const end = peek.indexOf(0, p);
+  if (end < 0 || end - p > 255) return null;
+  const n = peek.toString('latin1', p, end).split(/[\\/]/).pop();
+  return n || null;
+}
+
+export const gzipHandler: TransformHandler = {
+  id: 'gzip',
+  kind: 'transform',
+  description: 'gzip compressed stream',
+  detect: ({ peek }) => peek.length >= 10 && peek[0] === 0x1f && peek[1] === 0x8b && peek[2] === 8,
+  childName: (name, peek) => (/\.gz$/i.test(name) ? name.slice(0, -3) : /\.tgz$/i.test(name) ? `${name.slice(0, -4)}.tar` : originalName(peek) ?? 'decompressed'),
+  headerInfo: (peek) => ({ originalName: originalName(peek) ?? undefined, mtime: peek.readUInt32LE(4) || undefined }),
+  async *transform(input, ctx) {
+    const gunzip = createGunzip({ chunkSize: 256 * 1024 });
+    const out = Readable.from(input).pipe(gunzip);
+    try {
+      for await (const chunk of out as AsyncIterable<Buffer>) {
+        ctx.budget.chargeExpanded(chunk.length);
+        yield chunk;
+      }
+    } catch (e) {
+      if ((e as Error).name === 'BudgetError') throw e;
+      const msg = errorMessage(e);
+      if (/unexpected end of file/i.test(msg)) throw new TruncatedError('gzip stream ends early');
+      if (/incorrect data check|incorrect length check/i.test(msg)) {
+        ctx.fact({ kind: 'gzip-checksum', message: `gzip trailer disagrees with the data (${msg})` });
+        return;
+      }
+      throw new FormatError(`corrupt gzip data (${msg})`);
+    } finally {
+      gunzip.destroy();
+    }
+  },
+};

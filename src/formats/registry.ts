@@ -1,0 +1,36 @@
+/**
+ * The ordered list of format handlers. Order matters only where two could
+ * claim the same bytes: the more specific comes first (Odin .tar.md5 before tar).
+ */
+import type { DetectInput, FormatHandler } from './types';
+import { zipHandler } from './zip';
+import { samsungTarMd5Handler } from './samsung-tar-md5';
+import { tarHandler } from './tar';
+import { lz4Handler } from './lz4';
+import { gzipHandler } from './gzip';
+import { xzHandler, zstdHandler, bzip2Handler } from './compressed';
+import { checksumFileHandler } from './checksum-file';
+
+export const HANDLERS: readonly FormatHandler[] = [
+  zipHandler,
+  samsungTarMd5Handler,
+  tarHandler,
+  lz4Handler,
+  gzipHandler,
+  xzHandler,
+  zstdHandler,
+  bzip2Handler,
+  checksumFileHandler,
+];
+
+/** Peek-only: picks the first handler that recognises the bytes, or null ("data"). */
+export function detectFormat(d: DetectInput): FormatHandler | null {
+  for (const h of HANDLERS) {
+    try {
+      if (h.detect(d)) return h;
+    } catch {
+      // A detector that trips over odd bytes simply does not match.
+    }
+  }
+  return null;
+}

@@ -1,0 +1,88 @@
+import type { Source, RandomSource } from '../io/source';
+import type { Budget } from '../io/limits';
+import type { HashAlgo } from '../io/hash';
+import type { ExpectedDigest, Fact } from '../report/model';
+
+/** What detection gets: the first bytes (never consumed), a name hint and the size if known. */
+export interface DetectInput {
+  peek: Buffer;
+  name: string;
+  size: number | null;
+}
+
+/** A child a decoder found: a new source with a name, plus digests it is expected to have. */
+export interface ChildSpec {
+  name: string;
+  source: Source;
+  expect?: ExpectedDigest[];
+  /** Facts about the child known to the parent (an unsafe member name, a short member). */
+  facts?: Fact[];
+  /** Info the parent knows about the child (compression method, mode bits...). */
+  info?: Record<string, unknown>;
+  /** False when the child cannot be decoded at all (encrypted, unknown method): it is listed, not walked. */
+  readable?: boolean;
+}
+
+export interface DecodeContext {
+  budget: Budget;
+  /** Records an observation on the artifact being decoded. */
+  fact(f: Fact): void;
+}
+
+/** A digest the walk computes over a byte range of a container during its hashing pass. */
+export interface RangeDigestRequest {
+  algo: HashAlgo;
+  start: number;
+  end: number;
+  /** Called with the hex digest once the pass has covered the range. */
+  done(hex: string): void;
+}
+
+export interface ContainerResult {
+  /** Set when decoding shows a more specific format than detection (a .tar with an Odin md5 line). */
+  format?: string;
+  info: Record<string, unknown>;
+  children: ChildSpec[];
+  /** Extra digests over ranges of the container, folded into its single hashing pass. */
+  rangeDigests?: RangeDigestRequest[];
+}
+
+interface HandlerBase {
+  /** Stable format id (docs/formats.md). */
+  id: string;
+  description: string;
+  /** Confident detection from bytes (and, only as a hint, the name). */
+  detect(d: DetectInput): boolean;
+}
+
+/** Needs random access; finds members. (zip, tar, ...) */
+export interface ContainerHandler extends HandlerBase {
+  kind: 'container';
+  decode(src: RandomSource, ctx: DecodeContext): Promise<ContainerResult>;
+}
+
+/**
+ * A stream-to-stream decoder (lz4, gzip). The output is the single child.
+ * Checksums are verified while it runs; problems are recorded with ctx.fact.
+ */
+export interface TransformHandler extends HandlerBase {
+  kind: 'transform';
+  /** Name of the decoded child ("boot.img" for "boot.img.lz4"). */
+  childName(parentName: string, peek: Buffer): string;
+  /** Info known from the header alone, before decoding. */
+  headerInfo?(peek: Buffer): Record<string, unknown>;
+  transform(input: AsyncIterable<Buffer>, ctx: DecodeContext, info: Record<string, unknown>): AsyncIterable<Buffer>;
+}
+
+/** A small text or binary document decoded whole (checksum files, later scripts). */
+export interface DocumentHandler extends HandlerBase {
+  kind: 'document';
+  decode(bytes: Buffer, ctx: DecodeContext): Record<string, unknown>;
+}
+
+/** Recognised, but romscope does not decode it yet; it is hashed and listed. */
+export interface OpaqueHandler extends HandlerBase {
+  kind: 'opaque';
+}
+
+export type FormatHandler = ContainerHandler | TransformHandler | DocumentHandler | OpaqueHandler;

@@ -1,0 +1,210 @@
+/**
+ * ZIP (PKWARE APPNOTE): OTA packages, fastboot factory images, Xiaomi ROMs.
+ * The central directory is read with yauzl (zip64, Info-ZIP unicode names);
+ * member data is addressed directly so stored members stay random-access
+ * slices and deflated members are inflated as a stream. Every member's CRC-32
+ * is checked as it streams (ExpectedDigest kind 'zip-crc').
+ */
+import { Readable } from 'node:stream';
+import { createInflateRaw } from 'node:zlib';
+import * as yauzl from 'yauzl';
+import { readExact, SliceSource, GeneratedStreamSource, type RandomSource } from '../../io/source';
+import { FormatError, TruncatedError, errorMessage } from '../../io/errors';
+import type { Budget } from '../../io/limits';
+import type { ChildSpec, ContainerHandler, DecodeContext } from '../types';
+import type { Fact } from '../../report/model';
+import { unsafePathReason } from '../../pipeline/paths';
+
+const LOCAL_HEADER_SIG = 0x04034b50;
+const METHODS: Record<number, string> = { 0: 'stored', 8: 'deflate', 9: 'deflate64', 12: 'bzip2', 14: 'lzma', 93: 'zstd', 95: 'xz', 99: 'aes' };
+
+/** yauzl reads the central directory through our random-access source. */
+class SourceReader extends yauzl.RandomAccessReader {
+  constructor(private readonly src: RandomSource) {
+    super();
+  }
+  override _readStreamForRange(start: number, end: number): Readable {
+    return Readable.from(this.src.stream(start, end));
+  }
+  // Faster than yauzl's default (which builds a stream per read).
+  override read(buffer: Buffer, offset: number, length: number, position: number, cb: (err: Error | null) => void): void {
+    this.src.read(position, length).then(
+      (b) => {
+        b.copy(buffer, offset);
+        cb(b.length < length ? new TruncatedError(`zip structure at offset ${position} runs past the end of the file`, position) : null);
+      },
+      (e: Error) => cb(e),
+    );
+  }
+}
+
+function openZip(src: RandomSource): Promise<yauzl.ZipFile> {
+  return new Promise((resolve, reject) => {
+    yauzl.fromRandomAccessReader(
+      new SourceReader(src),
+      src.size,
+      { lazyEntries: true, decodeStrings: false, validateEntrySizes: false, autoClose: false },
+      (err, zf) => (err ? reject(err) : resolve(zf!)),
+    );
+  });
+}
+
+async function* entries(zf: yauzl.ZipFile): AsyncGenerator<yauzl.Entry> {
+  for (;;) {
+    const e = await new Promise<yauzl.Entry | null>((resolve, reject) => {
+      const onEntry = (en: yauzl.Entry) => done(null, en);
+      const onEnd = () => done(null, null);
+      const onErr = (er: Error) => done(er, null);
+      function done(er: Error | null, en: yauzl.Entry | null) {
+        zf.removeListener('entry', onEntry);
+        zf.removeListener('end', onEnd);
+        zf.removeListener('error', onErr);
+        if (er) reject(er);
+        else resolve(en);
+      }
+      zf.once('entry', onEntry);
+      zf.once('end', onEnd);
+      zf.once('error', onErr);
+      zf.readEntry();
+    });
+    if (!e) return;
+    yield e;
+  }
+}
+
+/** Inflates a raw deflate stream, charging the budget and checking the declared size. */
+export async function* inflateRaw(input: AsyncIterable<Buffer>, budget: Budget, declaredSize: number | null, what: string): AsyncGenerator<Buffer> {
+  const inflater = createInflateRaw({ chunkSize: 256 * 1024 });
+  const out = Readable.from(input).pipe(inflater);
+  let total = 0;
+  try {
+    for await (const chunk of out as AsyncIterable<Buffer>) {
+      total += chunk.length;
+      budget.chargeExpanded(chunk.length);
+      if (declaredSize !== null && total > declaredSize) {
+        throw new FormatError(`${what} inflates to more than its declared ${declaredSize} bytes`);
+      }
+      yield chunk;
+    }
+  } catch (e) {
+    const msg = errorMessage(e);
+    if (/unexpected end of file/i.test(msg)) throw new TruncatedError(`${what}: compressed data ends early`);
+    if (e instanceof FormatError || e instanceof TruncatedError || (e as Error).name === 'BudgetError') throw e;
+    throw new FormatError(`${what}: deflate data is corrupt (${msg})`);
+  } finally {
+    inflater.destroy();
+  }
+  if (declaredSize !== null && total !== declaredSize) {
+    throw new TruncatedError(`${what} inflates to ${total} bytes, the directory declares ${declaredSize}`);
+  }
+}
+
+export const zipHandler: ContainerHandler = {
+  id: 'zip',
+  kind: 'container',
+  description: 'ZIP archive (OTA packages, factory images, Xiaomi fastboot ROMs)',
+  detect: ({ peek, name, size }) => {
+    const sig = peek.length >= 4 ? peek.readUInt32LE(0) : 0;
+    if (sig === LOCAL_HEADER_SIG) return true;
+    // An empty archive is only an end-of-central-directory record.
+    if (sig === 0x06054b50 && size === 22 + peek.readUInt16LE(20)) return true;
+    return /\.(zip|apk|jar)$/i.test(name) && sig === 0x08074b50; // spanned-archive marker
+  },
+
+  async decode(src: RandomSource, ctx: DecodeContext) {
+    let zf: yauzl.ZipFile;
+    try {
+      zf = await openZip(src);
+    } catch (e) {
+      const msg = errorMessage(e);
+      if (/end of central directory record signature not found/.test(msg)) {
+        throw new TruncatedError('zip end-of-central-directory record not found: the file is truncated or not a complete zip');
+      }
+      throw new FormatError(`zip directory unreadable: ${msg}`);
+    }
+    const children: ChildSpec[] = [];
+    const seen = new Set<string>();
+    const spans: { start: number; end: number; name: string }[] = [];
+    let count = 0;
+    let dirs = 0;
+    let zip64 = false;
+    try {
+      for await (const e of entries(zf)) {
+        ctx.budget.chargeMember();
+        const name = yauzl.getFileNameLowLevel(e.generalPurposeBitFlag, e.fileNameRaw as Buffer, e.extraFields, false);
+        count++;
+        if (e.extraFields.some((f) => f.id === 0x0001)) zip64 = true;
+        if (name.endsWith('/')) {
+          dirs++;
+          continue;
+        }
+        const facts: Fact[] = [];
+        const unsafe = unsafePathReason(name);
+        if (unsafe) facts.push({ kind: 'unsafe-path', message: `member name "${name}" ${unsafe}` });
+        if (seen.has(name)) facts.push({ kind: 'unreadable', message: `duplicate member name "${name}": only one copy can be extracted` });
+        seen.add(name);
+        const method = METHODS[e.compressionMethod] ?? `method ${e.compressionMethod}`;
+        const info: Record<string, unknown> = { compression: method, compressedSize: e.compressedSize };
+        const spec: ChildSpec = { name, source: new SliceSource(src, 0, 0, name), facts, info, readable: false };
+        children.push(spec);
+        if (e.generalPurposeBitFlag & 1) {
+          facts.push({ kind: 'unsupported', message: 'member is encrypted; its contents cannot be checked' });
+          continue;
+        }
+        if (e.compressionMethod !== 0 && e.compressionMethod !== 8) {
+          facts.push({ kind: 'unsupported', message: `compression ${method} is not supported; the member cannot be checked` });
+          continue;
+        }
+        let lh: Buffer;
+        try {
+          lh = await readExact(src, e.relativeOffsetOfLocalHeader, 30, 'zip local header');
+        } catch (err) {
+          facts.push({ kind: 'truncated', message: errorMessage(err), offset: e.relativeOffsetOfLocalHeader });
+          continue;
+        }
+        if (lh.readUInt32LE(0) !== LOCAL_HEADER_SIG) {
+          facts.push({ kind: 'unreadable', message: `no local header at offset ${e.relativeOffsetOfLocalHeader}`, offset: e.relativeOffsetOfLocalHeader });
+          continue;
+        }
+        const dataStart = e.relativeOffsetOfLocalHeader + 30 + lh.readUInt16LE(26) + lh.readUInt16LE(28);
+        const dataEnd = dataStart + e.compressedSize;
+        spans.push({ start: e.relativeOffsetOfLocalHeader, end: dataEnd, name });
+        if (dataEnd > src.size) {
+          facts.push({ kind: 'truncated', message: `member data ends at ${dataEnd}, past the end of the file (${src.size} bytes)`, offset: dataStart });
+        }
+        const raw = new SliceSource(src, dataStart, e.compressedSize, name);
+        const expect = [{ algo: 'crc32' as const, hex: e.crc32.toString(16).padStart(8, '0'), kind: 'zip-crc', from: 'zip central directory' }];
+        spec.expect = expect;
+        spec.readable = true;
+        if (e.compressionMethod === 0) {
+          spec.source = raw;
+          if (e.uncompressedSize !== e.compressedSize) {
+            facts.push({ kind: 'unreadable', message: `stored member declares ${e.uncompressedSize} bytes uncompressed but ${e.compressedSize} stored` });
+          }
+        } else {
+          const budget = ctx.budget;
+          spec.source = new GeneratedStreamSource(name, e.uncompressedSize, () => inflateRaw(raw.stream(), budget, e.uncompressedSize, `member "${name}"`));
+        }
+      }
+    } catch (err) {
+      if ((err as Error).name === 'BudgetError') throw err;
+      ctx.fact({ kind: 'truncated', message: `zip central directory unreadable after ${count} entries: ${errorMessage(err)}` });
+    } finally {
+      zf.close();
+    }
+    // Overlapping members are how "non-recursive" zip bombs multiply one
+    // deflate stream; no zip writer produces them.
+    spans.sort((a, b) => a.start - b.start);
+    for (let i = 1; i < spans.length; i++) {
+      if (spans[i].start < spans[i - 1].end) {
+        const c = children.find((ch) => ch.name === spans[i].name)!;
+        c.facts!.push({ kind: 'budget', message: `member data overlaps member "${spans[i - 1].name}" (a zip-bomb construction); not decoded` });
+        c.readable = false;
+      }
+    }
+    return {
+      info: { entries: count, files: count - dirs, directories: dirs, comment: zf.comment?.length ? (zf.comment as unknown as Buffer).toString('latin1') : undefined, zip64 },
+      children,
+    };
+  },
+};

@@ -1,0 +1,13 @@
+/** romscope library API: everything the CLI does, as functions. */
+export { inspect, type InspectOptions } from './pipeline/inspect';
+export { extract, ExtractVerifyError, type ExtractOptions, type ExtractResult } from './pipeline/extract';
+export { RULES } from './rules/registry';
+export type { Rule, RuleContext } from './rules/types';
+export { runRules, type SeverityOverrides } from './rules/engine';
+export { renderJson } from './report/json';
+export { renderTable } from './report/table';
+export { HANDLERS, detectFormat } from './formats/registry';
+export type { Artifact, Finding, Report, Severity, Summary } from './report/model';
+export { HASH_ALGOS, type HashAlgo } from './io/hash';
+export { RomscopeError, UsageError, FormatError, TruncatedError, BudgetError } from './io/errors';
+export { VERSION } from './version';

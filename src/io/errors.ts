@@ -1,0 +1,27 @@
+/**
+ * Errors that decoders throw for bad input. The walk turns each into a fact on
+ * the artifact being decoded; none of them ever reaches a user as a stack trace.
+ */
+export class RomscopeError extends Error {
+  constructor(message: string, readonly offset?: number) {
+    super(message);
+    this.name = new.target.name;
+  }
+}
+
+/** The bytes end before the structure says they should (a cut download). */
+export class TruncatedError extends RomscopeError {}
+
+/** The bytes are there but do not decode (bad magic, lying length, corrupt stream). */
+export class FormatError extends RomscopeError {}
+
+/** A limit from the walk budget was reached (depth, members, expanded bytes). */
+export class BudgetError extends RomscopeError {}
+
+/** A problem with how romscope was called (missing file, bad argument): exit code 2. */
+export class UsageError extends RomscopeError {}
+
+export function errorMessage(err: unknown): string {
+  if (err instanceof Error) return err.message;
+  return String(err);
+}

@@ -1,0 +1,52 @@
+import { BudgetError } from './errors';
+
+/** Every cap on untrusted input lives here (see docs/limits.md). */
+export const LIMITS = {
+  /** Bytes peeked for format detection. */
+  peekBytes: 64 * 1024,
+  /** Sequential inputs smaller than this are buffered in memory when a decoder needs random access. */
+  spillMemoryCap: 64 * 1024 * 1024,
+  /** Text formats (checksum files, scripts) larger than this are not parsed. */
+  maxTextBytes: 4 * 1024 * 1024,
+  /** Lines read from one checksum file. */
+  maxChecksumLines: 100_000,
+};
+
+export interface BudgetOptions {
+  /** How deep containers may nest (the input itself is depth 0). */
+  maxDepth: number;
+  /** Total artifacts the walk may visit. */
+  maxMembers: number;
+  /** Total bytes all decompressors together may produce. */
+  maxExpandedBytes: number;
+}
+
+export function defaultBudget(inputSize: number): BudgetOptions {
+  // Real firmware expands a few times over; a zip bomb expands a thousand times
+  // and more. 100x the input, at least 4 GiB and at most 1 TiB, separates the two.
+  const expanded = Math.min(2 ** 40, Math.max(4 * 2 ** 30, inputSize * 100));
+  return { maxDepth: 12, maxMembers: 100_000, maxExpandedBytes: expanded };
+}
+
+/** Shared counters for one walk; decoders charge it as they produce bytes. */
+export class Budget {
+  members = 0;
+  expanded = 0;
+  constructor(readonly opts: BudgetOptions) {}
+
+  chargeMember(): void {
+    this.members++;
+    if (this.members > this.opts.maxMembers) {
+      throw new BudgetError(`more than ${this.opts.maxMembers} artifacts in one package (limit --max-members)`);
+    }
+  }
+
+  chargeExpanded(n: number): void {
+    this.expanded += n;
+    if (this.expanded > this.opts.maxExpandedBytes) {
+      throw new BudgetError(
+        `decompressed data exceeds ${this.opts.maxExpandedBytes} bytes in total (limit --max-expanded); possible decompression bomb`,
+      );
+    }
+  }
+}

@@ -1,0 +1,143 @@
+import { open, type FileHandle } from 'node:fs/promises';
+import { TruncatedError } from './errors';
+
+/** Chunk size used when streaming a random-access source. */
+export const STREAM_CHUNK = 1 << 20;
+
+/**
+ * A random-access source answers `read(offset, length)`; reads past the end
+ * return fewer bytes (never throw), so callers decide what "short" means.
+ */
+export interface RandomSource {
+  readonly kind: 'random';
+  readonly name: string;
+  readonly size: number;
+  read(offset: number, length: number): Promise<Buffer>;
+  /** Sequential view of [start, end). */
+  stream(start?: number, end?: number): AsyncIterable<Buffer>;
+}
+
+/**
+ * A sequential source can only be streamed. Some are one-shot (the output of a
+ * decompressor running inside the walk); `size` is null when not known ahead.
+ */
+export interface StreamSource {
+  readonly kind: 'stream';
+  readonly name: string;
+  readonly size: number | null;
+  stream(): AsyncIterable<Buffer>;
+}
+
+export type Source = RandomSource | StreamSource;
+
+/** Reads exactly `length` bytes or throws TruncatedError naming the offset. */
+export async function readExact(src: RandomSource, offset: number, length: number, what = 'data'): Promise<Buffer> {
+  const buf = await src.read(offset, length);
+  if (buf.length < length) {
+    throw new TruncatedError(`${what} at offset ${offset} needs ${length} bytes, only ${buf.length} remain`, offset);
+  }
+  return buf;
+}
+
+async function* streamRange(src: RandomSource, start: number, end: number): AsyncGenerator<Buffer> {
+  let pos = start;
+  while (pos < end) {
+    const want = Math.min(STREAM_CHUNK, end - pos);
+    const buf = await src.read(pos, want);
+    if (buf.length === 0) return;
+    pos += buf.length;
+    yield buf;
+    if (buf.length < want) return;
+  }
+}
+
+function clampRange(size: number, start = 0, end = size): [number, number] {
+  const s = Math.max(0, Math.min(start, size));
+  return [s, Math.max(s, Math.min(end, size))];
+}
+
+/** A file on disk, opened read-only; never written. */
+export class FileSource implements RandomSource {
+  readonly kind = 'random' as const;
+  private constructor(private readonly fh: FileHandle, readonly name: string, readonly size: number) {}
+
+  static async open(path: string, name = path): Promise<FileSource> {
+    const fh = await open(path, 'r');
+    try {
+      const st = await fh.stat();
+      return new FileSource(fh, name, st.size);
+    } catch (e) {
+      await fh.close();
+      throw e;
+    }
+  }
+
+  async read(offset: number, length: number): Promise<Buffer> {
+    const [s, e] = clampRange(this.size, offset, offset + length);
+    const buf = Buffer.allocUnsafe(e - s);
+    let got = 0;
+    while (got < buf.length) {
+      const { bytesRead } = await this.fh.read(buf, got, buf.length - got, s + got);
+      if (bytesRead === 0) break;
+      got += bytesRead;
+    }
+    return got === buf.length ? buf : buf.subarray(0, got);
+  }
+
+  stream(start?: number, end?: number): AsyncIterable<Buffer> {
+    const [s, e] = clampRange(this.size, start, end);
+    return streamRange(this, s, e);
+  }
+
+  close(): Promise<void> {
+    return this.fh.close();
+  }
+}
+
+/** A window [offset, offset+size) of another random-access source (a stored zip or tar member). */
+export class SliceSource implements RandomSource {
+  readonly kind = 'random' as const;
+  readonly size: number;
+  constructor(private readonly parent: RandomSource, private readonly offset: number, size: number, readonly name: string) {
+    // A member may claim more bytes than its parent has (a cut download): clamp, callers compare sizes.
+    this.size = Math.max(0, Math.min(size, parent.size - offset));
+  }
+
+  read(offset: number, length: number): Promise<Buffer> {
+    const [s, e] = clampRange(this.size, offset, offset + length);
+    return this.parent.read(this.offset + s, e - s);
+  }
+
+  stream(start?: number, end?: number): AsyncIterable<Buffer> {
+    const [s, e] = clampRange(this.size, start, end);
+    return this.parent.stream(this.offset + s, this.offset + e);
+  }
+}
+
+/** Bytes already in memory (small fixtures, buffered small streams). */
+export class BufferSource implements RandomSource {
+  readonly kind = 'random' as const;
+  readonly size: number;
+  constructor(private readonly buf: Buffer, readonly name: string) {
+    this.size = buf.length;
+  }
+
+  async read(offset: number, length: number): Promise<Buffer> {
+    const [s, e] = clampRange(this.size, offset, offset + length);
+    return this.buf.subarray(s, e);
+  }
+
+  async *stream(start?: number, end?: number): AsyncIterable<Buffer> {
+    const [s, e] = clampRange(this.size, start, end);
+    for (let p = s; p < e; p += STREAM_CHUNK) yield this.buf.subarray(p, Math.min(e, p + STREAM_CHUNK));
+  }
+}
+
+/** A sequential source built from a function that starts a fresh stream each call. */
+export class GeneratedStreamSource implements StreamSource {
+  readonly kind = 'stream' as const;
+  constructor(readonly name: string, readonly size: number | null, private readonly make: () => AsyncIterable<Buffer>) {}
+  stream(): AsyncIterable<Buffer> {
+    return this.make();
+  }
+}

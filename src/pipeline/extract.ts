@@ -1,0 +1,101 @@
+/**
+ * `romscope extract`: writes one artifact's bytes to a temp name inside the
+ * output directory, verifies them while writing, then renames. Never writes
+ * outside the output directory, never over the input, never over an existing
+ * file without `force`.
+ */
+import { open, rename, rm, stat, realpath, mkdir } from 'node:fs/promises';
+import { basename, dirname, join, resolve, sep } from 'node:path';
+import { randomBytes } from 'node:crypto';
+import { MultiHash, loadXxhash } from '../io/hash';
+import { UsageError, RomscopeError, errorMessage } from '../io/errors';
+import { locate } from './locate';
+import { openInput } from './inspect';
+import { safeBaseName } from './paths';
+import { errorToFact } from './streams';
+
+export interface ExtractOptions {
+  force?: boolean;
+  tempDir?: string;
+}
+
+export interface ExtractResult {
+  output: string;
+  bytes: number;
+  hashes: Record<string, string>;
+}
+
+/** The extracted bytes failed verification (exit code 1): nothing was kept. */
+export class ExtractVerifyError extends RomscopeError {}
+
+const FAILING_KINDS = new Set(['zip-crc', 'lz4-checksum', 'gzip-checksum', 'truncated', 'unreadable', 'budget']);
+
+async function isDir(p: string): Promise<boolean> {
+  try {
+    return (await stat(p)).isDirectory();
+  } catch {
+    return false;
+  }
+}
+
+/** `out` is a directory (existing, or ending in '/') or a file path whose directory exists. */
+async function resolveOutput(out: string, artifactPath: string, inputName: string): Promise<string> {
+  const name = safeBaseName(artifactPath || inputName);
+  if (out.endsWith('/') || out.endsWith(sep) || (await isDir(out))) {
+    await mkdir(out, { recursive: true });
+    const dir = await realpath(out);
+    const target = resolve(dir, name);
+    if (dirname(target) !== dir) throw new UsageError(`refusing to write outside ${out}`);
+    return target;
+  }
+  const dir = dirname(resolve(out));
+  if (!(await isDir(dir))) throw new UsageError(`${dirname(out)}: output directory does not exist`);
+  return join(await realpath(dir), basename(out));
+}
+
+export async function extract(inputPath: string, artifactPath: string, out: string, opts: ExtractOptions = {}): Promise<ExtractResult> {
+  const src = await openInput(inputPath);
+  await loadXxhash();
+  try {
+    const target = await resolveOutput(out, artifactPath, src.name);
+    if (target === (await realpath(inputPath))) throw new UsageError('refusing to overwrite the input file');
+    if (!opts.force && (await stat(target).catch(() => null))) throw new UsageError(`${target} exists (use --force to overwrite)`);
+    const loc = await locate(src, artifactPath, opts.tempDir);
+    const tmp = join(dirname(target), `.${basename(target)}.romscope-${randomBytes(6).toString('hex')}.part`);
+    const hasher = new MultiHash(['sha256', ...loc.expect.map((e) => e.algo)]);
+    const fh = await open(tmp, 'wx', 0o644);
+    let ok = false;
+    try {
+      try {
+        for await (const chunk of loc.source.kind === 'random' ? loc.source.stream() : loc.source.stream()) {
+          hasher.update(chunk);
+          let o = 0;
+          while (o < chunk.length) o += (await fh.write(chunk, o, chunk.length - o)).bytesWritten;
+        }
+      } catch (e) {
+        loc.facts.push(errorToFact(e));
+      }
+      await fh.close();
+      const hashes = hasher.digest();
+      for (const e of loc.expect) {
+        if (hashes[e.algo] !== e.hex) loc.facts.push({ kind: e.kind, message: `${e.algo} is ${hashes[e.algo]}, ${e.from} says ${e.hex}` });
+      }
+      const bad = loc.facts.find((f) => FAILING_KINDS.has(f.kind));
+      if (bad) throw new ExtractVerifyError(`${artifactPath}: ${bad.message}; nothing written`);
+      await rename(tmp, target);
+      ok = true;
+      return { output: target, bytes: hasher.bytes, hashes: { sha256: hashes.sha256 } };
+    } finally {
+      if (!ok) {
+        await fh.close().catch(() => {});
+        await rm(tmp, { force: true });
+      }
+      await loc.release();
+    }
+  } catch (e) {
+    if (e instanceof RomscopeError) throw e;
+    throw new UsageError(`extract failed: ${errorMessage(e)}`);
+  } finally {
+    await src.close();
+  }
+}

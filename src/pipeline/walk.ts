@@ -1,0 +1,313 @@
+/**
+ * The walk: open → detect → decode → recurse, under a budget. Every
+ * artifact's bytes are hashed as they stream past; each decode problem
+ * becomes a fact on the artifact it concerns, and the walk goes on.
+ */
+import { LIMITS, Budget } from '../io/limits';
+import { MultiHash, type HashAlgo } from '../io/hash';
+import { StreamReader } from '../io/stream-reader';
+import { spillToRandom, type Spilled } from '../io/spill';
+import { BudgetError } from '../io/errors';
+import type { RandomSource, Source } from '../io/source';
+import { detectFormat } from '../formats/registry';
+import type { ChildSpec, DecodeContext, FormatHandler, RangeDigestRequest } from '../formats/types';
+import { looksLikeChecksumFileName, parseChecksumFile } from '../formats/checksum-file';
+import { newArtifact, childPath, type Artifact, type ExpectedDigest, type Fact } from '../report/model';
+import { errorToFact, tap, Shielded, OneShotSource } from './streams';
+
+export interface WalkOptions {
+  hashes: HashAlgo[];
+  budget: Budget;
+  tempDir?: string;
+  /** Called as bytes are read, for progress display. */
+  onProgress?: (bytesRead: number, path: string) => void;
+}
+
+interface NodeInput {
+  source: Source;
+  name: string;
+  path: string;
+  depth: number;
+  expect?: ExpectedDigest[];
+  facts?: Fact[];
+  info?: Record<string, unknown>;
+  readable?: boolean;
+}
+
+export class Walker {
+  private bytesRead = 0;
+  constructor(private readonly opts: WalkOptions) {}
+
+  private progress(n: number, path: string): void {
+    this.bytesRead += n;
+    this.opts.onProgress?.(this.bytesRead, path);
+  }
+
+  async walk(node: NodeInput): Promise<Artifact> {
+    const { source, path, depth } = node;
+    const art = newArtifact(path, node.name, source.size);
+    art.facts.push(...(node.facts ?? []));
+    Object.assign(art.info, node.info ?? {});
+    const fact = (f: Fact) => void art.facts.push(f);
+    const ctx: DecodeContext = { budget: this.opts.budget, fact };
+    const algos = new Set<HashAlgo>(this.opts.hashes);
+    for (const e of node.expect ?? []) algos.add(e.algo);
+    const hasher = new MultiHash(algos);
+    let complete = true;
+    const hashing = (input: AsyncIterable<Buffer>) =>
+      tap(input, (b) => {
+        hasher.update(b);
+        this.progress(b.length, path);
+      });
+
+    if (node.readable === false) {
+      art.size = source.size;
+      return art;
+    }
+    const tooDeep = depth > this.opts.budget.opts.maxDepth;
+    if (tooDeep) fact({ kind: 'budget', message: `nested more than ${this.opts.budget.opts.maxDepth} levels deep (limit --max-depth); not decoded` });
+
+    // Peek without consuming: random sources read the head, streams are buffered.
+    let reader: StreamReader | null = null;
+    let peek: Buffer;
+    try {
+      if (source.kind === 'random') {
+        peek = await source.read(0, LIMITS.peekBytes);
+      } else {
+        reader = new StreamReader(hashing(source.stream()));
+        peek = await reader.peek(LIMITS.peekBytes);
+      }
+    } catch (e) {
+      fact(errorToFact(e));
+      art.size = null;
+      return art;
+    }
+    const handler: FormatHandler | null = tooDeep ? null : detectFormat({ peek, name: node.name, size: source.size });
+    if (handler) art.format = handler.id;
+    const rest = (): AsyncIterable<Buffer> => (reader ? reader.rest() : hashing((source as RandomSource).stream()));
+
+    try {
+      switch (handler?.kind) {
+        case 'container': {
+          let spilled: Spilled | null = null;
+          let rsrc: RandomSource;
+          if (source.kind === 'stream') {
+            spilled = await spillToRandom(rest(), node.name, { memoryCap: LIMITS.spillMemoryCap, tempDir: this.opts.tempDir });
+            rsrc = spilled.source;
+          } else {
+            rsrc = source;
+          }
+          try {
+            art.size = rsrc.size;
+            let children: ChildSpec[] = [];
+            let ranges: RangeDigestRequest[] = [];
+            try {
+              const res = await handler.decode(rsrc, ctx);
+              if (res.format) art.format = res.format;
+              Object.assign(art.info, res.info);
+              children = res.children;
+              ranges = res.rangeDigests ?? [];
+            } catch (e) {
+              if (e instanceof BudgetError) throw e;
+              fact(errorToFact(e));
+            }
+            // One pass over the container feeds its own hashes and any range digests.
+            await this.hashPass(rsrc, spilled ? null : hasher, ranges, path);
+            this.finishHashes(art, hasher, node.expect, complete);
+            art.children = await this.walkChildren(art, children, depth);
+          } finally {
+            await spilled?.release();
+          }
+          return art;
+        }
+        case 'transform': {
+          const info = handler.headerInfo?.(peek) ?? {};
+          const input = new Shielded(rest());
+          const childName = handler.childName(node.name, peek);
+          let decodedOk = true;
+          const guarded = async function* (): AsyncGenerator<Buffer> {
+            try {
+              yield* handler.transform(input, ctx, info);
+            } catch (e) {
+              decodedOk = false;
+              fact(errorToFact(e));
+            }
+          };
+          const child = await this.walk({
+            source: new OneShotSource(childName, (info.contentSize as number | undefined) ?? null, guarded()),
+            name: childName,
+            path: childPath(path, childName),
+            depth: depth + 1,
+          });
+          if (!decodedOk) {
+            child.info.incomplete = true;
+            child.hashes = {};
+          }
+          try {
+            await input.drain();
+          } catch (e) {
+            complete = false;
+            fact(errorToFact(e));
+          }
+          Object.assign(art.info, info, { decodedSize: child.size });
+          art.size = source.size ?? hasher.bytes;
+          art.children = [child];
+          this.finishHashes(art, hasher, node.expect, complete);
+          return art;
+        }
+        case 'document': {
+          const chunks: Buffer[] = [];
+          let n = 0;
+          for await (const c of rest()) {
+            n += c.length;
+            if (n <= LIMITS.maxTextBytes) chunks.push(c);
+          }
+          art.size = n;
+          if (n <= LIMITS.maxTextBytes) Object.assign(art.info, handler.decode(Buffer.concat(chunks), ctx));
+          this.finishHashes(art, hasher, node.expect, complete);
+          return art;
+        }
+        default: {
+          for await (const c of rest()) void c;
+          art.size = hasher.bytes;
+          this.finishHashes(art, hasher, node.expect, complete);
+          return art;
+        }
+      }
+    } catch (e) {
+      // A read failure in this artifact's own bytes, or a budget stop.
+      fact(errorToFact(e));
+      art.info.incomplete = true;
+      art.hashes = {};
+      return art;
+    }
+  }
+
+  private async hashPass(src: RandomSource, hasher: MultiHash | null, ranges: RangeDigestRequest[], path: string): Promise<void> {
+    if (!hasher && ranges.length === 0) return;
+    const rh = ranges.map((r) => ({ r, h: new MultiHash([r.algo]) }));
+    const start = hasher ? 0 : Math.min(...ranges.map((r) => r.start));
+    const end = hasher ? src.size : Math.max(...ranges.map((r) => r.end));
+    let pos = start;
+    for await (const c of src.stream(start, end)) {
+      if (hasher) {
+        hasher.update(c);
+        this.progress(c.length, path);
+      }
+      for (const { r, h } of rh) {
+        const s = Math.max(r.start, pos);
+        const e = Math.min(r.end, pos + c.length);
+        if (s < e) h.update(s === pos && e === pos + c.length ? c : c.subarray(s - pos, e - pos));
+      }
+      pos += c.length;
+    }
+    for (const { r, h } of rh) if (h.bytes === r.end - r.start) r.done(h.digest()[r.algo]!);
+  }
+
+  private finishHashes(art: Artifact, hasher: MultiHash, expect: ExpectedDigest[] | undefined, complete: boolean): void {
+    if (!complete) {
+      art.info.incomplete = true;
+      return;
+    }
+    art.hashes = hasher.digest();
+    if (art.size === null) art.size = hasher.bytes;
+    const shortRead = art.facts.some((f) => f.kind === 'truncated');
+    for (const e of expect ?? []) {
+      const got = art.hashes[e.algo];
+      if (!got || shortRead) continue;
+      if (got === e.hex) art.facts.push({ kind: `${e.kind}-ok`, message: `${e.algo} matches ${e.from}` });
+      else art.facts.push({ kind: e.kind, message: `${e.algo} is ${got}, ${e.from} says ${e.hex}`, algo: e.algo, expected: e.hex, actual: got });
+    }
+  }
+
+  private async walkChildren(parent: Artifact, specs: ChildSpec[], depth: number): Promise<Artifact[]> {
+    await assignChecksumExpectations(specs);
+    const out: Artifact[] = [];
+    const used = new Set<string>();
+    for (const spec of specs) {
+      // Artifact paths must be unique to be extractable; a repeated name gets a #n suffix.
+      let name = spec.name;
+      for (let i = 2; used.has(name); i++) name = `${spec.name}#${i}`;
+      used.add(name);
+      try {
+        this.opts.budget.chargeMember();
+      } catch (e) {
+        parent.facts.push(errorToFact(e));
+        break;
+      }
+      out.push(
+        await this.walk({
+          source: spec.source,
+          name,
+          path: childPath(parent.path, name),
+          depth: depth + 1,
+          expect: spec.expect,
+          facts: spec.facts,
+          info: spec.info,
+          readable: spec.readable,
+        }),
+      );
+    }
+    return out;
+  }
+}
+
+async function readSmall(src: Source, cap: number): Promise<Buffer | null> {
+  if (src.kind === 'random') return src.size <= cap ? src.read(0, src.size) : null;
+  const chunks: Buffer[] = [];
+  let n = 0;
+  for await (const c of src.stream()) {
+    n += c.length;
+    if (n > cap) return null;
+    chunks.push(c);
+  }
+  return Buffer.concat(chunks);
+}
+
+function dirOf(name: string): string {
+  const i = name.lastIndexOf('/');
+  return i < 0 ? '' : name.slice(0, i + 1);
+}
+
+function normalizeListed(name: string): string {
+  return name.replace(/\\/g, '/').replace(/^(\.\/)+/, '');
+}
+
+/**
+ * Checksum files among the members are read first, so their digests are
+ * checked while the members they list stream past (no second read).
+ */
+async function assignChecksumExpectations(specs: ChildSpec[]): Promise<void> {
+  const byName = new Map(specs.map((s) => [s.name, s]));
+  for (const cs of specs) {
+    if (cs.readable === false || !looksLikeChecksumFileName(cs.name)) continue;
+    // Deflated members are streamed once here and once by the walk; they are small by the cap.
+    if (cs.source.kind === 'stream' && (cs.source.size ?? Infinity) > LIMITS.maxTextBytes) continue;
+    let bytes: Buffer | null;
+    try {
+      bytes = await readSmall(cs.source, LIMITS.maxTextBytes);
+    } catch {
+      continue; // the walk reports the unreadable member itself
+    }
+    if (!bytes) continue;
+    const entries = parseChecksumFile(bytes.toString('utf8'), cs.name);
+    if (!entries) continue;
+    const dir = dirOf(cs.name);
+    const stem = cs.name.replace(/\.(md5|sha1|sha256|md5sum|sha1sum|sha256sum)$/i, '');
+    for (const e of entries) {
+      const listed = e.name === null ? stem : dir + normalizeListed(e.name);
+      let target = byName.get(listed);
+      if (!target && e.name !== null) {
+        const base = normalizeListed(e.name).split('/').pop()!;
+        const cands = specs.filter((s) => s.name.split('/').pop() === base && s !== cs);
+        if (cands.length === 1) target = cands[0];
+      }
+      const what = `${cs.name} line ${e.line}`;
+      if (!target) {
+        (cs.facts ??= []).push({ kind: 'checksum-missing', message: `lists "${e.name ?? listed}", which is not in the package (${what})` });
+        continue;
+      }
+      (target.expect ??= []).push({ algo: e.algo, hex: e.hex, kind: 'checksum-file', from: what });
+    }
+  }
+}

@@ -1,0 +1,84 @@
+import type { HashAlgo } from '../io/hash';
+
+export type Severity = 'error' | 'warning' | 'info';
+export const SEVERITIES: readonly Severity[] = ['error', 'warning', 'info'];
+
+/**
+ * Something a decoder observed, in its own words. Decoders never judge
+ * severity: rules turn facts into findings. `kind` values are listed in
+ * docs/facts.md; rules match on them.
+ */
+export interface Fact {
+  kind: string;
+  message: string;
+  /** Byte offset inside the artifact, when the fact is about one place. */
+  offset?: number;
+  [key: string]: unknown;
+}
+
+/** An expected digest for an artifact, from a checksum file, a zip CRC, a tar.md5 line... */
+export interface ExpectedDigest {
+  algo: HashAlgo;
+  hex: string;
+  /** The fact kind raised when it disagrees (and `<kind>-ok` when it agrees). */
+  kind: string;
+  /** Where the expectation came from, for messages ("zip central directory", "SHA256SUMS"). */
+  from: string;
+}
+
+export interface Artifact {
+  /** Address from the top of the input; `romscope extract` accepts it. '' is the input itself. */
+  path: string;
+  name: string;
+  /** Format id (docs/formats.md), 'data' when nothing matched. */
+  format: string;
+  /** Bytes of this artifact; null when they could not all be read. */
+  size: number | null;
+  hashes: Partial<Record<HashAlgo, string>>;
+  info: Record<string, unknown>;
+  /** Observations rules read; not part of the JSON report. */
+  facts: Fact[];
+  children: Artifact[];
+}
+
+export interface Finding {
+  ruleId: string;
+  severity: Severity;
+  path: string;
+  message: string;
+  offset?: number;
+}
+
+export type IntegrityStatus = 'verified' | 'failed' | 'unchecked';
+export type SignatureStatus = 'verified' | 'failed' | 'unsigned' | 'unverifiable';
+
+export interface Summary {
+  artifacts: number;
+  errors: number;
+  warnings: number;
+  infos: number;
+  integrity: { status: IntegrityStatus; checks: number; failed: number };
+  signature: { status: SignatureStatus; reason: string };
+}
+
+export interface Report {
+  schemaVersion: 1;
+  tool: { name: 'romscope'; version: string };
+  input: { path: string; size: number };
+  root: Artifact;
+  findings: Finding[];
+  summary: Summary;
+}
+
+export function newArtifact(path: string, name: string, size: number | null): Artifact {
+  return { path, name, format: 'data', size, hashes: {}, info: {}, facts: [], children: [] };
+}
+
+export function* walkArtifacts(a: Artifact): Generator<Artifact> {
+  yield a;
+  for (const c of a.children) yield* walkArtifacts(c);
+}
+
+export function childPath(parent: string, name: string): string {
+  return parent === '' ? name : `${parent}/${name}`;
+}

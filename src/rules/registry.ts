@@ -1,0 +1,30 @@
+/** Every rule romscope runs, in report order. */
+import type { Rule } from './types';
+import zipCrc from './integrity/zip-crc';
+import truncated from './integrity/truncated';
+import tarMd5 from './integrity/tar-md5';
+import lz4Checksum from './integrity/lz4-checksum';
+import gzipChecksum from './integrity/gzip-checksum';
+import checksumFile from './integrity/checksum-file';
+import listedFileMissing from './integrity/listed-file-missing';
+import unreadable from './format/unreadable';
+import unsupported from './format/unsupported';
+import unsafePath from './format/unsafe-path';
+import budgetExceeded from './format/budget-exceeded';
+
+export const RULES: readonly Rule[] = [
+  zipCrc,
+  truncated,
+  tarMd5,
+  lz4Checksum,
+  gzipChecksum,
+  checksumFile,
+  listedFileMissing,
+  unreadable,
+  unsupported,
+  unsafePath,
+  budgetExceeded,
+];
+
+/** Fact kinds that record a passed integrity check (counted in the summary). */
+export const PASSED_CHECK_KINDS = ['zip-crc-ok', 'tar-md5-ok', 'lz4-checksum-ok', 'checksum-file-ok'];

@@ -1,0 +1,42 @@
+import type { Artifact, Fact, Severity } from '../report/model';
+
+export interface RuleReport {
+  path: string;
+  message: string;
+  offset?: number;
+}
+
+/** What a rule sees: the whole artifact tree, the facts in it, and a way to report. */
+export interface RuleContext {
+  root: Artifact;
+  artifacts(): Iterable<Artifact>;
+  /** Every fact of the given kinds, with the artifact it is on. */
+  facts(...kinds: string[]): Iterable<{ artifact: Artifact; fact: Fact }>;
+  report(r: RuleReport): void;
+}
+
+/**
+ * A rule: a stable id (`area/name`, never renamed once released), a one-line
+ * description, a default severity the user may override, and a check over the
+ * artifact tree. Its doc page is docs/rules/<area>/<name>.md.
+ */
+export interface Rule {
+  id: string;
+  description: string;
+  defaultSeverity: Severity;
+  check(ctx: RuleContext): void;
+}
+
+/** The common shape: one finding for every fact of the given kinds. */
+export function factRule(id: string, description: string, defaultSeverity: Severity, kinds: string[]): Rule {
+  return {
+    id,
+    description,
+    defaultSeverity,
+    check(ctx) {
+      for (const { artifact, fact } of ctx.facts(...kinds)) {
+        ctx.report({ path: artifact.path, message: fact.message, offset: fact.offset });
+      }
+    },
+  };
+}
