@@ -117,7 +117,7 @@ export const zipHandler: ContainerHandler = {
       zf = await openZip(src);
     } catch (e) {
       const msg = errorMessage(e);
-      if (/end of central directory record signature not found/.test(msg)) {
+      if (/end of central directory record signature not found/i.test(msg)) {
         throw new TruncatedError('zip end-of-central-directory record not found: the file is truncated or not a complete zip');
       }
       throw new FormatError(`zip directory unreadable: ${msg}`);

@@ -1,0 +1,68 @@
+/** Shared test helpers: temp dirs, the CLI, reference tools, the shared corpus. */
+import { spawnSync, type SpawnSyncReturns } from 'node:child_process';
+import { existsSync, mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join, resolve } from 'node:path';
+import type { TestContext } from 'node:test';
+
+export const ROOT = resolve(__dirname, '..', '..');
+export const BIN = join(ROOT, 'bin', 'romscope.js');
+export const CORPUS = resolve(ROOT, '..', 'shared', 'corpus');
+
+/** A temp dir removed when the test ends. */
+export function tempDir(t: TestContext): string {
+  const d = mkdtempSync(join(tmpdir(), 'romscope-test-'));
+  t.after(() => rmSync(d, { recursive: true, force: true }));
+  return d;
+}
+
+export interface CliResult {
+  code: number;
+  stdout: string;
+  stderr: string;
+}
+
+/** Runs bin/romscope.js as a user would. */
+export function runCli(args: string[], opts: { cwd?: string; env?: NodeJS.ProcessEnv } = {}): CliResult {
+  const r = spawnSync(process.execPath, [BIN, ...args], {
+    cwd: opts.cwd ?? ROOT,
+    env: { ...process.env, NO_COLOR: '1', ...opts.env },
+    encoding: 'utf8',
+    maxBuffer: 64 << 20,
+  });
+  return { code: r.status ?? -1, stdout: r.stdout, stderr: r.stderr };
+}
+
+/** Runs a reference tool; throws with its stderr when it fails. */
+export function runTool(cmd: string, args: string[], opts: { cwd?: string; input?: Buffer } = {}): SpawnSyncReturns<Buffer> {
+  const r = spawnSync(cmd, args, { cwd: opts.cwd, input: opts.input, maxBuffer: 1 << 30 });
+  if (r.error) throw r.error;
+  if (r.status !== 0) throw new Error(`${cmd} ${args.join(' ')} failed (${r.status}): ${r.stderr.toString()}`);
+  return r;
+}
+
+export function hasTool(cmd: string): boolean {
+  return spawnSync('sh', ['-c', `command -v ${cmd}`]).status === 0;
+}
+
+/**
+ * Interop tests need real tools. Locally a missing tool skips the test with a
+ * visible message; under CI=true it fails, so CI cannot go green without them.
+ */
+export function requireTools(t: TestContext, ...cmds: string[]): boolean {
+  const missing = cmds.filter((c) => !hasTool(c));
+  if (missing.length === 0) return true;
+  const msg = `reference tool(s) not installed: ${missing.join(', ')}`;
+  if (process.env.CI === 'true') throw new Error(`${msg} (CI must install them: see .ci/run)`);
+  t.skip(msg);
+  return false;
+}
+
+/** Path of a corpus file, or null (with a visible skip) when the corpus is absent. */
+export function corpusFile(t: TestContext, rel: string): string | null {
+  const p = join(CORPUS, rel);
+  if (existsSync(p)) return p;
+  if (process.env.CI === 'true' && existsSync(CORPUS)) throw new Error(`corpus file missing: ${p}`);
+  t.skip(`shared corpus not present (${p})`);
+  return null;
+}
