@@ -43,7 +43,7 @@ export function renderTable(r: Report, o: TableOptions): string {
     out.push(t.toString());
   }
   if (r.findings.length) {
-    const t = new Table({ head: ['severity', 'rule', 'artifact', 'message'], ...tableChars, wordWrap: true, colWidths: [null, null, 28, 60] as unknown as number[] });
+    const t = new Table({ head: ['severity', 'rule', 'artifact', 'message'], ...tableChars, wordWrap: true, wrapOnWordBoundary: false, colWidths: [null, null, null, 64] as unknown as number[] });
     for (const f of r.findings) t.push([sevColor(c, f.severity), f.ruleId, f.path || r.root.name, f.message]);
     out.push(t.toString());
   } else {
