@@ -1,0 +1,179 @@
+/**
+ * Running commands and measuring them: wall-clock time for every command,
+ * and peak RSS for romscope.
+ */
+import { spawn, spawnSync, type StdioOptions } from 'node:child_process';
+import { accessSync, constants, existsSync, readFileSync, rmSync } from 'node:fs';
+import { delimiter, join } from 'node:path';
+
+export interface Command {
+  /** Name shown in the table, e.g. `sha256sum`. */
+  label: string;
+  /** Program and arguments; spawned directly, never through a shell unless argv[0] is one. */
+  argv: string[];
+  /** Keep stdout to explain a failure. Off for tools whose stdout is the decoded data (it goes to /dev/null). */
+  captureStdout?: boolean;
+}
+
+/**
+ * How peak RSS is read. GNU time reports the child's ru_maxrss exactly; polling
+ * /proc/<pid>/status VmHWM is the fallback (VmHWM only grows, so the last poll
+ * before exit is at most ~20 ms stale).
+ */
+export type RssMethod = { kind: 'gnu-time'; path: string; outFile: string } | { kind: 'proc-poll' } | { kind: 'none' };
+
+export interface Measurement {
+  /** Best (minimum) wall-clock time of the timed runs, in seconds. */
+  seconds: number;
+  /** Every timed run, in seconds, in order. */
+  runs: number[];
+  /** Largest peak RSS seen over all runs (warm-up included), in KiB; undefined when not measured. */
+  peakRssKiB?: number;
+}
+
+export class CommandFailed extends Error {
+  constructor(
+    readonly command: Command,
+    readonly code: number | null,
+    readonly output: string,
+  ) {
+    super(`${command.label} exited with ${code === null ? 'a signal' : `status ${code}`}${output ? `:\n${output}` : ''}`);
+  }
+}
+
+interface RunResult {
+  seconds: number;
+  code: number | null;
+  output: string;
+  rssKiB?: number;
+}
+
+const POLL_MS = 20;
+/** Only the tail of a failing command's output is worth showing. */
+const OUTPUT_CAP = 16 * 1024;
+
+/** Finds `cmd` on PATH without a shell; undefined when it is not installed. */
+export function findTool(cmd: string): string | undefined {
+  for (const dir of (process.env.PATH ?? '').split(delimiter)) {
+    if (!dir) continue;
+    const p = join(dir, cmd);
+    try {
+      accessSync(p, constants.X_OK);
+      return p;
+    } catch {
+      // not in this PATH entry
+    }
+  }
+  return undefined;
+}
+
+/** Picks the best available RSS method; `scratch` is a file GNU time may write its report to. */
+export function detectRssMethod(scratch: string): RssMethod {
+  const time = '/usr/bin/time';
+  // Probe rather than trust the path: BusyBox time has no -f/-o.
+  if (existsSync(time) && spawnSync(time, ['-f', '%M', '-o', scratch, 'true']).status === 0) {
+    const ok = parseTimeReport(scratch) !== undefined;
+    rmSync(scratch, { force: true });
+    if (ok) return { kind: 'gnu-time', path: time, outFile: scratch };
+  }
+  if (existsSync(`/proc/${process.pid}/status`)) return { kind: 'proc-poll' };
+  return { kind: 'none' };
+}
+
+export function describeRssMethod(m: RssMethod): string {
+  if (m.kind === 'gnu-time') return `${m.path} -f %M`;
+  if (m.kind === 'proc-poll') return `polling /proc/<pid>/status VmHWM every ${POLL_MS} ms`;
+  return 'not available on this system';
+}
+
+/**
+ * One warm-up run (fills the page cache, loads the binaries), then the best
+ * of `runs` timed runs. The minimum is the least noisy estimate of what the
+ * tool costs; anything slower is interference from elsewhere on the machine.
+ * Throws CommandFailed when any run exits non-zero.
+ */
+export async function measure(cmd: Command, runs: number, rss: RssMethod | undefined): Promise<Measurement> {
+  const times: number[] = [];
+  let peak: number | undefined;
+  for (let i = 0; i <= runs; i++) {
+    const r = await runOnce(cmd, rss);
+    if (r.code !== 0) throw new CommandFailed(cmd, r.code, r.output);
+    if (r.rssKiB !== undefined) peak = Math.max(peak ?? 0, r.rssKiB);
+    if (i > 0) times.push(r.seconds); // run 0 is the warm-up
+  }
+  return { seconds: Math.min(...times), runs: times, ...(peak !== undefined && { peakRssKiB: peak }) };
+}
+
+/** Runs a command once; with `rss`, also reads its peak RSS. */
+async function runOnce(cmd: Command, rss: RssMethod | undefined): Promise<RunResult> {
+  if (rss?.kind === 'gnu-time') {
+    rmSync(rss.outFile, { force: true });
+    const wrapped: Command = { ...cmd, argv: [rss.path, '-f', '%M', '-o', rss.outFile, ...cmd.argv] };
+    const r = await spawnTimed(wrapped, () => undefined);
+    return { ...r, rssKiB: parseTimeReport(rss.outFile) };
+  }
+  if (rss?.kind === 'proc-poll') {
+    let hwm: number | undefined;
+    const r = await spawnTimed(cmd, (pid) => {
+      const poll = () => {
+        const v = readVmHwm(pid);
+        if (v !== undefined) hwm = Math.max(hwm ?? 0, v);
+      };
+      poll();
+      const timer = setInterval(poll, POLL_MS);
+      return () => clearInterval(timer);
+    });
+    return { ...r, rssKiB: hwm };
+  }
+  return spawnTimed(cmd, () => undefined);
+}
+
+/**
+ * Spawns the command and times it from spawn to exit. `onStart` gets the pid
+ * (this is the measured process itself, since argv[0] is spawned directly) and
+ * may return a function to call when it ends.
+ */
+function spawnTimed(cmd: Command, onStart: (pid: number) => (() => void) | undefined): Promise<Omit<RunResult, 'rssKiB'>> {
+  return new Promise((resolve, reject) => {
+    const stdio: StdioOptions = ['ignore', cmd.captureStdout ? 'pipe' : 'ignore', 'pipe'];
+    const start = process.hrtime.bigint();
+    const child = spawn(cmd.argv[0], cmd.argv.slice(1), { stdio, env: { ...process.env, NO_COLOR: '1' } });
+    let output = '';
+    const keep = (b: Buffer) => {
+      output = (output + b.toString()).slice(-OUTPUT_CAP);
+    };
+    child.stdout?.on('data', keep);
+    child.stderr?.on('data', keep);
+    const stop = child.pid !== undefined ? onStart(child.pid) : undefined;
+    child.on('error', (e) => {
+      stop?.();
+      reject(e);
+    });
+    child.on('close', (code) => {
+      const seconds = Number(process.hrtime.bigint() - start) / 1e9;
+      stop?.();
+      resolve({ seconds, code, output: output.trim() });
+    });
+  });
+}
+
+/** VmHWM in KiB, or undefined once the process is gone (a zombie has no Vm* lines). */
+function readVmHwm(pid: number): number | undefined {
+  try {
+    const m = /^VmHWM:\s+(\d+)\s+kB/m.exec(readFileSync(`/proc/${pid}/status`, 'utf8'));
+    return m ? Number(m[1]) : undefined;
+  } catch {
+    return undefined;
+  }
+}
+
+/** GNU time's -o file: the %M value (KiB) is the last line, after any "Command exited with ..." note. */
+function parseTimeReport(file: string): number | undefined {
+  try {
+    const lines = readFileSync(file, 'utf8').trim().split('\n');
+    const last = lines[lines.length - 1]?.trim() ?? '';
+    return /^\d+$/.test(last) ? Number(last) : undefined;
+  } catch {
+    return undefined;
+  }
+}

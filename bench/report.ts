@@ -1,0 +1,118 @@
+/** Turning measurements into the printed table, the target verdicts and the JSON. */
+import type { Measurement } from './measure';
+
+export const RSS_LIMIT_MIB = 200;
+
+export interface ToolResult {
+  tool: string;
+  /** The command as a user would type it (for the JSON). */
+  command: string;
+  measurement: Measurement;
+}
+
+export interface CaseResult {
+  /** e.g. `stored zip`. */
+  name: string;
+  /** Input file name and size on disk. */
+  file: string;
+  bytes: number;
+  /** Extra facts worth a line, e.g. the lz4 compression ratio. */
+  info: string[];
+  romscope: ToolResult;
+  references: ToolResult[];
+  /** Reference comparisons that could not run, with the reason. */
+  skipped: string[];
+}
+
+export type Verdict = 'PASS' | 'FAIL' | 'SKIP';
+
+export interface Target {
+  id: string;
+  description: string;
+  verdict: Verdict;
+  detail: string;
+}
+
+export const toMiB = (kib: number): number => kib / 1024;
+
+/** romscope time / reference time: below 1 means romscope is faster. */
+export function ratio(c: CaseResult, ref: ToolResult): number {
+  return c.romscope.measurement.seconds / ref.measurement.seconds;
+}
+
+/** One row per tool; ratio only on reference rows, RSS only on romscope rows. */
+export function renderTable(cases: CaseResult[]): string {
+  const head = ['case', 'tool', 'seconds', 'ratio', 'romscope peak RSS'];
+  const rows: string[][] = [];
+  for (const c of cases) {
+    const rss = c.romscope.measurement.peakRssKiB;
+    rows.push([c.name, c.romscope.tool, secs(c.romscope.measurement), '', rss === undefined ? 'n/a' : `${toMiB(rss).toFixed(1)} MiB`]);
+    for (const r of c.references) rows.push([c.name, r.tool, secs(r.measurement), ratio(c, r).toFixed(2), '']);
+  }
+  const right = [false, false, true, true, true];
+  const widths = head.map((h, i) => Math.max(h.length, ...rows.map((r) => r[i].length)));
+  const line = (cells: string[]) =>
+    cells.map((s, i) => (right[i] ? s.padStart(widths[i]) : s.padEnd(widths[i]))).join('  ').trimEnd();
+  return [line(head), widths.map((w) => '-'.repeat(w)).join('  '), ...rows.map(line)].join('\n');
+}
+
+const secs = (m: Measurement): string => m.seconds.toFixed(3);
+
+/**
+ * (a) Checking a stored zip must be no slower than sha256sum of it: both read
+ *     every byte once and hash it with sha256, so anything slower is overhead.
+ * (b) Peak RSS under the limit in every case: romscope streams, it must not
+ *     buffer artifacts whole.
+ */
+export function evaluateTargets(cases: CaseResult[]): Target[] {
+  const targets: Target[] = [];
+  const zip = cases.find((c) => c.name === 'stored zip');
+  const sha = zip?.references.find((r) => r.tool === 'sha256sum');
+  const a = { id: 'a', description: 'stored zip: romscope check no slower than sha256sum (ratio <= 1.0)' };
+  if (!zip || !sha) targets.push({ ...a, verdict: 'SKIP', detail: zip ? 'sha256sum not measured' : 'stored zip case not run' });
+  else {
+    const r = ratio(zip, sha);
+    targets.push({ ...a, verdict: r <= 1.0 ? 'PASS' : 'FAIL', detail: `ratio ${r.toFixed(2)} (${secs(zip.romscope.measurement)} s vs ${secs(sha.measurement)} s)` });
+  }
+  for (const c of cases) {
+    const rss = c.romscope.measurement.peakRssKiB;
+    const b = { id: 'b', description: `${c.name}: romscope peak RSS < ${RSS_LIMIT_MIB} MiB` };
+    if (rss === undefined) targets.push({ ...b, verdict: 'SKIP', detail: 'RSS not measurable here' });
+    else targets.push({ ...b, verdict: toMiB(rss) < RSS_LIMIT_MIB ? 'PASS' : 'FAIL', detail: `${toMiB(rss).toFixed(1)} MiB` });
+  }
+  if (cases.length === 0) targets.push({ id: 'b', description: `romscope peak RSS < ${RSS_LIMIT_MIB} MiB`, verdict: 'SKIP', detail: 'no case ran' });
+  return targets;
+}
+
+export function renderTargets(targets: Target[]): string {
+  return targets.map((t) => `${t.verdict} (${t.id}) ${t.description}: ${t.detail}`).join('\n');
+}
+
+/** Machine-readable copy of everything printed; seconds and MiB rounded to what is meaningful. */
+export function toJson(meta: Record<string, unknown>, cases: CaseResult[], targets: Target[], notes: string[]): string {
+  const tool = (c: CaseResult, t: ToolResult, isRef: boolean) => ({
+    tool: t.tool,
+    command: t.command,
+    seconds: round(t.measurement.seconds, 3),
+    runs: t.measurement.runs.map((s) => round(s, 3)),
+    ...(isRef && { ratio: round(ratio(c, t), 3) }),
+    ...(t.measurement.peakRssKiB !== undefined && { peakRssMiB: round(toMiB(t.measurement.peakRssKiB), 1) }),
+  });
+  const out = {
+    ...meta,
+    cases: cases.map((c) => ({
+      case: c.name,
+      file: c.file,
+      bytes: c.bytes,
+      info: c.info,
+      romscope: tool(c, c.romscope, false),
+      references: c.references.map((r) => tool(c, r, true)),
+      skipped: c.skipped,
+    })),
+    targets,
+    notes,
+  };
+  return JSON.stringify(out, null, 2);
+}
+
+const round = (x: number, digits: number): number => Number(x.toFixed(digits));
