@@ -1,0 +1,229 @@
+/**
+ * `npm run bench`: times `romscope check` on large generated inputs beside the
+ * standard tools that do comparable work, and reports romscope's peak RSS.
+ *
+ *   BENCH_SIZE_MB=64 npm run bench     # quick run; the default is 1024 (1 GiB)
+ *
+ * Inputs are generated in a temp dir (removed at the end, even on failure), so
+ * nothing is written into the repo. Progress goes to stderr; the report (table,
+ * PASS/FAIL lines, then JSON after `--- json ---`) goes to stdout.
+ * Exit status: 0 when the report was produced, whatever the verdicts; 1 when
+ * romscope (or the harness) failed; 2 for a bad BENCH_SIZE_MB.
+ */
+import { spawnSync } from 'node:child_process';
+import { existsSync, mkdtempSync, rmSync, statSync, statfsSync } from 'node:fs';
+import { cpus, tmpdir } from 'node:os';
+import { basename, join, resolve } from 'node:path';
+import { MiB, writeData } from './generate';
+import { CommandFailed, describeRssMethod, detectRssMethod, findTool, measure, type Command, type RssMethod } from './measure';
+import { evaluateTargets, renderTable, renderTargets, toJson, type CaseResult, type ToolResult } from './report';
+
+/** Compiled to dist/bench/run.js, so the repo root is two levels up. */
+const ROOT = resolve(__dirname, '..', '..');
+const BIN = join(ROOT, 'bin', 'romscope.js');
+const DEFAULT_SIZE_MB = 1024;
+const TIMED_RUNS = 3;
+
+interface Reference {
+  tool: string;
+  /** Programs that must be on PATH for this comparison. */
+  needs: string[];
+  argv: string[];
+  /** As a user would type it, for the JSON. */
+  command: string;
+}
+
+interface CaseSpec {
+  name: string;
+  /** Programs needed to build the input at all; without them the whole case is skipped. */
+  builders: string[];
+  /** Writes the input into `dir`; returns its path and facts worth printing. */
+  build(dir: string, bytes: number): Promise<{ input: string; info: string[] }>;
+  references(input: string): Reference[];
+}
+
+class UsageError extends Error {}
+
+const log = (msg: string): void => void process.stderr.write(`[bench] ${msg}\n`);
+const mib = (bytes: number): string => `${(bytes / MiB).toFixed(1)} MiB`;
+
+const CASES: CaseSpec[] = [
+  {
+    // One big stored member: romscope's cost is reading, CRC-checking and
+    // sha256-hashing it, which is what sha256sum and unzip -t each do part of.
+    name: 'stored zip',
+    builders: ['zip'],
+    async build(dir, bytes) {
+      const raw = join(dir, 'big.bin');
+      await writeData(raw, bytes, 'random');
+      runBuilder(['zip', '-0', '-q', 'big.zip', 'big.bin'], dir);
+      rmSync(raw); // keep only the file under test in the page cache
+      const input = join(dir, 'big.zip');
+      return { input, info: [`big.zip: one stored member of ${mib(bytes)} random bytes, ${mib(statSync(input).size)} on disk`] };
+    },
+    references: (input) => [
+      { tool: 'sha256sum', needs: ['sha256sum'], argv: ['sha256sum', input], command: 'sha256sum big.zip' },
+      { tool: 'unzip -tq', needs: ['unzip'], argv: ['unzip', '-tq', input], command: 'unzip -tq big.zip' },
+    ],
+  },
+  {
+    // romscope decodes the frame and sha256-hashes the decoded data, so the
+    // pipeline into sha256sum is the fair comparison; plain decode is the floor.
+    name: 'lz4',
+    builders: ['lz4'],
+    async build(dir, bytes) {
+      const raw = join(dir, 'big.bin');
+      await writeData(raw, bytes, 'mixed');
+      runBuilder(['lz4', '-q', 'big.bin', 'big.bin.lz4'], dir);
+      rmSync(raw);
+      const input = join(dir, 'big.bin.lz4');
+      const size = statSync(input).size;
+      return { input, info: [`big.bin.lz4: ${mib(bytes)} decoded, ${mib(size)} compressed (${(bytes / size).toFixed(2)}:1)`] };
+    },
+    references: (input) => [
+      { tool: 'lz4 -d -c > /dev/null', needs: ['lz4'], argv: ['lz4', '-d', '-c', input], command: 'lz4 -d -c big.bin.lz4 > /dev/null' },
+      {
+        tool: 'lz4 -d -c | sha256sum',
+        needs: ['lz4', 'sha256sum', 'bash'],
+        // pipefail: a failing lz4 must not hide behind a succeeding sha256sum.
+        argv: ['bash', '-o', 'pipefail', '-c', 'lz4 -d -c "$1" | sha256sum', 'bench', input],
+        command: 'lz4 -d -c big.bin.lz4 | sha256sum',
+      },
+    ],
+  },
+];
+
+/** Runs an input-building tool to completion; its failure is a harness failure. */
+function runBuilder(argv: string[], cwd: string): void {
+  const r = spawnSync(argv[0], argv.slice(1), { cwd, stdio: ['ignore', 'ignore', 'pipe'] });
+  if (r.error) throw r.error;
+  if (r.status !== 0) throw new Error(`${argv.join(' ')} failed (status ${r.status}): ${r.stderr.toString().trim()}`);
+}
+
+function sizeFromEnv(): number {
+  const raw = process.env.BENCH_SIZE_MB;
+  if (raw === undefined || raw === '') return DEFAULT_SIZE_MB * MiB;
+  const n = Number(raw);
+  if (!Number.isInteger(n) || n <= 0) throw new UsageError(`BENCH_SIZE_MB must be a positive whole number of MiB, got "${raw}"`);
+  return n * MiB;
+}
+
+/** Fail up front rather than minutes in: a case needs its raw data and its archive side by side. */
+function checkFreeSpace(dir: string, bytes: number): void {
+  const s = statfsSync(dir);
+  const free = s.bavail * s.bsize;
+  if (free < 2.2 * bytes) throw new Error(`need about ${mib(2.2 * bytes)} free in ${dir}, only ${mib(free)} available`);
+}
+
+function romscopeCommand(input: string): Command {
+  // node is spawned directly (not through npx or a shell) so the measured pid is romscope itself.
+  return { label: 'romscope check --quiet', argv: [process.execPath, BIN, 'check', input, '--quiet'], captureStdout: true };
+}
+
+/** Builds one case's input and measures romscope and every available reference on it. */
+async function runCase(spec: CaseSpec, dir: string, bytes: number, rss: RssMethod): Promise<CaseResult> {
+  log(`${spec.name}: generating ${mib(bytes)} input`);
+  const { input, info } = await spec.build(dir, bytes);
+  try {
+    log(`${spec.name}: timing romscope (1 warm-up + ${TIMED_RUNS} runs)`);
+    const cmd = romscopeCommand(input);
+    // A romscope failure is not caught here: it is the one thing that fails the bench.
+    const romscope: ToolResult = { tool: cmd.label, command: `romscope check ${basename(input)} --quiet`, measurement: await measure(cmd, TIMED_RUNS, rss) };
+    const references: ToolResult[] = [];
+    const skipped: string[] = [];
+    for (const ref of spec.references(input)) {
+      const missing = ref.needs.filter((t) => !findTool(t));
+      if (missing.length > 0) {
+        skipped.push(`${spec.name}: skipped "${ref.tool}": ${missing.join(', ')} not found on PATH`);
+        continue;
+      }
+      log(`${spec.name}: timing ${ref.tool}`);
+      try {
+        references.push({ tool: ref.tool, command: ref.command, measurement: await measure({ label: ref.tool, argv: ref.argv }, TIMED_RUNS, undefined) });
+      } catch (e) {
+        if (!(e instanceof CommandFailed)) throw e;
+        skipped.push(`${spec.name}: skipped "${ref.tool}": it failed on the input (${e.message})`);
+      }
+    }
+    return { name: spec.name, file: basename(input), bytes: statSync(input).size, info, romscope, references, skipped };
+  } finally {
+    rmSync(input, { force: true }); // the next case gets the disk and page cache to itself
+  }
+}
+
+/** Removes the temp dir on Ctrl-C / kill too; `finally` alone does not run then. */
+function cleanupOnSignal(dir: string): () => void {
+  const handlers = (['SIGINT', 'SIGTERM'] as const).map((sig) => {
+    const h = () => {
+      rmSync(dir, { recursive: true, force: true });
+      process.exit(sig === 'SIGINT' ? 130 : 143);
+    };
+    process.once(sig, h);
+    return () => process.off(sig, h);
+  });
+  return () => handlers.forEach((off) => off());
+}
+
+async function main(): Promise<number> {
+  const bytes = sizeFromEnv();
+  if (!existsSync(join(ROOT, 'dist', 'src', 'cli', 'main.js'))) throw new Error('romscope is not built: run `npx tsc -p .` first');
+  const work = mkdtempSync(join(tmpdir(), 'romscope-bench-'));
+  const uninstall = cleanupOnSignal(work);
+  try {
+    checkFreeSpace(work, bytes);
+    const rss = detectRssMethod(join(work, 'time.out'));
+    const cases: CaseResult[] = [];
+    const notes: string[] = [];
+    for (const spec of CASES) {
+      const missing = spec.builders.filter((t) => !findTool(t));
+      if (missing.length > 0) {
+        notes.push(`${spec.name}: whole case skipped: ${missing.join(', ')} not found on PATH (needed to build the input)`);
+        continue;
+      }
+      const c = await runCase(spec, work, bytes, rss);
+      cases.push(c);
+      notes.push(...c.skipped);
+    }
+    const targets = evaluateTargets(cases);
+    const meta = {
+      sizeMiB: bytes / MiB,
+      warmupRuns: 1,
+      timedRuns: TIMED_RUNS,
+      statistic: 'minimum wall-clock seconds',
+      rssMethod: describeRssMethod(rss),
+      node: process.version,
+      cpus: `${cpus().length} x ${cpus()[0]?.model ?? 'unknown'}`,
+    };
+    printReport(meta, cases, targets, notes);
+    return 0;
+  } finally {
+    uninstall();
+    rmSync(work, { recursive: true, force: true });
+  }
+}
+
+function printReport(meta: Record<string, unknown>, cases: CaseResult[], targets: ReturnType<typeof evaluateTargets>, notes: string[]): void {
+  const out: string[] = [
+    `romscope bench: ${meta.sizeMiB} MiB inputs, best of ${TIMED_RUNS} runs after 1 warm-up; ratio = romscope time / tool time (< 1: romscope faster)`,
+    `peak RSS via ${meta.rssMethod}; node ${meta.node}; ${meta.cpus}`,
+    ...cases.flatMap((c) => c.info),
+    '',
+    renderTable(cases),
+    '',
+    renderTargets(targets),
+  ];
+  if (notes.length > 0) out.push('', ...notes);
+  out.push('', '--- json ---', toJson(meta, cases, targets, notes));
+  process.stdout.write(out.join('\n') + '\n');
+}
+
+main().then(
+  (code) => {
+    process.exitCode = code;
+  },
+  (e: unknown) => {
+    if (e instanceof CommandFailed) log(`romscope failed on a valid input: ${e.message}`);
+    else log(`error: ${e instanceof Error ? e.message : String(e)}`);
+    process.exitCode = e instanceof UsageError ? 2 : 1;
+  },
+);
