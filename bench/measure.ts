@@ -71,7 +71,7 @@ export function findTool(cmd: string): string | undefined {
 export function detectRssMethod(scratch: string): RssMethod {
   const time = '/usr/bin/time';
   // Probe rather than trust the path: BusyBox time has no -f/-o.
-  if (existsSync(time) && spawnSync(time, ['-f', '%M', '-o', scratch, 'true']).status === 0) {
+  if (existsSync(time) && spawnSync(time, ['-f', '%M', '-o', scratch, process.execPath, '-e', '']).status === 0) {
     const ok = parseTimeReport(scratch) !== undefined;
     rmSync(scratch, { force: true });
     if (ok) return { kind: 'gnu-time', path: time, outFile: scratch };

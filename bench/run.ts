@@ -135,6 +135,7 @@ async function runCase(spec: CaseSpec, dir: string, bytes: number, rss: RssMetho
       const missing = ref.needs.filter((t) => !findTool(t));
       if (missing.length > 0) {
         skipped.push(`${spec.name}: skipped "${ref.tool}": ${missing.join(', ')} not found on PATH`);
+        log(skipped[skipped.length - 1]);
         continue;
       }
       log(`${spec.name}: timing ${ref.tool}`);
@@ -143,6 +144,7 @@ async function runCase(spec: CaseSpec, dir: string, bytes: number, rss: RssMetho
       } catch (e) {
         if (!(e instanceof CommandFailed)) throw e;
         skipped.push(`${spec.name}: skipped "${ref.tool}": it failed on the input (${e.message})`);
+        log(skipped[skipped.length - 1]);
       }
     }
     return { name: spec.name, file: basename(input), bytes: statSync(input).size, info, romscope, references, skipped };
@@ -178,6 +180,7 @@ async function main(): Promise<number> {
       const missing = spec.builders.filter((t) => !findTool(t));
       if (missing.length > 0) {
         notes.push(`${spec.name}: whole case skipped: ${missing.join(', ')} not found on PATH (needed to build the input)`);
+        log(notes[notes.length - 1]);
         continue;
       }
       const c = await runCase(spec, work, bytes, rss);
