@@ -99,6 +99,103 @@ export async function* inflateRaw(input: AsyncIterable<Buffer>, budget: Budget, 
   }
 }
 
+/** One member as either directory describes it (central, or local when salvaging). */
+interface MemberRecord {
+  name: string;
+  flags: number;
+  method: number;
+  crc: number;
+  compressedSize: number;
+  uncompressedSize: number;
+  headerOffset: number;
+}
+
+/** Builds the child for one member; `dataStart` is null when it could not be located. */
+function memberSpec(src: RandomSource, ctx: DecodeContext, m: MemberRecord, dataStart: number | null, facts: Fact[], directory: string): ChildSpec {
+  const method = METHODS[m.method] ?? `method ${m.method}`;
+  const info: Record<string, unknown> = { compression: method, compressedSize: m.compressedSize };
+  const unsafe = unsafePathReason(m.name);
+  if (unsafe) facts.push({ kind: 'unsafe-path', message: `member name "${m.name}" ${unsafe}` });
+  const spec: ChildSpec = { name: m.name, source: new SliceSource(src, 0, 0, m.name), facts, info, readable: false };
+  if (m.flags & 1) {
+    facts.push({ kind: 'unsupported', message: 'member is encrypted; its contents cannot be checked' });
+    return spec;
+  }
+  if (m.method !== 0 && m.method !== 8) {
+    facts.push({ kind: 'unsupported', message: `compression ${method} is not supported; the member cannot be checked` });
+    return spec;
+  }
+  if (dataStart === null) return spec;
+  const dataEnd = dataStart + m.compressedSize;
+  if (dataEnd > src.size) {
+    facts.push({ kind: 'truncated', message: `member data ends at ${dataEnd}, past the end of the file (${src.size} bytes)`, offset: dataStart });
+  }
+  const raw = new SliceSource(src, dataStart, m.compressedSize, m.name);
+  spec.expect = [{ algo: 'crc32', hex: (m.crc >>> 0).toString(16).padStart(8, '0'), kind: 'zip-crc', from: directory }];
+  spec.readable = true;
+  if (m.method === 0) {
+    spec.source = raw;
+    if (m.uncompressedSize !== m.compressedSize) {
+      facts.push({ kind: 'unreadable', message: `stored member declares ${m.uncompressedSize} bytes uncompressed but ${m.compressedSize} stored` });
+    }
+  } else {
+    const budget = ctx.budget;
+    spec.source = new GeneratedStreamSource(m.name, m.uncompressedSize, () => inflateRaw(raw.stream(), budget, m.uncompressedSize, `member "${m.name}"`));
+  }
+  return spec;
+}
+
+/** Finds where a member's data starts by reading its local header. */
+async function locateData(src: RandomSource, m: MemberRecord, facts: Fact[]): Promise<number | null> {
+  let lh: Buffer;
+  try {
+    lh = await readExact(src, m.headerOffset, 30, 'zip local header');
+  } catch (err) {
+    facts.push({ kind: 'truncated', message: errorMessage(err), offset: m.headerOffset });
+    return null;
+  }
+  if (lh.readUInt32LE(0) !== LOCAL_HEADER_SIG) {
+    facts.push({ kind: 'unreadable', message: `no local header at offset ${m.headerOffset}`, offset: m.headerOffset });
+    return null;
+  }
+  return m.headerOffset + 30 + lh.readUInt16LE(26) + lh.readUInt16LE(28);
+}
+
+/**
+ * A download cut before the central directory still has its first members:
+ * walk the local headers from the start while their sizes are known (no data
+ * descriptor), so what arrived is still checked.
+ */
+async function salvageLocalHeaders(src: RandomSource, ctx: DecodeContext): Promise<ChildSpec[]> {
+  const children: ChildSpec[] = [];
+  let pos = 0;
+  while (pos + 30 <= src.size) {
+    const lh = await src.read(pos, 30);
+    if (lh.readUInt32LE(0) !== LOCAL_HEADER_SIG) break;
+    const flags = lh.readUInt16LE(6);
+    const nameLen = lh.readUInt16LE(26);
+    const extraLen = lh.readUInt16LE(28);
+    const rest = await src.read(pos + 30, nameLen + extraLen);
+    if (rest.length < nameLen + extraLen) break;
+    let csize = lh.readUInt32LE(18);
+    let usize = lh.readUInt32LE(22);
+    for (const f of yauzl.parseExtraFields(rest.subarray(nameLen))) {
+      if (f.id === 0x0001 && f.data.length >= 16 && usize === 0xffffffff && csize === 0xffffffff) {
+        usize = Number(f.data.readBigUInt64LE(0));
+        csize = Number(f.data.readBigUInt64LE(8));
+      }
+    }
+    if (flags & 0x08) break; // sizes only in a data descriptor after the data: cannot step over it safely
+    ctx.budget.chargeMember();
+    const name = yauzl.getFileNameLowLevel(flags, rest.subarray(0, nameLen), [], false);
+    const m: MemberRecord = { name, flags, method: lh.readUInt16LE(8), crc: lh.readUInt32LE(14), compressedSize: csize, uncompressedSize: usize, headerOffset: pos };
+    const dataStart = pos + 30 + nameLen + extraLen;
+    if (!name.endsWith('/')) children.push(memberSpec(src, ctx, m, dataStart, [], 'zip local header'));
+    pos = dataStart + csize;
+  }
+  return children;
+}
+
 export const zipHandler: ContainerHandler = {
   id: 'zip',
   kind: 'container',
@@ -117,74 +214,44 @@ export const zipHandler: ContainerHandler = {
       zf = await openZip(src);
     } catch (e) {
       const msg = errorMessage(e);
-      if (/end of central directory record signature not found/i.test(msg)) {
-        throw new TruncatedError('zip end-of-central-directory record not found: the file is truncated or not a complete zip');
-      }
-      throw new FormatError(`zip directory unreadable: ${msg}`);
+      if (!/end of central directory record signature not found/i.test(msg)) throw new FormatError(`zip directory unreadable: ${msg}`);
+      ctx.fact({ kind: 'truncated', message: 'zip end-of-central-directory record not found: the file is truncated (members below were recovered from their local headers)' });
+      const children = await salvageLocalHeaders(src, ctx);
+      return { info: { entries: children.length, recoveredFromLocalHeaders: true }, children };
     }
     const children: ChildSpec[] = [];
     const seen = new Set<string>();
-    const spans: { start: number; end: number; name: string }[] = [];
+    const spans: { start: number; end: number; spec: ChildSpec }[] = [];
     let count = 0;
     let dirs = 0;
     let zip64 = false;
     try {
       for await (const e of entries(zf)) {
         ctx.budget.chargeMember();
-        const name = yauzl.getFileNameLowLevel(e.generalPurposeBitFlag, e.fileNameRaw as Buffer, e.extraFields, false);
         count++;
+        const name = yauzl.getFileNameLowLevel(e.generalPurposeBitFlag, e.fileNameRaw as Buffer, e.extraFields, false);
         if (e.extraFields.some((f) => f.id === 0x0001)) zip64 = true;
         if (name.endsWith('/')) {
           dirs++;
           continue;
         }
         const facts: Fact[] = [];
-        const unsafe = unsafePathReason(name);
-        if (unsafe) facts.push({ kind: 'unsafe-path', message: `member name "${name}" ${unsafe}` });
         if (seen.has(name)) facts.push({ kind: 'unreadable', message: `duplicate member name "${name}": only one copy can be extracted` });
         seen.add(name);
-        const method = METHODS[e.compressionMethod] ?? `method ${e.compressionMethod}`;
-        const info: Record<string, unknown> = { compression: method, compressedSize: e.compressedSize };
-        const spec: ChildSpec = { name, source: new SliceSource(src, 0, 0, name), facts, info, readable: false };
+        const m: MemberRecord = {
+          name,
+          flags: e.generalPurposeBitFlag,
+          method: e.compressionMethod,
+          crc: e.crc32,
+          compressedSize: e.compressedSize,
+          uncompressedSize: e.uncompressedSize,
+          headerOffset: e.relativeOffsetOfLocalHeader,
+        };
+        const readable = !(m.flags & 1) && (m.method === 0 || m.method === 8);
+        const dataStart = readable ? await locateData(src, m, facts) : null;
+        const spec = memberSpec(src, ctx, m, dataStart, facts, 'zip central directory');
         children.push(spec);
-        if (e.generalPurposeBitFlag & 1) {
-          facts.push({ kind: 'unsupported', message: 'member is encrypted; its contents cannot be checked' });
-          continue;
-        }
-        if (e.compressionMethod !== 0 && e.compressionMethod !== 8) {
-          facts.push({ kind: 'unsupported', message: `compression ${method} is not supported; the member cannot be checked` });
-          continue;
-        }
-        let lh: Buffer;
-        try {
-          lh = await readExact(src, e.relativeOffsetOfLocalHeader, 30, 'zip local header');
-        } catch (err) {
-          facts.push({ kind: 'truncated', message: errorMessage(err), offset: e.relativeOffsetOfLocalHeader });
-          continue;
-        }
-        if (lh.readUInt32LE(0) !== LOCAL_HEADER_SIG) {
-          facts.push({ kind: 'unreadable', message: `no local header at offset ${e.relativeOffsetOfLocalHeader}`, offset: e.relativeOffsetOfLocalHeader });
-          continue;
-        }
-        const dataStart = e.relativeOffsetOfLocalHeader + 30 + lh.readUInt16LE(26) + lh.readUInt16LE(28);
-        const dataEnd = dataStart + e.compressedSize;
-        spans.push({ start: e.relativeOffsetOfLocalHeader, end: dataEnd, name });
-        if (dataEnd > src.size) {
-          facts.push({ kind: 'truncated', message: `member data ends at ${dataEnd}, past the end of the file (${src.size} bytes)`, offset: dataStart });
-        }
-        const raw = new SliceSource(src, dataStart, e.compressedSize, name);
-        const expect = [{ algo: 'crc32' as const, hex: e.crc32.toString(16).padStart(8, '0'), kind: 'zip-crc', from: 'zip central directory' }];
-        spec.expect = expect;
-        spec.readable = true;
-        if (e.compressionMethod === 0) {
-          spec.source = raw;
-          if (e.uncompressedSize !== e.compressedSize) {
-            facts.push({ kind: 'unreadable', message: `stored member declares ${e.uncompressedSize} bytes uncompressed but ${e.compressedSize} stored` });
-          }
-        } else {
-          const budget = ctx.budget;
-          spec.source = new GeneratedStreamSource(name, e.uncompressedSize, () => inflateRaw(raw.stream(), budget, e.uncompressedSize, `member "${name}"`));
-        }
+        if (dataStart !== null) spans.push({ start: m.headerOffset, end: dataStart + m.compressedSize, spec });
       }
     } catch (err) {
       if ((err as Error).name === 'BudgetError') throw err;
@@ -197,13 +264,13 @@ export const zipHandler: ContainerHandler = {
     spans.sort((a, b) => a.start - b.start);
     for (let i = 1; i < spans.length; i++) {
       if (spans[i].start < spans[i - 1].end) {
-        const c = children.find((ch) => ch.name === spans[i].name)!;
-        c.facts!.push({ kind: 'budget', message: `member data overlaps member "${spans[i - 1].name}" (a zip-bomb construction); not decoded` });
-        c.readable = false;
+        spans[i].spec.facts!.push({ kind: 'budget', message: `member data overlaps member "${spans[i - 1].spec.name}" (a zip-bomb construction); not decoded` });
+        spans[i].spec.readable = false;
       }
     }
+    const comment = zf.comment as unknown as Buffer | string | undefined;
     return {
-      info: { entries: count, files: count - dirs, directories: dirs, comment: zf.comment?.length ? (zf.comment as unknown as Buffer).toString('latin1') : undefined, zip64 },
+      info: { entries: count, files: count - dirs, directories: dirs, zip64, comment: comment?.length ? comment.toString() : undefined },
       children,
     };
   },
