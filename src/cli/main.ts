@@ -75,7 +75,7 @@ async function runInspect(file: string, a: Common): Promise<Report> {
 function print(report: Report, a: Common): void {
   const hashes = parseHashes(a.hash);
   process.stdout.write(
-    (a.json ? renderJson(report) : renderTable(report, { colors: useColor(a) ? ANSI : PLAIN, quiet: a.quiet, hash: hashes[0] })) + '\n',
+    (a.json ? renderJson(report) : renderTable(report, { colors: useColor(a) ? ANSI : PLAIN, quiet: a.quiet, hash: hashes[0], width: process.stdout.isTTY ? process.stdout.columns : undefined })) + '\n',
   );
 }
 

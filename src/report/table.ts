@@ -9,6 +9,8 @@ export interface TableOptions {
   quiet?: boolean;
   /** Digest column to show (the first requested). */
   hash?: string;
+  /** Terminal width to wrap long messages to; no wrapping when absent (pipes, files). */
+  width?: number;
 }
 
 function sevColor(c: Colors, s: Severity): string {
@@ -27,12 +29,19 @@ function infoSummary(a: Artifact): string {
 
 const tableChars = { style: { head: [], border: [] } };
 
+/** On a terminal the last column wraps; elsewhere lines stay whole so they can be grepped. */
+function wrap(width: number | undefined, columns: number, last: number) {
+  if (!width) return {};
+  const widths: (number | null)[] = [...Array(columns - 1).fill(null), last];
+  return { wordWrap: true, wrapOnWordBoundary: false, colWidths: widths as number[] };
+}
+
 export function renderTable(r: Report, o: TableOptions): string {
   const c = o.colors;
   const out: string[] = [];
   const hash = o.hash ?? 'sha256';
   if (!o.quiet) {
-    const t = new Table({ head: ['artifact', 'format', 'size', hash, 'details'], ...tableChars, wordWrap: true, colWidths: [null, null, null, null, 40] as unknown as number[] });
+    const t = new Table({ head: ['artifact', 'format', 'size', hash, 'details'], ...tableChars, ...wrap(o.width, 5, 40) });
     const add = (a: Artifact, depth: number) => {
       const label = depth === 0 ? r.root.name : `${'  '.repeat(depth - 1)}${a.path}`;
       const h = a.hashes[hash as keyof typeof a.hashes];
@@ -43,7 +52,7 @@ export function renderTable(r: Report, o: TableOptions): string {
     out.push(t.toString());
   }
   if (r.findings.length) {
-    const t = new Table({ head: ['severity', 'rule', 'artifact', 'message'], ...tableChars, wordWrap: true, wrapOnWordBoundary: false, colWidths: [null, null, null, 64] as unknown as number[] });
+    const t = new Table({ head: ['severity', 'rule', 'artifact', 'message'], ...tableChars, ...wrap(o.width, 4, 64) });
     for (const f of r.findings) t.push([sevColor(c, f.severity), f.ruleId, f.path || r.root.name, f.message]);
     out.push(t.toString());
   } else {
