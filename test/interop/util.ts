@@ -49,17 +49,24 @@ export function childTable(a: Artifact): Map<string, { size: number | null; sha2
   return new Map(a.children.map((c) => [c.name, { size: c.size, sha256: c.hashes.sha256 }]));
 }
 
-/** Samples RSS while `fn` runs; returns fn's result and the peak growth in bytes over the starting RSS. */
-export async function peakRssGrowth<T>(fn: () => Promise<T>): Promise<{ value: T; growth: number }> {
-  const start = process.memoryUsage.rss();
-  let peak = start;
-  const timer = setInterval(() => {
-    peak = Math.max(peak, process.memoryUsage.rss());
-  }, 5);
+/**
+ * Samples memory while `fn` runs: peak growth of RSS and of ArrayBuffer
+ * allocations (Buffers; counted even when their pages are never touched).
+ */
+export async function peakMemoryGrowth<T>(fn: () => Promise<T>): Promise<{ value: T; rss: number; arrayBuffers: number }> {
+  const m0 = process.memoryUsage();
+  let rss = m0.rss;
+  let ab = m0.arrayBuffers;
+  const sample = () => {
+    const m = process.memoryUsage();
+    rss = Math.max(rss, m.rss);
+    ab = Math.max(ab, m.arrayBuffers);
+  };
+  const timer = setInterval(sample, 2);
   try {
     const value = await fn();
-    peak = Math.max(peak, process.memoryUsage.rss());
-    return { value, growth: peak - start };
+    sample();
+    return { value, rss: rss - m0.rss, arrayBuffers: ab - m0.arrayBuffers };
   } finally {
     clearInterval(timer);
   }
