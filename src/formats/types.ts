@@ -1,6 +1,6 @@
 import type { Source, RandomSource } from '../io/source';
 import type { Budget } from '../io/limits';
-import type { HashAlgo } from '../io/hash';
+import type { RangeDigest } from '../io/digest-set';
 import type { ExpectedDigest, Fact } from '../report/model';
 
 /** What detection gets: the first bytes (never consumed), a name hint and the size if known. */
@@ -30,13 +30,7 @@ export interface DecodeContext {
 }
 
 /** A digest the walk computes over a byte range of a container during its hashing pass. */
-export interface RangeDigestRequest {
-  algo: HashAlgo;
-  start: number;
-  end: number;
-  /** Called with the hex digest once the pass has covered the range. */
-  done(hex: string): void;
-}
+export type RangeDigestRequest = RangeDigest;
 
 export interface ContainerResult {
   /** Set when decoding shows a more specific format than detection (a .tar with an Odin md5 line). */

@@ -4,7 +4,8 @@
  * becomes a fact on the artifact it concerns, and the walk goes on.
  */
 import { LIMITS, Budget } from '../io/limits';
-import { MultiHash, type HashAlgo } from '../io/hash';
+import type { HashAlgo } from '../io/hash';
+import { DigestSet } from '../io/digest-set';
 import { StreamReader } from '../io/stream-reader';
 import { spillToRandom, type Spilled } from '../io/spill';
 import { BudgetError } from '../io/errors';
@@ -51,12 +52,14 @@ export class Walker {
     const fact = (f: Fact) => void art.facts.push(f);
     const ctx: DecodeContext = { budget: this.opts.budget, fact };
     const algos = new Set<HashAlgo>(this.opts.hashes);
-    for (const e of node.expect ?? []) algos.add(e.algo);
-    const hasher = new MultiHash(algos);
+    const whole = (node.expect ?? []).filter((e) => !e.range);
+    for (const e of whole) algos.add(e.algo);
+    const digests = new DigestSet(algos);
+    for (const e of node.expect ?? []) if (e.range) digests.addRange(expectRange(art, e, e.range));
     let complete = true;
     const hashing = (input: AsyncIterable<Buffer>) =>
       tap(input, (b) => {
-        hasher.update(b);
+        digests.update(b);
         this.progress(b.length, path);
       });
 
@@ -104,16 +107,20 @@ export class Walker {
             try {
               const res = await handler.decode(rsrc, ctx);
               if (res.format) art.format = res.format;
-              Object.assign(art.info, res.info);
+              // Keep the handler's object: range-digest callbacks fill it in later.
+              art.info = Object.assign(res.info, { ...art.info, ...res.info });
               children = res.children;
               ranges = res.rangeDigests ?? [];
             } catch (e) {
               if (e instanceof BudgetError) throw e;
               fact(errorToFact(e));
             }
-            // One pass over the container feeds its own hashes and any range digests.
-            await this.hashPass(rsrc, spilled ? null : hasher, ranges, path);
-            this.finishHashes(art, hasher, node.expect, complete);
+            // One pass over the container feeds its own hashes and any range
+            // digests; a spilled container was hashed while it was spilled.
+            if (spilled) {
+              if (ranges.length) await this.hashPass(rsrc, new DigestSet([]), ranges, path, false);
+            } else await this.hashPass(rsrc, digests, ranges, path, true);
+            this.finishHashes(art, digests, whole, complete);
             art.children = await this.walkChildren(art, children, depth);
           } finally {
             await spilled?.release();
@@ -150,9 +157,9 @@ export class Walker {
             fact(errorToFact(e));
           }
           Object.assign(art.info, info, { decodedSize: child.size });
-          art.size = source.size ?? hasher.bytes;
+          art.size = source.size ?? digests.pos;
           art.children = [child];
-          this.finishHashes(art, hasher, node.expect, complete);
+          this.finishHashes(art, digests, whole, complete);
           return art;
         }
         case 'document': {
@@ -164,13 +171,13 @@ export class Walker {
           }
           art.size = n;
           if (n <= LIMITS.maxTextBytes) Object.assign(art.info, handler.decode(Buffer.concat(chunks), ctx));
-          this.finishHashes(art, hasher, node.expect, complete);
+          this.finishHashes(art, digests, whole, complete);
           return art;
         }
         default: {
           for await (const c of rest()) void c;
-          art.size = hasher.bytes;
-          this.finishHashes(art, hasher, node.expect, complete);
+          art.size = digests.pos;
+          this.finishHashes(art, digests, whole, complete);
           return art;
         }
       }
@@ -183,41 +190,27 @@ export class Walker {
     }
   }
 
-  private async hashPass(src: RandomSource, hasher: MultiHash | null, ranges: RangeDigestRequest[], path: string): Promise<void> {
-    if (!hasher && ranges.length === 0) return;
-    const rh = ranges.map((r) => ({ r, h: new MultiHash([r.algo]) }));
-    const start = hasher ? 0 : Math.min(...ranges.map((r) => r.start));
-    const end = hasher ? src.size : Math.max(...ranges.map((r) => r.end));
-    let pos = start;
+  /** Streams a random-access source once through a digest set (plus range requests); `whole` covers all bytes. */
+  private async hashPass(src: RandomSource, digests: DigestSet, ranges: RangeDigestRequest[], path: string, whole: boolean): Promise<void> {
+    const start = whole ? 0 : Math.min(...ranges.map((r) => r.start));
+    const end = whole ? src.size : Math.max(...ranges.map((r) => r.end));
+    digests.pos = start;
+    for (const r of ranges) digests.addRange(r);
     for await (const c of src.stream(start, end)) {
-      if (hasher) {
-        hasher.update(c);
-        this.progress(c.length, path);
-      }
-      for (const { r, h } of rh) {
-        const s = Math.max(r.start, pos);
-        const e = Math.min(r.end, pos + c.length);
-        if (s < e) h.update(s === pos && e === pos + c.length ? c : c.subarray(s - pos, e - pos));
-      }
-      pos += c.length;
+      digests.update(c);
+      if (whole) this.progress(c.length, path);
     }
-    for (const { r, h } of rh) if (h.bytes === r.end - r.start) r.done(h.digest()[r.algo]!);
   }
 
-  private finishHashes(art: Artifact, hasher: MultiHash, expect: ExpectedDigest[] | undefined, complete: boolean): void {
+  private finishHashes(art: Artifact, digests: DigestSet, expect: ExpectedDigest[], complete: boolean): void {
     if (!complete) {
       art.info.incomplete = true;
       return;
     }
-    art.hashes = hasher.digest();
-    if (art.size === null) art.size = hasher.bytes;
-    const shortRead = art.facts.some((f) => f.kind === 'truncated');
-    for (const e of expect ?? []) {
-      const got = art.hashes[e.algo];
-      if (!got || shortRead) continue;
-      if (got === e.hex) art.facts.push({ kind: `${e.kind}-ok`, message: `${e.algo} matches ${e.from}` });
-      else art.facts.push({ kind: e.kind, message: `${e.algo} is ${got}, ${e.from} says ${e.hex}`, algo: e.algo, expected: e.hex, actual: got });
-    }
+    art.hashes = digests.whole.digest();
+    if (art.size === null) art.size = digests.pos;
+    if (art.facts.some((f) => f.kind === 'truncated')) return;
+    for (const e of expect) checkExpected(art, e, art.hashes[e.algo]);
   }
 
   private async walkChildren(parent: Artifact, specs: ChildSpec[], depth: number): Promise<Artifact[]> {
@@ -310,4 +303,16 @@ async function assignChecksumExpectations(specs: ChildSpec[]): Promise<void> {
       (target.expect ??= []).push({ algo: e.algo, hex: e.hex, kind: 'checksum-file', from: what });
     }
   }
+}
+
+/** Compares a computed digest with an expectation and records the outcome as a fact. */
+function checkExpected(art: Artifact, e: ExpectedDigest, got: string | undefined): void {
+  if (!got) return;
+  const where = e.range ? ` of bytes ${e.range.start}-${e.range.end}` : '';
+  if (got === e.hex) art.facts.push({ kind: `${e.kind}-ok`, message: `${e.algo}${where} matches ${e.from}` });
+  else art.facts.push({ kind: e.kind, message: `${e.algo}${where} is ${got}, ${e.from} says ${e.hex}`, algo: e.algo, expected: e.hex, actual: got, offset: e.range?.end });
+}
+
+function expectRange(art: Artifact, e: ExpectedDigest, range: { start: number; end: number }) {
+  return { algo: e.algo, start: range.start, end: range.end, done: (hex: string) => checkExpected(art, e, hex) };
 }

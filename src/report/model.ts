@@ -24,6 +24,8 @@ export interface ExpectedDigest {
   kind: string;
   /** Where the expectation came from, for messages ("zip central directory", "SHA256SUMS"). */
   from: string;
+  /** Only bytes [start, end) of the artifact are covered (a sparse CRC32 chunk); the whole artifact when absent. */
+  range?: { start: number; end: number };
 }
 
 export interface Artifact {
