@@ -31,15 +31,20 @@ function pickChild<T extends { name: string }>(children: T[], rest: string): { c
 }
 
 export async function locate(root: RandomSource, artifactPath: string, tempDir?: string): Promise<Located> {
+  // Facts about the bytes being extracted: the chosen member's own, and those
+  // decompressors raise while streaming them. A container's facts about
+  // other members (a truncated tail) do not spoil an intact member.
   const facts: Fact[] = [];
   const spills: Spilled[] = [];
-  const ctx: DecodeContext = { budget: new Budget(defaultBudget(root.size)), fact: (f) => void facts.push(f) };
+  const budget = new Budget(defaultBudget(root.size));
+  const streamCtx: DecodeContext = { budget, fact: (f) => void facts.push(f) };
+  const containerCtx: DecodeContext = { budget, fact: () => {} };
   const release = async () => {
     for (const s of spills) await s.release();
   };
   let cur: Source = root;
   let expect: ExpectedDigest[] = [];
-  let rest = artifactPath.replace(/^\/+|\/+$/g, '');
+  let rest = artifactPath;
   let walked = '';
   try {
     while (rest !== '') {
@@ -59,7 +64,7 @@ export async function locate(root: RandomSource, artifactPath: string, tempDir?:
         const picked = pickChild([{ name }], rest);
         if (!picked) throw new UsageError(`no artifact "${artifactPath}": ${here} decompresses to "${name}"`);
         const input: AsyncIterable<Buffer> = stream ?? (cur as RandomSource).stream();
-        cur = new OneShotSource(name, null, h.transform(input, ctx, {}));
+        cur = new OneShotSource(name, null, h.transform(input, streamCtx, {}));
         expect = [];
         walked = walked ? `${walked}/${name}` : name;
         rest = picked.rest;
@@ -72,7 +77,7 @@ export async function locate(root: RandomSource, artifactPath: string, tempDir?:
         spills.push(s);
         rsrc = s.source;
       }
-      const res = await h.decode(rsrc, ctx);
+      const res = await h.decode(rsrc, containerCtx);
       const used = new Set<string>();
       // Same duplicate-name suffixes as the walk, so every reported path resolves.
       const named: (ChildSpec & { name: string })[] = res.children.map((c) => {

@@ -99,8 +99,9 @@ export async function readTar(src: RandomSource, ctx: DecodeContext): Promise<Ta
       return { info: summary(), children, end: pos };
     }
     const magic = h.toString('latin1', 257, 263);
-    if (magic === 'ustar\0') flavour = 'ustar';
-    else if (magic === 'ustar ') flavour = 'gnu';
+    // Once a pax record was seen the archive is pax, whatever the ustar magic says.
+    if (flavour !== 'pax' && magic === 'ustar\0') flavour = 'ustar';
+    else if (flavour !== 'pax' && magic === 'ustar ') flavour = 'gnu';
     const size = parseNumber(h, 124, 12);
     if (size === null) {
       ctx.fact({ kind: 'unreadable', message: `unreadable size field in tar header at offset ${pos}`, offset: pos });

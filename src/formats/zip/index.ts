@@ -6,6 +6,7 @@
  * is checked as it streams (ExpectedDigest kind 'zip-crc').
  */
 import { Readable } from 'node:stream';
+import { isUtf8 } from 'node:buffer';
 import { createInflateRaw } from 'node:zlib';
 import * as yauzl from 'yauzl';
 import { readExact, SliceSource, GeneratedStreamSource, type RandomSource } from '../../io/source';
@@ -99,6 +100,16 @@ export async function* inflateRaw(input: AsyncIterable<Buffer>, budget: Budget, 
   }
 }
 
+/**
+ * Member names: the Info-ZIP unicode-path field or the UTF-8 flag when
+ * present; otherwise UTF-8 when the bytes are valid UTF-8 (what Unix `zip`
+ * writes without setting the flag, and what `unzip` shows), else CP437.
+ */
+function decodeName(flags: number, raw: Buffer, extra: yauzl.ExtraField[]): string {
+  if (!(flags & 0x800) && !extra.some((f) => f.id === 0x7075) && isUtf8(raw)) return raw.toString('utf8').replace(/\\/g, '/');
+  return yauzl.getFileNameLowLevel(flags, raw, extra, false);
+}
+
 /** One member as either directory describes it (central, or local when salvaging). */
 interface MemberRecord {
   name: string;
@@ -187,7 +198,7 @@ async function salvageLocalHeaders(src: RandomSource, ctx: DecodeContext): Promi
     }
     if (flags & 0x08) break; // sizes only in a data descriptor after the data: cannot step over it safely
     ctx.budget.chargeMember();
-    const name = yauzl.getFileNameLowLevel(flags, rest.subarray(0, nameLen), [], false);
+    const name = decodeName(flags, rest.subarray(0, nameLen), []);
     const m: MemberRecord = { name, flags, method: lh.readUInt16LE(8), crc: lh.readUInt32LE(14), compressedSize: csize, uncompressedSize: usize, headerOffset: pos };
     const dataStart = pos + 30 + nameLen + extraLen;
     if (!name.endsWith('/')) children.push(memberSpec(src, ctx, m, dataStart, [], 'zip local header'));
@@ -229,7 +240,7 @@ export const zipHandler: ContainerHandler = {
       for await (const e of entries(zf)) {
         ctx.budget.chargeMember();
         count++;
-        const name = yauzl.getFileNameLowLevel(e.generalPurposeBitFlag, e.fileNameRaw as Buffer, e.extraFields, false);
+        const name = decodeName(e.generalPurposeBitFlag, e.fileNameRaw as Buffer, e.extraFields);
         if (e.extraFields.some((f) => f.id === 0x0001)) zip64 = true;
         if (name.endsWith('/')) {
           dirs++;
