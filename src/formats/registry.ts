@@ -10,11 +10,13 @@ import { lz4Handler } from './lz4';
 import { gzipHandler } from './gzip';
 import { xzHandler, zstdHandler, bzip2Handler } from './compressed';
 import { checksumFileHandler } from './checksum-file';
+import { sparseHandler } from './android-sparse';
 
 export const HANDLERS: readonly FormatHandler[] = [
   zipHandler,
   samsungTarMd5Handler,
   tarHandler,
+  sparseHandler,
   lz4Handler,
   gzipHandler,
   xzHandler,

@@ -7,10 +7,12 @@ import lz4Checksum from './integrity/lz4-checksum';
 import gzipChecksum from './integrity/gzip-checksum';
 import checksumFile from './integrity/checksum-file';
 import listedFileMissing from './integrity/listed-file-missing';
+import sparseCrc from './integrity/sparse-crc';
 import unreadable from './format/unreadable';
 import unsupported from './format/unsupported';
 import unsafePath from './format/unsafe-path';
 import budgetExceeded from './format/budget-exceeded';
+import sparseInvalid from './format/sparse-invalid';
 
 export const RULES: readonly Rule[] = [
   zipCrc,
@@ -20,11 +22,13 @@ export const RULES: readonly Rule[] = [
   gzipChecksum,
   checksumFile,
   listedFileMissing,
+  sparseCrc,
   unreadable,
   unsupported,
   unsafePath,
   budgetExceeded,
+  sparseInvalid,
 ];
 
 /** Fact kinds that record a passed integrity check (counted in the summary). */
-export const PASSED_CHECK_KINDS = ['zip-crc-ok', 'tar-md5-ok', 'lz4-checksum-ok', 'checksum-file-ok'];
+export const PASSED_CHECK_KINDS = ['zip-crc-ok', 'tar-md5-ok', 'lz4-checksum-ok', 'checksum-file-ok', 'sparse-crc-ok'];
