@@ -2,7 +2,7 @@
  * Running commands and measuring them: wall-clock time for every command,
  * and peak RSS for romscope.
  */
-import { spawn, spawnSync, type StdioOptions } from 'node:child_process';
+import { spawn, spawnSync, type ChildProcess, type StdioOptions } from 'node:child_process';
 import { accessSync, constants, existsSync, readFileSync, rmSync } from 'node:fs';
 import { delimiter, join } from 'node:path';
 
@@ -13,6 +13,7 @@ export interface Command {
   argv: string[];
   /** Keep stdout to explain a failure. Off for tools whose stdout is the decoded data (it goes to /dev/null). */
   captureStdout?: boolean;
+  cwd?: string;
 }
 
 /**
@@ -49,6 +50,8 @@ interface RunResult {
 }
 
 const POLL_MS = 20;
+/** Commands still running, so an interrupted bench can stop them before deleting their input. */
+const active = new Set<ChildProcess>();
 /** Only the tail of a failing command's output is worth showing. */
 const OUTPUT_CAP = 16 * 1024;
 
@@ -104,6 +107,14 @@ export async function measure(cmd: Command, runs: number, rss: RssMethod | undef
   return { seconds: Math.min(...times), runs: times, ...(peak !== undefined && { peakRssKiB: peak }) };
 }
 
+/**
+ * Runs a command once, asynchronously (unlike spawnSync this leaves the event
+ * loop free to handle Ctrl-C). Returns its exit code and output tail.
+ */
+export function runCommand(cmd: Command): Promise<{ code: number | null; output: string }> {
+  return spawnTimed(cmd, () => undefined);
+}
+
 /** Runs a command once; with `rss`, also reads its peak RSS. */
 async function runOnce(cmd: Command, rss: RssMethod | undefined): Promise<RunResult> {
   if (rss?.kind === 'gnu-time') {
@@ -137,7 +148,9 @@ function spawnTimed(cmd: Command, onStart: (pid: number) => (() => void) | undef
   return new Promise((resolve, reject) => {
     const stdio: StdioOptions = ['ignore', cmd.captureStdout ? 'pipe' : 'ignore', 'pipe'];
     const start = process.hrtime.bigint();
-    const child = spawn(cmd.argv[0], cmd.argv.slice(1), { stdio, env: { ...process.env, NO_COLOR: '1' } });
+    // detached: its own process group, so stopAll() also reaches what it spawned (time's child, a pipeline).
+    const child = spawn(cmd.argv[0], cmd.argv.slice(1), { cwd: cmd.cwd, stdio, detached: true, env: { ...process.env, NO_COLOR: '1' } });
+    active.add(child);
     let output = '';
     const keep = (b: Buffer) => {
       output = (output + b.toString()).slice(-OUTPUT_CAP);
@@ -146,15 +159,30 @@ function spawnTimed(cmd: Command, onStart: (pid: number) => (() => void) | undef
     child.stderr?.on('data', keep);
     const stop = child.pid !== undefined ? onStart(child.pid) : undefined;
     child.on('error', (e) => {
+      active.delete(child);
       stop?.();
       reject(e);
     });
     child.on('close', (code) => {
       const seconds = Number(process.hrtime.bigint() - start) / 1e9;
+      active.delete(child);
       stop?.();
       resolve({ seconds, code, output: output.trim() });
     });
   });
+}
+
+/** Kills every running command's process group and waits (up to `ms`) for them to go. */
+export async function stopAll(ms = 2000): Promise<void> {
+  const gone = [...active].map((c) => new Promise<void>((res) => c.once('close', () => res())));
+  for (const c of active) {
+    try {
+      if (c.pid !== undefined) process.kill(-c.pid, 'SIGKILL');
+    } catch {
+      // already exited
+    }
+  }
+  await Promise.race([Promise.all(gone), new Promise((res) => setTimeout(res, ms))]);
 }
 
 /** VmHWM in KiB, or undefined once the process is gone (a zombie has no Vm* lines). */

@@ -10,13 +10,12 @@
  * Exit status: 0 when the report was produced, whatever the verdicts; 1 when
  * romscope (or the harness) failed; 2 for a bad BENCH_SIZE_MB.
  */
-import { spawnSync } from 'node:child_process';
 import { existsSync, mkdtempSync, rmSync, statSync, statfsSync } from 'node:fs';
 import { cpus, tmpdir } from 'node:os';
 import { basename, join, resolve } from 'node:path';
 import { MiB, writeData } from './generate';
-import { CommandFailed, describeRssMethod, detectRssMethod, findTool, measure, type Command, type RssMethod } from './measure';
-import { evaluateTargets, renderTable, renderTargets, toJson, type CaseResult, type ToolResult } from './report';
+import { CommandFailed, describeRssMethod, detectRssMethod, findTool, measure, runCommand, stopAll, type Command, type RssMethod } from './measure';
+import { evaluateTargets, renderTable, renderTargets, toJson, type CaseResult, type Target, type ToolResult } from './report';
 
 /** Compiled to dist/bench/run.js, so the repo root is two levels up. */
 const ROOT = resolve(__dirname, '..', '..');
@@ -56,7 +55,7 @@ const CASES: CaseSpec[] = [
     async build(dir, bytes) {
       const raw = join(dir, 'big.bin');
       await writeData(raw, bytes, 'random');
-      runBuilder(['zip', '-0', '-q', 'big.zip', 'big.bin'], dir);
+      await runBuilder(['zip', '-0', '-q', 'big.zip', 'big.bin'], dir);
       rmSync(raw); // keep only the file under test in the page cache
       const input = join(dir, 'big.zip');
       return { input, info: [`big.zip: one stored member of ${mib(bytes)} random bytes, ${mib(statSync(input).size)} on disk`] };
@@ -74,7 +73,7 @@ const CASES: CaseSpec[] = [
     async build(dir, bytes) {
       const raw = join(dir, 'big.bin');
       await writeData(raw, bytes, 'mixed');
-      runBuilder(['lz4', '-q', 'big.bin', 'big.bin.lz4'], dir);
+      await runBuilder(['lz4', '-q', 'big.bin', 'big.bin.lz4'], dir);
       rmSync(raw);
       const input = join(dir, 'big.bin.lz4');
       const size = statSync(input).size;
@@ -93,11 +92,10 @@ const CASES: CaseSpec[] = [
   },
 ];
 
-/** Runs an input-building tool to completion; its failure is a harness failure. */
-function runBuilder(argv: string[], cwd: string): void {
-  const r = spawnSync(argv[0], argv.slice(1), { cwd, stdio: ['ignore', 'ignore', 'pipe'] });
-  if (r.error) throw r.error;
-  if (r.status !== 0) throw new Error(`${argv.join(' ')} failed (status ${r.status}): ${r.stderr.toString().trim()}`);
+/** Runs an input-building tool to completion; its failure is a harness failure, not romscope's. */
+async function runBuilder(argv: string[], cwd: string): Promise<void> {
+  const r = await runCommand({ label: argv.join(' '), argv, cwd });
+  if (r.code !== 0) throw new Error(`${argv.join(' ')} failed (status ${r.code}): ${r.output}`);
 }
 
 function sizeFromEnv(): number {
@@ -128,23 +126,27 @@ async function runCase(spec: CaseSpec, dir: string, bytes: number, rss: RssMetho
     log(`${spec.name}: timing romscope (1 warm-up + ${TIMED_RUNS} runs)`);
     const cmd = romscopeCommand(input);
     // A romscope failure is not caught here: it is the one thing that fails the bench.
-    const romscope: ToolResult = { tool: cmd.label, command: `romscope check ${basename(input)} --quiet`, measurement: await measure(cmd, TIMED_RUNS, rss) };
+    const measurement = await measure(cmd, TIMED_RUNS, rss);
+    const romscope: ToolResult = { tool: cmd.label, command: `romscope check ${basename(input)} --quiet`, measurement };
     const references: ToolResult[] = [];
     const skipped: string[] = [];
+    const skip = (why: string) => {
+      skipped.push(why);
+      log(why);
+    };
     for (const ref of spec.references(input)) {
       const missing = ref.needs.filter((t) => !findTool(t));
       if (missing.length > 0) {
-        skipped.push(`${spec.name}: skipped "${ref.tool}": ${missing.join(', ')} not found on PATH`);
-        log(skipped[skipped.length - 1]);
+        skip(`${spec.name}: skipped "${ref.tool}": ${missing.join(', ')} not found on PATH`);
         continue;
       }
       log(`${spec.name}: timing ${ref.tool}`);
       try {
-        references.push({ tool: ref.tool, command: ref.command, measurement: await measure({ label: ref.tool, argv: ref.argv }, TIMED_RUNS, undefined) });
+        const m = await measure({ label: ref.tool, argv: ref.argv }, TIMED_RUNS, undefined);
+        references.push({ tool: ref.tool, command: ref.command, measurement: m });
       } catch (e) {
         if (!(e instanceof CommandFailed)) throw e;
-        skipped.push(`${spec.name}: skipped "${ref.tool}": it failed on the input (${e.message})`);
-        log(skipped[skipped.length - 1]);
+        skip(`${spec.name}: skipped "${ref.tool}": it failed on the input (${e.message})`);
       }
     }
     return { name: spec.name, file: basename(input), bytes: statSync(input).size, info, romscope, references, skipped };
@@ -157,8 +159,12 @@ async function runCase(spec: CaseSpec, dir: string, bytes: number, rss: RssMetho
 function cleanupOnSignal(dir: string): () => void {
   const handlers = (['SIGINT', 'SIGTERM'] as const).map((sig) => {
     const h = () => {
-      rmSync(dir, { recursive: true, force: true });
-      process.exit(sig === 'SIGINT' ? 130 : 143);
+      log(`${sig}: stopping and removing ${dir}`);
+      // Children first: a running tool (or GNU time's report) could otherwise recreate files in dir.
+      void stopAll().finally(() => {
+        rmSync(dir, { recursive: true, force: true });
+        process.exit(sig === 'SIGINT' ? 130 : 143);
+      });
     };
     process.once(sig, h);
     return () => process.off(sig, h);
@@ -205,7 +211,7 @@ async function main(): Promise<number> {
   }
 }
 
-function printReport(meta: Record<string, unknown>, cases: CaseResult[], targets: ReturnType<typeof evaluateTargets>, notes: string[]): void {
+function printReport(meta: Record<string, unknown>, cases: CaseResult[], targets: Target[], notes: string[]): void {
   const out: string[] = [
     `romscope bench: ${meta.sizeMiB} MiB inputs, best of ${TIMED_RUNS} runs after 1 warm-up; ratio = romscope time / tool time (< 1: romscope faster)`,
     `peak RSS via ${meta.rssMethod}; node ${meta.node}; ${meta.cpus}`,
