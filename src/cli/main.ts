@@ -48,6 +48,12 @@ function parseSeverity(list: string[]): SeverityOverrides {
   return out;
 }
 
+function limit(flag: string, v: number | undefined): number | undefined {
+  if (v === undefined) return undefined;
+  if (!Number.isSafeInteger(v) || v < 0) throw new UsageError(`--${flag} wants a whole number of 0 or more, got ${v}`);
+  return v;
+}
+
 function useColor(a: Common): boolean {
   return a.color && !process.env.NO_COLOR && !!process.stdout.isTTY;
 }
@@ -58,11 +64,13 @@ async function runInspect(file: string, a: Common): Promise<Report> {
   const opts: InspectOptions = {
     hashes,
     severity: parseSeverity(a.severity),
-    budget: {
-      ...(a['max-depth'] !== undefined && { maxDepth: a['max-depth'] }),
-      ...(a['max-members'] !== undefined && { maxMembers: a['max-members'] }),
-      ...(a['max-expanded'] !== undefined && { maxExpandedBytes: a['max-expanded'] }),
-    },
+    budget: Object.fromEntries(
+      Object.entries({
+        maxDepth: limit('max-depth', a['max-depth']),
+        maxMembers: limit('max-members', a['max-members']),
+        maxExpandedBytes: limit('max-expanded', a['max-expanded']),
+      }).filter(([, v]) => v !== undefined),
+    ),
     onProgress: (b, p) => progress.update(b, p),
   };
   try {

@@ -71,7 +71,7 @@ export interface TransformHandler extends HandlerBase {
 /** A small text or binary document decoded whole (checksum files, later scripts). */
 export interface DocumentHandler extends HandlerBase {
   kind: 'document';
-  decode(bytes: Buffer, ctx: DecodeContext): Record<string, unknown>;
+  decode(bytes: Buffer, ctx: DecodeContext, name: string): Record<string, unknown>;
 }
 
 /** Recognised, but romscope does not decode it yet; it is hashed and listed. */

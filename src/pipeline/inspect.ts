@@ -7,7 +7,7 @@ import { UsageError } from '../io/errors';
 import { Walker } from './walk';
 import { sidecarExpectations } from './sidecar';
 import { runRules, type SeverityOverrides } from '../rules/engine';
-import { PASSED_CHECK_KINDS } from '../rules/registry';
+import { PASSED_CHECK_KINDS, INTEGRITY_FAILURE_KINDS } from '../rules/registry';
 import { walkArtifacts, type Finding, type Report, type Summary, type Artifact } from '../report/model';
 import { VERSION } from '../version';
 
@@ -66,8 +66,9 @@ const SIGNATURE_FORMATS: string[] = [];
 
 function summarize(root: Artifact, findings: Finding[]): Summary {
   const all = [...walkArtifacts(root)];
-  const passed = all.reduce((n, a) => n + a.facts.filter((f) => PASSED_CHECK_KINDS.includes(f.kind)).length, 0);
-  const failed = findings.filter((f) => f.ruleId.startsWith('integrity/') && f.severity === 'error').length;
+  const count = (kinds: string[]) => all.reduce((n, a) => n + a.facts.filter((f) => kinds.includes(f.kind)).length, 0);
+  const passed = count(PASSED_CHECK_KINDS);
+  const failed = count(INTEGRITY_FAILURE_KINDS);
   const formats = [...new Set(all.map((a) => a.format))].filter((f) => f !== 'data');
   return {
     artifacts: all.length,

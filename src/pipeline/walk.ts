@@ -64,11 +64,10 @@ export class Walker {
       });
 
     if (node.readable === false) {
-      art.size = source.size;
+      art.size = null;
       return art;
     }
     const tooDeep = depth > this.opts.budget.opts.maxDepth;
-    if (tooDeep) fact({ kind: 'budget', message: `nested more than ${this.opts.budget.opts.maxDepth} levels deep (limit --max-depth); not decoded` });
 
     // Peek without consuming: random sources read the head, streams are buffered.
     let reader: StreamReader | null = null;
@@ -85,8 +84,13 @@ export class Walker {
       art.size = null;
       return art;
     }
-    const handler: FormatHandler | null = tooDeep ? null : detectFormat({ peek, name: node.name, size: source.size });
+    let handler: FormatHandler | null = detectFormat({ peek, name: node.name, size: source.size });
     if (handler) art.format = handler.id;
+    if (tooDeep && (handler?.kind === 'container' || handler?.kind === 'transform')) {
+      // Recognised but not opened: a nesting loop (a zip quine) ends here.
+      fact({ kind: 'budget', message: `nested more than ${this.opts.budget.opts.maxDepth} levels deep (limit --max-depth); not decoded` });
+      handler = null;
+    }
     const rest = (): AsyncIterable<Buffer> => (reader ? reader.rest() : hashing((source as RandomSource).stream()));
 
     try {
@@ -131,6 +135,7 @@ export class Walker {
           const info = handler.headerInfo?.(peek) ?? {};
           const input = new Shielded(rest());
           const childName = handler.childName(node.name, peek);
+          this.opts.budget.chargeMember();
           let decodedOk = true;
           const guarded = async function* (): AsyncGenerator<Buffer> {
             try {
@@ -170,7 +175,7 @@ export class Walker {
             if (n <= LIMITS.maxTextBytes) chunks.push(c);
           }
           art.size = n;
-          if (n <= LIMITS.maxTextBytes) Object.assign(art.info, handler.decode(Buffer.concat(chunks), ctx));
+          if (n <= LIMITS.maxTextBytes) Object.assign(art.info, handler.decode(Buffer.concat(chunks), ctx, node.name));
           this.finishHashes(art, digests, whole, complete);
           return art;
         }

@@ -13,6 +13,7 @@ import unsupported from './format/unsupported';
 import unsafePath from './format/unsafe-path';
 import budgetExceeded from './format/budget-exceeded';
 import sparseInvalid from './format/sparse-invalid';
+import duplicateEntry from './format/duplicate-entry';
 
 export const RULES: readonly Rule[] = [
   zipCrc,
@@ -28,7 +29,15 @@ export const RULES: readonly Rule[] = [
   unsafePath,
   budgetExceeded,
   sparseInvalid,
+  duplicateEntry,
 ];
 
-/** Fact kinds that record a passed integrity check (counted in the summary). */
-export const PASSED_CHECK_KINDS = ['zip-crc-ok', 'tar-md5-ok', 'lz4-checksum-ok', 'checksum-file-ok', 'sparse-crc-ok'];
+/**
+ * Fact kinds that record one integrity check; `<kind>-ok` is the same check
+ * passed. The summary counts these facts, so it does not change when a user
+ * re-grades a rule's severity.
+ */
+export const INTEGRITY_CHECK_KINDS = ['zip-crc', 'tar-md5', 'lz4-checksum', 'gzip-checksum', 'checksum-file', 'sparse-crc'];
+export const PASSED_CHECK_KINDS = INTEGRITY_CHECK_KINDS.map((k) => `${k}-ok`);
+/** Facts that mean the bytes are not what their container says, though no checksum compared them. */
+export const INTEGRITY_FAILURE_KINDS = [...INTEGRITY_CHECK_KINDS, 'truncated'];

@@ -39,10 +39,11 @@ export function parseChecksumFile(text: string, fileName: string): ChecksumEntry
     if (line === '' || line.startsWith('#') || line.startsWith(';')) return;
     let m = /^([0-9a-fA-F]{8,64})(?:\s+\*?(.+))?$/.exec(line);
     if (m) {
+      // The digest's length names the algorithm; a name hint (.md5) must agree.
+      // Bare 8-hex values (CRC-32, SFV style) are not accepted as md5/sha lines.
       const algo = HEX_LENGTH_ALGO[m[1].length] ?? null;
-      const chosen = algo === 'crc32' ? hinted ?? null : algo;
-      if (chosen && (!hinted || hinted === chosen)) {
-        entries.push({ algo: chosen, hex: m[1].toLowerCase(), name: m[2]?.trim() ?? null, line: i + 1 });
+      if (algo && algo !== 'crc32' && (!hinted || hinted === algo)) {
+        entries.push({ algo, hex: m[1].toLowerCase(), name: m[2]?.trim() ?? null, line: i + 1 });
         return;
       }
     }
@@ -62,8 +63,8 @@ export const checksumFileHandler: DocumentHandler = {
   kind: 'document',
   description: 'checksum list (md5sum/sha1sum/sha256sum or BSD format)',
   detect: ({ name, size }) => looksLikeChecksumFileName(name) && size !== null && size <= LIMITS.maxTextBytes,
-  decode(bytes, ctx) {
-    const entries = parseChecksumFile(bytes.toString('utf8'), '');
+  decode(bytes, ctx, name) {
+    const entries = parseChecksumFile(bytes.toString('utf8'), name);
     if (!entries) {
       ctx.fact({ kind: 'unreadable', message: 'named like a checksum file but holds no checksum lines' });
       return {};

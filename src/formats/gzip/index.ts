@@ -35,6 +35,7 @@ export const gzipHandler: TransformHandler = {
         ctx.budget.chargeExpanded(chunk.length);
         yield chunk;
       }
+      ctx.fact({ kind: 'gzip-checksum-ok', message: 'gzip CRC-32 and length trailers match' });
     } catch (e) {
       if ((e as Error).name === 'BudgetError') throw e;
       const msg = errorMessage(e);

@@ -123,7 +123,10 @@ export async function readTar(src: RandomSource, ctx: DecodeContext): Promise<Ta
       pos = next;
       continue;
     }
-    ctx.budget.chargeMember();
+    if (children.length >= ctx.budget.opts.maxMembers) {
+      ctx.fact({ kind: 'budget', message: `more than ${ctx.budget.opts.maxMembers} members (limit --max-members); the rest are not listed`, offset: pos });
+      return { info: summary(), children, end: pos };
+    }
     let name = cstr(h, 0, 100);
     const prefix = flavour === 'ustar' || flavour === 'pax' ? cstr(h, 345, 155) : '';
     if (prefix) name = `${prefix}/${name}`;

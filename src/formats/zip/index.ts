@@ -197,7 +197,7 @@ async function salvageLocalHeaders(src: RandomSource, ctx: DecodeContext): Promi
       }
     }
     if (flags & 0x08) break; // sizes only in a data descriptor after the data: cannot step over it safely
-    ctx.budget.chargeMember();
+    if (children.length >= ctx.budget.opts.maxMembers) break;
     const name = decodeName(flags, rest.subarray(0, nameLen), []);
     const m: MemberRecord = { name, flags, method: lh.readUInt16LE(8), crc: lh.readUInt32LE(14), compressedSize: csize, uncompressedSize: usize, headerOffset: pos };
     const dataStart = pos + 30 + nameLen + extraLen;
@@ -238,7 +238,11 @@ export const zipHandler: ContainerHandler = {
     let zip64 = false;
     try {
       for await (const e of entries(zf)) {
-        ctx.budget.chargeMember();
+        if (count >= ctx.budget.opts.maxMembers) {
+          // The walk reports the limit; stop growing the member list here.
+          ctx.fact({ kind: 'budget', message: `more than ${ctx.budget.opts.maxMembers} entries in the central directory (limit --max-members); the rest are not listed` });
+          break;
+        }
         count++;
         const name = decodeName(e.generalPurposeBitFlag, e.fileNameRaw as Buffer, e.extraFields);
         if (e.extraFields.some((f) => f.id === 0x0001)) zip64 = true;
@@ -247,7 +251,7 @@ export const zipHandler: ContainerHandler = {
           continue;
         }
         const facts: Fact[] = [];
-        if (seen.has(name)) facts.push({ kind: 'unreadable', message: `duplicate member name "${name}": only one copy can be extracted` });
+        if (seen.has(name)) facts.push({ kind: 'duplicate-entry', message: `a second member named "${name}": tools disagree on which copy counts (extract it as "${name}#2")` });
         seen.add(name);
         const m: MemberRecord = {
           name,
