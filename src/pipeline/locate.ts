@@ -11,6 +11,7 @@ import { detectFormat } from '../formats/registry';
 import type { DecodeContext, ChildSpec } from '../formats/types';
 import type { ExpectedDigest, Fact } from '../report/model';
 import { OneShotSource } from './streams';
+import { findSplitGroups, joinSplitGroup } from './split-images';
 
 export interface Located {
   source: Source;
@@ -86,6 +87,19 @@ export async function locate(root: RandomSource, artifactPath: string, tempDir?:
         used.add(n);
         return { ...c, name: n };
       });
+      // Joined split images are named after the members, as the walk names them.
+      for (const g of findSplitGroups(named)) {
+        let n = g.base;
+        for (let i = 2; used.has(n); i++) n = `${g.base}#${i}`;
+        used.add(n);
+        if (rest === n || rest.startsWith(n + '/')) {
+          const joined = await joinSplitGroup(g, budget, tempDir);
+          if (joined) {
+            spills.push({ release: joined.release } as Spilled);
+            named.push({ ...joined.spec, name: n });
+          }
+        }
+      }
       const picked = pickChild(named, rest);
       if (!picked) throw new UsageError(`no artifact "${artifactPath}": nothing named "${rest}" in ${here}`);
       if (picked.child.readable === false) {

@@ -15,6 +15,7 @@ import type { ChildSpec, DecodeContext, FormatHandler, RangeDigestRequest } from
 import { looksLikeChecksumFileName, parseChecksumFile } from '../formats/checksum-file';
 import { newArtifact, childPath, type Artifact, type ExpectedDigest, type Fact } from '../report/model';
 import { errorToFact, tap, Shielded, OneShotSource } from './streams';
+import { findSplitGroups, joinSplitGroup } from './split-images';
 
 export interface WalkOptions {
   hashes: HashAlgo[];
@@ -233,20 +234,41 @@ export class Walker {
         parent.facts.push(errorToFact(e));
         break;
       }
-      out.push(
-        await this.walk({
-          source: spec.source,
-          name,
-          path: childPath(parent.path, name),
-          depth: depth + 1,
-          expect: spec.expect,
-          facts: spec.facts,
-          info: spec.info,
-          readable: spec.readable,
-        }),
-      );
+      out.push(await this.walkSpec(parent, spec, name, depth));
+    }
+    // Split sparse images become one more artifact: the joined image.
+    for (const group of findSplitGroups(specs)) {
+      let joined;
+      try {
+        joined = await joinSplitGroup(group, this.opts.budget, this.opts.tempDir);
+      } catch (e) {
+        parent.facts.push(errorToFact(e, `joining ${group.base}`));
+        continue;
+      }
+      if (!joined) continue;
+      try {
+        let name = joined.spec.name;
+        for (let i = 2; used.has(name); i++) name = `${joined.spec.name}#${i}`;
+        used.add(name);
+        out.push(await this.walkSpec(parent, joined.spec, name, depth));
+      } finally {
+        await joined.release();
+      }
     }
     return out;
+  }
+
+  private walkSpec(parent: Artifact, spec: ChildSpec, name: string, depth: number): Promise<Artifact> {
+    return this.walk({
+      source: spec.source,
+      name,
+      path: childPath(parent.path, name),
+      depth: depth + 1,
+      expect: spec.expect,
+      facts: spec.facts,
+      info: spec.info,
+      readable: spec.readable,
+    });
   }
 }
 

@@ -8,6 +8,7 @@ import gzipChecksum from './integrity/gzip-checksum';
 import checksumFile from './integrity/checksum-file';
 import listedFileMissing from './integrity/listed-file-missing';
 import sparseCrc from './integrity/sparse-crc';
+import splitImageIncomplete from './integrity/split-image-incomplete';
 import unreadable from './format/unreadable';
 import unsupported from './format/unsupported';
 import unsafePath from './format/unsafe-path';
@@ -24,6 +25,7 @@ export const RULES: readonly Rule[] = [
   checksumFile,
   listedFileMissing,
   sparseCrc,
+  splitImageIncomplete,
   unreadable,
   unsupported,
   unsafePath,
@@ -40,4 +42,4 @@ export const RULES: readonly Rule[] = [
 export const INTEGRITY_CHECK_KINDS = ['zip-crc', 'tar-md5', 'lz4-checksum', 'gzip-checksum', 'checksum-file', 'sparse-crc'];
 export const PASSED_CHECK_KINDS = INTEGRITY_CHECK_KINDS.map((k) => `${k}-ok`);
 /** Facts that mean the bytes are not what their container says, though no checksum compared them. */
-export const INTEGRITY_FAILURE_KINDS = [...INTEGRITY_CHECK_KINDS, 'truncated'];
+export const INTEGRITY_FAILURE_KINDS = [...INTEGRITY_CHECK_KINDS, 'truncated', 'split-incomplete'];

@@ -15,14 +15,17 @@ export class ChunkMap {
   kind = new Uint8Array(64);
   /** RAW: byte offset of the data in the sparse file; FILL: the 4-byte pattern as u32 (little-endian). */
   arg = new Float64Array(64);
+  /** Which sparse file holds a RAW chunk's data (split images join several). */
+  file = new Uint16Array(64);
 
-  push(startBlock: number, blocks: number, kind: ChunkKind, arg: number): void {
+  push(startBlock: number, blocks: number, kind: ChunkKind, arg: number, file = 0): void {
     if (this.count === this.kind.length) this.grow();
     const i = this.count++;
     this.startBlock[i] = startBlock;
     this.blocks[i] = blocks;
     this.kind[i] = kind;
     this.arg[i] = arg;
+    this.file[i] = file;
   }
 
   private grow(): void {
@@ -38,6 +41,9 @@ export class ChunkMap {
     const k = new Uint8Array(n);
     k.set(this.kind);
     this.kind = k;
+    const fi = new Uint16Array(n);
+    fi.set(this.file);
+    this.file = fi;
   }
 
   /** Index of the last chunk starting at or before `block` (-1 if none). */

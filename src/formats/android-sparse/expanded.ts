@@ -23,10 +23,10 @@ function patternBuffer(p: number): Buffer {
   return b;
 }
 
-/** One layer of blocks: a chunk map over the sparse file that holds its RAW data. */
+/** A chunk map and the sparse file(s) its RAW chunks point into (several for a split image). */
 export interface SparseLayer {
   map: ChunkMap;
-  file: RandomSource;
+  files: RandomSource[];
 }
 
 export class SparseExpandedSource implements RandomSource {
@@ -43,28 +43,32 @@ export class SparseExpandedSource implements RandomSource {
   }
 
   async *stream(start = 0, end = this.size): AsyncGenerator<Buffer> {
-    const { map, file } = this.layer;
+    const { map, files } = this.layer;
     const bs = this.blockSize;
     let pos = Math.max(0, start);
     const stop = Math.min(end, this.size);
-    let i = map.find(Math.floor(pos / bs));
+    // i: the first chunk that ends after pos. Blocks no chunk covers (a
+    // split image's other pieces) read as zeros, as simg2img leaves them.
+    const k = map.find(Math.floor(pos / bs));
+    let i = k < 0 ? 0 : pos < (map.startBlock[k] + map.blocks[k]) * bs ? k : k + 1;
     while (pos < stop) {
-      const cs = i >= 0 ? map.startBlock[i] * bs : 0;
-      const ce = i >= 0 ? cs + map.blocks[i] * bs : 0;
-      if (i < 0 || pos >= ce) {
-        // Before the first chunk or in a gap: blocks nobody wrote read as zeros, as after simg2img.
-        const next = i + 1 < map.count ? map.startBlock[i + 1] * bs : this.size;
-        yield* fill(ZEROS, Math.min(next, stop) - pos);
-        pos = Math.min(next, stop);
-        i++;
+      if (i >= map.count) {
+        yield* fill(ZEROS, stop - pos);
+        return;
+      }
+      const cs = map.startBlock[i] * bs;
+      if (pos < cs) {
+        const to = Math.min(cs, stop);
+        yield* fill(ZEROS, to - pos);
+        pos = to;
         continue;
       }
-      const e = Math.min(ce, stop);
+      const e = Math.min(cs + map.blocks[i] * bs, stop);
       const kind = map.kind[i] as ChunkKind;
       if (kind === ChunkKind.Raw) {
         const from = map.arg[i] + (pos - cs);
         let got = 0;
-        for await (const c of file.stream(from, from + (e - pos))) {
+        for await (const c of files[map.file[i]].stream(from, from + (e - pos))) {
           got += c.length;
           yield c;
         }

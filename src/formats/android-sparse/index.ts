@@ -233,6 +233,6 @@ export const sparseHandler: ContainerHandler = {
       from: `the CRC32 chunk at offset ${c.chunkOffset}`,
       range: { start: 0, end: c.end },
     }));
-    return { info, children: [{ name: 'raw', source: new SparseExpandedSource('raw', { map: s.map, file: src }, h.blockSize, h.totalBlocks), expect }] };
+    return { info, children: [{ name: 'raw', source: new SparseExpandedSource('raw', { map: s.map, files: [src] }, h.blockSize, h.totalBlocks), expect }] };
   },
 };
