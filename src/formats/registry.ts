@@ -11,6 +11,8 @@ import { gzipHandler } from './gzip';
 import { xzHandler, zstdHandler, bzip2Handler } from './compressed';
 import { checksumFileHandler } from './checksum-file';
 import { sparseHandler } from './android-sparse';
+import { blockOtaHandler } from './block-ota';
+import { brotliHandler } from './brotli';
 
 export const HANDLERS: readonly FormatHandler[] = [
   zipHandler,
@@ -23,6 +25,9 @@ export const HANDLERS: readonly FormatHandler[] = [
   zstdHandler,
   bzip2Handler,
   checksumFileHandler,
+  blockOtaHandler,
+  // Last: recognised by name only.
+  brotliHandler,
 ];
 
 /** Peek-only: picks the first handler that recognises the bytes, or null ("data"). */

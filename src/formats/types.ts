@@ -71,6 +71,8 @@ export interface TransformHandler extends HandlerBase {
 /** A small text or binary document decoded whole (checksum files, later scripts). */
 export interface DocumentHandler extends HandlerBase {
   kind: 'document';
+  /** Largest input decoded (default LIMITS.maxTextBytes); larger ones are hashed only. */
+  maxBytes?: number;
   decode(bytes: Buffer, ctx: DecodeContext, name: string): Record<string, unknown>;
 }
 

@@ -3,7 +3,12 @@
  * the artifact being decoded; none of them ever reaches a user as a stack trace.
  */
 export class RomscopeError extends Error {
-  constructor(message: string, readonly offset?: number) {
+  /**
+   * @param factKind the fact this error becomes when it is more specific than
+   *   its class (a block OTA's new.dat running out is 'blockota-short-data',
+   *   not just 'truncated').
+   */
+  constructor(message: string, readonly offset?: number, readonly factKind?: string) {
     super(message);
     this.name = new.target.name;
   }

@@ -12,6 +12,8 @@ import type { DecodeContext, ChildSpec } from '../formats/types';
 import type { ExpectedDigest, Fact } from '../report/model';
 import { OneShotSource } from './streams';
 import { findSplitGroups, joinSplitGroup } from './split-images';
+import { findBlockOtas, prepareBlockOta } from './block-ota';
+import { uniqueName } from './walk';
 
 export interface Located {
   source: Source;
@@ -80,18 +82,16 @@ export async function locate(root: RandomSource, artifactPath: string, tempDir?:
       }
       const res = await h.decode(rsrc, containerCtx);
       const used = new Set<string>();
-      // Same duplicate-name suffixes as the walk, so every reported path resolves.
-      const named: (ChildSpec & { name: string })[] = res.children.map((c) => {
-        let n = c.name;
-        for (let i = 2; used.has(n); i++) n = `${c.name}#${i}`;
-        used.add(n);
-        return { ...c, name: n };
-      });
-      // Joined split images are named after the members, as the walk names them.
+      // Same names, duplicate suffixes and derived artifacts as the walk, so every reported path resolves.
+      const named: (ChildSpec & { name: string })[] = res.children.map((c) => ({ ...c, name: uniqueName(used, c.name) }));
+      for (const set of findBlockOtas(named)) {
+        const img = await prepareBlockOta(set, budget, tempDir);
+        if (!img) continue;
+        spills.push({ release: img.release } as Spilled);
+        named.push({ ...img.spec, name: uniqueName(used, img.spec.name) });
+      }
       for (const g of findSplitGroups(named)) {
-        let n = g.base;
-        for (let i = 2; used.has(n); i++) n = `${g.base}#${i}`;
-        used.add(n);
+        const n = uniqueName(used, g.base);
         if (rest === n || rest.startsWith(n + '/')) {
           const joined = await joinSplitGroup(g, budget, tempDir);
           if (joined) {

@@ -7,6 +7,8 @@ export function errorToFact(e: unknown, context?: string): Fact {
   const where = context ? `${context}: ` : '';
   const offset = (e as { offset?: number })?.offset;
   const base = offset === undefined ? {} : { offset };
+  const special = (e as { factKind?: string })?.factKind;
+  if (special) return { kind: special, message: where + (e as Error).message, ...base };
   if (e instanceof TruncatedError) return { kind: 'truncated', message: where + e.message, ...base };
   if (e instanceof BudgetError) return { kind: 'budget', message: where + e.message, ...base };
   if (e instanceof FormatError) return { kind: 'unreadable', message: where + e.message, ...base };

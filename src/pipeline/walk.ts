@@ -16,6 +16,7 @@ import { looksLikeChecksumFileName, parseChecksumFile } from '../formats/checksu
 import { newArtifact, childPath, type Artifact, type ExpectedDigest, type Fact } from '../report/model';
 import { errorToFact, tap, Shielded, OneShotSource } from './streams';
 import { findSplitGroups, joinSplitGroup } from './split-images';
+import { findBlockOtas, prepareBlockOta, type BlockOtaImage } from './block-ota';
 
 export interface WalkOptions {
   hashes: HashAlgo[];
@@ -169,14 +170,16 @@ export class Walker {
           return art;
         }
         case 'document': {
+          const max = handler.maxBytes ?? LIMITS.maxTextBytes;
           const chunks: Buffer[] = [];
           let n = 0;
           for await (const c of rest()) {
             n += c.length;
-            if (n <= LIMITS.maxTextBytes) chunks.push(c);
+            if (n <= max) chunks.push(c);
           }
           art.size = n;
-          if (n <= LIMITS.maxTextBytes) Object.assign(art.info, handler.decode(Buffer.concat(chunks), ctx, node.name));
+          if (n <= max) Object.assign(art.info, handler.decode(Buffer.concat(chunks), ctx, node.name));
+          else fact({ kind: 'unsupported', message: `${n} bytes is more than the ${max} this format is decoded up to` });
           this.finishHashes(art, digests, whole, complete);
           return art;
         }
@@ -221,13 +224,20 @@ export class Walker {
 
   private async walkChildren(parent: Artifact, specs: ChildSpec[], depth: number): Promise<Artifact[]> {
     await assignChecksumExpectations(specs);
+    // Block OTAs are checked before the walk so findings land on the transfer list.
+    const rebuilt: BlockOtaImage[] = [];
+    for (const set of findBlockOtas(specs)) {
+      try {
+        const img = await prepareBlockOta(set, this.opts.budget, this.opts.tempDir);
+        if (img) rebuilt.push(img);
+      } catch (e) {
+        parent.facts.push(errorToFact(e, `rebuilding ${set.part}.img`));
+      }
+    }
     const out: Artifact[] = [];
     const used = new Set<string>();
     for (const spec of specs) {
-      // Artifact paths must be unique to be extractable; a repeated name gets a #n suffix.
-      let name = spec.name;
-      for (let i = 2; used.has(name); i++) name = `${spec.name}#${i}`;
-      used.add(name);
+      const name = uniqueName(used, spec.name);
       try {
         this.opts.budget.chargeMember();
       } catch (e) {
@@ -235,6 +245,13 @@ export class Walker {
         break;
       }
       out.push(await this.walkSpec(parent, spec, name, depth));
+    }
+    for (const img of rebuilt) {
+      try {
+        out.push(await this.walkSpec(parent, img.spec, uniqueName(used, img.spec.name), depth));
+      } finally {
+        await img.release();
+      }
     }
     // Split sparse images become one more artifact: the joined image.
     for (const group of findSplitGroups(specs)) {
@@ -247,10 +264,7 @@ export class Walker {
       }
       if (!joined) continue;
       try {
-        let name = joined.spec.name;
-        for (let i = 2; used.has(name); i++) name = `${joined.spec.name}#${i}`;
-        used.add(name);
-        out.push(await this.walkSpec(parent, joined.spec, name, depth));
+        out.push(await this.walkSpec(parent, joined.spec, uniqueName(used, joined.spec.name), depth));
       } finally {
         await joined.release();
       }
@@ -342,4 +356,12 @@ function checkExpected(art: Artifact, e: ExpectedDigest, got: string | undefined
 
 function expectRange(art: Artifact, e: ExpectedDigest, range: { start: number; end: number }) {
   return { algo: e.algo, start: range.start, end: range.end, done: (hex: string) => checkExpected(art, e, hex) };
+}
+
+/** Artifact paths must be unique to be extractable: a repeated name gets a #n suffix. */
+export function uniqueName(used: Set<string>, name: string): string {
+  let n = name;
+  for (let i = 2; used.has(n); i++) n = `${name}#${i}`;
+  used.add(n);
+  return n;
 }

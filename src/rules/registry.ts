@@ -9,6 +9,8 @@ import checksumFile from './integrity/checksum-file';
 import listedFileMissing from './integrity/listed-file-missing';
 import sparseCrc from './integrity/sparse-crc';
 import splitImageIncomplete from './integrity/split-image-incomplete';
+import blockotaShortData from './integrity/blockota-short-data';
+import blockotaRange from './layout/blockota-range';
 import unreadable from './format/unreadable';
 import unsupported from './format/unsupported';
 import unsafePath from './format/unsafe-path';
@@ -26,12 +28,14 @@ export const RULES: readonly Rule[] = [
   listedFileMissing,
   sparseCrc,
   splitImageIncomplete,
+  blockotaShortData,
   unreadable,
   unsupported,
   unsafePath,
   budgetExceeded,
   sparseInvalid,
   duplicateEntry,
+  blockotaRange,
 ];
 
 /**
@@ -42,4 +46,4 @@ export const RULES: readonly Rule[] = [
 export const INTEGRITY_CHECK_KINDS = ['zip-crc', 'tar-md5', 'lz4-checksum', 'gzip-checksum', 'checksum-file', 'sparse-crc'];
 export const PASSED_CHECK_KINDS = INTEGRITY_CHECK_KINDS.map((k) => `${k}-ok`);
 /** Facts that mean the bytes are not what their container says, though no checksum compared them. */
-export const INTEGRITY_FAILURE_KINDS = [...INTEGRITY_CHECK_KINDS, 'truncated', 'split-incomplete'];
+export const INTEGRITY_FAILURE_KINDS = [...INTEGRITY_CHECK_KINDS, 'truncated', 'split-incomplete', 'blockota-short-data'];

@@ -32,7 +32,17 @@ export interface SparseLayer {
 export class SparseExpandedSource implements RandomSource {
   readonly kind = 'random' as const;
   readonly size: number;
-  constructor(readonly name: string, private readonly layer: SparseLayer, private readonly blockSize: number, totalBlocks: number) {
+  /**
+   * @param shortKind fact kind raised when RAW data is missing (a block OTA's
+   *   new.dat that is too short says more than 'truncated').
+   */
+  constructor(
+    readonly name: string,
+    private readonly layer: SparseLayer,
+    private readonly blockSize: number,
+    totalBlocks: number,
+    private readonly shortKind?: string,
+  ) {
     this.size = totalBlocks * blockSize;
   }
 
@@ -72,7 +82,7 @@ export class SparseExpandedSource implements RandomSource {
           got += c.length;
           yield c;
         }
-        if (got < e - pos) throw new TruncatedError(`sparse RAW data at file offset ${from + got} is missing`, from + got);
+        if (got < e - pos) throw new TruncatedError(`data at offset ${from + got} of ${files[map.file[i]].name} is missing`, from + got, this.shortKind);
       } else {
         yield* fill(kind === ChunkKind.Fill ? patternBuffer(map.arg[i]) : ZEROS, e - pos);
       }
