@@ -7,7 +7,8 @@
 import { open, rename, rm, stat, realpath, mkdir } from 'node:fs/promises';
 import { basename, dirname, join, resolve, sep } from 'node:path';
 import { randomBytes } from 'node:crypto';
-import { MultiHash, loadXxhash } from '../io/hash';
+import { loadXxhash } from '../io/hash';
+import { DigestSet } from '../io/digest-set';
 import { UsageError, RomscopeError, errorMessage } from '../io/errors';
 import { locate } from './locate';
 import { openInput } from './inspect';
@@ -28,7 +29,8 @@ export interface ExtractResult {
 /** The extracted bytes failed verification (exit code 1): nothing was kept. */
 export class ExtractVerifyError extends RomscopeError {}
 
-const FAILING_KINDS = new Set(['zip-crc', 'lz4-checksum', 'gzip-checksum', 'truncated', 'unreadable', 'budget']);
+/** Facts that mean the bytes written are not the bytes the package promises. */
+const FAILING_KINDS = new Set(['zip-crc', 'lz4-checksum', 'gzip-checksum', 'sparse-crc', 'truncated', 'unreadable', 'budget', 'split-incomplete', 'blockota-short-data']);
 
 async function isDir(p: string): Promise<boolean> {
   try {
@@ -62,7 +64,15 @@ export async function extract(inputPath: string, artifactPath: string, out: stri
     if (!opts.force && (await stat(target).catch(() => null))) throw new UsageError(`${target} exists (use --force to overwrite)`);
     const loc = await locate(src, artifactPath, opts.tempDir);
     const tmp = join(dirname(target), `.${basename(target)}.romscope-${randomBytes(6).toString('hex')}.part`);
-    const hasher = new MultiHash(['sha256', ...loc.expect.map((e) => e.algo)]);
+    const hasher = new DigestSet(['sha256', ...loc.expect.filter((e) => !e.range).map((e) => e.algo)]);
+    for (const e of loc.expect) {
+      if (!e.range) continue;
+      hasher.addRange({
+        ...e.range,
+        algo: e.algo,
+        done: (hex) => void (hex !== e.hex && loc.facts.push({ kind: e.kind, message: `${e.algo} of bytes ${e.range!.start}-${e.range!.end} is ${hex}, ${e.from} says ${e.hex}` })),
+      });
+    }
     const fh = await open(tmp, 'wx', 0o644);
     let ok = false;
     try {
@@ -76,15 +86,15 @@ export async function extract(inputPath: string, artifactPath: string, out: stri
         loc.facts.push(errorToFact(e));
       }
       await fh.close();
-      const hashes = hasher.digest();
+      const hashes = hasher.whole.digest();
       for (const e of loc.expect) {
-        if (hashes[e.algo] !== e.hex) loc.facts.push({ kind: e.kind, message: `${e.algo} is ${hashes[e.algo]}, ${e.from} says ${e.hex}` });
+        if (!e.range && hashes[e.algo] !== e.hex) loc.facts.push({ kind: e.kind, message: `${e.algo} is ${hashes[e.algo]}, ${e.from} says ${e.hex}` });
       }
       const bad = loc.facts.find((f) => FAILING_KINDS.has(f.kind));
       if (bad) throw new ExtractVerifyError(`${artifactPath}: ${bad.message}; nothing written`);
       await rename(tmp, target);
       ok = true;
-      return { output: target, bytes: hasher.bytes, hashes: { sha256: hashes.sha256 } };
+      return { output: target, bytes: hasher.pos, hashes: { sha256: hashes.sha256! } };
     } finally {
       if (!ok) {
         await fh.close().catch(() => {});

@@ -84,7 +84,7 @@ export class SparseExpandedSource implements RandomSource {
         }
         if (got < e - pos) throw new TruncatedError(`data at offset ${from + got} of ${files[map.file[i]].name} is missing`, from + got, this.shortKind);
       } else {
-        yield* fill(kind === ChunkKind.Fill ? patternBuffer(map.arg[i]) : ZEROS, e - pos);
+        yield* fill(kind === ChunkKind.Fill ? patternBuffer(map.arg[i]) : ZEROS, e - pos, (pos - cs) % 4);
       }
       pos = e;
       i++;
@@ -92,8 +92,13 @@ export class SparseExpandedSource implements RandomSource {
   }
 }
 
-function* fill(buf: Buffer, n: number): Generator<Buffer> {
-  // Patterns are 4-byte periodic and every piece starts on a 4-byte boundary
-  // (block sizes are multiples of 4), so slicing from 0 keeps the phase.
-  for (let left = n; left > 0; left -= buf.length) yield left >= buf.length ? buf : buf.subarray(0, left);
+/** n bytes of a 4-byte-periodic buffer, starting `phase` bytes into the period (reads need not be aligned). */
+function* fill(buf: Buffer, n: number, phase = 0): Generator<Buffer> {
+  let left = n;
+  if (phase) {
+    const first = buf.subarray(phase, phase + Math.min(left, buf.length - phase));
+    left -= first.length;
+    yield first;
+  }
+  for (; left > 0; left -= buf.length) yield left >= buf.length ? buf : buf.subarray(0, left);
 }
