@@ -5,8 +5,12 @@
 import { randomFillSync } from 'node:crypto';
 import { open } from 'node:fs/promises';
 
-/** `random`: incompressible bytes. `mixed`: compresses about 2:1 (see fillMixed). */
-export type Pattern = 'random' | 'mixed';
+/**
+ * `random`: incompressible bytes. `mixed`: compresses about 2:1 (see fillMixed).
+ * `holes`: alternating 1 MiB of random bytes and 1 MiB of zeros, a partition
+ * image that is half empty (img2simg stores the zeros as FILL chunks).
+ */
+export type Pattern = 'random' | 'mixed' | 'holes';
 
 export const MiB = 1024 * 1024;
 
@@ -27,7 +31,11 @@ export async function writeData(path: string, bytes: number, pattern: Pattern): 
       const n = Math.min(CHUNK, bytes - done);
       const chunk = buf.subarray(0, n);
       if (pattern === 'random') randomFillSync(chunk);
-      else fillMixed(chunk);
+      else if (pattern === 'holes') {
+        // CHUNK is 1 MiB, so even chunks are the data and odd chunks the holes.
+        if (Math.floor(done / CHUNK) % 2 === 0) randomFillSync(chunk);
+        else chunk.fill(0);
+      } else fillMixed(chunk);
       await writeAll(fh, chunk);
       done += n;
     }

@@ -63,6 +63,8 @@ const secs = (m: Measurement): string => m.seconds.toFixed(3);
  *     every byte once and hash it with sha256, so anything slower is overhead.
  * (b) Peak RSS under the limit in every case: romscope streams, it must not
  *     buffer artifacts whole.
+ * (c) Checking a sparse image must be no slower than expanding it with
+ *     simg2img and hashing the result with sha256sum.
  */
 export function evaluateTargets(cases: CaseResult[]): Target[] {
   const targets: Target[] = [];
@@ -81,6 +83,14 @@ export function evaluateTargets(cases: CaseResult[]): Target[] {
     else targets.push({ ...b, verdict: toMiB(rss) < RSS_LIMIT_MIB ? 'PASS' : 'FAIL', detail: `${toMiB(rss).toFixed(1)} MiB` });
   }
   if (cases.length === 0) targets.push({ id: 'b', description: `romscope peak RSS < ${RSS_LIMIT_MIB} MiB`, verdict: 'SKIP', detail: 'no case ran' });
+  const sparse = cases.find((c) => c.name === 'sparse');
+  const simg = sparse?.references.find((r) => r.tool === 'simg2img && sha256sum');
+  const cTarget = { id: 'c', description: 'sparse: romscope check at least as fast as simg2img + sha256sum (ratio <= 1.0)' };
+  if (!sparse || !simg) targets.push({ ...cTarget, verdict: 'SKIP', detail: sparse ? 'simg2img + sha256sum not measured' : 'sparse case not run' });
+  else {
+    const r = ratio(sparse, simg);
+    targets.push({ ...cTarget, verdict: r <= 1.0 ? 'PASS' : 'FAIL', detail: `ratio ${r.toFixed(2)} (${secs(sparse.romscope.measurement)} s vs ${secs(simg.measurement)} s)` });
+  }
   return targets;
 }
 

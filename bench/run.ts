@@ -90,6 +90,36 @@ const CASES: CaseSpec[] = [
       },
     ],
   },
+  {
+    // romscope reads the chunk list, expands the image on the fly (FILL and
+    // DONT_CARE ranges are generated, never read) and sha256-hashes both the
+    // sparse file and the expanded image. The reference way to get the
+    // expanded image's digest is to write it out with simg2img and hash it.
+    name: 'sparse',
+    builders: ['img2simg'],
+    async build(dir, bytes) {
+      const raw = join(dir, 'raw.img');
+      await writeData(raw, bytes, 'holes');
+      await runBuilder(['img2simg', 'raw.img', 'sparse.img'], dir);
+      rmSync(raw);
+      const input = join(dir, 'sparse.img');
+      return {
+        input,
+        info: [`sparse.img: ${mib(bytes)} expanded (alternating 1 MiB random / 1 MiB zeros), ${mib(statSync(input).size)} on disk (img2simg, 4096-byte blocks)`],
+      };
+    },
+    references: (input) => [
+      {
+        tool: 'simg2img && sha256sum',
+        needs: ['simg2img', 'sha256sum', 'sh'],
+        // out.raw is removed after every run (its removal is part of the timed
+        // command), so each run writes a fresh 1 GiB file and the disk never
+        // holds more than one.
+        argv: ['sh', '-c', 'out="$1.out.raw"; rm -f "$out"; simg2img "$1" "$out" && sha256sum "$out"; rc=$?; rm -f "$out"; exit $rc', 'bench', input],
+        command: 'simg2img sparse.img out.raw && sha256sum out.raw; rm out.raw',
+      },
+    ],
+  },
 ];
 
 /** Runs an input-building tool to completion; its failure is a harness failure, not romscope's. */
