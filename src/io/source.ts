@@ -141,3 +141,16 @@ export class GeneratedStreamSource implements StreamSource {
     return this.make();
   }
 }
+
+/** All bytes of a small source, or null when it is larger than `cap` (nothing past the cap is kept). */
+export async function readWhole(src: Source, cap: number): Promise<Buffer | null> {
+  if (src.kind === 'random') return src.size <= cap ? src.read(0, src.size) : null;
+  const chunks: Buffer[] = [];
+  let n = 0;
+  for await (const c of src.stream()) {
+    n += c.length;
+    if (n > cap) return null;
+    chunks.push(c);
+  }
+  return Buffer.concat(chunks);
+}

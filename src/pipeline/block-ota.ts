@@ -11,7 +11,7 @@ import { LIMITS, type Budget } from '../io/limits';
 import { spillToRandom, type Spilled } from '../io/spill';
 import { StreamReader } from '../io/stream-reader';
 import { TruncatedError } from '../io/errors';
-import { GeneratedStreamSource, type RandomSource, type Source } from '../io/source';
+import { GeneratedStreamSource, readWhole, type RandomSource, type Source } from '../io/source';
 import type { ChildSpec, DecodeContext } from '../formats/types';
 import type { Fact } from '../report/model';
 import { parseTransferList, OTA_BLOCK, type TransferList } from '../formats/block-ota/transfer-list';
@@ -46,17 +46,6 @@ export function findBlockOtas(specs: ChildSpec[]): BlockOtaSet[] {
   return out;
 }
 
-async function readAll(src: Source, cap: number): Promise<Buffer | null> {
-  if (src.kind === 'random') return src.size <= cap ? src.read(0, src.size) : null;
-  const parts: Buffer[] = [];
-  let n = 0;
-  for await (const c of src.stream()) {
-    n += c.length;
-    if (n > cap) return null;
-    parts.push(c);
-  }
-  return Buffer.concat(parts);
-}
 
 /** `resize <partition> <bytes>` lines of dynamic_partitions_op_list give partition sizes. */
 export function partitionSizes(text: string): Map<string, number> {
@@ -147,7 +136,7 @@ export async function prepareBlockOta(set: BlockOtaSet, budget: Budget, tempDir?
   const listFacts = (set.list.facts ??= []);
   let text: Buffer | null;
   try {
-    text = await readAll(set.list.source, 64 << 20);
+    text = await readWhole(set.list.source, 64 << 20);
   } catch {
     return null; // the list's own walk reports why it cannot be read
   }
@@ -156,7 +145,7 @@ export async function prepareBlockOta(set: BlockOtaSet, budget: Budget, tempDir?
   if (tl.problems.length || !(tl.version >= 1)) return null;
   const base = set.part.split('/').pop()!;
   if (set.opList) {
-    const ops = await readAll(set.opList.source, 1 << 20).catch(() => null);
+    const ops = await readWhole(set.opList.source, 1 << 20).catch(() => null);
     const size = ops ? partitionSizes(ops.toString('latin1')).get(base) : undefined;
     if (size !== undefined) {
       const blocks = Math.floor(size / OTA_BLOCK);

@@ -9,7 +9,7 @@ import { DigestSet } from '../io/digest-set';
 import { StreamReader } from '../io/stream-reader';
 import { spillToRandom, type Spilled } from '../io/spill';
 import { BudgetError } from '../io/errors';
-import type { RandomSource, Source } from '../io/source';
+import { readWhole, type RandomSource } from '../io/source';
 import { detectFormat } from '../formats/registry';
 import type { ChildSpec, DecodeContext, FormatHandler, RangeDigestRequest } from '../formats/types';
 import { looksLikeChecksumFileName, parseChecksumFile } from '../formats/checksum-file';
@@ -286,17 +286,6 @@ export class Walker {
   }
 }
 
-async function readSmall(src: Source, cap: number): Promise<Buffer | null> {
-  if (src.kind === 'random') return src.size <= cap ? src.read(0, src.size) : null;
-  const chunks: Buffer[] = [];
-  let n = 0;
-  for await (const c of src.stream()) {
-    n += c.length;
-    if (n > cap) return null;
-    chunks.push(c);
-  }
-  return Buffer.concat(chunks);
-}
 
 function dirOf(name: string): string {
   const i = name.lastIndexOf('/');
@@ -319,7 +308,7 @@ async function assignChecksumExpectations(specs: ChildSpec[]): Promise<void> {
     if (cs.source.kind === 'stream' && (cs.source.size ?? Infinity) > LIMITS.maxTextBytes) continue;
     let bytes: Buffer | null;
     try {
-      bytes = await readSmall(cs.source, LIMITS.maxTextBytes);
+      bytes = await readWhole(cs.source, LIMITS.maxTextBytes);
     } catch {
       continue; // the walk reports the unreadable member itself
     }
