@@ -9,7 +9,7 @@ import { DigestSet } from '../io/digest-set';
 import { StreamReader } from '../io/stream-reader';
 import { spillToRandom, type Spilled } from '../io/spill';
 import { BudgetError } from '../io/errors';
-import { readWhole, type RandomSource } from '../io/source';
+import { readWhole, type RandomSource, type Source } from '../io/source';
 import { detectFormat } from '../formats/registry';
 import type { ChildSpec, DecodeContext, FormatHandler, RangeDigestRequest } from '../formats/types';
 import { looksLikeChecksumFileName, parseChecksumFile } from '../formats/checksum-file';
