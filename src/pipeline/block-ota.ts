@@ -88,8 +88,7 @@ async function* streamInOrder(tl: TransferList, data: AsyncIterable<Buffer>, wha
           yield chunk;
         }
         if (got < need) {
-          const at = c.newOffset! * OTA_BLOCK;
-          throw new TruncatedError(`${what} ends before the data of line ${c.line} (blocks ${s}-${e - 1}); the list needs ${tl.newBlocks * OTA_BLOCK} bytes`, at, SHORT);
+          throw new TruncatedError(`${what} ends after ${r.offset} bytes, inside the data of line ${c.line} (blocks ${s}-${e - 1}); the list needs ${tl.newBlocks * OTA_BLOCK} bytes`, r.offset, SHORT);
         }
         pos = e;
       }

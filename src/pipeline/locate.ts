@@ -85,10 +85,13 @@ export async function locate(root: RandomSource, artifactPath: string, tempDir?:
       // Same names, duplicate suffixes and derived artifacts as the walk, so every reported path resolves.
       const named: (ChildSpec & { name: string })[] = res.children.map((c) => ({ ...c, name: uniqueName(used, c.name) }));
       for (const set of findBlockOtas(named)) {
-        const img = await prepareBlockOta(set, budget, tempDir);
+        const n = uniqueName(used, `${set.part}.img`);
+        // Only the image asked for is prepared (it may decode a whole new.dat.br).
+        if (rest !== n && !rest.startsWith(n + '/')) continue;
+        const img = await prepareBlockOta(set, budget, tempDir).catch(() => null);
         if (!img) continue;
         spills.push({ release: img.release } as Spilled);
-        named.push({ ...img.spec, name: uniqueName(used, img.spec.name) });
+        named.push({ ...img.spec, name: n });
       }
       for (const g of findSplitGroups(named)) {
         const n = uniqueName(used, g.base);

@@ -40,7 +40,7 @@ export function findSplitGroups(specs: ChildSpec[]): SplitGroup[] {
     } else {
       const n = NUMBERED.map((re) => re.exec(spec.name)).find(Boolean);
       if (!n) continue;
-      const numbered = n[3] === '.img' ? { b: `${n[1]}.img`, i: n[2] } : { b: n[1], i: n[3] };
+      const numbered = n[3]?.toLowerCase() === '.img' ? { b: `${n[1]}${n[3]}`, i: n[2] } : { b: n[1], i: n[3] };
       base = numbered.b;
       index = Number(numbered.i);
       strong = false;
@@ -93,8 +93,8 @@ export async function joinSplitGroup(group: SplitGroup, budget: Budget, tempDir?
   const release = async () => {
     for (const s of spills) await s.release();
   };
-  const notJoined = (why: string): JoinedImage => ({
-    spec: { name: group.base, source: group.pieces[0].spec.source, readable: false, facts: [...facts, { kind: 'split-incomplete', message: why }], info: { joinedFrom: names } },
+  const notJoined = (why: string, kind = 'split-incomplete'): JoinedImage => ({
+    spec: { name: group.base, source: group.pieces[0].spec.source, readable: false, facts: [...facts, { kind, message: why }], info: { joinedFrom: names } },
     release,
   });
   // Each piece needs random access: stored members are slices already; deflated ones are spilled.
@@ -138,8 +138,7 @@ export async function joinSplitGroup(group: SplitGroup, budget: Budget, tempDir?
   try {
     budget.chargeExpanded(expanded);
   } catch (e) {
-    facts.push({ kind: 'budget', message: (e as Error).message });
-    return notJoined('the joined image is over the expansion budget');
+    return notJoined(`the joined image is not decoded: ${(e as Error).message}`, 'budget');
   }
   return {
     spec: {

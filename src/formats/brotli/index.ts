@@ -10,7 +10,14 @@ import type { TransformHandler, DecodeContext } from '../types';
 
 export async function* brotliDecode(input: AsyncIterable<Buffer>, ctx: DecodeContext, what = 'brotli stream'): AsyncGenerator<Buffer> {
   const dec = createBrotliDecompress({ chunkSize: 256 * 1024 });
-  const out = Readable.from(input).pipe(dec);
+  let consumed = 0;
+  const counted = (async function* () {
+    for await (const c of input) {
+      consumed += c.length;
+      yield c;
+    }
+  })();
+  const out = Readable.from(counted).pipe(dec);
   let produced = 0;
   try {
     for await (const chunk of out as AsyncIterable<Buffer>) {
@@ -21,8 +28,9 @@ export async function* brotliDecode(input: AsyncIterable<Buffer>, ctx: DecodeCon
   } catch (e) {
     if ((e as Error).name === 'BudgetError') throw e;
     const msg = errorMessage(e);
-    if (/unexpected end of file/i.test(msg)) throw new TruncatedError(`${what} ends early (after ${produced} decoded bytes)`, produced);
-    throw new FormatError(`corrupt ${what} after ${produced} decoded bytes (${msg})`, produced);
+    // Offsets are in the compressed stream (the artifact's own bytes): how far the decoder had read.
+    if (/unexpected end of file/i.test(msg)) throw new TruncatedError(`${what} ends early at byte ${consumed} (${produced} bytes decoded)`, consumed);
+    throw new FormatError(`corrupt ${what} by byte ${consumed} (${produced} bytes decoded; ${msg})`, consumed);
   } finally {
     dec.destroy();
   }

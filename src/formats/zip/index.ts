@@ -231,7 +231,7 @@ export const zipHandler: ContainerHandler = {
       return { info: { entries: children.length, recoveredFromLocalHeaders: true }, children };
     }
     const children: ChildSpec[] = [];
-    const seen = new Set<string>();
+    const seen = new Map<string, number>();
     const spans: { start: number; end: number; spec: ChildSpec }[] = [];
     let count = 0;
     let dirs = 0;
@@ -251,8 +251,9 @@ export const zipHandler: ContainerHandler = {
           continue;
         }
         const facts: Fact[] = [];
-        if (seen.has(name)) facts.push({ kind: 'duplicate-entry', message: `a second member named "${name}": tools disagree on which copy counts (extract it as "${name}#2")` });
-        seen.add(name);
+        const copy = (seen.get(name) ?? 0) + 1;
+        seen.set(name, copy);
+        if (copy > 1) facts.push({ kind: 'duplicate-entry', message: `copy ${copy} of a member named "${name}": tools disagree on which copy counts (extract it as "${name}#${copy}")` });
         const m: MemberRecord = {
           name,
           flags: e.generalPurposeBitFlag,

@@ -25,7 +25,7 @@ ruleTester('integrity/blockota-short-data', {
       name: 'brotli new.dat.br that decodes short',
       file: 'ota.zip',
       build: () => buildZip([list, { name: 'vendor.new.dat.br', data: brotliCompressSync(ota.newDat.subarray(0, 10 * 4096)) }]),
-      errors: [{ path: 'vendor.img', message: 'ends before' }],
+      errors: [{ path: 'vendor.img', message: 'inside the data of line' }],
     },
     { name: 'new.dat missing altogether', file: 'ota.zip', build: () => buildZip([list]), errors: [{ path: 'vendor.img', message: 'missing' }] },
   ],
