@@ -26,6 +26,7 @@ export interface BlockOtaSet {
   list: ChildSpec;
   newData?: ChildSpec;
   brotli: boolean;
+  patchData?: ChildSpec;
   opList?: ChildSpec;
 }
 
@@ -41,7 +42,7 @@ export function findBlockOtas(specs: ChildSpec[]): BlockOtaSet[] {
     const dir = part.includes('/') ? part.slice(0, part.lastIndexOf('/') + 1) : '';
     const br = byName.get(`${part}.new.dat.br`);
     const raw = byName.get(`${part}.new.dat`);
-    out.push({ part, list: s, newData: raw ?? br, brotli: !raw && !!br, opList: byName.get(`${dir}dynamic_partitions_op_list`) });
+    out.push({ part, list: s, newData: raw ?? br, brotli: !raw && !!br, patchData: byName.get(`${part}.patch.dat`), opList: byName.get(`${dir}dynamic_partitions_op_list`) });
   }
   return out;
 }
@@ -157,7 +158,23 @@ export async function prepareBlockOta(set: BlockOtaSet, budget: Budget, tempDir?
       }
     }
   }
-  if (tl.incremental || overlappingWrites(tl).length) return null;
+  if (tl.incremental) {
+    // Patches are addressed by (offset, length) into patch.dat; it must hold them all.
+    const patches = tl.commands.filter((c) => c.patch);
+    const end = Math.max(0, ...patches.map((c) => c.patch!.offset + c.patch!.length));
+    const have = set.patchData?.source.size ?? null;
+    if (patches.length && (!set.patchData || (have !== null && have < end))) {
+      const worst = patches.find((c) => c.patch!.offset + c.patch!.length > (have ?? 0))!;
+      listFacts.push({
+        kind: SHORT,
+        message: set.patchData
+          ? `line ${worst.line} reads patch bytes up to ${worst.patch!.offset + worst.patch!.length}, ${set.patchData.name} has ${have}`
+          : `${set.part}.patch.dat is missing; the list applies ${patches.length} patches`,
+      });
+    }
+    return null; // an incremental OTA needs the device's source image to rebuild anything
+  }
+  if (overlappingWrites(tl).length) return null;
   const facts: Fact[] = [];
   const name = `${set.part}.img`;
   const info: Record<string, unknown> = { rebuiltFrom: [set.list.name, set.newData?.name].filter(Boolean), imageBlocks: tl.imageBlocks };
