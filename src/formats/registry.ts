@@ -6,11 +6,15 @@ import type { DetectInput, FormatHandler } from './types';
 import { zipHandler } from './zip';
 import { samsungTarMd5Handler } from './samsung-tar-md5';
 import { tarHandler } from './tar';
+import { cpioHandler } from './cpio';
 import { lz4Handler } from './lz4';
 import { gzipHandler } from './gzip';
-import { xzHandler, zstdHandler, bzip2Handler } from './compressed';
+import { xzHandler, zstdHandler, bzip2Handler, lzmaHandler, lzopHandler } from './compressed';
 import { checksumFileHandler } from './checksum-file';
 import { sparseHandler } from './android-sparse';
+import { androidBootHandler } from './android-boot';
+import { linuxKernelHandler } from './linux-kernel';
+import { avbFooterHandler } from './avb-footer';
 import { blockOtaHandler } from './block-ota';
 import { brotliHandler } from './brotli';
 
@@ -18,14 +22,21 @@ export const HANDLERS: readonly FormatHandler[] = [
   zipHandler,
   samsungTarMd5Handler,
   tarHandler,
+  cpioHandler,
   sparseHandler,
+  androidBootHandler,
   lz4Handler,
   gzipHandler,
   xzHandler,
   zstdHandler,
   bzip2Handler,
+  lzmaHandler,
+  lzopHandler,
   checksumFileHandler,
   blockOtaHandler,
+  avbFooterHandler,
+  // Matches any child named `kernel`: after everything with a magic number.
+  linuxKernelHandler,
   // Last: recognised by name only.
   brotliHandler,
 ];

@@ -1,6 +1,6 @@
 import type { Source, RandomSource } from '../io/source';
 import type { Budget } from '../io/limits';
-import type { RangeDigest } from '../io/digest-set';
+import type { RangeDigest, RangeTap } from '../io/digest-set';
 import type { ExpectedDigest, Fact } from '../report/model';
 
 /** What detection gets: the first bytes (never consumed), a name hint and the size if known. */
@@ -39,6 +39,8 @@ export interface ContainerResult {
   children: ChildSpec[];
   /** Extra digests over ranges of the container, folded into its single hashing pass. */
   rangeDigests?: RangeDigestRequest[];
+  /** Raw views of byte ranges during that same pass (for digests of several ranges, like a boot image id). */
+  rangeTaps?: RangeTap[];
 }
 
 interface HandlerBase {

@@ -8,14 +8,22 @@ export interface RangeDigest {
   done(hex: string): void;
 }
 
+/** Sees the bytes [start, end) of an artifact as they stream past (a boot image's sections for its SHA-1 id). */
+export interface RangeTap {
+  start: number;
+  end: number;
+  update(b: Buffer): void;
+  done(): void;
+}
+
 /**
  * Everything computed over one artifact's bytes in its single pass: the whole
- * digests plus digests of ranges (a sparse CRC32 chunk covers the data before
- * it, an Odin md5 covers the tar before its line).
+ * digests plus taps on byte ranges (a sparse CRC32 chunk covers the data
+ * before it, an Odin md5 covers the tar before its line).
  */
 export class DigestSet {
   readonly whole: MultiHash;
-  private ranges: { r: RangeDigest; h: MultiHash }[] = [];
+  private taps: RangeTap[] = [];
   /** Bytes seen so far. */
   pos = 0;
 
@@ -23,30 +31,45 @@ export class DigestSet {
     this.whole = new MultiHash(algos);
   }
 
+  addTap(t: RangeTap): void {
+    if (t.start < this.pos) throw new Error(`internal: range tap starting at ${t.start} added after ${this.pos} bytes`);
+    if (t.end <= t.start) t.done();
+    else {
+      this.taps.push(t);
+      this.taps.sort((a, b) => a.start - b.start || a.end - b.end);
+    }
+  }
+
   addRange(r: RangeDigest): void {
-    if (r.start < this.pos) throw new Error(`internal: range digest starting at ${r.start} added after ${this.pos} bytes`);
-    if (r.end === r.start) r.done(new MultiHash([r.algo]).digest()[r.algo]!);
-    else this.ranges.push({ r, h: new MultiHash([r.algo]) });
+    this.addTap(rangeDigestTap(r));
   }
 
   update(c: Buffer): void {
     this.whole.update(c);
-    if (this.ranges.length) this.feedRanges(c);
+    if (this.taps.length) this.feedTaps(c);
     this.pos += c.length;
   }
 
-  private feedRanges(c: Buffer): void {
+  private feedTaps(c: Buffer): void {
     const pos = this.pos;
     const end = pos + c.length;
-    for (const { r, h } of this.ranges) {
-      const s = Math.max(r.start, pos);
-      const e = Math.min(r.end, end);
-      if (s < e) h.update(s === pos && e === end ? c : c.subarray(s - pos, e - pos));
+    // In start order, and a tap is closed right after its last bytes: taps
+    // sharing one hash (a boot id over several sections) see the bytes and
+    // the per-section trailers in file order.
+    const open: RangeTap[] = [];
+    for (const t of this.taps) {
+      const s = Math.max(t.start, pos);
+      const e = Math.min(t.end, end);
+      if (s < e) t.update(s === pos && e === end ? c : c.subarray(s - pos, e - pos));
+      if (t.end <= end) t.done();
+      else open.push(t);
     }
-    const finished = this.ranges.filter(({ r }) => r.end <= end);
-    if (finished.length) {
-      this.ranges = this.ranges.filter(({ r }) => r.end > end);
-      for (const { r, h } of finished) r.done(h.digest()[r.algo]!);
-    }
+    this.taps = open;
   }
+}
+
+/** A range digest as a tap: hashes its bytes and hands over the hex at the end. */
+export function rangeDigestTap(r: RangeDigest): RangeTap {
+  const h = new MultiHash([r.algo]);
+  return { start: r.start, end: r.end, update: (b) => h.update(b), done: () => r.done(h.digest()[r.algo]!) };
 }

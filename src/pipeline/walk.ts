@@ -5,7 +5,7 @@
  */
 import { LIMITS, Budget } from '../io/limits';
 import type { HashAlgo } from '../io/hash';
-import { DigestSet } from '../io/digest-set';
+import { DigestSet, type RangeTap, rangeDigestTap } from '../io/digest-set';
 import { StreamReader } from '../io/stream-reader';
 import { spillToRandom, type Spilled } from '../io/spill';
 import { BudgetError } from '../io/errors';
@@ -109,14 +109,14 @@ export class Walker {
           try {
             art.size = rsrc.size;
             let children: ChildSpec[] = [];
-            let ranges: RangeDigestRequest[] = [];
+            let ranges: RangeTap[] = [];
             try {
               const res = await handler.decode(rsrc, ctx);
               if (res.format) art.format = res.format;
               // Keep the handler's object: range-digest callbacks fill it in later.
               art.info = Object.assign(res.info, { ...art.info, ...res.info });
               children = res.children;
-              ranges = res.rangeDigests ?? [];
+              ranges = [...(res.rangeDigests ?? []).map(rangeDigestTap), ...(res.rangeTaps ?? [])];
             } catch (e) {
               if (e instanceof BudgetError) throw e;
               fact(errorToFact(e));
@@ -200,11 +200,12 @@ export class Walker {
   }
 
   /** Streams a random-access source once through a digest set (plus range requests); `whole` covers all bytes. */
-  private async hashPass(src: RandomSource, digests: DigestSet, ranges: RangeDigestRequest[], path: string, whole: boolean): Promise<void> {
-    const start = whole ? 0 : Math.min(...ranges.map((r) => r.start));
-    const end = whole ? src.size : Math.max(...ranges.map((r) => r.end));
+  /** Streams a random-access source once through a digest set (plus range taps); `whole` covers all bytes. */
+  private async hashPass(src: RandomSource, digests: DigestSet, taps: RangeTap[], path: string, whole: boolean): Promise<void> {
+    const start = whole ? 0 : Math.min(...taps.map((r) => r.start));
+    const end = whole ? src.size : Math.max(...taps.map((r) => r.end));
     digests.pos = start;
-    for (const r of ranges) digests.addRange(r);
+    for (const t of taps) digests.addTap(t);
     for await (const c of src.stream(start, end)) {
       digests.update(c);
       if (whole) this.progress(c.length, path);

@@ -5,12 +5,17 @@ import truncated from './integrity/truncated';
 import tarMd5 from './integrity/tar-md5';
 import lz4Checksum from './integrity/lz4-checksum';
 import gzipChecksum from './integrity/gzip-checksum';
+import cpioChecksum from './integrity/cpio-checksum';
 import checksumFile from './integrity/checksum-file';
 import listedFileMissing from './integrity/listed-file-missing';
 import sparseCrc from './integrity/sparse-crc';
 import splitImageIncomplete from './integrity/split-image-incomplete';
 import blockotaShortData from './integrity/blockota-short-data';
 import blockotaRange from './layout/blockota-range';
+import bootInvalid from './format/boot-invalid';
+import bootId from './integrity/boot-id';
+import patchLevelMismatch from './compat/patch-level-mismatch';
+import ramdiskUnknownCompression from './format/ramdisk-unknown-compression';
 import unreadable from './format/unreadable';
 import unsupported from './format/unsupported';
 import unsafePath from './format/unsafe-path';
@@ -24,6 +29,7 @@ export const RULES: readonly Rule[] = [
   tarMd5,
   lz4Checksum,
   gzipChecksum,
+  cpioChecksum,
   checksumFile,
   listedFileMissing,
   sparseCrc,
@@ -36,6 +42,10 @@ export const RULES: readonly Rule[] = [
   sparseInvalid,
   duplicateEntry,
   blockotaRange,
+  bootInvalid,
+  bootId,
+  ramdiskUnknownCompression,
+  patchLevelMismatch,
 ];
 
 /**
@@ -43,7 +53,7 @@ export const RULES: readonly Rule[] = [
  * passed. The summary counts these facts, so it does not change when a user
  * re-grades a rule's severity.
  */
-export const INTEGRITY_CHECK_KINDS = ['zip-crc', 'tar-md5', 'lz4-checksum', 'gzip-checksum', 'checksum-file', 'sparse-crc'];
+export const INTEGRITY_CHECK_KINDS = ['zip-crc', 'tar-md5', 'lz4-checksum', 'gzip-checksum', 'cpio-checksum', 'checksum-file', 'sparse-crc'];
 export const PASSED_CHECK_KINDS = INTEGRITY_CHECK_KINDS.map((k) => `${k}-ok`);
 /** Facts that mean the bytes are not what their container says, though no checksum compared them. */
 export const INTEGRITY_FAILURE_KINDS = [...INTEGRITY_CHECK_KINDS, 'truncated', 'split-incomplete', 'blockota-short-data'];

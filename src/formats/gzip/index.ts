@@ -25,20 +25,30 @@ export const gzipHandler: TransformHandler = {
   kind: 'transform',
   description: 'gzip compressed stream',
   detect: ({ peek }) => peek.length >= 10 && peek[0] === 0x1f && peek[1] === 0x8b && peek[2] === 8,
-  childName: (name, peek) => (/\.gz$/i.test(name) ? name.slice(0, -3) : /\.tgz$/i.test(name) ? `${name.slice(0, -4)}.tar` : originalName(peek) ?? 'decompressed'),
+  // Without a .gz suffix the decoded child keeps the parent's name (a boot image's `kernel` stays `kernel`).
+  childName: (name, peek) => (/\.gz$/i.test(name) ? name.slice(0, -3) : /\.tgz$/i.test(name) ? `${name.slice(0, -4)}.tar` : originalName(peek) ?? name),
   headerInfo: (peek) => ({ originalName: originalName(peek) ?? undefined, mtime: peek.readUInt32LE(4) || undefined }),
-  async *transform(input, ctx) {
+  async *transform(input, ctx, info) {
     const gunzip = createGunzip({ chunkSize: 256 * 1024 });
     const out = Readable.from(input).pipe(gunzip);
+    let produced = 0;
     try {
       for await (const chunk of out as AsyncIterable<Buffer>) {
         ctx.budget.chargeExpanded(chunk.length);
+        produced += chunk.length;
         yield chunk;
       }
       ctx.fact({ kind: 'gzip-checksum-ok', message: 'gzip CRC-32 and length trailers match' });
     } catch (e) {
       if ((e as Error).name === 'BudgetError') throw e;
       const msg = errorMessage(e);
+      if (produced > 0 && /incorrect header check/i.test(msg)) {
+        // Data after the last member (an Image.gz-dtb kernel carries its DTBs
+        // there); `gzip -d` ignores it too ("trailing garbage ignored").
+        ctx.fact({ kind: 'gzip-checksum-ok', message: 'gzip members decode and their trailers match; data follows the last member' });
+        info.trailingData = true;
+        return;
+      }
       if (/unexpected end of file/i.test(msg)) throw new TruncatedError('gzip stream ends early');
       if (/incorrect data check|incorrect length check/i.test(msg)) {
         ctx.fact({ kind: 'gzip-checksum', message: `gzip trailer disagrees with the data (${msg})` });

@@ -166,6 +166,6 @@ export const lz4Handler: TransformHandler = {
     const m = peek.readUInt32LE(0);
     return m === LZ4_FRAME_MAGIC || m === LZ4_LEGACY_MAGIC || isSkippable(m);
   },
-  childName: (name) => (/\.lz4$/i.test(name) ? name.slice(0, -4) : 'decompressed'),
+  childName: (name) => (/\.lz4$/i.test(name) ? name.slice(0, -4) : name),
   transform: (input, ctx, info) => decodeLz4(input, ctx, info),
 };
