@@ -13,9 +13,15 @@ import { xzHandler, zstdHandler, bzip2Handler, lzmaHandler, lzopHandler } from '
 import { checksumFileHandler } from './checksum-file';
 import { sparseHandler } from './android-sparse';
 import { androidBootHandler } from './android-boot';
+import { lpMetadataHandler } from './lp-metadata';
+import { gptHandler } from './gpt';
+import { mbrHandler } from './mbr';
 import { linuxKernelHandler } from './linux-kernel';
 import { avbFooterHandler } from './avb-footer';
 import { blockOtaHandler } from './block-ota';
+import { samsungPitHandler } from './samsung-pit';
+import { mtkScatterHandler } from './mtk-scatter';
+import { qcomRawprogramHandler } from './qcom-rawprogram';
 import { brotliHandler } from './brotli';
 
 export const HANDLERS: readonly FormatHandler[] = [
@@ -25,6 +31,8 @@ export const HANDLERS: readonly FormatHandler[] = [
   cpioHandler,
   sparseHandler,
   androidBootHandler,
+  lpMetadataHandler,
+  gptHandler,
   lz4Handler,
   gzipHandler,
   xzHandler,
@@ -34,7 +42,12 @@ export const HANDLERS: readonly FormatHandler[] = [
   lzopHandler,
   checksumFileHandler,
   blockOtaHandler,
+  samsungPitHandler,
+  mtkScatterHandler,
+  qcomRawprogramHandler,
   avbFooterHandler,
+  // 55 AA and four sane records: weak evidence, so after every stronger magic.
+  mbrHandler,
   // Matches any child named `kernel`: after everything with a magic number.
   linuxKernelHandler,
   // Last: recognised by name only.

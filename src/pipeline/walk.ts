@@ -350,8 +350,10 @@ function expectRange(art: Artifact, e: ExpectedDigest, range: { start: number; e
 
 /** Artifact paths must be unique to be extractable: a repeated name gets a #n suffix. */
 export function uniqueName(used: Set<string>, name: string): string {
-  let n = name;
-  for (let i = 2; used.has(n); i++) n = `${name}#${i}`;
+  // An empty member name would give the member its container's path.
+  const base = name === '' ? '(empty name)' : name;
+  let n = base;
+  for (let i = 2; used.has(n); i++) n = `${base}#${i}`;
   used.add(n);
   return n;
 }

@@ -9,19 +9,25 @@ import cpioChecksum from './integrity/cpio-checksum';
 import checksumFile from './integrity/checksum-file';
 import listedFileMissing from './integrity/listed-file-missing';
 import sparseCrc from './integrity/sparse-crc';
+import gptCrc from './integrity/gpt-crc';
 import splitImageIncomplete from './integrity/split-image-incomplete';
 import blockotaShortData from './integrity/blockota-short-data';
 import blockotaRange from './layout/blockota-range';
+import layoutOverlap from './layout/overlap';
 import bootInvalid from './format/boot-invalid';
 import bootId from './integrity/boot-id';
 import patchLevelMismatch from './compat/patch-level-mismatch';
 import ramdiskUnknownCompression from './format/ramdisk-unknown-compression';
+import lpChecksum from './integrity/lp-checksum';
+import imageTooLarge from './layout/image-too-large';
+import missingImage from './layout/missing-image';
 import unreadable from './format/unreadable';
 import unsupported from './format/unsupported';
 import unsafePath from './format/unsafe-path';
 import budgetExceeded from './format/budget-exceeded';
 import sparseInvalid from './format/sparse-invalid';
 import duplicateEntry from './format/duplicate-entry';
+import layoutInvalid from './format/layout-invalid';
 
 export const RULES: readonly Rule[] = [
   zipCrc,
@@ -33,6 +39,7 @@ export const RULES: readonly Rule[] = [
   checksumFile,
   listedFileMissing,
   sparseCrc,
+  gptCrc,
   splitImageIncomplete,
   blockotaShortData,
   unreadable,
@@ -41,11 +48,16 @@ export const RULES: readonly Rule[] = [
   budgetExceeded,
   sparseInvalid,
   duplicateEntry,
+  layoutInvalid,
   blockotaRange,
+  layoutOverlap,
   bootInvalid,
   bootId,
   ramdiskUnknownCompression,
   patchLevelMismatch,
+  lpChecksum,
+  imageTooLarge,
+  missingImage,
 ];
 
 /**
@@ -53,7 +65,7 @@ export const RULES: readonly Rule[] = [
  * passed. The summary counts these facts, so it does not change when a user
  * re-grades a rule's severity.
  */
-export const INTEGRITY_CHECK_KINDS = ['zip-crc', 'tar-md5', 'lz4-checksum', 'gzip-checksum', 'cpio-checksum', 'checksum-file', 'sparse-crc'];
+export const INTEGRITY_CHECK_KINDS = ['zip-crc', 'tar-md5', 'lz4-checksum', 'gzip-checksum', 'cpio-checksum', 'checksum-file', 'sparse-crc', 'lp-checksum', 'gpt-crc'];
 export const PASSED_CHECK_KINDS = INTEGRITY_CHECK_KINDS.map((k) => `${k}-ok`);
 /** Facts that mean the bytes are not what their container says, though no checksum compared them. */
 export const INTEGRITY_FAILURE_KINDS = [...INTEGRITY_CHECK_KINDS, 'truncated', 'split-incomplete', 'blockota-short-data'];

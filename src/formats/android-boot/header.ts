@@ -79,8 +79,8 @@ export function parseBootHeader(h: Buffer): BootHeader {
     const ramdisk = u32(h, 12);
     const os = decodeOsVersion(u32(h, 16));
     const headerSize = u32(h, 20);
+    // mkbootimg fills the field without a NUL when the command line is exactly 1536 characters: allowed.
     const cmd = cstr(h, 44, 1536);
-    if (!cmd.terminated) problems.push('the kernel command line is not NUL-terminated within its 1536 bytes');
     if (headerSize !== BOOT_HEADER_SIZES[headerVersion]) problems.push(`header_size is ${headerSize}, a v${headerVersion} header is ${BOOT_HEADER_SIZES[headerVersion]} bytes`);
     const sig = headerVersion === 4 ? u32(h, 1580) : 0;
     let at = page;
@@ -97,7 +97,7 @@ export function parseBootHeader(h: Buffer): BootHeader {
   const name = cstr(h, 48, 16);
   const cmd = cstr(h, 64, 512);
   const extra = cstr(h, 608, 1024);
-  if (!name.terminated) problems.push('the board name is not NUL-terminated within its 16 bytes');
+  // A 16-character board name fills its field without a NUL, as mkbootimg writes it: allowed.
   const id = h.subarray(576, 608);
   const headerSize = headerVersion === 0 ? 1632 : u32(h, 1644);
   Object.assign(info, {

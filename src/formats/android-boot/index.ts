@@ -10,7 +10,7 @@ import { SliceSource, type RandomSource } from '../../io/source';
 import type { RangeTap } from '../../io/digest-set';
 import type { ChildSpec, ContainerHandler, ContainerResult, DecodeContext } from '../types';
 import type { Fact } from '../../report/model';
-import { BOOT_MAGIC, VENDOR_BOOT_MAGIC, RAMDISK_TYPES, VENDOR_RAMDISK_ENTRY_SIZE, cstr, parseBootHeader, parseVendorBootHeader, type BootHeader, type Section } from './header';
+import { BOOT_MAGIC, VENDOR_BOOT_MAGIC, BOOT_HEADER_SIZES, VENDOR_HEADER_SIZES, RAMDISK_TYPES, VENDOR_RAMDISK_ENTRY_SIZE, cstr, parseBootHeader, parseVendorBootHeader, type BootHeader, type Section } from './header';
 
 const MTK_MAGIC = 0x58881688;
 const MAX_RAMDISK_ENTRIES = 256;
@@ -97,9 +97,12 @@ export const androidBootHandler: ContainerHandler = {
   async decode(src, ctx): Promise<ContainerResult> {
     const head = await src.read(0, 4096);
     const invalid = (message: string, offset?: number) => ctx.fact({ kind: 'boot-invalid', message, offset });
-    const minimum = head.toString('latin1', 0, 8) === VENDOR_BOOT_MAGIC ? 2112 : 1632;
-    if (head.length < Math.min(minimum, 1580)) {
-      ctx.fact({ kind: 'truncated', message: `boot header needs ${minimum} bytes, the file has ${head.length}` });
+    // The whole header of its version must be there before any field is trusted.
+    const vendor = head.toString('latin1', 0, 8) === VENDOR_BOOT_MAGIC;
+    const version = head.length >= 44 ? head.readUInt32LE(vendor ? 8 : 40) : 0;
+    const minimum = vendor ? (VENDOR_HEADER_SIZES[version] ?? 2112) : (BOOT_HEADER_SIZES[version] ?? 1632);
+    if (head.length < minimum) {
+      ctx.fact({ kind: 'truncated', message: `the v${version} ${vendor ? 'vendor_boot' : 'boot'} header needs ${minimum} bytes, the file has ${head.length}` });
       return { info: {}, children: [] };
     }
     const hdr = head.toString('latin1', 0, 8) === VENDOR_BOOT_MAGIC ? parseVendorBootHeader(head) : parseBootHeader(head);

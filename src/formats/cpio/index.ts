@@ -122,7 +122,6 @@ export async function decodeCpio(src: RandomSource, ctx: DecodeContext): Promise
   const byPath = new Map<string, Entry>();
   const symlinkTargets = new Map<string, string>();
   let trailingBytes: number | undefined;
-  let stopped = false;
 
   let pos = 0;
   for (;;) {
@@ -280,6 +279,7 @@ export async function decodeCpio(src: RandomSource, ctx: DecodeContext): Promise
         }
         spec.info = { mode: (hd.mode & 0o7777).toString(8), uid: hd.uid, gid: hd.gid, mtime: hd.mtime, hardLinks: hd.nlink > 1 ? hd.nlink : undefined };
         children.push(spec);
+        symlinkTargets.delete(path);
         byPath.delete(path);
         byPath.set(path, { type, spec });
       } else {
@@ -291,8 +291,9 @@ export async function decodeCpio(src: RandomSource, ctx: DecodeContext): Promise
             const target = (await src.read(dataStart, hd.filesize)).toString('utf8');
             symlinkTargets.delete(path);
             symlinkTargets.set(path, target);
-          }
+          } else symlinkTargets.delete(path);
         } else if (SPECIAL.has(type)) count.devices++;
+        if (type !== S_IFLNK) symlinkTargets.delete(path);
         byPath.delete(path);
         byPath.set(path, { type });
       }

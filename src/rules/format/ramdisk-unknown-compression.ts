@@ -17,8 +17,11 @@ const rule: Rule = {
       if (a.format !== 'android-boot') continue;
       for (const c of a.children) {
         if (!/^(ramdisk|vendor_ramdisk\d*)$/.test(c.name) || !c.size) continue;
-        if (!KERNEL_RAMDISK_FORMATS.includes(c.format)) {
-          ctx.report({ path: c.path, message: `ramdisk is ${c.format === 'data' ? 'in no known format' : c.format}; the kernel unpacks gzip, lz4 (legacy), xz, zstd, bzip2, lzma, lzo or plain cpio` });
+        // The kernel's lz4 support is the legacy format only (lib/decompress.c, magic 02 21).
+        const lz4Frame = c.format === 'lz4' && c.info.variant !== 'legacy';
+        if (!KERNEL_RAMDISK_FORMATS.includes(c.format) || lz4Frame) {
+          const what = c.format === 'data' ? 'in no known format' : lz4Frame ? 'an LZ4 frame (not legacy LZ4)' : c.format;
+          ctx.report({ path: c.path, message: `ramdisk is ${what}; the kernel unpacks gzip, lz4 (legacy), xz, zstd, bzip2, lzma, lzo or plain cpio` });
         }
       }
     }
