@@ -1,5 +1,6 @@
 import { ruleTester } from '../harness';
 import { buildGptDisk, buildGptDump, buildMbrDisk, consecutive, type GptPartitionSpec } from '../../../fixtures/builders/gpt';
+import { buildScatterYaml } from '../../../fixtures/builders/scatter';
 
 const PARTS: GptPartitionSpec[] = consecutive(['xbl_a', 'boot_a', 'boot_b', 'super'], [64, 2048, 2048, 3000], 34);
 /** A 4 MiB disk of 512-byte sectors: usable LBAs 34..8158. */
@@ -7,6 +8,17 @@ const with_ = (...extra: GptPartitionSpec[]) => () => buildGptDisk([...PARTS, ..
 
 ruleTester('layout/overlap', {
   valid: [
+    {
+      name: 'an MTK scatter with partitions end to end',
+      file: 'MT6765_Android_scatter.txt',
+      build: () =>
+        Buffer.from(
+          buildScatterYaml([
+            { name: 'boot', file: 'boot.img', isDownload: true, start: 0x100000, size: 0x2000000 },
+            { name: 'recovery', file: 'recovery.img', isDownload: true, start: 0x2100000, size: 0x2000000 },
+          ]),
+        ),
+    },
     { name: 'partitions end to end across the whole usable range', file: 'disk.img', build: () => buildGptDisk(consecutive(['a', 'b', 'c'], [1000, 1000, 8158 - 34 + 1 - 2000], 34)) },
     { name: 'partitions with gaps between them', file: 'disk.img', build: with_({ name: 'misc', firstLba: 7300, lastLba: 7400 }) },
     {
@@ -25,6 +37,18 @@ ruleTester('layout/overlap', {
     },
   ],
   invalid: [
+    {
+      name: 'an MTK scatter whose boot partition runs into recovery',
+      file: 'MT6765_Android_scatter.txt',
+      build: () =>
+        Buffer.from(
+          buildScatterYaml([
+            { name: 'boot', file: 'boot.img', isDownload: true, start: 0x100000, size: 0x2000000 },
+            { name: 'recovery', file: 'recovery.img', isDownload: true, start: 0x1100000, size: 0x2000000 },
+          ]),
+        ),
+      errors: [{ path: '', message: 'recovery' }],
+    },
     {
       name: 'two partitions sharing sectors',
       file: 'disk.img',
