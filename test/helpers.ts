@@ -35,14 +35,19 @@ export function runCli(args: string[], opts: { cwd?: string; env?: NodeJS.Proces
 
 /** Runs a reference tool; throws with its stderr when it fails. */
 export function runTool(cmd: string, args: string[], opts: { cwd?: string; input?: Buffer } = {}): SpawnSyncReturns<Buffer> {
-  const r = spawnSync(cmd, args, { cwd: opts.cwd, input: opts.input, maxBuffer: 1 << 30 });
+  const r = spawnSync(cmd, args, { cwd: opts.cwd, input: opts.input, maxBuffer: 1 << 30, env: { ...process.env, PATH: toolPath() } });
   if (r.error) throw r.error;
   if (r.status !== 0) throw new Error(`${cmd} ${args.join(' ')} failed (${r.status}): ${r.stderr.toString()}`);
   return r;
 }
 
 export function hasTool(cmd: string): boolean {
-  return spawnSync('sh', ['-c', `command -v ${cmd}`]).status === 0;
+  return spawnSync('sh', ['-c', `command -v ${cmd}`], { env: { ...process.env, PATH: toolPath() } }).status === 0;
+}
+
+/** PATH with the sbin directories (sgdisk, sfdisk live there) for users whose PATH lacks them. */
+export function toolPath(): string {
+  return [process.env.PATH ?? '', '/usr/sbin', '/sbin'].filter(Boolean).join(':');
 }
 
 /**
