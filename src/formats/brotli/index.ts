@@ -3,37 +3,17 @@
  * number: the `.br` suffix is the only evidence, as it is for the updater
  * itself (FORMATS.md §8.5). Decoded as a stream with node:zlib.
  */
-import { Readable } from 'node:stream';
 import { createBrotliDecompress } from 'node:zlib';
-import { FormatError, TruncatedError, errorMessage } from '../../io/errors';
+import { FormatError, TruncatedError } from '../../io/errors';
+import { zlibDecode } from '../../io/zlib-stream';
 import type { TransformHandler, DecodeContext } from '../types';
 
-export async function* brotliDecode(input: AsyncIterable<Buffer>, ctx: DecodeContext, what = 'brotli stream'): AsyncGenerator<Buffer> {
-  const dec = createBrotliDecompress({ chunkSize: 256 * 1024 });
-  let consumed = 0;
-  const counted = (async function* () {
-    for await (const c of input) {
-      consumed += c.length;
-      yield c;
-    }
-  })();
-  const out = Readable.from(counted).pipe(dec);
-  let produced = 0;
-  try {
-    for await (const chunk of out as AsyncIterable<Buffer>) {
-      ctx.budget.chargeExpanded(chunk.length);
-      produced += chunk.length;
-      yield chunk;
-    }
-  } catch (e) {
-    if ((e as Error).name === 'BudgetError') throw e;
-    const msg = errorMessage(e);
+export function brotliDecode(input: AsyncIterable<Buffer>, ctx: DecodeContext, what = 'brotli stream'): AsyncGenerator<Buffer> {
+  return zlibDecode(input, createBrotliDecompress({ chunkSize: 256 * 1024 }), ctx.budget, (e, p) => {
     // Offsets are in the compressed stream (the artifact's own bytes): how far the decoder had read.
-    if (/unexpected end of file/i.test(msg)) throw new TruncatedError(`${what} ends early at byte ${consumed} (${produced} bytes decoded)`, consumed);
-    throw new FormatError(`corrupt ${what} by byte ${consumed} (${produced} bytes decoded; ${msg})`, consumed);
-  } finally {
-    dec.destroy();
-  }
+    if (/unexpected end of file/i.test(e.message)) throw new TruncatedError(`${what} ends early at byte ${p.consumed} (${p.produced} bytes decoded)`, p.consumed);
+    throw new FormatError(`corrupt ${what} by byte ${p.consumed} (${p.produced} bytes decoded; ${e.message})`, p.consumed);
+  });
 }
 
 export const brotliHandler: TransformHandler = {

@@ -2,9 +2,9 @@
  * gzip (RFC 1952): ramdisks, compressed images. node:zlib checks each member's
  * CRC-32 and length; concatenated members are decoded in turn.
  */
-import { Readable } from 'node:stream';
 import { createGunzip } from 'node:zlib';
-import { FormatError, TruncatedError, errorMessage } from '../../io/errors';
+import { FormatError, TruncatedError } from '../../io/errors';
+import { zlibDecode } from '../../io/zlib-stream';
 import type { TransformHandler } from '../types';
 
 function originalName(peek: Buffer): string | null {
@@ -29,34 +29,23 @@ export const gzipHandler: TransformHandler = {
   childName: (name, peek) => (/\.gz$/i.test(name) ? name.slice(0, -3) : /\.tgz$/i.test(name) ? `${name.slice(0, -4)}.tar` : originalName(peek) ?? name),
   headerInfo: (peek) => ({ originalName: originalName(peek) ?? undefined, mtime: peek.readUInt32LE(4) || undefined }),
   async *transform(input, ctx, info) {
-    const gunzip = createGunzip({ chunkSize: 256 * 1024 });
-    const out = Readable.from(input).pipe(gunzip);
-    let produced = 0;
-    try {
-      for await (const chunk of out as AsyncIterable<Buffer>) {
-        ctx.budget.chargeExpanded(chunk.length);
-        produced += chunk.length;
-        yield chunk;
-      }
-      ctx.fact({ kind: 'gzip-checksum-ok', message: 'gzip CRC-32 and length trailers match' });
-    } catch (e) {
-      if ((e as Error).name === 'BudgetError') throw e;
-      const msg = errorMessage(e);
-      if (produced > 0 && /incorrect header check/i.test(msg)) {
+    let ended = false;
+    yield* zlibDecode(input, createGunzip({ chunkSize: 256 * 1024 }), ctx.budget, (e, p) => {
+      ended = true;
+      if (p.produced > 0 && /incorrect header check/i.test(e.message)) {
         // Data after the last member (an Image.gz-dtb kernel carries its DTBs
         // there); `gzip -d` ignores it too ("trailing garbage ignored").
         ctx.fact({ kind: 'gzip-checksum-ok', message: 'gzip members decode and their trailers match; data follows the last member' });
         info.trailingData = true;
         return;
       }
-      if (/unexpected end of file/i.test(msg)) throw new TruncatedError('gzip stream ends early');
-      if (/incorrect data check|incorrect length check/i.test(msg)) {
-        ctx.fact({ kind: 'gzip-checksum', message: `gzip trailer disagrees with the data (${msg})` });
+      if (/unexpected end of file/i.test(e.message)) throw new TruncatedError('gzip stream ends early', p.consumed);
+      if (/incorrect data check|incorrect length check/i.test(e.message)) {
+        ctx.fact({ kind: 'gzip-checksum', message: `gzip trailer disagrees with the data (${e.message})` });
         return;
       }
-      throw new FormatError(`corrupt gzip data (${msg})`);
-    } finally {
-      gunzip.destroy();
-    }
+      throw new FormatError(`corrupt gzip data by byte ${p.consumed} (${e.message})`, p.consumed);
+    });
+    if (!ended) ctx.fact({ kind: 'gzip-checksum-ok', message: 'gzip CRC-32 and length trailers match' });
   },
 };

@@ -8,6 +8,7 @@
 import { Readable } from 'node:stream';
 import { isUtf8 } from 'node:buffer';
 import { createInflateRaw } from 'node:zlib';
+import { zlibDecode } from '../../io/zlib-stream';
 import * as yauzl from 'yauzl';
 import { readExact, SliceSource, GeneratedStreamSource, type RandomSource } from '../../io/source';
 import { FormatError, TruncatedError, errorMessage } from '../../io/errors';
@@ -75,25 +76,15 @@ async function* entries(zf: yauzl.ZipFile): AsyncGenerator<yauzl.Entry> {
 
 /** Inflates a raw deflate stream, charging the budget and checking the declared size. */
 export async function* inflateRaw(input: AsyncIterable<Buffer>, budget: Budget, declaredSize: number | null, what: string): AsyncGenerator<Buffer> {
-  const inflater = createInflateRaw({ chunkSize: 256 * 1024 });
-  const out = Readable.from(input).pipe(inflater);
   let total = 0;
-  try {
-    for await (const chunk of out as AsyncIterable<Buffer>) {
-      total += chunk.length;
-      budget.chargeExpanded(chunk.length);
-      if (declaredSize !== null && total > declaredSize) {
-        throw new FormatError(`${what} inflates to more than its declared ${declaredSize} bytes`);
-      }
-      yield chunk;
-    }
-  } catch (e) {
-    const msg = errorMessage(e);
-    if (/unexpected end of file/i.test(msg)) throw new TruncatedError(`${what}: compressed data ends early`);
-    if (e instanceof FormatError || e instanceof TruncatedError || (e as Error).name === 'BudgetError') throw e;
-    throw new FormatError(`${what}: deflate data is corrupt (${msg})`);
-  } finally {
-    inflater.destroy();
+  const decoded = zlibDecode(input, createInflateRaw({ chunkSize: 256 * 1024 }), budget, (e) => {
+    if (/unexpected end of file/i.test(e.message)) throw new TruncatedError(`${what}: compressed data ends early`);
+    throw new FormatError(`${what}: deflate data is corrupt (${e.message})`);
+  });
+  for await (const chunk of decoded) {
+    total += chunk.length;
+    if (declaredSize !== null && total > declaredSize) throw new FormatError(`${what} inflates to more than its declared ${declaredSize} bytes`);
+    yield chunk;
   }
   if (declaredSize !== null && total !== declaredSize) {
     throw new TruncatedError(`${what} inflates to ${total} bytes, the directory declares ${declaredSize}`);
