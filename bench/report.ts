@@ -65,6 +65,8 @@ const secs = (m: Measurement): string => m.seconds.toFixed(3);
  *     buffer artifacts whole.
  * (c) Checking a sparse image must be no slower than expanding it with
  *     simg2img and hashing the result with sha256sum.
+ * (d) Checking an image with an AVB hashtree footer (its sha256, its
+ *     dm-verity tree, its signature) must be no slower than sha256sum of it.
  */
 export function evaluateTargets(cases: CaseResult[]): Target[] {
   const targets: Target[] = [];
@@ -91,6 +93,15 @@ export function evaluateTargets(cases: CaseResult[]): Target[] {
     const r = ratio(sparse, simg);
     targets.push({ ...cTarget, verdict: r <= 1.0 ? 'PASS' : 'FAIL', detail: `ratio ${r.toFixed(2)} (${secs(sparse.romscope.measurement)} s vs ${secs(simg.measurement)} s)` });
   }
+  const avb = cases.find((c) => c.name === 'avb hashtree');
+  const avbSha = avb?.references.find((r) => r.tool === 'sha256sum');
+  const dTarget = { id: 'd', description: 'avb hashtree: romscope check (hash + dm-verity tree + signature) no slower than sha256sum (ratio <= 1.0)' };
+  if (!avb || !avbSha) targets.push({ ...dTarget, verdict: 'SKIP', detail: avb ? 'sha256sum not measured' : 'avb hashtree case not run' });
+  else {
+    const r = ratio(avb, avbSha);
+    targets.push({ ...dTarget, verdict: r <= 1.0 ? 'PASS' : 'FAIL', detail: `ratio ${r.toFixed(2)} (${secs(avb.romscope.measurement)} s vs ${secs(avbSha.measurement)} s)` });
+  }
+  targets.push(...payloadTargets(cases));
   return targets;
 }
 
@@ -126,3 +137,29 @@ export function toJson(meta: Record<string, unknown>, cases: CaseResult[], targe
 }
 
 const round = (x: number, digits: number): number => Number(x.toFixed(digits));
+
+/**
+ * (e) A/B payload: full verification (every operation hash, both signatures,
+ *     the partition rebuilt and hashed) at most 0.6x single-threaded
+ *     `xz -dc` of the same image compressed whole, using every core;
+ * (f) and peak RSS under 300 MiB while doing it.
+ */
+export const PAYLOAD_RATIO = 0.6;
+export const PAYLOAD_RSS_MIB = 300;
+
+function payloadTargets(cases: CaseResult[]): Target[] {
+  const c = cases.find((x) => x.name === 'ota payload');
+  const xz = c?.references.find((r) => r.tool.startsWith('xz -dc'));
+  const e = { id: 'e', description: `ota payload: romscope check at most ${PAYLOAD_RATIO}x single-threaded xz -dc of the image (ratio <= ${PAYLOAD_RATIO})` };
+  const f = { id: 'f', description: `ota payload: romscope peak RSS < ${PAYLOAD_RSS_MIB} MiB` };
+  if (!c) return [{ ...e, verdict: 'SKIP', detail: 'ota payload case not run' }, { ...f, verdict: 'SKIP', detail: 'ota payload case not run' }];
+  const out: Target[] = [];
+  if (!xz) out.push({ ...e, verdict: 'SKIP', detail: 'xz -dc not measured' });
+  else {
+    const r = ratio(c, xz);
+    out.push({ ...e, verdict: r <= PAYLOAD_RATIO ? 'PASS' : 'FAIL', detail: `ratio ${r.toFixed(2)} (${secs(c.romscope.measurement)} s vs ${secs(xz.measurement)} s)` });
+  }
+  const rss = c.romscope.measurement.peakRssKiB;
+  out.push(rss === undefined ? { ...f, verdict: 'SKIP', detail: 'RSS not measurable here' } : { ...f, verdict: toMiB(rss) < PAYLOAD_RSS_MIB ? 'PASS' : 'FAIL', detail: `${toMiB(rss).toFixed(1)} MiB` });
+  return out;
+}

@@ -3,6 +3,8 @@
  * standard tools that do comparable work, and reports romscope's peak RSS.
  *
  *   BENCH_SIZE_MB=64 npm run bench     # quick run; the default is 1024 (1 GiB)
+ *   BENCH_CASES="ota payload" npm run bench   # only the named cases
+ *   (the ota payload case builds a fixed 640 MiB ext4 image; BENCH_XZ_PRESET picks its xz preset, default -9)
  *
  * Inputs are generated in a temp dir (removed at the end, even on failure), so
  * nothing is written into the repo. Progress goes to stderr; the report (table,
@@ -12,8 +14,9 @@
  */
 import { existsSync, mkdtempSync, rmSync, statSync, statfsSync } from 'node:fs';
 import { cpus, tmpdir } from 'node:os';
-import { basename, join, resolve } from 'node:path';
-import { MiB, writeData } from './generate';
+import { basename, dirname, join, resolve } from 'node:path';
+import { MiB, writeData, writeHashtreeImage } from './generate';
+import { buildExt4Image, buildPayloadBench } from './payload';
 import { CommandFailed, describeRssMethod, detectRssMethod, findTool, measure, runCommand, stopAll, type Command, type RssMethod } from './measure';
 import { evaluateTargets, renderTable, renderTargets, toJson, type CaseResult, type Target, type ToolResult } from './report';
 
@@ -36,8 +39,8 @@ interface CaseSpec {
   name: string;
   /** Programs needed to build the input at all; without them the whole case is skipped. */
   builders: string[];
-  /** Writes the input into `dir`; returns its path and facts worth printing. */
-  build(dir: string, bytes: number): Promise<{ input: string; info: string[] }>;
+  /** Writes the input into `dir`; returns its path, facts worth printing, and extra romscope arguments. */
+  build(dir: string, bytes: number): Promise<{ input: string; info: string[]; args?: string[] }>;
   references(input: string): Reference[];
 }
 
@@ -120,6 +123,46 @@ const CASES: CaseSpec[] = [
       },
     ],
   },
+  {
+    // A partition image with an AVB hashtree footer (avbtool add_hashtree_footer
+    // layout): romscope sha256-hashes the file and, in the same read, rebuilds
+    // the dm-verity tree over the data to check the root digest its signed
+    // vbmeta gives. sha256sum reads the same bytes and hashes them once.
+    name: 'avb hashtree',
+    builders: [],
+    async build(dir, bytes) {
+      const input = join(dir, 'system.img');
+      const r = await writeHashtreeImage(input, bytes);
+      return { input, info: [`system.img: ${mib(r.imageSize)} of random data with its dm-verity tree, a signed vbmeta (SHA256_RSA4096) and an AVB footer; ${mib(r.fileSize)} on disk`] };
+    },
+    references: (input) => [{ tool: 'sha256sum', needs: ['sha256sum'], argv: ['sha256sum', input], command: 'sha256sum system.img' }],
+  },
+  {
+    // A full A/B OTA payload whose partition is a real ext4 image in 2 MiB
+    // REPLACE_XZ operations: romscope checks every operation's SHA-256 and both
+    // signatures (--key) while hashing the payload, then rebuilds the
+    // partition (xz decoded on worker threads, one per core) and checks its
+    // SHA-256. The reference is single-threaded xz -dc of the same image
+    // compressed whole. The input size is fixed (640 MiB image), whatever BENCH_SIZE_MB says.
+    name: 'ota payload',
+    builders: ['mkfs.ext4', 'xz'],
+    async build(dir) {
+      const image = join(dir, 'system.img');
+      const staged = await buildExt4Image(dir, image);
+      const p = await buildPayloadBench(dir, image, process.env.BENCH_XZ_PRESET ?? '-9');
+      rmSync(image); // only the payload and the whole-image .xz stay
+      rmSync(join(dir, 'ext4-root'), { recursive: true, force: true });
+      return { input: p.payload, info: [`system.img: mkfs.ext4 -d with ${staged}`, ...p.info], args: ['--key', p.keyFile] };
+    },
+    references: (input) => [
+      {
+        tool: 'xz -dc -T1 > /dev/null',
+        needs: ['xz'],
+        argv: ['xz', '-dc', '-T1', join(dirname(input), 'system.img.xz')],
+        command: 'xz -dc -T1 system.img.xz > /dev/null',
+      },
+    ],
+  },
 ];
 
 /** Runs an input-building tool to completion; its failure is a harness failure, not romscope's. */
@@ -143,18 +186,18 @@ function checkFreeSpace(dir: string, bytes: number): void {
   if (free < 2.2 * bytes) throw new Error(`need about ${mib(2.2 * bytes)} free in ${dir}, only ${mib(free)} available`);
 }
 
-function romscopeCommand(input: string): Command {
+function romscopeCommand(input: string, args: string[] = []): Command {
   // node is spawned directly (not through npx or a shell) so the measured pid is romscope itself.
-  return { label: 'romscope check --quiet', argv: [process.execPath, BIN, 'check', input, '--quiet'], captureStdout: true };
+  return { label: 'romscope check --quiet', argv: [process.execPath, BIN, 'check', input, '--quiet', ...args], captureStdout: true };
 }
 
 /** Builds one case's input and measures romscope and every available reference on it. */
 async function runCase(spec: CaseSpec, dir: string, bytes: number, rss: RssMethod): Promise<CaseResult> {
   log(`${spec.name}: generating ${mib(bytes)} input`);
-  const { input, info } = await spec.build(dir, bytes);
+  const { input, info, args } = await spec.build(dir, bytes);
   try {
     log(`${spec.name}: timing romscope (1 warm-up + ${TIMED_RUNS} runs)`);
-    const cmd = romscopeCommand(input);
+    const cmd = romscopeCommand(input, args);
     // A romscope failure is not caught here: it is the one thing that fails the bench.
     const measurement = await measure(cmd, TIMED_RUNS, rss);
     const romscope: ToolResult = { tool: cmd.label, command: `romscope check ${basename(input)} --quiet`, measurement };
@@ -212,7 +255,9 @@ async function main(): Promise<number> {
     const rss = detectRssMethod(join(work, 'time.out'));
     const cases: CaseResult[] = [];
     const notes: string[] = [];
-    for (const spec of CASES) {
+    // BENCH_CASES="ota payload,sparse" runs only those cases.
+    const only = process.env.BENCH_CASES?.split(',').map((x) => x.trim()).filter(Boolean);
+    for (const spec of CASES.filter((c) => !only?.length || only.includes(c.name))) {
       const missing = spec.builders.filter((t) => !findTool(t));
       if (missing.length > 0) {
         notes.push(`${spec.name}: whole case skipped: ${missing.join(', ')} not found on PATH (needed to build the input)`);

@@ -10,6 +10,9 @@ import { extract, ExtractVerifyError } from '../pipeline/extract';
 import { RULES } from '../rules/registry';
 import { renderJson } from '../report/json';
 import { renderTable } from '../report/table';
+import { renderSarif } from '../report/sarif';
+import { loadConfig } from './config';
+import { validateTarget, type Target } from '../compat/target';
 import { ANSI, PLAIN } from '../report/format';
 import { HASH_ALGOS, isHashAlgo, type HashAlgo } from '../io/hash';
 import { UsageError, errorMessage } from '../io/errors';
@@ -29,6 +32,41 @@ interface Common {
   'max-members'?: number;
   'max-expanded'?: number;
   severity: string[];
+  format?: string;
+  config?: string;
+  device?: string;
+  model?: string;
+  board?: string;
+  'current-build'?: string;
+  'current-patch'?: string;
+  'current-timestamp'?: number;
+  key?: string[];
+  bootloader?: string;
+  'anti-rollback'?: number;
+}
+
+export const FORMATS = ['table', 'json', 'sarif'] as const;
+
+/** `--format`, with `--json` as an alias of `--format json`. */
+function outputFormat(a: Common): (typeof FORMATS)[number] {
+  if (a.format !== undefined && a.json && a.format !== 'json') throw new UsageError(`--json asks for JSON but --format asks for ${a.format}; give one of them`);
+  return (a.format as (typeof FORMATS)[number] | undefined) ?? (a.json ? 'json' : 'table');
+}
+
+/** The target flags; a malformed value is a usage error (checked by inspect's validateTarget too). */
+function targetOf(a: Common): Target | undefined {
+  const t: Target = {
+    device: a.device,
+    model: a.model,
+    board: a.board,
+    currentBuild: a['current-build'],
+    currentPatch: a['current-patch'],
+    currentTimestamp: a['current-timestamp'],
+    bootloader: a.bootloader,
+    antiRollback: a['anti-rollback'],
+  };
+  const given = Object.fromEntries(Object.entries(t).filter(([, v]) => v !== undefined)) as Target;
+  return Object.keys(given).length ? validateTarget(given) : undefined;
 }
 
 function parseHashes(s: string): HashAlgo[] {
@@ -60,10 +98,16 @@ function useColor(a: Common): boolean {
 
 async function runInspect(file: string, a: Common): Promise<Report> {
   const hashes = parseHashes(a.hash);
+  outputFormat(a);
+  // The config file first, then --severity on top of it: the command line wins.
+  const config = loadConfig(a.config, RULES.map((r) => r.id));
+  const severity = { ...config.rules, ...parseSeverity(a.severity) };
+  const target = targetOf(a);
   const progress = new Progress(!a.quiet && !!process.stderr.isTTY);
   const opts: InspectOptions = {
     hashes,
-    severity: parseSeverity(a.severity),
+    severity,
+    ...(target ? { target } : {}),
     budget: Object.fromEntries(
       Object.entries({
         maxDepth: limit('max-depth', a['max-depth']),
@@ -72,6 +116,7 @@ async function runInspect(file: string, a: Common): Promise<Report> {
       }).filter(([, v]) => v !== undefined),
     ),
     onProgress: (b, p) => progress.update(b, p),
+    ...(a.key?.length ? { keys: a.key } : {}),
   };
   try {
     return await inspect(file, opts);
@@ -82,14 +127,30 @@ async function runInspect(file: string, a: Common): Promise<Report> {
 
 function print(report: Report, a: Common): void {
   const hashes = parseHashes(a.hash);
+  const format = outputFormat(a);
   process.stdout.write(
-    (a.json ? renderJson(report) : renderTable(report, { colors: useColor(a) ? ANSI : PLAIN, quiet: a.quiet, hash: hashes[0], width: process.stdout.isTTY ? process.stdout.columns : undefined })) + '\n',
+    (format === 'json'
+      ? renderJson(report)
+      : format === 'sarif'
+        ? renderSarif(report, { rules: RULES })
+        : renderTable(report, { colors: useColor(a) ? ANSI : PLAIN, quiet: a.quiet, hash: hashes[0], width: process.stdout.isTTY ? process.stdout.columns : undefined })) + '\n',
   );
 }
 
 function common<T>(y: Argv<T>) {
   return y
-    .option('json', { type: 'boolean', default: false, describe: 'print the report as JSON (docs/report-format.md)' })
+    .option('json', { type: 'boolean', default: false, describe: 'print the report as JSON (docs/report-format.md); same as --format json' })
+    .option('format', { choices: FORMATS, describe: 'output: table (default), json, or sarif (SARIF 2.1.0 for code scanning)' })
+    .option('config', { type: 'string', describe: `rule severities from this file instead of ./.romscope.json ({"rules": {"RULE": "off"}})` })
+    .option('device', { type: 'string', describe: 'target device codename (ro.product.device, fastboot getvar product)' })
+    .option('model', { type: 'string', describe: 'target model (ro.product.model, e.g. SM-T870)' })
+    .option('board', { type: 'string', describe: 'target board or SoC platform (ro.product.board, MT6768)' })
+    .option('current-build', { type: 'string', describe: 'fingerprint of the build on the device now (ro.build.fingerprint)' })
+    .option('current-patch', { type: 'string', describe: 'security patch level on the device now, YYYY-MM-DD' })
+    .option('current-timestamp', { type: 'number', describe: 'build time of the build on the device now (ro.build.date.utc, seconds)' })
+    .option('bootloader', { type: 'string', describe: 'bootloader version on the device (ro.bootloader; a Samsung version gives its binary revision)' })
+    .option('anti-rollback', { type: 'number', describe: "device's anti-rollback level (fastboot getvar anti, Samsung binary revision, AVB rollback index)" })
+    .option('key', { type: 'string', array: true, describe: 'certificate or key (PEM or DER) to check OTA and payload signatures against; repeatable' })
     .option('quiet', { alias: 'q', type: 'boolean', default: false, describe: 'only findings and the summary; no progress' })
     .option('color', { type: 'boolean', default: true, describe: 'colour output (--no-color or NO_COLOR to disable)' })
     .option('hash', { type: 'string', default: 'sha256', describe: `digests to compute: ${HASH_ALGOS.join(',')}` })

@@ -14,15 +14,26 @@ import { checksumFileHandler } from './checksum-file';
 import { sparseHandler } from './android-sparse';
 import { androidBootHandler } from './android-boot';
 import { lpMetadataHandler } from './lp-metadata';
+import { otaPayloadHandler } from './ota-payload';
+import { otaMetadataPbHandler } from './ota-metadata/protobuf';
+import { payloadPropertiesHandler } from './payload-properties';
+import { x509CertificateHandler } from './x509-certificate';
 import { gptHandler } from './gpt';
 import { mbrHandler } from './mbr';
 import { linuxKernelHandler } from './linux-kernel';
 import { avbFooterHandler } from './avb-footer';
+import { avbVbmetaHandler } from './avb-vbmeta';
 import { blockOtaHandler } from './block-ota';
 import { samsungPitHandler } from './samsung-pit';
 import { mtkScatterHandler } from './mtk-scatter';
 import { qcomRawprogramHandler } from './qcom-rawprogram';
 import { brotliHandler } from './brotli';
+import { otaMetadataHandler } from './ota-metadata';
+import { updaterScriptHandler } from './updater-script';
+import { androidInfoHandler } from './android-info';
+import { fastbootScriptHandler } from './fastboot-script';
+import { xiaomiRomInfoHandler } from './xiaomi-rom-info';
+import { buildPropHandler } from './build-prop';
 
 export const HANDLERS: readonly FormatHandler[] = [
   zipHandler,
@@ -32,6 +43,7 @@ export const HANDLERS: readonly FormatHandler[] = [
   sparseHandler,
   androidBootHandler,
   lpMetadataHandler,
+  otaPayloadHandler,
   gptHandler,
   lz4Handler,
   gzipHandler,
@@ -45,11 +57,22 @@ export const HANDLERS: readonly FormatHandler[] = [
   samsungPitHandler,
   mtkScatterHandler,
   qcomRawprogramHandler,
+  avbVbmetaHandler,
   avbFooterHandler,
   // 55 AA and four sane records: weak evidence, so after every stronger magic.
   mbrHandler,
   // Matches any child named `kernel`: after everything with a magic number.
   linuxKernelHandler,
+  // Text files known by name (and confirmed by content): after every magic number.
+  otaMetadataHandler,
+  otaMetadataPbHandler,
+  payloadPropertiesHandler,
+  x509CertificateHandler,
+  updaterScriptHandler,
+  androidInfoHandler,
+  fastbootScriptHandler,
+  xiaomiRomInfoHandler,
+  buildPropHandler,
   // Last: recognised by name only.
   brotliHandler,
 ];

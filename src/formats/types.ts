@@ -2,6 +2,7 @@ import type { Source, RandomSource } from '../io/source';
 import type { Budget } from '../io/limits';
 import type { RangeDigest, RangeTap } from '../io/digest-set';
 import type { ExpectedDigest, Fact } from '../report/model';
+import type { TrustedKey } from '../crypto/keys';
 
 /** What detection gets: the first bytes (never consumed), a name hint and the size if known. */
 export interface DetectInput {
@@ -21,12 +22,16 @@ export interface ChildSpec {
   info?: Record<string, unknown>;
   /** False when the child cannot be decoded at all (encrypted, unknown method): it is listed, not walked. */
   readable?: boolean;
+  /** Keys the container vouches for, to check the child's signatures with (an OTA package's otacert, for its payload.bin). */
+  keys?: TrustedKey[];
 }
 
 export interface DecodeContext {
   budget: Budget;
   /** Records an observation on the artifact being decoded. */
   fact(f: Fact): void;
+  /** Keys to check signatures with: the user's (`--key`, origin 'user'), then any the parent vouches for (origin 'package'). */
+  keys?: readonly TrustedKey[];
 }
 
 /** A digest the walk computes over a byte range of a container during its hashing pass. */

@@ -10,6 +10,13 @@ export const LIMITS = {
   maxTextBytes: 4 * 1024 * 1024,
   /** Lines read from one checksum file. */
   maxChecksumLines: 100_000,
+  /** A/B payload manifests larger than this are not decoded (real ones are a few MiB at most). */
+  maxPayloadManifestBytes: 64 * 1024 * 1024,
+  /** Operations and extents believed in one payload manifest. */
+  maxPayloadOperations: 4_000_000,
+  maxPayloadExtents: 16_000_000,
+  /** A payload or metadata `Signatures` message larger than this is not read. */
+  maxPayloadSignatureBytes: 1024 * 1024,
 };
 
 export interface BudgetOptions {

@@ -5,8 +5,16 @@ import { Budget, defaultBudget, type BudgetOptions } from '../io/limits';
 import { loadXxhash, type HashAlgo } from '../io/hash';
 import { UsageError } from '../io/errors';
 import { Walker } from './walk';
+import { verifyAvb } from './avb-verify';
+import { avbSignatureSummary } from './avb-summary';
+import { combineSignatureStatus, otaSignatureSummary } from './ota-summary';
+import { loadKeys } from './keys';
 import { sidecarExpectations } from './sidecar';
 import { runRules, type SeverityOverrides } from '../rules/engine';
+import { RULES } from '../rules/registry';
+import { addDerivedFacts } from '../compat/derive';
+import { compatibilitySummary } from '../compat/evaluate';
+import { validateTarget, type Target } from '../compat/target';
 import { PASSED_CHECK_KINDS, INTEGRITY_FAILURE_KINDS } from '../rules/registry';
 import { walkArtifacts, type Finding, type Report, type Summary, type Artifact } from '../report/model';
 import { VERSION } from '../version';
@@ -20,6 +28,10 @@ export interface InspectOptions {
   sidecars?: boolean;
   tempDir?: string;
   onProgress?: (bytesRead: number, path: string) => void;
+  /** The device to check the package against (`--device`, `--current-patch`...): rules read it, `summary.compatibility` judges it. */
+  target?: Target;
+  /** Keys or certificates to check signatures against (`--key`): file paths, or the bytes of such files. */
+  keys?: (string | Buffer)[];
 }
 
 /** Fails with a UsageError (exit 2) when the input is not a readable regular file. */
@@ -41,11 +53,13 @@ export async function openInput(path: string): Promise<FileSource> {
 }
 
 export async function inspect(path: string, opts: InspectOptions = {}): Promise<Report> {
+  const target = opts.target ? validateTarget(opts.target) : undefined;
   const src = await openInput(path);
   try {
     await loadXxhash();
     const budget = new Budget({ ...defaultBudget(src.size), ...opts.budget });
-    const walker = new Walker({ hashes: opts.hashes ?? ['sha256'], budget, tempDir: opts.tempDir, onProgress: opts.onProgress });
+    const keys = await loadKeys(opts.keys ?? []);
+    const walker = new Walker({ hashes: opts.hashes ?? ['sha256'], budget, tempDir: opts.tempDir, onProgress: opts.onProgress, keys });
     const side = opts.sidecars === false ? { expect: [], files: [] } : await sidecarExpectations(path);
     const root = await walker.walk({
       source: src,
@@ -55,32 +69,33 @@ export async function inspect(path: string, opts: InspectOptions = {}): Promise<
       expect: side.expect,
       info: side.files.length ? { sidecarChecksumFiles: side.files } : undefined,
     });
-    const findings = runRules(root, opts.severity);
-    return { schemaVersion: 1, tool: { name: 'romscope', version: VERSION }, input: { path, size: src.size }, root, findings, summary: summarize(root, findings) };
+    // What vbmeta images say about the other images needs the whole tree (FORMATS.md §5).
+    await verifyAvb(root, src, { budget, walker, tempDir: opts.tempDir });
+    // Device declarations that other decoders give only as info become facts, for the rules and the summary.
+    addDerivedFacts(root);
+    const findings = runRules(root, opts.severity, RULES, target);
+    return { schemaVersion: 1, tool: { name: 'romscope', version: VERSION }, input: { path, size: src.size }, root, findings, summary: summarize(root, findings, target) };
   } finally {
     await src.close();
   }
 }
 
-const SIGNATURE_FORMATS: string[] = [];
-
-function summarize(root: Artifact, findings: Finding[]): Summary {
+function summarize(root: Artifact, findings: Finding[], target?: Target): Summary {
   const all = [...walkArtifacts(root)];
   const count = (kinds: string[]) => all.reduce((n, a) => n + a.facts.filter((f) => kinds.includes(f.kind)).length, 0);
   const passed = count(PASSED_CHECK_KINDS);
   const failed = count(INTEGRITY_FAILURE_KINDS);
   const formats = [...new Set(all.map((a) => a.format))].filter((f) => f !== 'data');
   return {
+    compatibility: compatibilitySummary(root, target),
     artifacts: all.length,
     errors: findings.filter((f) => f.severity === 'error').length,
     warnings: findings.filter((f) => f.severity === 'warning').length,
     infos: findings.filter((f) => f.severity === 'info').length,
     integrity: { status: failed > 0 ? 'failed' : passed > 0 ? 'verified' : 'unchecked', checks: passed + failed, failed },
-    signature: {
+    signature: combineSignatureStatus(avbSignatureSummary(root), otaSignatureSummary(root)) ?? {
       status: 'unverifiable',
-      reason: formats.some((f) => SIGNATURE_FORMATS.includes(f))
-        ? 'signature verification is not implemented yet'
-        : `no signed format found that this version verifies (found: ${formats.join(', ') || 'plain data'})`,
+      reason: `no signed format found that this version verifies (found: ${formats.join(', ') || 'plain data'})`,
     },
   };
 }

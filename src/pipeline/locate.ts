@@ -14,6 +14,7 @@ import { OneShotSource } from './streams';
 import { findSplitGroups, joinSplitGroup } from './split-images';
 import { findBlockOtas, prepareBlockOta } from './block-ota';
 import { uniqueName } from './walk';
+import { footerChildren } from '../formats/avb-footer/image';
 
 export interface Located {
   source: Source;
@@ -61,6 +62,27 @@ export async function locate(root: RandomSource, artifactPath: string, tempDir?:
       }
       const h = detectFormat({ peek, name: cur.name, size: cur.size });
       const here = walked || '(the input)';
+      if (!h || h.kind === 'opaque') {
+        // The walk gives any image ending in an AVB footer the children avb_footer and vbmeta.
+        const next = rest.split('/')[0];
+        if (next === 'avb_footer' || next === 'vbmeta') {
+          let img: RandomSource;
+          if (cur.kind === 'random') img = cur;
+          else {
+            const s = await spillToRandom(stream!, cur.name, { memoryCap: LIMITS.spillMemoryCap, tempDir });
+            spills.push(s);
+            img = s.source;
+          }
+          const picked = pickChild((await footerChildren(img))?.children ?? [], rest);
+          if (picked) {
+            cur = picked.child.source;
+            expect = [];
+            walked = walked ? `${walked}/${picked.child.name}` : picked.child.name;
+            rest = picked.rest;
+            continue;
+          }
+        }
+      }
       if (!h || h.kind === 'document' || h.kind === 'opaque') throw new UsageError(`no artifact "${artifactPath}": ${here} has no members`);
       if (h.kind === 'transform') {
         const name = h.childName(cur.name, peek);

@@ -17,6 +17,8 @@ import { newArtifact, childPath, type Artifact, type ExpectedDigest, type Fact }
 import { errorToFact, tap, Shielded, OneShotSource } from './streams';
 import { findSplitGroups, joinSplitGroup } from './split-images';
 import { findBlockOtas, prepareBlockOta, type BlockOtaImage } from './block-ota';
+import type { TrustedKey } from '../crypto/keys';
+import { AVB_FOOTER_SIZE, TailKeeper, footerChildren, streamedFooterChildren } from '../formats/avb-footer/image';
 
 export interface WalkOptions {
   hashes: HashAlgo[];
@@ -24,6 +26,8 @@ export interface WalkOptions {
   tempDir?: string;
   /** Called as bytes are read, for progress display. */
   onProgress?: (bytesRead: number, path: string) => void;
+  /** Keys signatures are checked against (--key). */
+  keys?: TrustedKey[];
 }
 
 interface NodeInput {
@@ -35,6 +39,8 @@ interface NodeInput {
   facts?: Fact[];
   info?: Record<string, unknown>;
   readable?: boolean;
+  /** Keys the parent vouches for (ChildSpec.keys). */
+  keys?: TrustedKey[];
 }
 
 export class Walker {
@@ -52,7 +58,7 @@ export class Walker {
     art.facts.push(...(node.facts ?? []));
     Object.assign(art.info, node.info ?? {});
     const fact = (f: Fact) => void art.facts.push(f);
-    const ctx: DecodeContext = { budget: this.opts.budget, fact };
+    const ctx: DecodeContext = { budget: this.opts.budget, fact, keys: [...(this.opts.keys ?? []), ...(node.keys ?? [])] };
     const algos = new Set<HashAlgo>(this.opts.hashes);
     const whole = (node.expect ?? []).filter((e) => !e.range);
     for (const e of whole) algos.add(e.algo);
@@ -184,9 +190,15 @@ export class Walker {
           return art;
         }
         default: {
-          for await (const c of rest()) void c;
+          // Any partition image may end in an AVB footer, whatever its format (FORMATS.md §5.7).
+          const avb = source.kind === 'random' ? await footerChildren(source) : null;
+          for (const t of avb?.taps ?? []) digests.addTap(t);
+          const tail = source.kind === 'stream' ? new TailKeeper(AVB_FOOTER_SIZE) : null;
+          for await (const c of rest()) tail?.push(c);
           art.size = digests.pos;
           this.finishHashes(art, digests, whole, complete);
+          const footer = avb?.children ?? (tail ? streamedFooterChildren(tail.bytes(), digests.pos) : []);
+          if (footer.length) art.children = await this.walkChildren(art, footer, depth);
           return art;
         }
       }
@@ -283,6 +295,7 @@ export class Walker {
       facts: spec.facts,
       info: spec.info,
       readable: spec.readable,
+      keys: spec.keys,
     });
   }
 }

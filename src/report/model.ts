@@ -49,12 +49,42 @@ export interface Finding {
   path: string;
   message: string;
   offset?: number;
+  /** 1-based line in the artifact's text, when the finding is about a line of a text file. */
+  line?: number;
 }
 
 export type IntegrityStatus = 'verified' | 'failed' | 'unchecked';
 export type SignatureStatus = 'verified' | 'failed' | 'unsigned' | 'unverifiable';
 
+export type CompatibilityVerdict = 'compatible' | 'incompatible' | 'unknown';
+
+/** One declaration of the device a package is for (docs/report-format.md#summarycompatibility). */
+export interface CompatibilityEvidence {
+  path: string;
+  line?: number;
+  /** Where it comes from: `ota-metadata`, `updater-script`, `android-info`, `flash-script`, ... */
+  source: string;
+  /** Checked by the flashing tool itself, rather than only describing the build. */
+  enforced: boolean;
+  /** The names it accepts, by kind (`device`, `model`, `board`, `name`, `project`). */
+  declares: Record<string, string[]>;
+  /** The properties or variables it names (`pre-device`, `ro.product.device`, `product`...). */
+  properties: string[];
+  result: 'match' | 'mismatch' | 'unknown';
+}
+
+export interface CompatibilitySummary {
+  verdict: CompatibilityVerdict;
+  reason: string;
+  /** The target given (`--device` ...), by field; empty when none. */
+  target: Record<string, string | number>;
+  /** Every name the package declares, by kind. */
+  declared: Record<string, string[]>;
+  evidence: CompatibilityEvidence[];
+}
+
 export interface Summary {
+  compatibility: CompatibilitySummary;
   artifacts: number;
   errors: number;
   warnings: number;

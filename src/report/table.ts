@@ -36,9 +36,29 @@ function wrap(width: number | undefined, columns: number, last: number) {
   return { wordWrap: true, wrapOnWordBoundary: false, colWidths: widths as number[] };
 }
 
+/** The compatibility verdict, and (unless quiet) the declarations behind it: this opens the output. */
+function compatibility(r: Report, o: TableOptions): string[] {
+  const c = o.colors;
+  const s = r.summary.compatibility;
+  if (!s) return [];
+  const v = s.verdict === 'compatible' ? c.green('compatible') : s.verdict === 'incompatible' ? c.red('INCOMPATIBLE') : c.yellow('unknown');
+  const out = [`${c.bold('compatibility')}: ${v} (${s.reason})`];
+  if (o.quiet || s.evidence.length === 0) return out;
+  const t = new Table({ head: ['result', 'declares', 'where', 'source', 'checked by flasher'], ...tableChars, ...wrap(o.width, 5, 20) });
+  for (const e of s.evidence) {
+    const declares = Object.entries(e.declares)
+      .map(([k, vs]) => `${k} ${vs.join(' | ')}`)
+      .join('; ');
+    const res = e.result === 'match' ? c.green('match') : e.result === 'mismatch' ? c.red('mismatch') : c.dim('unknown');
+    t.push([res, declares, `${e.path || r.root.name}${e.line === undefined ? '' : `:${e.line}`}`, e.source, e.enforced ? 'yes' : 'no']);
+  }
+  out.push(t.toString());
+  return out;
+}
+
 export function renderTable(r: Report, o: TableOptions): string {
   const c = o.colors;
-  const out: string[] = [];
+  const out: string[] = [...compatibility(r, o)];
   const hash = o.hash ?? 'sha256';
   if (!o.quiet) {
     const t = new Table({ head: ['artifact', 'format', 'size', hash, 'details'], ...tableChars, ...wrap(o.width, 5, 40) });

@@ -1,11 +1,12 @@
 import { walkArtifacts, type Artifact, type Finding, type Severity } from '../report/model';
 import { RULES } from './registry';
 import type { Rule, RuleContext } from './types';
+import type { Target } from '../compat/target';
 
 export type SeverityOverrides = Record<string, Severity | 'off'>;
 
-/** Runs every rule over the tree; findings come out in rule order, then tree order. */
-export function runRules(root: Artifact, overrides: SeverityOverrides = {}, rules: readonly Rule[] = RULES): Finding[] {
+/** Runs every rule over the tree; findings come out in rule order, then tree order. `target` reaches rules as `ctx.target`. */
+export function runRules(root: Artifact, overrides: SeverityOverrides = {}, rules: readonly Rule[] = RULES, target?: Target): Finding[] {
   const findings: Finding[] = [];
   const all = [...walkArtifacts(root)];
   for (const rule of rules) {
@@ -17,7 +18,16 @@ export function runRules(root: Artifact, overrides: SeverityOverrides = {}, rule
       *facts(...kinds) {
         for (const artifact of all) for (const fact of artifact.facts) if (kinds.includes(fact.kind)) yield { artifact, fact };
       },
-      report: (r) => findings.push({ ruleId: rule.id, severity: sev, path: r.path, message: r.message, ...(r.offset === undefined ? {} : { offset: r.offset }) }),
+      report: (r) =>
+        findings.push({
+          ruleId: rule.id,
+          severity: sev,
+          path: r.path,
+          message: r.message,
+          ...(r.offset === undefined ? {} : { offset: r.offset }),
+          ...(r.line === undefined ? {} : { line: r.line }),
+        }),
+      ...(target ? { target } : {}),
     };
     rule.check(ctx);
   }

@@ -28,7 +28,31 @@ import budgetExceeded from './format/budget-exceeded';
 import sparseInvalid from './format/sparse-invalid';
 import duplicateEntry from './format/duplicate-entry';
 import layoutInvalid from './format/layout-invalid';
+import avbFormatInvalid from './format/avb-invalid';
+import avbSignatureInvalid from './signature/avb-invalid';
+import avbChainKey from './signature/avb-chain-key';
+import avbTestKey from './signature/avb-test-key';
+import avbUnsigned from './signature/avb-unsigned';
+import avbVerificationDisabled from './signature/avb-verification-disabled';
+import avbHash from './integrity/avb-hash';
+import avbHashtree from './integrity/avb-hashtree';
+import deviceMismatch from './compat/device-mismatch';
+import noDeviceDeclared from './compat/no-device-declared';
+import declarationsDisagree from './compat/declarations-disagree';
+import incrementalBase from './compat/incremental-base';
+import bootloaderMismatch from './compat/bootloader-mismatch';
+import downgrade from './rollback/downgrade';
+import antiRollback from './rollback/anti-rollback';
+import testKeysBuild from './signature/test-keys-build';
 
+import payloadOperationHash from './integrity/payload-operation-hash';
+import payloadPartitionHash from './integrity/payload-partition-hash';
+import payloadProperties from './integrity/payload-properties';
+import payloadSignatureInvalid from './signature/payload-invalid';
+import otaSignatureInvalid from './signature/ota-invalid';
+import otaUnsigned from './signature/ota-unsigned';
+import otaTestKey from './signature/ota-test-key';
+import payloadFormatInvalid from './format/payload-invalid';
 export const RULES: readonly Rule[] = [
   zipCrc,
   truncated,
@@ -58,6 +82,30 @@ export const RULES: readonly Rule[] = [
   lpChecksum,
   imageTooLarge,
   missingImage,
+  avbFormatInvalid,
+  avbSignatureInvalid,
+  avbChainKey,
+  avbHash,
+  avbHashtree,
+  avbUnsigned,
+  avbTestKey,
+  avbVerificationDisabled,
+  deviceMismatch,
+  noDeviceDeclared,
+  declarationsDisagree,
+  incrementalBase,
+  bootloaderMismatch,
+  downgrade,
+  antiRollback,
+  testKeysBuild,
+  payloadOperationHash,
+  payloadPartitionHash,
+  payloadProperties,
+  payloadFormatInvalid,
+  payloadSignatureInvalid,
+  otaSignatureInvalid,
+  otaUnsigned,
+  otaTestKey,
 ];
 
 /**
@@ -65,7 +113,7 @@ export const RULES: readonly Rule[] = [
  * passed. The summary counts these facts, so it does not change when a user
  * re-grades a rule's severity.
  */
-export const INTEGRITY_CHECK_KINDS = ['zip-crc', 'tar-md5', 'lz4-checksum', 'gzip-checksum', 'cpio-checksum', 'checksum-file', 'sparse-crc', 'lp-checksum', 'gpt-crc'];
+export const INTEGRITY_CHECK_KINDS = ['zip-crc', 'tar-md5', 'lz4-checksum', 'gzip-checksum', 'cpio-checksum', 'checksum-file', 'sparse-crc', 'lp-checksum', 'gpt-crc', 'avb-hash', 'avb-hashtree', 'payload-operation-hash', 'payload-partition-hash', 'payload-properties'];
 export const PASSED_CHECK_KINDS = INTEGRITY_CHECK_KINDS.map((k) => `${k}-ok`);
 /** Facts that mean the bytes are not what their container says, though no checksum compared them. */
 export const INTEGRITY_FAILURE_KINDS = [...INTEGRITY_CHECK_KINDS, 'truncated', 'split-incomplete', 'blockota-short-data'];

@@ -1,9 +1,12 @@
 import type { Artifact, Fact, Severity } from '../report/model';
+import type { Target } from '../compat/target';
 
 export interface RuleReport {
   path: string;
   message: string;
   offset?: number;
+  /** 1-based line of a text artifact the finding is about. */
+  line?: number;
 }
 
 /** What a rule sees: the whole artifact tree, the facts in it, and a way to report. */
@@ -13,6 +16,8 @@ export interface RuleContext {
   /** Every fact of the given kinds, with the artifact it is on. */
   facts(...kinds: string[]): Iterable<{ artifact: Artifact; fact: Fact }>;
   report(r: RuleReport): void;
+  /** The device the package is checked against (`check --device ...`); absent when none was given. */
+  target?: Target;
 }
 
 /**

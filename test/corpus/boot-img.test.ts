@@ -219,7 +219,9 @@ test(`corpus ${DIR}/a057f_init_boot.img: Samsung init_boot v4, no kernel, an lz4
   assert.equal(info.bootSignatureSize, 0);
   assert.equal(info.osVersion, '13.0.0');
   assert.equal(info.patchLevel, '2025-11');
-  assert.deepEqual(r.root.children.map((c) => c.name), ['ramdisk', 'avb_footer']);
+  // The footer's vbmeta (signed by Samsung; its hash descriptor covers the image) is the child `vbmeta`.
+  assert.deepEqual(r.root.children.map((c) => c.name), ['ramdisk', 'avb_footer', 'vbmeta']);
+  assert.equal(artifactAt(r.root, 'vbmeta').info.signature, 'verified');
   const ramdisk = artifactAt(r.root, 'ramdisk');
   assert.equal(ramdisk.format, 'lz4');
   assert.equal(ramdisk.info.variant, 'legacy');

@@ -10,6 +10,7 @@ import { SliceSource, type RandomSource } from '../../io/source';
 import type { RangeTap } from '../../io/digest-set';
 import type { ChildSpec, ContainerHandler, ContainerResult, DecodeContext } from '../types';
 import type { Fact } from '../../report/model';
+import { footerChildren } from '../avb-footer/image';
 import { BOOT_MAGIC, VENDOR_BOOT_MAGIC, BOOT_HEADER_SIZES, VENDOR_HEADER_SIZES, RAMDISK_TYPES, VENDOR_RAMDISK_ENTRY_SIZE, cstr, parseBootHeader, parseVendorBootHeader, type BootHeader, type Section } from './header';
 
 const MTK_MAGIC = 0x58881688;
@@ -153,30 +154,34 @@ export const androidBootHandler: ContainerHandler = {
         taps.push(...idTaps(hdr.id.components, settle), ...idTaps(hdr.id.withDt, settle));
       }
     }
-    await describeTrailer(src, hdr, info, children);
+    taps.push(...(await describeTrailer(src, hdr, info, children)));
     return { info, children, rangeTaps: taps };
   },
 };
 
-/** What follows the last section: an AVB footer, Samsung's SEANDROIDENFORCE, a GKI certificate. */
-async function describeTrailer(src: RandomSource, hdr: BootHeader, info: Record<string, unknown>, children: ChildSpec[]): Promise<void> {
-  if (hdr.end <= 0 || hdr.end >= src.size) return;
+/**
+ * What follows the last section: an AVB footer (children `avb_footer` and
+ * `vbmeta`, and taps checking the image against its own vbmeta in the hashing
+ * pass), Samsung's SEANDROIDENFORCE, a GKI certificate.
+ */
+async function describeTrailer(src: RandomSource, hdr: BootHeader, info: Record<string, unknown>, children: ChildSpec[]): Promise<RangeTap[]> {
+  if (hdr.end <= 0 || hdr.end >= src.size) return [];
   info.trailingBytes = src.size - hdr.end;
   const after = await src.read(hdr.end, 64);
   if (after.subarray(0, SEANDROID.length).equals(SEANDROID)) info.samsungSeAndroidEnforce = true;
   let end = src.size;
-  if (src.size >= 64) {
+  const avb = await footerChildren(src);
+  if (avb) {
+    info.avbFooter = true;
+    children.push(...avb.children);
+    // The partition image the footer describes ends at original_image_size (u64 BE at 12).
     const foot = await src.read(src.size - 64, 64);
-    if (foot.toString('latin1', 0, 4) === 'AVBf') {
-      info.avbFooter = true;
-      children.push({ name: 'avb_footer', source: new SliceSource(src, src.size - 64, 64, 'avb_footer') });
-      // The partition image the footer describes ends at original_image_size (u64 BE at 12).
-      const original = Number(foot.readBigUInt64BE(12));
-      if (original >= hdr.end && original <= src.size) end = original;
-    }
+    const original = Number(foot.readBigUInt64BE(12));
+    if (original >= hdr.end && original <= src.size) end = original;
   }
   if (end >= 16384 && end - 16384 >= hdr.end) {
     const cert = await src.read(end - 16384, 4);
     if (cert.toString('latin1') === 'AVB0') info.gkiCertificate = true;
   }
+  return avb?.taps ?? [];
 }

@@ -1,22 +1,27 @@
 /**
  * The AVB footer at the end of a partition image (FORMATS.md §5.7): 64 bytes,
- * magic "AVBf", big-endian. Described here; verification belongs to the AVB
- * work (issue 6).
+ * magic "AVBf", big-endian. The footer alone is described here; following it
+ * to its vbmeta blob, and checking the image against that vbmeta, is done by
+ * the image's parent (image.ts, called by the walk and by android-boot).
  */
 import type { DocumentHandler } from '../types';
+import { AVB_FOOTER_SIZE, AVB_FOOTER_MAGIC, footerProblems, parseFooter } from './image';
+import { u64Value } from '../avb-vbmeta/structs';
 
 export const avbFooterHandler: DocumentHandler = {
   id: 'avb-footer',
   kind: 'document',
   description: 'AVB footer (last 64 bytes of a partition image)',
-  maxBytes: 64,
-  detect: ({ peek, size }) => size === 64 && peek.toString('latin1', 0, 4) === 'AVBf',
-  decode(b) {
+  maxBytes: AVB_FOOTER_SIZE,
+  detect: ({ peek, size }) => size === AVB_FOOTER_SIZE && peek.toString('latin1', 0, 4) === AVB_FOOTER_MAGIC,
+  decode(b, ctx) {
+    const f = parseFooter(b);
+    for (const p of footerProblems(f)) ctx.fact({ kind: 'avb-invalid', ...p });
     return {
-      version: `${b.readUInt32BE(4)}.${b.readUInt32BE(8)}`,
-      originalImageSize: Number(b.readBigUInt64BE(12)),
-      vbmetaOffset: Number(b.readBigUInt64BE(20)),
-      vbmetaSize: Number(b.readBigUInt64BE(28)),
+      version: `${f.major}.${f.minor}`,
+      originalImageSize: u64Value(f.originalImageSize),
+      vbmetaOffset: u64Value(f.vbmetaOffset),
+      vbmetaSize: u64Value(f.vbmetaSize),
     };
   },
 };

@@ -16,6 +16,7 @@ import type { Budget } from '../../io/limits';
 import type { ChildSpec, ContainerHandler, DecodeContext } from '../types';
 import type { Fact } from '../../report/model';
 import { unsafePathReason } from '../../pipeline/paths';
+import { otaPackageChecks } from './ota';
 
 const LOCAL_HEADER_SIG = 0x04034b50;
 const METHODS: Record<number, string> = { 0: 'stored', 8: 'deflate', 9: 'deflate64', 12: 'bzip2', 14: 'lzma', 93: 'zstd', 95: 'xz', 99: 'aes' };
@@ -207,7 +208,10 @@ export const zipHandler: ContainerHandler = {
     if (sig === LOCAL_HEADER_SIG) return true;
     // An empty archive is only an end-of-central-directory record.
     if (sig === 0x06054b50 && size === 22 + peek.readUInt16LE(20)) return true;
-    return /\.(zip|apk|jar)$/i.test(name) && sig === 0x08074b50; // spanned-archive marker
+    if (!/\.(zip|apk|jar)$/i.test(name)) return false;
+    if (sig === 0x08074b50) return true; // spanned-archive marker
+    // A .zip whose first local header signature has one damaged byte: still read (by its central directory), so the damage is reported.
+    return peek.length >= 30 && [0, 1, 2, 3].filter((i) => peek[i] !== [0x50, 0x4b, 0x03, 0x04][i]).length === 1;
   },
 
   async decode(src: RandomSource, ctx: DecodeContext) {
@@ -216,10 +220,16 @@ export const zipHandler: ContainerHandler = {
       zf = await openZip(src);
     } catch (e) {
       const msg = errorMessage(e);
-      if (!/end of central directory record signature not found/i.test(msg)) throw new FormatError(`zip directory unreadable: ${msg}`);
+      if (!/end of central directory record signature not found/i.test(msg)) {
+        ctx.fact({ kind: 'unreadable', message: `zip directory unreadable: ${msg}` });
+        // A whole-file signature needs only the raw bytes: it is still checked.
+        const ota = await otaPackageChecks(src, [], ctx);
+        return { info: ota.info, children: [], rangeTaps: ota.rangeTaps };
+      }
       ctx.fact({ kind: 'truncated', message: 'zip end-of-central-directory record not found: the file is truncated (members below were recovered from their local headers)' });
       const children = await salvageLocalHeaders(src, ctx);
-      return { info: { entries: children.length, recoveredFromLocalHeaders: true }, children };
+      const ota = await otaPackageChecks(src, children, ctx);
+      return { info: { entries: children.length, recoveredFromLocalHeaders: true, ...ota.info }, children, rangeTaps: ota.rangeTaps };
     }
     const children: ChildSpec[] = [];
     const seen = new Map<string, number>();
@@ -275,10 +285,14 @@ export const zipHandler: ContainerHandler = {
         spans[i].spec.readable = false;
       }
     }
-    const comment = zf.comment as unknown as Buffer | string | undefined;
+    const raw = zf.comment as unknown as Buffer | string | undefined;
+    // A signapk whole-file signature follows a NUL in the comment: only its text part is shown.
+    const comment = raw?.length ? raw.toString().split('\0')[0] : undefined;
+    const ota = await otaPackageChecks(src, children, ctx);
     return {
-      info: { entries: count, files: count - dirs, directories: dirs, zip64, comment: comment?.length ? comment.toString() : undefined },
+      info: { entries: count, files: count - dirs, directories: dirs, zip64, comment: comment || undefined, ...ota.info },
       children,
+      rangeTaps: ota.rangeTaps,
     };
   },
 };

@@ -1,0 +1,57 @@
+/**
+ * The configuration file (docs/cli.md#configuration-file): `.romscope.json`
+ * in the current directory, or the file given with `--config`. ESLint's
+ * shape: `{ "rules": { "<rule id>": "off" | "error" | "warning" | "info" } }`.
+ * Anything it does not understand (an unknown rule id, a bad level, another
+ * top-level key, invalid JSON) is a usage error: a typo must not silently
+ * leave a rule on.
+ */
+import { existsSync, readFileSync, statSync } from 'node:fs';
+import { join } from 'node:path';
+import { UsageError } from '../io/errors';
+import type { SeverityOverrides } from '../rules/engine';
+import type { Severity } from '../report/model';
+
+export const CONFIG_FILE = '.romscope.json';
+const LEVELS = new Set(['error', 'warning', 'info', 'off']);
+
+export interface LoadedConfig {
+  /** The file read, or null when there is none. */
+  file: string | null;
+  rules: SeverityOverrides;
+}
+
+export function loadConfig(explicit: string | undefined, ruleIds: readonly string[], cwd: string = process.cwd()): LoadedConfig {
+  const file = explicit ?? (existsSync(join(cwd, CONFIG_FILE)) ? join(cwd, CONFIG_FILE) : null);
+  if (file === null) return { file: null, rules: {} };
+  let text: string;
+  try {
+    if (statSync(file).isDirectory()) throw new UsageError(`${file}: is a directory, not a config file`);
+    text = readFileSync(file, 'utf8');
+  } catch (e) {
+    if (e instanceof UsageError) throw e;
+    const code = (e as NodeJS.ErrnoException).code;
+    throw new UsageError(code === 'ENOENT' ? `${file}: no such config file` : `${file}: cannot read the config file (${code ?? e})`);
+  }
+  let json: unknown;
+  try {
+    json = JSON.parse(text.replace(/^\uFEFF/, ''));
+  } catch (e) {
+    throw new UsageError(`${file}: not valid JSON (${(e as Error).message})`);
+  }
+  if (!json || typeof json !== 'object' || Array.isArray(json)) throw new UsageError(`${file}: the config must be a JSON object like {"rules": {...}}`);
+  for (const k of Object.keys(json)) {
+    if (k !== 'rules' && k !== '$schema') throw new UsageError(`${file}: unknown key "${k}" (a config has "rules")`);
+  }
+  const rules = (json as { rules?: unknown }).rules;
+  if (rules === undefined) return { file, rules: {} };
+  if (!rules || typeof rules !== 'object' || Array.isArray(rules)) throw new UsageError(`${file}: "rules" must be an object of rule id to level`);
+  const out: SeverityOverrides = {};
+  for (const [id, level] of Object.entries(rules)) {
+    if (!ruleIds.includes(id)) throw new UsageError(`${file}: unknown rule "${id}" (see romscope rules)`);
+    const v = level === 'warn' ? 'warning' : level;
+    if (typeof v !== 'string' || !LEVELS.has(v)) throw new UsageError(`${file}: rule "${id}" wants "error", "warning", "info" or "off", got ${JSON.stringify(level)}`);
+    out[id] = v as Severity | 'off';
+  }
+  return { file, rules: out };
+}

@@ -1,0 +1,243 @@
+/**
+ * A partition of a full payload, rebuilt from its operations as a random
+ * access source: REPLACE data is read in place from payload.bin, ZERO and
+ * DISCARD blocks (and blocks no operation writes) read as zeros, compressed
+ * operations are decoded on demand, several at a time on the decode pool
+ * while the partition streams, with memory bounded by a window of
+ * operations in flight and a small shared cache. Nothing is written to disk.
+ */
+import { STREAM_CHUNK, type RandomSource } from '../../io/source';
+import { FormatError, TruncatedError } from '../../io/errors';
+import { CodecError, decodeStream, type Codec } from './codecs';
+import { decodePool, type DecodePool } from './pool';
+
+/** What one operation contributes to the partition. */
+export interface OpPlan {
+  /** Operation index in the partition, and its type name, for messages. */
+  index: number;
+  typeName: string;
+  kind: 'raw' | 'zero' | Codec;
+  /** Blob position in the payload source and length (raw and compressed kinds). */
+  dataStart: number;
+  dataLength: number;
+  /** Bytes the operation's destination extents hold. */
+  outBytes: number;
+}
+
+/** A byte range of the partition written by part of one operation's output. */
+export interface Segment {
+  start: number;
+  end: number;
+  op: number;
+  /** Where in the operation's (decoded) output this segment begins. */
+  outOffset: number;
+}
+
+/** Operations decoded whole on a worker are at most this large (blob and output); larger ones stream in this thread. */
+export const WORKER_JOB_MAX = 64 * 1024 * 1024;
+/** Decoded bytes in flight per stream (also caps jobs in flight to twice the pool size). */
+const WINDOW_BYTES = 96 * 1024 * 1024;
+
+const ZEROS = Buffer.alloc(STREAM_CHUNK);
+
+function* zeros(n: number): Generator<Buffer> {
+  for (let left = n; left > 0; left -= ZEROS.length) yield left >= ZEROS.length ? ZEROS : ZEROS.subarray(0, left);
+}
+
+/** Decoded outputs kept for re-reads (format detection peeks, then streams), shared by every partition. */
+class DecodedCache {
+  private readonly map = new Map<string, Buffer>();
+  private bytes = 0;
+  constructor(private readonly cap: number) {}
+  get(k: string): Buffer | undefined {
+    const v = this.map.get(k);
+    if (v) {
+      this.map.delete(k);
+      this.map.set(k, v);
+    }
+    return v;
+  }
+  set(k: string, v: Buffer): void {
+    if (v.length > this.cap / 4) return;
+    const old = this.map.get(k);
+    if (old) this.bytes -= old.length;
+    this.map.set(k, v);
+    this.bytes += v.length;
+    for (const [key, b] of this.map) {
+      if (this.bytes <= this.cap) break;
+      this.map.delete(key);
+      this.bytes -= b.length;
+    }
+  }
+}
+const cache = new DecodedCache(32 * 1024 * 1024);
+let sourceIds = 0;
+
+export class PartitionSource implements RandomSource {
+  readonly kind = 'random' as const;
+  private readonly id = ++sourceIds;
+  constructor(
+    readonly name: string,
+    readonly size: number,
+    private readonly payload: RandomSource,
+    private readonly ops: OpPlan[],
+    /** Sorted by start, not overlapping, clipped to the partition size. */
+    private readonly segments: Segment[],
+    private readonly pool: DecodePool = decodePool(),
+  ) {}
+
+  async read(offset: number, length: number): Promise<Buffer> {
+    const parts: Buffer[] = [];
+    for await (const c of this.stream(offset, offset + length)) parts.push(Buffer.from(c));
+    return parts.length === 1 ? parts[0] : Buffer.concat(parts);
+  }
+
+  private what(op: OpPlan): string {
+    return `operation ${op.index} (${op.typeName}) of ${this.name}`;
+  }
+
+  /** Index of the first segment ending after `pos`. */
+  private firstSegment(pos: number): number {
+    let lo = 0;
+    let hi = this.segments.length;
+    while (lo < hi) {
+      const mid = (lo + hi) >> 1;
+      if (this.segments[mid].end <= pos) lo = mid + 1;
+      else hi = mid;
+    }
+    return lo;
+  }
+
+  private async readBlob(op: OpPlan): Promise<Buffer> {
+    const b = await this.payload.read(op.dataStart, op.dataLength);
+    if (b.length < op.dataLength) throw new TruncatedError(`${this.what(op)}: its data at offset ${op.dataStart} needs ${op.dataLength} bytes, the payload has ${b.length}`, op.dataStart + b.length);
+    return b;
+  }
+
+  /** Decodes one compressed operation whole (on the pool). */
+  private async decodeOp(op: OpPlan): Promise<Buffer> {
+    const key = `${this.id}:${op.index}`;
+    const hit = cache.get(key);
+    if (hit) return hit;
+    const blob = await this.readBlob(op);
+    // A private copy the worker can own (reads may share a larger buffer).
+    const own = blob.byteOffset === 0 && blob.byteLength === blob.buffer.byteLength ? blob : Buffer.from(blob);
+    let r;
+    try {
+      r = await this.pool.run(op.kind as Codec, own, op.outBytes);
+    } catch (e) {
+      throw new FormatError(`${this.what(op)}: ${e instanceof CodecError ? e.message : (e as Error).message}`);
+    }
+    const out = Buffer.from(r.buffer.buffer, r.buffer.byteOffset, r.length);
+    cache.set(key, out);
+    return out;
+  }
+
+  async *stream(start = 0, end = this.size): AsyncGenerator<Buffer> {
+    let pos = Math.max(0, start);
+    const stop = Math.min(end, this.size);
+    if (pos >= stop) return;
+    const segs = this.segments;
+    let i = this.firstSegment(pos);
+    // Prefetch: compressed operations in the order this stream meets them.
+    const pending = new Map<number, Promise<Buffer>>();
+    let pendingBytes = 0;
+    let scan = i;
+    const maxJobs = this.pool.size * 2;
+    const lastUse = new Map<number, number>();
+    const fill = () => {
+      if (scan < i) scan = i;
+      while (scan < segs.length && segs[scan].start < stop && pending.size < maxJobs) {
+        const s = segs[scan];
+        const op = this.ops[s.op];
+        if (op.kind !== 'raw' && op.kind !== 'zero' && op.outBytes <= WORKER_JOB_MAX && op.dataLength <= WORKER_JOB_MAX && !pending.has(s.op)) {
+          if (pendingBytes + op.outBytes > WINDOW_BYTES && pending.size > 0) return;
+          const p = this.decodeOp(op);
+          p.catch(() => {}); // awaited when its turn comes
+          pending.set(s.op, p);
+          pendingBytes += op.outBytes;
+        }
+        lastUse.set(s.op, scan);
+        scan++;
+      }
+    };
+    try {
+      while (pos < stop) {
+        fill();
+        const s = segs[i];
+        if (!s || s.start >= stop) {
+          yield* zeros(stop - pos);
+          return;
+        }
+        if (pos < s.start) {
+          const to = Math.min(s.start, stop);
+          yield* zeros(to - pos);
+          pos = to;
+          continue;
+        }
+        const segEnd = Math.min(s.end, stop);
+        const op = this.ops[s.op];
+        const from = s.outOffset + (pos - s.start); // offset in the operation's output
+        const want = segEnd - pos;
+        if (op.kind === 'zero') yield* zeros(want);
+        else if (op.kind === 'raw') yield* this.rawBytes(op, from, want);
+        else if (pending.has(s.op)) {
+          const out = await pending.get(s.op)!;
+          yield* slice(out, from, want);
+          if ((lastUse.get(s.op) ?? i) <= i) {
+            pending.delete(s.op);
+            pendingBytes -= op.outBytes;
+          }
+        } else if (op.outBytes <= WORKER_JOB_MAX && op.dataLength <= WORKER_JOB_MAX) {
+          yield* slice(await this.decodeOp(op), from, want);
+        } else yield* this.bigOpBytes(op, from, want);
+        pos = segEnd;
+        i++;
+      }
+    } finally {
+      pending.clear();
+    }
+  }
+
+  /** REPLACE data as stored; past the blob's end the extents are zero-padded. */
+  private async *rawBytes(op: OpPlan, from: number, want: number): AsyncGenerator<Buffer> {
+    const have = Math.max(0, Math.min(want, op.dataLength - from));
+    let got = 0;
+    if (have > 0) {
+      for await (const c of this.payload.stream(op.dataStart + from, op.dataStart + from + have)) {
+        got += c.length;
+        yield c;
+      }
+      if (got < have) throw new TruncatedError(`${this.what(op)}: its data ends at offset ${op.dataStart + from + got}, the payload is shorter than the manifest says`, op.dataStart + from + got);
+    }
+    yield* zeros(want - have);
+  }
+
+  /** An operation too large for a worker: decoded here, streaming, skipping to `from`. */
+  private async *bigOpBytes(op: OpPlan, from: number, want: number): AsyncGenerator<Buffer> {
+    let at = 0;
+    let left = want;
+    try {
+      for await (const c of decodeStream(op.kind as Codec, this.payload.stream(op.dataStart, op.dataStart + op.dataLength), op.outBytes)) {
+        const s = Math.max(0, from - at);
+        at += c.length;
+        if (s >= c.length) continue;
+        const piece = Buffer.from(c.buffer, c.byteOffset + s, Math.min(c.length - s, left));
+        left -= piece.length;
+        yield piece;
+        if (left === 0) return;
+      }
+    } catch (e) {
+      if (e instanceof CodecError) throw new FormatError(`${this.what(op)}: ${e.message}`);
+      throw e;
+    }
+    yield* zeros(left);
+  }
+}
+
+/** `want` bytes of a decoded output from `from`, zero-padded past its end. */
+function* slice(out: Buffer, from: number, want: number): Generator<Buffer> {
+  const have = Math.max(0, Math.min(want, out.length - from));
+  for (let o = 0; o < have; o += STREAM_CHUNK) yield out.subarray(from + o, from + Math.min(have, o + STREAM_CHUNK));
+  yield* zeros(want - have);
+}

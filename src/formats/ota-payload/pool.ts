@@ -1,0 +1,111 @@
+/**
+ * A small pool of worker threads that decompress payload operation blobs, so
+ * independent operations (of one partition or of several) decode in
+ * parallel while the main thread hashes and walks. One thread per core (at
+ * most 8; `ROMSCOPE_DECODE_THREADS` overrides). Idle workers do not keep the
+ * process alive. When worker threads cannot start, jobs run in this thread.
+ */
+import { Worker } from 'node:worker_threads';
+import { availableParallelism } from 'node:os';
+import { existsSync } from 'node:fs';
+import { join } from 'node:path';
+import { CodecError, decodeWhole, type Codec } from './codecs';
+import type { DecodeJob, DecodeResult } from './decode-worker';
+
+interface Pending {
+  job: DecodeJob;
+  resolve(r: { buffer: Uint8Array; length: number }): void;
+  reject(e: Error): void;
+}
+
+export class DecodePool {
+  readonly size: number;
+  private readonly idle: Worker[] = [];
+  private readonly running = new Map<Worker, Pending>();
+  private readonly queue: Pending[] = [];
+  private spawned = 0;
+  private nextId = 1;
+  private disabled: boolean;
+
+  constructor(size: number, private readonly script = join(__dirname, 'decode-worker.js')) {
+    this.size = Math.max(1, size);
+    this.disabled = !existsSync(this.script);
+  }
+
+  /** Decodes a blob; the blob's buffer is handed to the worker (do not use it afterwards). */
+  run(codec: Codec, data: Uint8Array, maxOut: number): Promise<{ buffer: Uint8Array; length: number }> {
+    if (this.disabled) return decodeWhole(codec, data, maxOut);
+    return new Promise((resolve, reject) => {
+      this.queue.push({ job: { id: this.nextId++, codec, data, maxOut }, resolve, reject });
+      this.pump();
+    });
+  }
+
+  private pump(): void {
+    while (this.queue.length) {
+      let w = this.idle.pop();
+      if (!w && this.spawned < this.size) w = this.spawn() ?? undefined;
+      if (!w) {
+        if (this.disabled) for (const p of this.queue.splice(0)) decodeWhole(p.job.codec, p.job.data, p.job.maxOut).then(p.resolve, p.reject);
+        return;
+      }
+      const p = this.queue.shift()!;
+      this.running.set(w, p);
+      w.ref();
+      const d = p.job.data;
+      const whole = d.byteOffset === 0 && d.byteLength === d.buffer.byteLength && !(d.buffer instanceof SharedArrayBuffer);
+      w.postMessage(p.job, whole ? [d.buffer as ArrayBuffer] : []);
+    }
+  }
+
+  private spawn(): Worker | null {
+    let w: Worker;
+    try {
+      w = new Worker(this.script, { resourceLimits: { maxOldGenerationSizeMb: 256 } });
+    } catch {
+      this.disabled = true;
+      return null;
+    }
+    this.spawned++;
+    w.unref();
+    w.on('message', (r: DecodeResult) => {
+      const p = this.running.get(w);
+      this.running.delete(w);
+      w.unref();
+      this.idle.push(w);
+      if (p) {
+        if ('error' in r) p.reject(new CodecError(r.error));
+        else p.resolve({ buffer: r.buffer, length: r.length });
+      }
+      this.pump();
+    });
+    const fail = (e: Error) => {
+      const p = this.running.get(w);
+      this.running.delete(w);
+      const i = this.idle.indexOf(w);
+      if (i >= 0) this.idle.splice(i, 1);
+      this.spawned--;
+      p?.reject(new CodecError(`the decoder thread stopped (${e.message})`));
+      this.pump();
+    };
+    w.on('error', fail);
+    w.on('exit', (code) => {
+      if (this.running.has(w) || this.idle.includes(w)) fail(new Error(`exit code ${code}`));
+    });
+    return w;
+  }
+}
+
+let shared: DecodePool | null = null;
+
+export function decodeThreads(): number {
+  const env = Number(process.env.ROMSCOPE_DECODE_THREADS);
+  if (Number.isInteger(env) && env >= 1) return Math.min(env, 64);
+  return Math.min(8, availableParallelism());
+}
+
+/** The process-wide pool, created on first use. */
+export function decodePool(): DecodePool {
+  shared ??= new DecodePool(decodeThreads());
+  return shared;
+}
