@@ -21,8 +21,10 @@ const WHAT: Record<string, string> = {
 
 export function otaSignatureSummary(root: Artifact): SignatureVerdict | null {
   const found = (kinds: string[]) => {
-    const out: { a: Artifact; message: string; kind: string }[] = [];
-    for (const a of walkArtifacts(root)) for (const f of a.facts) if (kinds.includes(f.kind)) out.push({ a, message: f.message, kind: f.kind });
+    const out: { a: Artifact; message: string; kind: string; signer?: string }[] = [];
+    for (const a of walkArtifacts(root)) {
+      for (const f of a.facts) if (kinds.includes(f.kind)) out.push({ a, message: f.message, kind: f.kind, signer: typeof f.signer === 'string' ? f.signer : undefined });
+    }
     return out;
   };
   const where = (a: Artifact) => a.path || a.name;
@@ -30,7 +32,7 @@ export function otaSignatureSummary(root: Artifact): SignatureVerdict | null {
   if (failed.length) return { status: 'failed', reason: `${where(failed[0].a)}: ${failed[0].message}${failed.length > 1 ? ` (and ${failed.length - 1} more)` : ''}` };
   const ok = found(VERIFIED);
   if (ok.length) {
-    const parts = [...new Set(ok.map((o) => `${WHAT[o.kind]} of ${where(o.a)}`))];
+    const parts = [...new Set(ok.map((o) => `${WHAT[o.kind]} of ${where(o.a)}${o.signer ? ` (signer ${o.signer})` : ''}`))];
     return { status: 'verified', reason: `verified: ${parts.join('; ')}` };
   }
   const unsigned = found(['ota-unsigned']);

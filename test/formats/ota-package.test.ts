@@ -50,7 +50,7 @@ test('a whole-file signed A/B OTA package: signature, signer, otacert, payload s
   const r = await run(t, signWholeFile(buildZip(await otaEntries(s)), s));
   assert.deepEqual(r.findings, [], describe(r.findings));
   assert.equal(r.summary.signature.status, 'verified');
-  assert.match(r.summary.signature.reason, /whole-file signature of ota\.zip; the payload signatures of payload\.bin/);
+  assert.match(r.summary.signature.reason, /the whole-file signature of ota\.zip \(signer CN=romscope OTA signer \(SHA-256 [0-9A-F:]{95}\)\); the payload signatures of payload\.bin/);
   const wf = r.root.info.wholeFileSignature as Record<string, unknown>;
   assert.equal(wf.status, 'verified');
   assert.equal(wf.digest, 'sha256');

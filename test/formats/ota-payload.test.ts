@@ -15,6 +15,7 @@ import { extract } from '../../src/pipeline/extract';
 import type { Artifact, Report } from '../../src/report/model';
 import { buildPayload, encodeManifest, payloadHeader, xzStored, zstdStored, type OpName, type PartitionInput, type PayloadOptions } from '../../fixtures/builders/payload';
 import { pseudoRandom, compressible } from '../../fixtures/builders/data';
+import { buildBootImage } from '../../fixtures/builders/bootimg';
 import { requireTools, tempDir } from '../helpers';
 import { artifactAt, describe, errors, peakMemoryGrowth, sha256 } from '../interop/util';
 
@@ -187,7 +188,7 @@ test('the manifest and dynamic partition groups are described', async (t) => {
 
 // ---- bad input: findings, bounded memory, never a crash ----
 
-function rawPayload(manifest: Parameters<typeof encodeManifest>[0], blobs = Buffer.alloc(0)): Buffer {
+function rawPayload(manifest: Parameters<typeof encodeManifest>[0], blobs: Buffer = Buffer.alloc(0)): Buffer {
   const m = encodeManifest(manifest);
   return Buffer.concat([payloadHeader(m.length, 0), m, blobs]);
 }
@@ -273,4 +274,50 @@ test('a payload cut short and a payload signature that does not decode are findi
   garbled.fill(0xff, garbled.length - Number(built.manifest.signaturesSize), garbled.length - Number(built.manifest.signaturesSize) + 4);
   r = (await inspectBytes(t, 'payload.bin', garbled, { keys: [KEY_PEM] })).r;
   assert.ok(r.findings.some((f) => f.ruleId === 'signature/payload-invalid' && /payload signature does not decode/.test(f.message)), describe(r.findings));
+});
+
+test('an operation too large for a worker (over 64 MiB) is decoded streaming in the main thread', async (t) => {
+  // 80 MiB of zeros in one REPLACE_ZSTD operation (RLE blocks: a few KiB of blob).
+  const size = 80 << 20;
+  const blob = zstdStored(Buffer.alloc(size));
+  const bytes = rawPayload(
+    {
+      partitions: [
+        {
+          name: 'big',
+          newSize: size,
+          newHash: Buffer.from(sha256(Buffer.alloc(size)), 'hex'),
+          operations: [{ type: 14, dataOffset: 0, dataLength: blob.length, dataHash: Buffer.from(sha256(blob), 'hex'), dst: [{ start: 0, blocks: size / BS }] }],
+        },
+      ],
+    },
+    blob,
+  );
+  const { r } = await inspectBytes(t, 'payload.bin', bytes);
+  assert.deepEqual(errors(r), [], describe(r.findings));
+  const big = artifactAt(r.root, 'big.img');
+  assert.equal(big.size, size);
+  assert.ok(big.facts.some((f) => f.kind === 'payload-partition-hash-ok'));
+});
+
+test('the same with a real xz stream', async (t) => {
+  if (!requireTools(t, 'xz')) return;
+  const size = 72 << 20;
+  const image = Buffer.concat([pseudoRandom(1 << 20, 9), Buffer.alloc(size - (1 << 20))]);
+  const built = buildPayload([{ name: 'big', data: image, ops: [{ type: 'REPLACE_XZ', dst: [{ start: 0, blocks: size / BS }] }] }], { compress: 'tools' });
+  const { r } = await inspectBytes(t, 'payload.bin', built.payload);
+  assert.deepEqual(errors(r), [], describe(r.findings));
+  assert.equal(artifactAt(r.root, 'big.img').hashes.sha256, sha256(image));
+});
+
+test('a rebuilt partition is decoded further (a boot image with its sections) and extracts by its path', async (t) => {
+  const boot = buildBootImage({ headerVersion: 2, kernel: pseudoRandom(20000, 1), ramdisk: pseudoRandom(9000, 2), dtb: pseudoRandom(3000, 3) });
+  const padded = Buffer.concat([boot, Buffer.alloc((4096 - (boot.length % 4096)) % 4096)]);
+  const built = buildPayload([{ name: 'boot', data: padded, type: 'REPLACE_XZ', chunkBlocks: 2 }]);
+  const { r, file } = await inspectBytes(t, 'payload.bin', built.payload);
+  const img = artifactAt(r.root, 'boot.img');
+  assert.equal(img.format, 'android-boot');
+  assert.deepEqual(img.children.map((c) => c.name), ['kernel', 'ramdisk', 'dtb']);
+  const x = await extract(file, 'boot.img/kernel', tempDir(t));
+  assert.ok(readFileSync(x.output).equals(pseudoRandom(20000, 1)));
 });

@@ -142,6 +142,81 @@ export async function* decodeStream(codec: Codec, input: AsyncIterable<Uint8Arra
   else yield bzip2Whole(await collect(input), maxOut);
 }
 
+/** The WebAssembly exports of xz-decompress (xz-embedded) that its stream class drives. */
+interface XzExports {
+  memory: { buffer: ArrayBuffer };
+  create_context(): number;
+  destroy_context(ptr: number): void;
+  supply_input(ptr: number, length: number): void;
+  get_next_output(ptr: number): number;
+}
+
+let xzExports: XzExports | null | undefined;
+
+/**
+ * xz-decompress's module, to decode straight into the output buffer. Its
+ * stream API copies every output chunk, and in a worker decoding 2 MiB
+ * operations back to back those copies are most of the memory. This uses the
+ * module the stream class loads (xz-decompress 0.2.x; package.json pins it)
+ * and returns null when its shape is not the one known, so the public stream
+ * API is used instead.
+ */
+async function xzModule(): Promise<XzExports | null> {
+  if (xzExports !== undefined) return xzExports;
+  const cls = XzReadableStream as unknown as { _getModuleInstance?: () => Promise<void>; _moduleInstance?: { exports: unknown } };
+  try {
+    if (!cls._moduleInstance && typeof cls._getModuleInstance === 'function') await cls._getModuleInstance();
+    const ex = cls._moduleInstance?.exports as unknown as XzExports | undefined;
+    const ok = ex && ex.memory?.buffer instanceof ArrayBuffer && ['create_context', 'destroy_context', 'supply_input', 'get_next_output'].every((f) => typeof (ex as unknown as Record<string, unknown>)[f] === 'function');
+    xzExports = ok ? ex! : null;
+  } catch {
+    xzExports = null;
+  }
+  return xzExports;
+}
+
+/**
+ * One xz stream decoded with the module's context API: the context is a
+ * struct of u32 fields (buffer size, input buffer, input position, input
+ * size, output buffer, output position); input goes in buffer-sized pieces,
+ * an empty piece marks its end, output is copied once, into `out`.
+ */
+function xzDirect(ex: XzExports, input: Uint8Array, maxOut: number): { buffer: Uint8Array; length: number } {
+  const out = new Uint8Array(maxOut);
+  const ctx = ex.create_context();
+  let length = 0;
+  let pos = 0;
+  let idle = 0;
+  try {
+    const fields = () => new Uint32Array(ex.memory.buffer, ctx, 6);
+    const bufSize = fields()[0];
+    for (;;) {
+      let f = fields();
+      if (f[2] === f[3]) {
+        // Input consumed: the next piece (an empty one once all is given: the end of input).
+        const n = Math.min(bufSize, input.length - pos);
+        if (n > 0) new Uint8Array(ex.memory.buffer, f[1], n).set(input.subarray(pos, pos + n));
+        ex.supply_input(ctx, n);
+        pos += n;
+      }
+      const r = ex.get_next_output(ctx);
+      f = fields();
+      const produced = f[5];
+      if (length + produced > maxOut) throw tooLarge('xz', maxOut);
+      if (produced) out.set(new Uint8Array(ex.memory.buffer, f[4], produced), length);
+      length += produced;
+      f[5] = 0;
+      if (r === 1) return { buffer: out, length };
+      if (r !== 0) throw new CodecError(xzMessage(new Error(`error code ${r}`)));
+      // No input left and nothing coming out: the stream ends early.
+      idle = produced === 0 && pos >= input.length ? idle + 1 : 0;
+      if (idle > 2) throw new CodecError(XZ_ERRORS[8] ? `xz data ${XZ_ERRORS[8]}` : 'xz data ends early');
+    }
+  } finally {
+    ex.destroy_context(ctx);
+  }
+}
+
 /**
  * Decodes a whole blob into one buffer of at most `maxOut` bytes (the worker
  * threads' job). Returns the buffer and how many bytes of it are output.
@@ -150,6 +225,10 @@ export async function decodeWhole(codec: Codec, input: Uint8Array, maxOut: numbe
   if (codec === 'bzip2') {
     const out = bzip2Whole(input, maxOut);
     return { buffer: out, length: out.length };
+  }
+  if (codec === 'xz') {
+    const ex = await xzModule();
+    if (ex) return xzDirect(ex, input, maxOut);
   }
   const buffer = new Uint8Array(maxOut);
   let length = 0;

@@ -70,7 +70,7 @@ class DecodedCache {
     }
   }
 }
-const cache = new DecodedCache(32 * 1024 * 1024);
+const cache = new DecodedCache(8 * 1024 * 1024);
 let sourceIds = 0;
 
 export class PartitionSource implements RandomSource {
@@ -86,10 +86,15 @@ export class PartitionSource implements RandomSource {
     private readonly pool: DecodePool = decodePool(),
   ) {}
 
+  /** Random reads keep what they decode in the small shared cache (a peek, then the stream from 0). */
   async read(offset: number, length: number): Promise<Buffer> {
     const parts: Buffer[] = [];
-    for await (const c of this.stream(offset, offset + length)) parts.push(Buffer.from(c));
+    for await (const c of this.produce(offset, offset + length, true)) parts.push(Buffer.from(c));
     return parts.length === 1 ? parts[0] : Buffer.concat(parts);
+  }
+
+  stream(start = 0, end = this.size): AsyncGenerator<Buffer> {
+    return this.produce(start, end, false);
   }
 
   private what(op: OpPlan): string {
@@ -115,7 +120,7 @@ export class PartitionSource implements RandomSource {
   }
 
   /** Decodes one compressed operation whole (on the pool). */
-  private async decodeOp(op: OpPlan): Promise<Buffer> {
+  private async decodeOp(op: OpPlan, keep: boolean): Promise<Buffer> {
     const key = `${this.id}:${op.index}`;
     const hit = cache.get(key);
     if (hit) return hit;
@@ -129,11 +134,11 @@ export class PartitionSource implements RandomSource {
       throw new FormatError(`${this.what(op)}: ${e instanceof CodecError ? e.message : (e as Error).message}`);
     }
     const out = Buffer.from(r.buffer.buffer, r.buffer.byteOffset, r.length);
-    cache.set(key, out);
+    if (keep) cache.set(key, out);
     return out;
   }
 
-  async *stream(start = 0, end = this.size): AsyncGenerator<Buffer> {
+  private async *produce(start: number, end: number, keep: boolean): AsyncGenerator<Buffer> {
     let pos = Math.max(0, start);
     const stop = Math.min(end, this.size);
     if (pos >= stop) return;
@@ -152,7 +157,7 @@ export class PartitionSource implements RandomSource {
         const op = this.ops[s.op];
         if (op.kind !== 'raw' && op.kind !== 'zero' && op.outBytes <= WORKER_JOB_MAX && op.dataLength <= WORKER_JOB_MAX && !pending.has(s.op)) {
           if (pendingBytes + op.outBytes > WINDOW_BYTES && pending.size > 0) return;
-          const p = this.decodeOp(op);
+          const p = this.decodeOp(op, keep);
           p.catch(() => {}); // awaited when its turn comes
           pending.set(s.op, p);
           pendingBytes += op.outBytes;
@@ -189,7 +194,7 @@ export class PartitionSource implements RandomSource {
             pendingBytes -= op.outBytes;
           }
         } else if (op.outBytes <= WORKER_JOB_MAX && op.dataLength <= WORKER_JOB_MAX) {
-          yield* slice(await this.decodeOp(op), from, want);
+          yield* slice(await this.decodeOp(op, keep), from, want);
         } else yield* this.bigOpBytes(op, from, want);
         pos = segEnd;
         i++;

@@ -61,7 +61,8 @@ export class DecodePool {
   private spawn(): Worker | null {
     let w: Worker;
     try {
-      w = new Worker(this.script, { resourceLimits: { maxOldGenerationSizeMb: 256 } });
+      // A small young generation: decoded chunks die young, and their buffers go back at once.
+      w = new Worker(this.script, { resourceLimits: { maxOldGenerationSizeMb: 256, maxYoungGenerationSizeMb: 4 } });
     } catch {
       this.disabled = true;
       return null;

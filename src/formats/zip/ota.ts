@@ -176,7 +176,7 @@ async function wholeFileSignature(src: RandomSource, ctx: DecodeContext, info: R
         ctx.fact({ kind: 'ota-signature', message: `whole-file signature: it verifies, but ${mismatch}; signer ${signerLine(cert)}` });
       } else {
         wf.status = 'verified';
-        ctx.fact({ kind: 'ota-signature-ok', message: `whole-file signature verifies (${signer.digest.toUpperCase()} over bytes 0-${signedEnd}), signer ${signerLine(cert)}` });
+        ctx.fact({ kind: 'ota-signature-ok', message: `whole-file signature verifies (${signer.digest.toUpperCase()} over bytes 0-${signedEnd}), signer ${signerLine(cert)}`, signer: signerLine(cert) });
       }
     },
   });
@@ -236,7 +236,8 @@ async function jarSignature(children: ChildSpec[], byName: Map<string, ChildSpec
   jarInfo.members = covered;
   const ok = check.problems.length === 0 && missing.length === 0 && absent.length === 0 && !(check.signer && keyMismatch(ctx, check.signer));
   jarInfo.status = ok ? 'verified' : 'failed';
-  if (ok) ctx.fact({ kind: 'jar-signature-ok', message: `JAR signature files verify (${blockName} over ${sfName}, ${covered} members listed; each member is checked against its digest as it is read)` });
+  const signer = jarInfo.signer ? signerLine(jarInfo.signer as CertSummary) : undefined;
+  if (ok) ctx.fact({ kind: 'jar-signature-ok', message: `JAR signature files verify (${blockName} over ${sfName}, ${covered} members listed; each member is checked against its digest as it is read)${signer ? `, signer ${signer}` : ''}`, ...(signer && { signer }) });
   return true;
 }
 

@@ -2,7 +2,7 @@ import { ruleTester } from '../harness';
 import { buildPayload, encodeManifest, payloadHeader } from '../../../fixtures/builders/payload';
 import { pseudoRandom } from '../../../fixtures/builders/data';
 
-const raw = (m: Parameters<typeof encodeManifest>[0], blobs = Buffer.alloc(0)) => {
+const raw = (m: Parameters<typeof encodeManifest>[0], blobs: Buffer = Buffer.alloc(0)) => {
   const b = encodeManifest(m);
   return Buffer.concat([payloadHeader(b.length, 0), b, blobs]);
 };
