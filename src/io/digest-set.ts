@@ -56,15 +56,19 @@ export class DigestSet {
     // In start order, and a tap is closed right after its last bytes: taps
     // sharing one hash (a boot id over several sections) see the bytes and
     // the per-section trailers in file order.
+    // Taps are sorted by start, so those starting after this chunk are left
+    // untouched: with thousands of taps a chunk costs only the ones it meets.
     const open: RangeTap[] = [];
-    for (const t of this.taps) {
+    let i = 0;
+    for (; i < this.taps.length && this.taps[i].start < end; i++) {
+      const t = this.taps[i];
       const s = Math.max(t.start, pos);
       const e = Math.min(t.end, end);
       if (s < e) t.update(s === pos && e === end ? c : c.subarray(s - pos, e - pos));
       if (t.end <= end) t.done();
       else open.push(t);
     }
-    this.taps = open;
+    if (open.length !== i) this.taps = i === this.taps.length ? open : open.concat(this.taps.slice(i));
   }
 }
 

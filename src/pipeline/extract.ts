@@ -77,7 +77,7 @@ export async function extract(inputPath: string, artifactPath: string, out: stri
     let ok = false;
     try {
       try {
-        for await (const chunk of loc.source.kind === 'random' ? loc.source.stream() : loc.source.stream()) {
+        for await (const chunk of loc.source.stream()) {
           hasher.update(chunk);
           let o = 0;
           while (o < chunk.length) o += (await fh.write(chunk, o, chunk.length - o)).bytesWritten;

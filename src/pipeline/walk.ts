@@ -11,7 +11,7 @@ import { spillToRandom, type Spilled } from '../io/spill';
 import { BudgetError } from '../io/errors';
 import { readWhole, type RandomSource, type Source } from '../io/source';
 import { detectFormat } from '../formats/registry';
-import type { ChildSpec, DecodeContext, FormatHandler, RangeDigestRequest } from '../formats/types';
+import type { ChildSpec, DecodeContext, FormatHandler } from '../formats/types';
 import { looksLikeChecksumFileName, parseChecksumFile } from '../formats/checksum-file';
 import { newArtifact, childPath, type Artifact, type ExpectedDigest, type Fact } from '../report/model';
 import { errorToFact, tap, Shielded, OneShotSource } from './streams';
@@ -211,7 +211,6 @@ export class Walker {
     }
   }
 
-  /** Streams a random-access source once through a digest set (plus range requests); `whole` covers all bytes. */
   /** Streams a random-access source once through a digest set (plus range taps); `whole` covers all bytes. */
   private async hashPass(src: RandomSource, digests: DigestSet, taps: RangeTap[], path: string, whole: boolean): Promise<void> {
     const start = whole ? 0 : Math.min(...taps.map((r) => r.start));
