@@ -3,7 +3,9 @@
  * with files from /usr/lib, 640 MiB) cut into 2 MiB REPLACE_XZ operations
  * compressed with `xz -9 --check=none` (what update_engine's generator
  * writes), signed with an RSA-2048 key made here; plus the same image
- * compressed whole with xz, for the `xz -dc` reference. Everything streams
+ * compressed whole with xz, for the `xz -dc` reference, and the operation
+ * blobs split into one file per core, for the floor: `xz -dc` of exactly
+ * the bytes romscope decodes, on every core. Everything streams
  * through files: the image is never held in memory.
  */
 import { createHash, createSign, generateKeyPairSync, sign } from 'node:crypto';
@@ -88,7 +90,7 @@ export async function buildExt4Image(dir: string, file: string, source = '/usr/l
 }
 
 /** Writes `payload.bin` (signed) from the image, and the whole image as `.xz`; returns the key file and facts. */
-export async function buildPayloadBench(dir: string, image: string, preset = '-9'): Promise<{ payload: string; wholeXz: string; keyFile: string; info: string[] }> {
+export async function buildPayloadBench(dir: string, image: string, preset = '-9'): Promise<{ payload: string; wholeXz: string; blobFiles: string[]; keyFile: string; info: string[] }> {
   const size = statSync(image).size;
   const chunks = Math.ceil(size / CHUNK);
   const pieceDir = join(dir, 'pieces');
@@ -148,6 +150,18 @@ export async function buildPayloadBench(dir: string, image: string, preset = '-9
   }
   writeSync(out, encodeSignatures([{ data: signer.sign(privateKey) }]));
   closeSync(out);
+  // The same blobs for the xz -dc floor: one file of back-to-back streams per decode thread.
+  const blobFiles: string[] = [];
+  const groups = Math.min(8, availableParallelism());
+  for (let g = 0; g < groups; g++) {
+    const file = join(dir, `blobs-${g}.xz`);
+    const fd = openSync(file, 'w');
+    for (let i = Math.floor((g * chunks) / groups); i < Math.floor(((g + 1) * chunks) / groups); i++) {
+      for await (const c of createReadStream(join(pieceDir, `${i}.xz`))) writeSync(fd, c as Buffer);
+    }
+    closeSync(fd);
+    blobFiles.push(file);
+  }
   rmSync(pieceDir, { recursive: true, force: true });
   const keyFile = join(dir, 'payload-key.pem');
   writeFileSync(keyFile, publicKey.export({ type: 'spki', format: 'pem' }));
@@ -155,10 +169,12 @@ export async function buildPayloadBench(dir: string, image: string, preset = '-9
   return {
     payload,
     wholeXz,
+    blobFiles,
     keyFile,
     info: [
       `payload.bin: one ${mb(size)} ext4 partition in ${chunks} REPLACE_XZ operations (xz ${preset} --check=none per 2 MiB), signed; ${mb(statSync(payload).size)} on disk`,
       `${image.split('/').pop()}.xz: the same image compressed whole (xz ${preset}), ${mb(statSync(wholeXz).size)}`,
+      `blobs-*.xz: the payload's ${chunks} operation blobs in ${groups} files of back-to-back xz streams (the same bytes romscope decodes, one file per core)`,
     ],
   };
 }

@@ -12,7 +12,7 @@
  * Exit status: 0 when the report was produced, whatever the verdicts; 1 when
  * romscope (or the harness) failed; 2 for a bad BENCH_SIZE_MB.
  */
-import { existsSync, mkdtempSync, rmSync, statSync, statfsSync } from 'node:fs';
+import { existsSync, mkdtempSync, readdirSync, rmSync, statSync, statfsSync } from 'node:fs';
 import { cpus, tmpdir } from 'node:os';
 import { basename, dirname, join, resolve } from 'node:path';
 import { MiB, writeData, writeHashtreeImage } from './generate';
@@ -41,6 +41,8 @@ interface CaseSpec {
   builders: string[];
   /** Writes the input into `dir`; returns its path, facts worth printing, and extra romscope arguments. */
   build(dir: string, bytes: number): Promise<{ input: string; info: string[]; args?: string[] }>;
+  /** Set when the input's size does not follow BENCH_SIZE_MB (said in the log instead of the size). */
+  fixedInput?: string;
   references(input: string): Reference[];
 }
 
@@ -143,9 +145,13 @@ const CASES: CaseSpec[] = [
     // signatures (--key) while hashing the payload, then rebuilds the
     // partition (xz decoded on worker threads, one per core) and checks its
     // SHA-256. The reference is single-threaded xz -dc of the same image
-    // compressed whole. The input size is fixed (640 MiB image), whatever BENCH_SIZE_MB says.
+    // compressed whole; beside it, xz -dc of exactly the operation blobs
+    // romscope decodes, on one core and split over every core (the floor:
+    // 2 MiB streams decode slower than one whole stream).
+    // The input size is fixed (640 MiB image), whatever BENCH_SIZE_MB says.
     name: 'ota payload',
     builders: ['mkfs.ext4', 'xz'],
+    fixedInput: 'a 640 MiB ext4 image in a payload',
     async build(dir) {
       const image = join(dir, 'system.img');
       const staged = await buildExt4Image(dir, image);
@@ -161,9 +167,26 @@ const CASES: CaseSpec[] = [
         argv: ['xz', '-dc', '-T1', join(dirname(input), 'system.img.xz')],
         command: 'xz -dc -T1 system.img.xz > /dev/null',
       },
+      ...payloadBlobReferences(dirname(input)),
     ],
   },
 ];
+
+/** xz -dc of the payload's operation blobs: all on one core, and one process per blob file at once. */
+function payloadBlobReferences(dir: string): Reference[] {
+  const files = readdirSync(dir)
+    .filter((n) => /^blobs-\d+\.xz$/.test(n))
+    .sort((a, b) => parseInt(a.slice(6), 10) - parseInt(b.slice(6), 10))
+    .map((n) => join(dir, n));
+  if (files.length === 0) return [];
+  const refs: Reference[] = [{ tool: 'xz -dc -T1 blobs > /dev/null', needs: ['xz'], argv: ['xz', '-dc', '-T1', ...files], command: 'xz -dc -T1 blobs-*.xz > /dev/null' }];
+  if (files.length > 1) {
+    // Every process's status counts: wait on each pid.
+    const script = 'pids=; for f in "$@"; do xz -dc -T1 "$f" > /dev/null & pids="$pids $!"; done; for p in $pids; do wait "$p" || exit 1; done';
+    refs.push({ tool: `${files.length} x xz -dc blobs (floor)`, needs: ['xz', 'sh'], argv: ['sh', '-c', script, 'sh', ...files], command: `one xz -dc -T1 per blobs-N.xz, ${files.length} at once` });
+  }
+  return refs;
+}
 
 /** Runs an input-building tool to completion; its failure is a harness failure, not romscope's. */
 async function runBuilder(argv: string[], cwd: string): Promise<void> {
@@ -193,7 +216,7 @@ function romscopeCommand(input: string, args: string[] = []): Command {
 
 /** Builds one case's input and measures romscope and every available reference on it. */
 async function runCase(spec: CaseSpec, dir: string, bytes: number, rss: RssMethod): Promise<CaseResult> {
-  log(`${spec.name}: generating ${mib(bytes)} input`);
+  log(`${spec.name}: generating ${spec.fixedInput ?? `${mib(bytes)} input`}`);
   const { input, info, args } = await spec.build(dir, bytes);
   try {
     log(`${spec.name}: timing romscope (1 warm-up + ${TIMED_RUNS} runs)`);

@@ -1,11 +1,14 @@
 /**
- * The decompressors of REPLACE_XZ (xz-decompress: xz-embedded compiled to
- * WebAssembly, the decoder update_engine itself links), REPLACE_BZ
- * (seek-bzip) and REPLACE_ZSTD (fzstd). Every one stops as soon as its
- * output would pass `maxOut` (the bytes the operation's extents hold), so a
- * blob that expands without bound costs at most that much memory and time.
- * Used both inside the decode worker threads and, for operations too large
- * to hand to a worker, in the main thread.
+ * The decompressors of REPLACE_XZ, REPLACE_BZ (seek-bzip) and REPLACE_ZSTD
+ * (fzstd). Whole xz operations (the decode workers' jobs) go through liblzma
+ * via node-liblzma when that native module loads, else through
+ * xz-decompress (xz-embedded compiled to WebAssembly, the decoder
+ * update_engine itself links); operations decoded streaming use
+ * xz-decompress. Every one stops as soon as its output would pass `maxOut`
+ * (the bytes the operation's extents hold), so a blob that expands without
+ * bound costs at most that much memory and time. Used both inside the
+ * decode worker threads and, for operations too large to hand to a worker,
+ * in the main thread.
  */
 import { XzReadableStream } from 'xz-decompress';
 import { Decompress as ZstdDecompress } from 'fzstd';
@@ -135,9 +138,19 @@ async function collect(input: AsyncIterable<Uint8Array>): Promise<Uint8Array> {
   return parts.length === 1 ? parts[0] : Buffer.concat(parts, n);
 }
 
+/** The input, its first piece checked by xzHeaderCheck. */
+async function* checkedXz(input: AsyncIterable<Uint8Array>): AsyncGenerator<Uint8Array> {
+  let first = true;
+  for await (const c of input) {
+    if (first) xzHeaderCheck(c);
+    first = false;
+    yield c;
+  }
+}
+
 /** Decoded output as it is produced (bzip2 decodes its whole input at once, then yields). */
 export async function* decodeStream(codec: Codec, input: AsyncIterable<Uint8Array>, maxOut: number): AsyncGenerator<Uint8Array> {
-  if (codec === 'xz') yield* xzStream(input, maxOut);
+  if (codec === 'xz') yield* xzStream(checkedXz(input), maxOut);
   else if (codec === 'zstd') yield* zstdStream(input, maxOut);
   else yield bzip2Whole(await collect(input), maxOut);
 }
@@ -217,6 +230,128 @@ function xzDirect(ex: XzExports, input: Uint8Array, maxOut: number): { buffer: U
   }
 }
 
+/** xz stream header check ids xz-embedded (update_engine's decoder) accepts: none, CRC32, CRC64. */
+const XZ_CHECKS: Record<number, string> = { 0: 'none', 1: 'CRC32', 4: 'CRC64', 10: 'SHA-256' };
+
+/**
+ * Refuses what the device's decoder would refuse whichever decoder runs here:
+ * an integrity check other than none, CRC32 or CRC64 (liblzma would accept
+ * SHA-256; xz-embedded does not).
+ */
+function xzHeaderCheck(input: Uint8Array): void {
+  if (input.length < 12 || input[0] !== 0xfd || input[1] !== 0x37 || input[2] !== 0x7a || input[3] !== 0x58 || input[4] !== 0x5a || input[5] !== 0) return; // the decoder says what is wrong
+  const check = input[7] & 0x0f;
+  if (input[6] === 0 && check !== 0 && check !== 1 && check !== 4) {
+    throw new CodecError(`xz data uses a ${XZ_CHECKS[check] ?? `type ${check}`} integrity check, which update_engine's decoder (xz-embedded) does not support`);
+  }
+}
+
+/** The part of node-liblzma used here: a decoder object (its `lzma` field, the native liblzma stream) and constants. */
+interface NativeLzmaStream {
+  codeSync(action: number, input: Buffer | null, inOff: number, inLen: number, out: Buffer, outOff: number): [number, number, number];
+  close(): void;
+}
+interface NodeLiblzma {
+  Unxz: new () => { lzma: NativeLzmaStream; close(): void };
+  LZMA_FINISH: number;
+  LZMA_OK: number;
+  LZMA_STREAM_END: number;
+  LZMA_MEM_ERROR: number;
+  LZMA_MEMLIMIT_ERROR: number;
+  LZMA_FORMAT_ERROR: number;
+  LZMA_OPTIONS_ERROR: number;
+  LZMA_DATA_ERROR: number;
+  LZMA_BUF_ERROR: number;
+}
+
+/** "romscope" as an xz stream (CRC32 check): decoded once to prove the native decoder works as expected. */
+const XZ_PROBE = Buffer.from('fd377a585a0000016922de360200210116000000742fe5a3010007726f6d73636f706500c2cb4e8400011c0844602ac89042990d010000000001595a', 'hex');
+
+let nativeXz: NodeLiblzma | null | undefined;
+
+/**
+ * node-liblzma (liblzma; about 1.4x the speed of the WebAssembly decoder),
+ * or null when it is not installed, does not load (no prebuilt binary and
+ * no compiler at install time, or a Node without require(esm)), has not the
+ * shape known (package.json pins the version), or fails the probe;
+ * ROMSCOPE_XZ=wasm turns it off.
+ */
+export function nativeXzDecoder(): NodeLiblzma | null {
+  if (nativeXz !== undefined) return nativeXz;
+  nativeXz = null;
+  if (process.env.ROMSCOPE_XZ === 'wasm') return null;
+  try {
+    // eslint-disable-next-line @typescript-eslint/no-require-imports
+    const m = require('node-liblzma') as NodeLiblzma;
+    const u = new m.Unxz();
+    const ok = typeof u.lzma?.codeSync === 'function' && typeof m.LZMA_FINISH === 'number' && typeof m.LZMA_STREAM_END === 'number';
+    u.close();
+    if (ok && Buffer.from(xzNative(m, XZ_PROBE, 8).buffer.subarray(0, 8)).toString() === 'romscope') nativeXz = m;
+  } catch {
+    nativeXz = null;
+  }
+  return nativeXz;
+}
+
+/** Which decoder decodeWhole uses for xz: 'auto' (liblzma when it loads) or 'wasm' (xz-embedded only). */
+export function chooseXzDecoder(which: 'auto' | 'wasm'): void {
+  nativeXz = which === 'wasm' ? null : undefined;
+}
+
+/** The decoder decodeWhole uses for xz, for reports and the benchmark. */
+export function xzDecoderName(): string {
+  const m = nativeXzDecoder() as (NodeLiblzma & { versionString?: () => string }) | null;
+  return m ? `liblzma ${m.versionString?.() ?? ''} (node-liblzma)`.replace('  ', ' ') : 'xz-embedded (xz-decompress, WebAssembly)';
+}
+
+function nativeMessage(m: NodeLiblzma, status: number): string {
+  switch (status) {
+    case m.LZMA_FORMAT_ERROR:
+      return `xz data ${XZ_ERRORS[5]}`;
+    case m.LZMA_OPTIONS_ERROR:
+      return `xz data ${XZ_ERRORS[6]}`;
+    case m.LZMA_DATA_ERROR:
+      return `xz data ${XZ_ERRORS[7]}`;
+    case m.LZMA_BUF_ERROR:
+      return `xz data ${XZ_ERRORS[8]}`;
+    case m.LZMA_MEM_ERROR:
+    case m.LZMA_MEMLIMIT_ERROR:
+      return `xz data ${XZ_ERRORS[3]}`;
+    default:
+      return `xz data fails to decode (liblzma status ${status})`;
+  }
+}
+
+/**
+ * One xz stream decoded by liblzma straight into a buffer one byte larger
+ * than `maxOut`: filling that byte means the data expands past its extents.
+ * All input is given with LZMA_FINISH, so every call either makes progress
+ * or ends; a call that makes none means the data ends early.
+ */
+function xzNative(m: NodeLiblzma, input: Uint8Array, maxOut: number): { buffer: Uint8Array; length: number } {
+  const inp = Buffer.from(input.buffer, input.byteOffset, input.length);
+  const out = Buffer.allocUnsafeSlow(maxOut + 1);
+  const dec = new m.Unxz();
+  let inOff = 0;
+  let outOff = 0;
+  try {
+    for (;;) {
+      const [status, availIn, availOut] = dec.lzma.codeSync(m.LZMA_FINISH, inp, inOff, inp.length - inOff, out, outOff);
+      const nextIn = inp.length - availIn;
+      const nextOut = out.length - availOut;
+      const progress = nextIn !== inOff || nextOut !== outOff;
+      inOff = nextIn;
+      outOff = nextOut;
+      if (outOff > maxOut) throw tooLarge('xz', maxOut);
+      if (status === m.LZMA_STREAM_END) return { buffer: out, length: outOff };
+      if (status !== m.LZMA_OK) throw new CodecError(nativeMessage(m, status));
+      if (!progress) throw new CodecError(`xz data ${XZ_ERRORS[8]}`);
+    }
+  } finally {
+    dec.close();
+  }
+}
+
 /**
  * Decodes a whole blob into one buffer of at most `maxOut` bytes (the worker
  * threads' job). Returns the buffer and how many bytes of it are output.
@@ -227,6 +362,9 @@ export async function decodeWhole(codec: Codec, input: Uint8Array, maxOut: numbe
     return { buffer: out, length: out.length };
   }
   if (codec === 'xz') {
+    xzHeaderCheck(input);
+    const native = nativeXzDecoder();
+    if (native) return xzNative(native, input, maxOut);
     const ex = await xzModule();
     if (ex) return xzDirect(ex, input, maxOut);
   }
