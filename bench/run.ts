@@ -311,7 +311,7 @@ async function main(): Promise<number> {
 
 function printReport(meta: Record<string, unknown>, cases: CaseResult[], targets: Target[], notes: string[]): void {
   const out: string[] = [
-    `romscope bench: ${meta.sizeMiB} MiB inputs, best of ${TIMED_RUNS} runs after 1 warm-up; ratio = romscope time / tool time (< 1: romscope faster)`,
+    `romscope bench: ${meta.sizeMiB} MiB inputs${cases.some((c) => c.name === 'ota payload') ? ' (ota payload: a fixed 640 MiB image)' : ''}, best of ${TIMED_RUNS} runs after 1 warm-up; ratio = romscope time / tool time (< 1: romscope faster)`,
     `peak RSS via ${meta.rssMethod}; node ${meta.node}; ${meta.cpus}`,
     ...cases.flatMap((c) => c.info),
     '',

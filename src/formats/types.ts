@@ -46,6 +46,12 @@ export interface ContainerResult {
   rangeDigests?: RangeDigestRequest[];
   /** Raw views of byte ranges during that same pass (for digests of several ranges, like a boot image id). */
   rangeTaps?: RangeTap[];
+  /**
+   * The children may be walked while that pass runs (nothing in them waits
+   * on it): an A/B payload's partitions decode on worker threads while the
+   * main thread hashes the payload.
+   */
+  childrenDuringHashPass?: boolean;
 }
 
 interface HandlerBase {

@@ -57,7 +57,9 @@ export class Walker {
     const art = newArtifact(path, node.name, source.size);
     art.facts.push(...(node.facts ?? []));
     Object.assign(art.info, node.info ?? {});
-    const fact = (f: Fact) => void art.facts.push(f);
+    // Facts the decoder records; held aside while a hashing pass runs beside the children's walk.
+    let held: Fact[] | null = null;
+    const fact = (f: Fact) => void (held ?? art.facts).push(f);
     const ctx: DecodeContext = { budget: this.opts.budget, fact, keys: [...(this.opts.keys ?? []), ...(node.keys ?? [])] };
     const algos = new Set<HashAlgo>(this.opts.hashes);
     const whole = (node.expect ?? []).filter((e) => !e.range);
@@ -116,6 +118,7 @@ export class Walker {
             art.size = rsrc.size;
             let children: ChildSpec[] = [];
             let ranges: RangeTap[] = [];
+            let beside = false;
             try {
               const res = await handler.decode(rsrc, ctx);
               if (res.format) art.format = res.format;
@@ -123,12 +126,18 @@ export class Walker {
               art.info = Object.assign(res.info, { ...art.info, ...res.info });
               children = res.children;
               ranges = [...(res.rangeDigests ?? []).map(rangeDigestTap), ...(res.rangeTaps ?? [])];
+              beside = !!res.childrenDuringHashPass && !spilled && children.length > 0;
             } catch (e) {
               if (e instanceof BudgetError) throw e;
               fact(errorToFact(e));
             }
             // One pass over the container feeds its own hashes and any range
             // digests; a spilled container was hashed while it was spilled.
+            if (beside) {
+              art.children = await this.hashBesideChildren(art, rsrc, digests, ranges, children, depth, (h) => (held = h));
+              this.finishHashes(art, digests, whole, complete);
+              return art;
+            }
             if (spilled) {
               if (ranges.length) await this.hashPass(rsrc, new DigestSet([]), ranges, path, false);
             } else await this.hashPass(rsrc, digests, ranges, path, true);
@@ -209,6 +218,26 @@ export class Walker {
       art.hashes = {};
       return art;
     }
+  }
+
+  /**
+   * The container's hashing pass and its children's walk at once (a payload:
+   * the main thread hashes payload.bin while worker threads decode its
+   * partitions). Facts the pass records are held aside and put where a pass
+   * run first would have put them, so the report does not depend on timing.
+   * A failed pass is thrown after the children are walked (and kept).
+   */
+  private async hashBesideChildren(art: Artifact, src: RandomSource, digests: DigestSet, taps: RangeTap[], children: ChildSpec[], depth: number, hold: (h: Fact[] | null) => void): Promise<Artifact[]> {
+    const held: Fact[] = [];
+    const before = art.facts.length;
+    hold(held);
+    const [pass, walked] = await Promise.allSettled([this.hashPass(src, digests, taps, art.path, true), this.walkChildren(art, children, depth)]);
+    hold(null);
+    art.facts.splice(before, 0, ...held);
+    if (walked.status === 'fulfilled') art.children = walked.value;
+    if (pass.status === 'rejected') throw pass.reason;
+    if (walked.status === 'rejected') throw walked.reason;
+    return walked.value;
   }
 
   /** Streams a random-access source once through a digest set (plus range taps); `whole` covers all bytes. */

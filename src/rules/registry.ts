@@ -48,6 +48,7 @@ import testKeysBuild from './signature/test-keys-build';
 import payloadOperationHash from './integrity/payload-operation-hash';
 import payloadPartitionHash from './integrity/payload-partition-hash';
 import payloadProperties from './integrity/payload-properties';
+import otaPropertyFiles from './integrity/ota-property-files';
 import payloadSignatureInvalid from './signature/payload-invalid';
 import otaSignatureInvalid from './signature/ota-invalid';
 import otaUnsigned from './signature/ota-unsigned';
@@ -101,6 +102,7 @@ export const RULES: readonly Rule[] = [
   payloadOperationHash,
   payloadPartitionHash,
   payloadProperties,
+  otaPropertyFiles,
   payloadFormatInvalid,
   payloadSignatureInvalid,
   otaSignatureInvalid,
@@ -113,7 +115,7 @@ export const RULES: readonly Rule[] = [
  * passed. The summary counts these facts, so it does not change when a user
  * re-grades a rule's severity.
  */
-export const INTEGRITY_CHECK_KINDS = ['zip-crc', 'tar-md5', 'lz4-checksum', 'gzip-checksum', 'cpio-checksum', 'checksum-file', 'sparse-crc', 'lp-checksum', 'gpt-crc', 'avb-hash', 'avb-hashtree', 'payload-operation-hash', 'payload-partition-hash', 'payload-properties'];
+export const INTEGRITY_CHECK_KINDS = ['zip-crc', 'tar-md5', 'lz4-checksum', 'gzip-checksum', 'cpio-checksum', 'checksum-file', 'sparse-crc', 'lp-checksum', 'gpt-crc', 'avb-hash', 'avb-hashtree', 'payload-operation-hash', 'payload-partition-hash', 'payload-properties', 'ota-property-files'];
 export const PASSED_CHECK_KINDS = INTEGRITY_CHECK_KINDS.map((k) => `${k}-ok`);
 /** Facts that mean the bytes are not what their container says, though no checksum compared them. */
 export const INTEGRITY_FAILURE_KINDS = [...INTEGRITY_CHECK_KINDS, 'truncated', 'split-incomplete', 'blockota-short-data'];

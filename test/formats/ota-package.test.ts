@@ -14,7 +14,8 @@ import { buildZip, type ZipEntryInput } from '../../fixtures/builders/zip';
 import { buildPayload } from '../../fixtures/builders/payload';
 import { makeTestSigner, signJar, signWholeFile, signedData, type TestSigner } from '../../fixtures/builders/ota-sign';
 import { compressible, pseudoRandom } from '../../fixtures/builders/data';
-import { runCli, tempDir } from '../helpers';
+import { requireTools, runCli, runTool, tempDir } from '../helpers';
+import { buildAbOtaZip } from '../../fixtures/builders/ota-zip';
 import { artifactAt, describe, errors } from '../interop/util';
 import { AOSP_TESTKEY_PEM } from './aosp-testkey';
 
@@ -210,4 +211,32 @@ test('CLI: check --key verifies against a certificate file; a file with no key i
   assert.equal(c.code, 2);
   assert.match(c.stderr, /junk\.pem: not a certificate or key/);
   assert.deepEqual(errors(await inspect(join(dir, 'ota.zip'))), []);
+});
+
+test('ota-property-files: the offsets the fixture writes are where unzip finds each member, and romscope checks every entry of both lists', async (t) => {
+  if (!requireTools(t, 'unzip')) return;
+  const p = buildPayload([{ name: 'boot', data: pseudoRandom(5 * 4096, 21), type: 'REPLACE_XZ' }]);
+  const care = pseudoRandom(700, 22);
+  const { zip, propertyFiles, streamingPropertyFiles } = buildAbOtaZip({ payload: p.payload, properties: p.properties, extra: [{ name: 'care_map.pb', data: care }], metadataPb: true });
+  const file = join(tempDir(t), 'ota.zip');
+  writeFileSync(file, zip);
+  const names: Record<string, string> = { metadata: 'META-INF/com/android/metadata', 'metadata.pb': 'META-INF/com/android/metadata.pb', 'payload_metadata.bin': 'payload.bin' };
+  for (const token of propertyFiles.split(',')) {
+    const [name, off, size] = token.split(':');
+    const member = runTool('unzip', ['-p', file, names[name] ?? name]);
+    assert.equal(member.status, 0, member.stderr.toString());
+    const want = name === 'payload_metadata.bin' ? member.stdout.subarray(0, Number(size)) : member.stdout;
+    assert.ok(zip.subarray(Number(off), Number(off) + Number(size)).equals(want), `${token}: not the bytes unzip gives`);
+  }
+  assert.equal(streamingPropertyFiles.split(',').length, propertyFiles.split(',').length - 1);
+  const r = await inspect(file);
+  assert.deepEqual(errors(r), [], describe(r.findings));
+  assert.equal(r.root.facts.filter((f) => f.kind === 'ota-property-files-ok').length, 2);
+  assert.deepEqual(
+    (r.root.info.otaPropertyFiles as { key: string; entries: number; failed: number }[]).map((x) => [x.key, x.entries, x.failed]),
+    [
+      ['ota-property-files', 6, 0],
+      ['ota-streaming-property-files', 5, 0],
+    ],
+  );
 });

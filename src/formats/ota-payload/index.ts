@@ -490,7 +490,8 @@ async function decodePayload(src: RandomSource, ctx: DecodeContext): Promise<Con
     }
     children.push(spec);
   });
-  return { info, children, rangeTaps: taps };
+  // Partitions decode on worker threads while the main thread hashes payload.bin.
+  return { info, children, rangeTaps: taps, childrenDuringHashPass: true };
 }
 
 function describeOutcome(o: SignatureOutcome, count: number): Record<string, unknown> {

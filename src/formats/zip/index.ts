@@ -17,6 +17,7 @@ import type { ChildSpec, ContainerHandler, DecodeContext } from '../types';
 import type { Fact } from '../../report/model';
 import { unsafePathReason } from '../../pipeline/paths';
 import { otaPackageChecks } from './ota';
+import { memberLocations } from './members';
 
 const LOCAL_HEADER_SIG = 0x04034b50;
 const METHODS: Record<number, string> = { 0: 'stored', 8: 'deflate', 9: 'deflate64', 12: 'bzip2', 14: 'lzma', 93: 'zstd', 95: 'xz', 99: 'aes' };
@@ -129,6 +130,7 @@ function memberSpec(src: RandomSource, ctx: DecodeContext, m: MemberRecord, data
     return spec;
   }
   if (dataStart === null) return spec;
+  memberLocations.set(spec, { dataStart, compressedSize: m.compressedSize, method: m.method });
   const dataEnd = dataStart + m.compressedSize;
   if (dataEnd > src.size) {
     facts.push({ kind: 'truncated', message: `member data ends at ${dataEnd}, past the end of the file (${src.size} bytes)`, offset: dataStart });

@@ -22,9 +22,14 @@ import { parseKeyFile, spkiSha256, summarizeCertificate, type CertSummary, type 
 import { checkJarSignature } from '../../crypto/jar';
 import { parsePayloadProperties } from '../payload-properties';
 import { PAYLOAD_MAGIC } from '../ota-payload';
+import { parseOtaMetadataText } from '../ota-metadata';
+import { decodeOtaMetadataPb } from '../ota-metadata/protobuf';
+import { memberLocations } from './members';
 
 const EOCD_SIG = Buffer.from([0x50, 0x4b, 0x05, 0x06]);
 const OTACERT = 'META-INF/com/android/otacert';
+const METADATA = 'META-INF/com/android/metadata';
+const METADATA_PB = 'META-INF/com/android/metadata.pb';
 /** Members that make a zip an OTA package. */
 const OTA_MARKERS = ['META-INF/com/android/metadata', 'META-INF/com/android/metadata.pb', 'payload.bin', 'META-INF/com/google/android/update-binary', 'META-INF/com/google/android/updater-script', OTACERT];
 
@@ -112,6 +117,7 @@ export async function otaPackageChecks(src: RandomSource, children: ChildSpec[],
     if (packageKeys.length) payload.keys = packageKeys;
     await payloadProperties(payload, byName.get('payload_properties.txt'));
   }
+  if (isOta) await propertyFiles(byName, ctx, info);
   return { info, rangeTaps };
 }
 
@@ -269,4 +275,103 @@ async function payloadProperties(payload: ChildSpec, propsSpec: ChildSpec | unde
     if (metadataSize === BigInt(p.metadataSize)) facts.push({ kind: 'payload-properties-ok', message: `metadata size ${metadataSize} (header and manifest) matches ${from('METADATA_SIZE')}` });
     else facts.push({ kind: 'payload-properties', message: `payload.bin's metadata (header and manifest) is ${metadataSize} bytes, ${from('METADATA_SIZE')} says ${p.metadataSize}`, offset: 12 });
   }
+}
+
+/** Names in property-files entries that are not the member's own path. */
+const PROPERTY_FILE_MEMBERS: Record<string, string> = { metadata: METADATA, 'metadata.pb': METADATA_PB, 'payload_metadata.bin': 'payload.bin' };
+
+/**
+ * The `ota-property-files` and `ota-streaming-property-files` lists of the
+ * package's metadata (text and metadata.pb): `name:offset:size` tokens that
+ * tell an OTA client which bytes of the zip to fetch (a streaming A/B
+ * update downloads payload_metadata.bin, then payload.bin, by these
+ * ranges). Each must be the data of a stored member of that name;
+ * `payload_metadata.bin` is the start of payload.bin up to the end of its
+ * metadata signature.
+ */
+async function propertyFiles(byName: Map<string, ChildSpec>, ctx: DecodeContext, info: Record<string, unknown>): Promise<void> {
+  const lists = new Map<string, { key: string; value: string; from: string[] }>();
+  const add = (key: string, value: string | undefined, from: string) => {
+    const v = value?.trim();
+    if (!v) return;
+    const id = `${key}=${v}`;
+    const l = lists.get(id);
+    if (l) l.from.push(from);
+    else lists.set(id, { key, value: v, from: [from] });
+  };
+  const text = await small(byName.get(METADATA), 1 << 20);
+  if (text) {
+    const { fields } = parseOtaMetadataText(text.toString('utf8'));
+    for (const key of ['ota-property-files', 'ota-streaming-property-files']) add(key, fields.get(key)?.value, METADATA);
+  }
+  const pb = await small(byName.get(METADATA_PB), 1 << 20);
+  if (pb) {
+    try {
+      for (const [key, value] of Object.entries(decodeOtaMetadataPb(pb).propertyFiles ?? {})) add(key, value, METADATA_PB);
+    } catch {
+      // metadata.pb's own decoder reports it
+    }
+  }
+  if (lists.size === 0) return;
+  let payloadMetadataSize: number | null | undefined;
+  const payloadMetadata = async (): Promise<number | null> => {
+    if (payloadMetadataSize !== undefined) return payloadMetadataSize;
+    payloadMetadataSize = null;
+    try {
+      const h = await head(byName.get('payload.bin')!.source, 24);
+      if (h.length === 24 && h.toString('latin1', 0, 4) === PAYLOAD_MAGIC) payloadMetadataSize = Number(24n + h.readBigUInt64BE(12) + BigInt(h.readUInt32BE(20)));
+    } catch {
+      // payload.bin's own walk reports it
+    }
+    return payloadMetadataSize;
+  };
+  const checked: Record<string, unknown>[] = [];
+  for (const { key, value, from } of lists.values()) {
+    const where = `${key} (${from.join(', ')})`;
+    const problems: string[] = [];
+    const tokens = value.split(',').map((t) => t.trim()).filter(Boolean);
+    for (const token of tokens) {
+      const m = /^(.+):(\d+):(\d+)$/.exec(token);
+      if (!m) {
+        problems.push(`entry "${token}" is not name:offset:size`);
+        continue;
+      }
+      const [, name, offText, sizeText] = m;
+      const offset = Number(offText);
+      const size = Number(sizeText);
+      const memberName = PROPERTY_FILE_MEMBERS[name] ?? name;
+      const spec = byName.get(memberName);
+      if (!spec) {
+        problems.push(`${name} is not in the package`);
+        continue;
+      }
+      const loc = memberLocations.get(spec);
+      if (!loc) {
+        problems.push(`${name}: the data of ${memberName} could not be located`);
+        continue;
+      }
+      if (loc.method !== 0) {
+        problems.push(`${name}: ${memberName} is compressed, so no byte range of the zip holds its contents (it must be stored)`);
+        continue;
+      }
+      let want = loc.compressedSize;
+      if (name === 'payload_metadata.bin') {
+        const n = await payloadMetadata();
+        if (n === null) {
+          problems.push(`payload_metadata.bin: payload.bin has no payload header to measure its metadata by`);
+          continue;
+        }
+        want = n;
+      }
+      if (offset !== loc.dataStart || size !== want) {
+        const what = name === 'payload_metadata.bin' ? "payload.bin's header, manifest and metadata signature" : `${memberName}'s data`;
+        problems.push(`${name}:${offset}:${size}, but ${what} ${offset !== loc.dataStart ? `starts at offset ${loc.dataStart}` : 'starts there'} and ${size !== want ? `is ${want} bytes` : 'has that size'}`);
+      }
+    }
+    for (const p of problems.slice(0, 20)) ctx.fact({ kind: 'ota-property-files', message: `${where}: ${p}` });
+    if (problems.length > 20) ctx.fact({ kind: 'ota-property-files', message: `${where}: ${problems.length - 20} more entries do not match (not listed)` });
+    if (problems.length === 0) ctx.fact({ kind: 'ota-property-files-ok', message: `${where}: all ${tokens.length} entries are the offsets and sizes of the package's stored members` });
+    checked.push({ key, from, entries: tokens.length, failed: problems.length });
+  }
+  info.otaPropertyFiles = checked;
 }
