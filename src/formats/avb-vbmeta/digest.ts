@@ -65,8 +65,11 @@ export class HashtreeBuilder implements DigestComputation {
   private dataBlocks = 0;
   private firstDigest: Buffer | null = null;
   private readonly levels: Level[] = [];
+  /** Every finished hash block of each level, when the tree itself is wanted (treeBytes). */
+  private readonly kept: Buffer[][] | null;
 
-  constructor(algo: string, salt: Buffer, private readonly dataBlockSize: number, private readonly hashBlockSize: number) {
+  constructor(algo: string, salt: Buffer, private readonly dataBlockSize: number, private readonly hashBlockSize: number, keepTree = false) {
+    this.kept = keepTree ? [] : null;
     this.base = createHash(algo).update(salt);
     this.size = this.base.copy().digest().length;
     let slot = 1;
@@ -113,6 +116,26 @@ export class HashtreeBuilder implements DigestComputation {
     return Buffer.from(this.levels[top + 1].buf.subarray(0, this.size));
   }
 
+  /**
+   * The tree as dm-verity and update_engine lay it out (after finish()):
+   * levels from the top (one block) down to level 0, each a whole number of
+   * hash blocks. One data block gives one block (its digest, zero-padded).
+   * Only with `keepTree`.
+   */
+  treeBytes(): Buffer {
+    if (!this.kept) throw new Error('internal: the hash tree was not kept');
+    if (this.dataBlocks === 0) return Buffer.alloc(0);
+    const top = this.levelCount() - 1;
+    const out: Buffer[] = [];
+    for (let i = top; i >= 0; i--) {
+      out.push(...(this.kept[i] ?? []));
+      const l = this.levels[i];
+      // The top block is hashed for the root but not closed (nor kept) unless it filled exactly.
+      if (i === top && l && l.fill > 0) out.push(Buffer.from(l.buf));
+    }
+    return Buffer.concat(out);
+  }
+
   /** Levels of the tree for the data seen (avbtool calc_hash_level_offsets: until a level is one block). */
   private levelCount(): number {
     let n = this.dataBlocks;
@@ -146,6 +169,7 @@ export class HashtreeBuilder implements DigestComputation {
   private close(level: number): void {
     const l = this.levels[level];
     const d = this.hash(l.buf);
+    if (this.kept) (this.kept[level] ??= []).push(Buffer.from(l.buf));
     l.buf.fill(0);
     l.fill = 0;
     this.push(level + 1, d);

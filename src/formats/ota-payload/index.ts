@@ -17,6 +17,7 @@ import type { RangeTap } from '../../io/digest-set';
 import type { ChildSpec, ContainerHandler, ContainerResult, DecodeContext } from '../types';
 import { decodeManifest, decodeSignatures, opTypeName, type DeltaArchiveManifest, type Extent, type PartitionUpdate, type Signature } from './manifest';
 import { PartitionSource, type OpPlan, type Segment } from './partition';
+import { planVerity, VeritySource } from './verity';
 import { PayloadSignatureCheck, payloadKeys, type SignatureOutcome } from './signatures';
 
 export const PAYLOAD_MAGIC = 'CrAU';
@@ -258,7 +259,7 @@ async function decodePayload(src: RandomSource, ctx: DecodeContext): Promise<Con
   const entries: BlobEntry[] = [];
   const partInfo: Record<string, unknown>[] = [];
   const blockers = new Map<number, string>();
-  const plans: { ops: OpPlan[]; segments: Segment[]; unwritten: number; verityUnwritten: number }[] = [];
+  const plans: { ops: OpPlan[]; segments: Segment[]; unwritten: number; verityUnwritten: number; verity: ReturnType<typeof planVerity> | null }[] = [];
   const block = (pi: number, why: string) => void (blockers.has(pi) || blockers.set(pi, why));
 
   m.partitions.forEach((p, pi) => {
@@ -375,7 +376,13 @@ async function decodePayload(src: RandomSource, ctx: DecodeContext): Promise<Con
       for (const s of segments) inside += Math.max(0, Math.min(s.end, ee) - Math.max(s.start, es));
       verityUnwritten += Math.max(0, ee - es - inside);
     }
-    plans.push({ ops, segments: segments.filter((s) => s.end > s.start), unwritten, verityUnwritten });
+    // Left to the device: computed here as update_engine computes it, when it can be.
+    let verity: ReturnType<typeof planVerity> | null = null;
+    if (verityUnwritten > 0 && !incremental) {
+      verity = planVerity(p, bs, newSize, segments);
+      if (verity.invalid) invalid(verity.invalid);
+    }
+    plans.push({ ops, segments: segments.filter((s) => s.end > s.start), unwritten, verityUnwritten, verity });
     partInfo.push({
       name: p.name,
       newSize,
@@ -482,9 +489,15 @@ async function decodePayload(src: RandomSource, ctx: DecodeContext): Promise<Con
       return;
     }
     const spec: ChildSpec = { name, source: new PartitionSource(name, size, src, plan.ops, plan.segments), info: childInfo };
-    if (plan.verityUnwritten > 0) {
+    const vplan = plan.verity?.plan;
+    if (vplan) {
       // update_engine computes the hash tree and FEC on the device; the manifest's hash covers them.
-      childInfo.partitionHash = `not checked: ${plan.verityUnwritten} bytes of hash tree and FEC are computed on the device, not carried in the payload`;
+      const v = new VeritySource(spec.source as PartitionSource, vplan);
+      spec.source = v;
+      childInfo.verity = v.describe();
+    }
+    if (plan.verityUnwritten > 0 && !vplan) {
+      childInfo.partitionHash = `not checked: ${plan.verityUnwritten} bytes of hash tree and FEC are computed on the device, not carried in the payload, and ${plan.verity?.invalid ? 'the manifest describes them wrongly' : `romscope cannot compute them here: ${plan.verity?.problem ?? 'unknown'}`}`;
     } else if (p.newInfo.hash?.length === 32) {
       spec.expect = [{ algo: 'sha256', hex: p.newInfo.hash.toString('hex'), kind: 'payload-partition-hash', from: 'the payload manifest (new_partition_info)' }];
     }
