@@ -17,7 +17,7 @@
  * bytes, of each byte times the remainder of x^(rsn - 1 - j + roots) modulo
  * the generator: blocks can be added in any order, as they stream past,
  * each costing one table lookup per byte (for 2 roots, both parity bytes at
- * once).
+ * once, four data bytes read and two codewords updated per 32-bit word).
  */
 import { endianness } from 'node:os';
 
@@ -105,8 +105,10 @@ export class FecEncoder {
   readonly rounds: number;
   readonly parity: Uint8Array;
   private readonly pair?: Uint16Array;
-  private readonly pair16?: Uint16Array;
+  private readonly pair32?: Uint32Array;
   private readonly rem: Uint8Array[];
+  /** An aligned copy of a block whose bytes cannot be read as 32-bit words where they are. */
+  private readonly scratch: Uint32Array;
 
   constructor(
     readonly dataBytes: number,
@@ -119,7 +121,9 @@ export class FecEncoder {
     const t = tables(roots);
     this.rem = t.rem;
     this.pair = t.pair;
-    if (this.pair) this.pair16 = new Uint16Array(this.parity.buffer, 0, this.parity.length / 2);
+    // Two codewords' parity (4 bytes) per 32-bit word: blockSize is a multiple of 4.
+    if (this.pair && blockSize % 4 === 0) this.pair32 = new Uint32Array(this.parity.buffer, 0, this.parity.length / 4);
+    this.scratch = new Uint32Array(Math.ceil(blockSize / 4));
   }
 
   /** Adds data block `index` (0-based, a whole block; the zero blocks can be left out). */
@@ -129,11 +133,21 @@ export class FecEncoder {
     const i = index % this.rounds;
     const j = (index - i) / this.rounds;
     const base = i * bs;
-    if (this.pair16) {
-      const p = this.pair16;
-      const t = this.pair!;
-      const off = j * 256;
-      for (let k = 0; k < bs; k++) p[base + k] ^= t[off + block[k]];
+    if (this.pair32) {
+      // Four data bytes per word read; the parity of two neighbouring codewords per word written.
+      let words: Uint32Array;
+      if ((block.byteOffset & 3) === 0) words = new Uint32Array(block.buffer, block.byteOffset, bs >> 2);
+      else {
+        new Uint8Array(this.scratch.buffer).set(block);
+        words = this.scratch;
+      }
+      const t = this.pair!.subarray(j * 256, j * 256 + 256);
+      const q = this.pair32.subarray(base >> 1, (base + bs) >> 1);
+      for (let w = 0, k = 0; w < words.length; w++, k += 2) {
+        const x = words[w];
+        q[k] ^= t[x & 255] | (t[(x >>> 8) & 255] << 16);
+        q[k + 1] ^= t[(x >>> 16) & 255] | (t[x >>> 24] << 16);
+      }
       return;
     }
     const r = this.rem[j];
