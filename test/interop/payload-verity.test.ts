@@ -90,8 +90,8 @@ async function check(t: TestContext, dataBlocks: number, o: { hash: string; algo
 }
 
 test('a partition whose hash tree (sha256) and FEC data (2 roots) are left to the device is rebuilt as veritysetup writes it, and its hash checked', async (t) => {
-  // 700 blocks: 3 FEC rounds, 6 hash tree blocks in 2 levels.
-  await check(t, 700, { hash: 'sha256', algo: 'sha256', salt: 'aee087a5be3b982978c923f566a94613496b417f2af592639bc80d141e34dfe7', roots: 2 });
+  // 2100 blocks (8.2 MiB, several batches for the FEC thread): 9 FEC rounds, 18 hash tree blocks in 2 levels.
+  await check(t, 2100, { hash: 'sha256', algo: 'sha256', salt: 'aee087a5be3b982978c923f566a94613496b417f2af592639bc80d141e34dfe7', roots: 2 });
 });
 
 test('the same with a sha1 tree (digests padded to 32 bytes) and 24 FEC roots', async (t) => {

@@ -474,7 +474,9 @@ async function decodePayload(src: RandomSource, ctx: DecodeContext): Promise<Con
     used.add(name);
     const plan = plans[pi];
     const childInfo: Record<string, unknown> = { partition: p.name, rebuiltFrom: `${p.operations.length} operations of the payload` };
-    if (plan.unwritten) childInfo.unwrittenBytes = plan.unwritten;
+    // Bytes read as zeros: not those computed as the device computes them.
+    const zeroBytes = plan.unwritten - (plan.verity?.plan ? plan.verityUnwritten : 0);
+    if (zeroBytes > 0) childInfo.unwrittenBytes = zeroBytes;
     const why = blockers.get(pi);
     if (why || !p.newInfo) {
       children.push({ name, source: src, readable: false, info: childInfo, facts: [{ kind: 'payload-invalid', message: `partition ${p.name} is not rebuilt: ${why ?? 'it has no new_partition_info'}` }] });

@@ -16,7 +16,8 @@
 import { getHashes } from 'node:crypto';
 import { STREAM_CHUNK, type RandomSource } from '../../io/source';
 import { HashtreeBuilder } from '../avb-vbmeta/digest';
-import { FecEncoder, fecSize } from '../../crypto/fec';
+import { fecSize } from '../../crypto/fec';
+import { ThreadedFec } from '../../crypto/fec-thread';
 import type { Extent, PartitionUpdate } from './manifest';
 
 /** Hash tree and FEC data kept in memory per partition, at most. */
@@ -171,14 +172,19 @@ export class VeritySource implements RandomSource {
   private async *computeWhileStreaming(end: number): AsyncGenerator<Buffer> {
     const { tree: t, fec: f, blockSize: bs } = this.plan;
     const tb = t ? new HashtreeBuilder(t.algo, t.salt, bs, bs, true) : null;
-    const fe = f ? new FecEncoder(f.data.end - f.data.start, bs, f.roots) : null;
+    // The FEC parity is accumulated on a worker thread; `behind` is set when it needs to catch up.
+    const fe = f ? new ThreadedFec(f.data.end - f.data.start, bs, f.roots) : null;
+    let behind: Promise<void> | null = null;
     const block = Buffer.alloc(bs);
-    const zero = Buffer.alloc(bs);
     let fill = 0;
     let pos = 0;
     const out: { tree?: Buffer; fec?: Buffer } = {};
     const fecBlock = (b: Buffer, at: number) => {
-      if (!b.equals(zero)) fe!.addBlock((at - f!.data.start) / bs, b);
+      behind = fe!.add((at - f!.data.start) / bs, b) ?? behind;
+    };
+    const caughtUp = async () => {
+      if (behind) await behind;
+      behind = null;
     };
     const feed = (c: Buffer) => {
       const cs = pos;
@@ -205,23 +211,32 @@ export class VeritySource implements RandomSource {
         }
       }
     };
-    for (const r of this.regions) {
-      if (pos >= end) break;
-      for await (const c of this.inner.stream(pos, Math.min(r.start, end))) {
-        feed(c);
-        yield c;
+    try {
+      for (const r of this.regions) {
+        if (pos >= end) break;
+        for await (const c of this.inner.stream(pos, Math.min(r.start, end))) {
+          feed(c);
+          yield c;
+          await caughtUp();
+        }
+        if (pos < Math.min(r.start, end)) return; // the inner source ended early; its reader reports it
+        if (pos >= end) break;
+        let bytes: Buffer;
+        if (r.which === 'tree') {
+          tb!.finish();
+          bytes = out.tree = tb!.treeBytes();
+        } else {
+          const parity = await fe!.finish();
+          bytes = out.fec = Buffer.from(parity.buffer, parity.byteOffset, parity.length);
+        }
+        for (const c of pieces(bytes, 0, Math.min(end, r.end) - r.start)) {
+          feed(c);
+          yield c;
+          await caughtUp();
+        }
       }
-      if (pos < Math.min(r.start, end)) return; // the inner source ended early; its reader reports it
-      if (pos >= end) break;
-      let bytes: Buffer;
-      if (r.which === 'tree') {
-        tb!.finish();
-        bytes = out.tree = tb!.treeBytes();
-      } else bytes = out.fec = Buffer.from(fe!.parity.buffer, fe!.parity.byteOffset, fe!.parity.length);
-      for (const c of pieces(bytes, 0, Math.min(end, r.end) - r.start)) {
-        feed(c);
-        yield c;
-      }
+    } finally {
+      fe?.close();
     }
     if (this.regions.every((r) => (r.which === 'tree' ? out.tree : out.fec))) this.computed = out;
     // Past the last region: the partition's own bytes (an AVB footer, say).
