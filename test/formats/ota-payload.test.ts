@@ -321,3 +321,20 @@ test('a rebuilt partition is decoded further (a boot image with its sections) an
   const x = await extract(file, 'boot.img/kernel', tempDir(t));
   assert.ok(readFileSync(x.output).equals(pseudoRandom(20000, 1)));
 });
+
+test('hash tree and FEC extents that update_engine would refuse are format/payload-invalid, never a crash, and the hash is not checked', async (t) => {
+  const data = pseudoRandom(40 * BS, 31);
+  const cases: [string, Partial<PartitionInput>, RegExp][] = [
+    ['fec_roots 0', { fecDataExtent: { start: 0, blocks: 30 }, fecExtent: { start: 30, blocks: 2 }, fecRoots: 0 }, /fec_roots 0 is not a Reed-Solomon code/],
+    ['FEC inside its data', { fecDataExtent: { start: 0, blocks: 36 }, fecExtent: { start: 30, blocks: 2 } }, /fec_extent starts at byte 122880, inside the data it protects/],
+    ['a tree without its data extent', { hashTreeExtent: { start: 38, blocks: 1 } }, /has a hash_tree_extent but no hash_tree_data_extent/],
+    ['a tree data extent of 2^40 blocks', { hashTreeDataExtent: { start: 0, blocks: 2 ** 40 }, hashTreeExtent: { start: 38, blocks: 1 } }, /hash_tree_extent starts at byte \d+, inside the data it hashes|hash_tree_extent holds/],
+    ['an FEC extent of the wrong size', { fecDataExtent: { start: 0, blocks: 30 }, fecExtent: { start: 30, blocks: 3 } }, /fec_extent holds 12288 bytes, the FEC data of 122880 bytes with 2 roots is 8192/],
+  ];
+  for (const [what, extra, msg] of cases) {
+    const built = buildPayload([{ name: 'system', data, type: 'REPLACE', chunkBlocks: 8, ...extra }]);
+    const { r } = await inspectBytes(t, 'payload.bin', built.payload);
+    assert.ok(r.findings.some((f) => f.ruleId === 'format/payload-invalid' && msg.test(f.message)), `${what}: ${describe(r.findings)}`);
+    assert.match(String(artifactAt(r.root, 'system.img').info.partitionHash), /^not checked: /, what);
+  }
+});
