@@ -15,6 +15,12 @@ export interface RandomSource {
   read(offset: number, length: number): Promise<Buffer>;
   /** Sequential view of [start, end). */
   stream(start?: number, end?: number): AsyncIterable<Buffer>;
+  /**
+   * Where [offset, offset + length) lies in an open file, for a reader on
+   * another thread (the payload decode workers); null or absent when the
+   * range is not plain bytes of one file.
+   */
+  fileRange?(offset: number, length: number): { fd: number; position: number } | null;
 }
 
 /**
@@ -89,6 +95,10 @@ export class FileSource implements RandomSource {
     return streamRange(this, s, e);
   }
 
+  fileRange(offset: number, length: number): { fd: number; position: number } | null {
+    return offset >= 0 && length >= 0 && offset + length <= this.size ? { fd: this.fh.fd, position: offset } : null;
+  }
+
   close(): Promise<void> {
     return this.fh.close();
   }
@@ -111,6 +121,11 @@ export class SliceSource implements RandomSource {
   stream(start?: number, end?: number): AsyncIterable<Buffer> {
     const [s, e] = clampRange(this.size, start, end);
     return this.parent.stream(this.offset + s, this.offset + e);
+  }
+
+  fileRange(offset: number, length: number): { fd: number; position: number } | null {
+    if (offset < 0 || length < 0 || offset + length > this.size) return null;
+    return this.parent.fileRange?.(this.offset + offset, length) ?? null;
   }
 }
 

@@ -3,19 +3,52 @@
  * operation blob per message and hands the output back without copying it.
  */
 import { parentPort } from 'node:worker_threads';
+import { readSync } from 'node:fs';
 import { decodeWhole, type Codec } from './codecs';
 
 export interface DecodeJob {
   id: number;
   codec: Codec;
+  /** The blob, or (with `file`) nothing: the worker reads it. */
   data: Uint8Array;
+  /** The blob's place in a file the main thread has open: read here, into a buffer used for every job. */
+  file?: { fd: number; position: number; length: number };
   maxOut: number;
 }
 
-export type DecodeResult = { id: number; buffer: Uint8Array; length: number } | { id: number; error: string };
+export type DecodeResult = { id: number; buffer: Uint8Array; length: number } | { id: number; error: string; shortRead?: boolean };
+
+let input = Buffer.alloc(0);
+
+/** The blob from the file, or null when the file has fewer bytes there. */
+function readBlob(f: { fd: number; position: number; length: number }): Buffer | null {
+  if (input.length < f.length) input = Buffer.allocUnsafeSlow(f.length);
+  let got = 0;
+  while (got < f.length) {
+    const n = readSync(f.fd, input, got, f.length - got, f.position + got);
+    if (n === 0) return null;
+    got += n;
+  }
+  return input.subarray(0, f.length);
+}
 
 parentPort?.on('message', (job: DecodeJob) => {
-  decodeWhole(job.codec, job.data, job.maxOut).then(
+  let data: Uint8Array = job.data;
+  if (job.file) {
+    let blob: Buffer | null;
+    try {
+      blob = readBlob(job.file);
+    } catch (e) {
+      parentPort!.postMessage({ id: job.id, error: `reading the blob: ${(e as Error)?.message ?? e}`, shortRead: true } satisfies DecodeResult);
+      return;
+    }
+    if (!blob) {
+      parentPort!.postMessage({ id: job.id, error: 'the blob ends early', shortRead: true } satisfies DecodeResult);
+      return;
+    }
+    data = blob;
+  }
+  decodeWhole(job.codec, data, job.maxOut).then(
     ({ buffer, length }) => {
       const transfer = buffer.byteOffset === 0 && buffer.byteLength === buffer.buffer.byteLength ? [buffer.buffer as ArrayBuffer] : [];
       parentPort!.postMessage({ id: job.id, buffer, length } satisfies DecodeResult, transfer);

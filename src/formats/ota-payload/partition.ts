@@ -9,7 +9,7 @@
 import { STREAM_CHUNK, type RandomSource } from '../../io/source';
 import { FormatError, TruncatedError } from '../../io/errors';
 import { CodecError, decodeStream, type Codec } from './codecs';
-import { decodePool, type DecodePool } from './pool';
+import { decodePool, ShortReadError, type DecodePool } from './pool';
 
 /** What one operation contributes to the partition. */
 export interface OpPlan {
@@ -124,13 +124,24 @@ export class PartitionSource implements RandomSource {
     const key = `${this.id}:${op.index}`;
     const hit = cache.get(key);
     if (hit) return hit;
-    const blob = await this.readBlob(op);
-    // A private copy the worker can own (reads may share a larger buffer).
-    const own = blob.byteOffset === 0 && blob.byteLength === blob.buffer.byteLength ? blob : Buffer.from(blob);
     let r;
     try {
-      r = await this.pool.run(op.kind as Codec, own, op.outBytes);
+      // A payload in a file: the worker reads the blob itself (no copy through this thread).
+      const file = this.pool.threaded ? (this.payload.fileRange?.(op.dataStart, op.dataLength) ?? null) : null;
+      try {
+        r = file ? await this.pool.run(op.kind as Codec, new Uint8Array(0), op.outBytes, { ...file, length: op.dataLength }) : null;
+      } catch (e) {
+        if (!(e instanceof ShortReadError)) throw e;
+        r = null; // read here instead, which says what is missing
+      }
+      if (!r) {
+        const blob = await this.readBlob(op);
+        // A private copy the worker can own (reads may share a larger buffer).
+        const own = blob.byteOffset === 0 && blob.byteLength === blob.buffer.byteLength ? blob : Buffer.from(blob);
+        r = await this.pool.run(op.kind as Codec, own, op.outBytes);
+      }
     } catch (e) {
+      if (e instanceof TruncatedError) throw e;
       throw new FormatError(`${this.what(op)}: ${e instanceof CodecError ? e.message : (e as Error).message}`);
     }
     const out = Buffer.from(r.buffer.buffer, r.buffer.byteOffset, r.length);

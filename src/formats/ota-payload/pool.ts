@@ -7,7 +7,7 @@
  */
 import { Worker } from 'node:worker_threads';
 import { availableParallelism } from 'node:os';
-import { existsSync } from 'node:fs';
+import { existsSync, readSync } from 'node:fs';
 import { join } from 'node:path';
 import { CodecError, decodeWhole, type Codec } from './codecs';
 import type { DecodeJob, DecodeResult } from './decode-worker';
@@ -32,11 +32,21 @@ export class DecodePool {
     this.disabled = !existsSync(this.script);
   }
 
-  /** Decodes a blob; the blob's buffer is handed to the worker (do not use it afterwards). */
-  run(codec: Codec, data: Uint8Array, maxOut: number): Promise<{ buffer: Uint8Array; length: number }> {
-    if (this.disabled) return decodeWhole(codec, data, maxOut);
+  /** Whether jobs go to worker threads (which can read blobs from files themselves). */
+  get threaded(): boolean {
+    return !this.disabled;
+  }
+
+  /**
+   * Decodes a blob; the blob's buffer is handed to the worker (do not use it
+   * afterwards). With `file`, `data` is empty and the worker reads the blob
+   * from the file (ShortReadError when it cannot).
+   */
+  run(codec: Codec, data: Uint8Array, maxOut: number, file?: { fd: number; position: number; length: number }): Promise<{ buffer: Uint8Array; length: number }> {
+    const job: DecodeJob = { id: this.nextId++, codec, data, maxOut, file };
+    if (this.disabled) return inThread(job);
     return new Promise((resolve, reject) => {
-      this.queue.push({ job: { id: this.nextId++, codec, data, maxOut }, resolve, reject });
+      this.queue.push({ job, resolve, reject });
       this.pump();
     });
   }
@@ -46,7 +56,7 @@ export class DecodePool {
       let w = this.idle.pop();
       if (!w && this.spawned < this.size) w = this.spawn() ?? undefined;
       if (!w) {
-        if (this.disabled) for (const p of this.queue.splice(0)) decodeWhole(p.job.codec, p.job.data, p.job.maxOut).then(p.resolve, p.reject);
+        if (this.disabled) for (const p of this.queue.splice(0)) inThread(p.job).then(p.resolve, p.reject);
         return;
       }
       const p = this.queue.shift()!;
@@ -75,7 +85,7 @@ export class DecodePool {
       w.unref();
       this.idle.push(w);
       if (p) {
-        if ('error' in r) p.reject(new CodecError(r.error));
+        if ('error' in r) p.reject(r.shortRead ? new ShortReadError(r.error) : new CodecError(r.error));
         else p.resolve({ buffer: r.buffer, length: r.length });
       }
       this.pump();
@@ -95,6 +105,27 @@ export class DecodePool {
     });
     return w;
   }
+}
+
+/** A worker could not read a blob where the file was said to hold it: the caller reads it itself (and reports why). */
+export class ShortReadError extends Error {}
+
+/** A job done in this thread (no worker threads). */
+async function inThread(job: DecodeJob): Promise<{ buffer: Uint8Array; length: number }> {
+  if (!job.file) return decodeWhole(job.codec, job.data, job.maxOut);
+  const buf = Buffer.allocUnsafe(job.file.length);
+  let got = 0;
+  try {
+    while (got < buf.length) {
+      const n = readSync(job.file.fd, buf, got, buf.length - got, job.file.position + got);
+      if (n === 0) break;
+      got += n;
+    }
+  } catch (e) {
+    throw new ShortReadError((e as Error)?.message ?? String(e));
+  }
+  if (got < buf.length) throw new ShortReadError('the blob ends early');
+  return decodeWhole(job.codec, buf, job.maxOut);
 }
 
 let shared: DecodePool | null = null;
