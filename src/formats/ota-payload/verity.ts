@@ -15,6 +15,7 @@
  */
 import { getHashes } from 'node:crypto';
 import { STREAM_CHUNK, type RandomSource } from '../../io/source';
+import { TruncatedError } from '../../io/errors';
 import { HashtreeBuilder } from '../avb-vbmeta/digest';
 import { fecSize } from '../../crypto/fec';
 import { ThreadedFec } from '../../crypto/fec-thread';
@@ -149,6 +150,7 @@ export class VeritySource implements RandomSource {
       for await (const _ of this.computeWhileStreaming(this.regions[this.regions.length - 1].end)) void _;
     })();
     await this.computing;
+    if (!this.computed) throw new TruncatedError(`${this.name} ends before its hash tree and FEC data could be computed`, this.size);
     yield* this.fromComputed(s, e);
   }
 
