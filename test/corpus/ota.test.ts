@@ -18,6 +18,7 @@ import type { DecodeContext } from '../../src/formats/types';
 import type { Fact } from '../../src/report/model';
 import { Budget, defaultBudget } from '../../src/io/limits';
 import { buildPayload } from '../../fixtures/builders/payload';
+import { buildZip } from '../../fixtures/builders/zip';
 import { pseudoRandom } from '../../fixtures/builders/data';
 import { corpusFile, tempDir } from '../helpers';
 import { artifactAt, describe, errors } from '../interop/util';
@@ -167,4 +168,32 @@ test('otacert: the corpus certificate parses with the fingerprint openssl gives;
   const z = await inspect(zip);
   assert.deepEqual(errors(z), [], describe(z.findings));
   assert.equal(artifactAt(z.root, 'unittestkey.x509.pem').format, 'x509-certificate');
+});
+
+test('ota-property-files of real metadata: laid out as their packages were, the metadata files are where their own entries say', async (t) => {
+  const dotos = corpusFile(t, 'ota-metadata/dotos_rmx2001_metadata');
+  const daisy = corpusFile(t, 'ota-metadata/pe_daisy_metadata');
+  const daisyPb = corpusFile(t, 'ota-metadata/pe_daisy_metadata.pb');
+  if (!dotos || !daisy || !daisyPb) return;
+  const META = 'META-INF/com/android/metadata';
+  const dir = tempDir(t);
+  // A block OTA listing only "metadata:69:311": a 10-byte local extra field (as the packager wrote) puts the data at 30 + 29 + 10.
+  writeFileSync(join(dir, 'block.zip'), buildZip([{ name: META, data: readFileSync(dotos), localExtra: Buffer.alloc(10) }]));
+  const r1 = await inspect(join(dir, 'block.zip'));
+  assert.deepEqual(r1.findings.filter((f) => f.ruleId === 'integrity/ota-property-files'), [], describe(r1.findings));
+  assert.equal(r1.root.facts.filter((f) => f.kind === 'ota-property-files-ok').length, 1);
+  // An A/B OTA's metadata (69, 676 bytes) and metadata.pb (813, 902 bytes: 745 + 30 + 32 + 6 bytes of extra).
+  writeFileSync(
+    join(dir, 'ab.zip'),
+    buildZip([
+      { name: META, data: readFileSync(daisy), localExtra: Buffer.alloc(10) },
+      { name: `${META}.pb`, data: readFileSync(daisyPb), localExtra: Buffer.alloc(6) },
+    ]),
+  );
+  const r2 = await inspect(join(dir, 'ab.zip'));
+  const msgs = r2.findings.filter((f) => f.ruleId === 'integrity/ota-property-files').map((f) => f.message);
+  // Only the members this zip lacks (the payload and its companions), in both lists, each list checked once for both metadata files.
+  assert.ok(msgs.length > 0 && msgs.every((m) => / is not in the package$/.test(m)), msgs.join('\n'));
+  assert.ok(!msgs.some((m) => /(^|: )metadata(\.pb)?[: ]/.test(m.split('): ')[1] ?? '')), msgs.join('\n'));
+  assert.ok(msgs.some((m) => m.startsWith('ota-property-files (META-INF/com/android/metadata, META-INF/com/android/metadata.pb): payload.bin is not in the package')), msgs.join('\n'));
 });
