@@ -65,7 +65,7 @@ export class Walker {
     const whole = (node.expect ?? []).filter((e) => !e.range);
     for (const e of whole) algos.add(e.algo);
     const digests = new DigestSet(algos);
-    for (const e of node.expect ?? []) if (e.range) digests.addRange(expectRange(art, e, e.range));
+    for (const e of node.expect ?? []) if (e.range) digests.addRange(expectRange(fact, e, e.range));
     let complete = true;
     const hashing = (input: AsyncIterable<Buffer>) =>
       tap(input, (b) => {
@@ -134,14 +134,14 @@ export class Walker {
             // One pass over the container feeds its own hashes and any range
             // digests; a spilled container was hashed while it was spilled.
             if (beside) {
-              art.children = await this.hashBesideChildren(art, rsrc, digests, ranges, children, depth, (h) => (held = h));
-              this.finishHashes(art, digests, whole, complete);
+              const finish = () => this.finishHashes(art, digests, whole, complete, fact);
+              art.children = await this.hashBesideChildren(art, rsrc, digests, ranges, children, depth, (h) => (held = h), finish);
               return art;
             }
             if (spilled) {
               if (ranges.length) await this.hashPass(rsrc, new DigestSet([]), ranges, path, false);
             } else await this.hashPass(rsrc, digests, ranges, path, true);
-            this.finishHashes(art, digests, whole, complete);
+            this.finishHashes(art, digests, whole, complete, fact);
             art.children = await this.walkChildren(art, children, depth);
           } finally {
             await spilled?.release();
@@ -181,7 +181,7 @@ export class Walker {
           Object.assign(art.info, info, { decodedSize: child.size });
           art.size = source.size ?? digests.pos;
           art.children = [child];
-          this.finishHashes(art, digests, whole, complete);
+          this.finishHashes(art, digests, whole, complete, fact);
           return art;
         }
         case 'document': {
@@ -195,7 +195,7 @@ export class Walker {
           art.size = n;
           if (n <= max) Object.assign(art.info, handler.decode(Buffer.concat(chunks), ctx, node.name));
           else fact({ kind: 'unsupported', message: `${n} bytes is more than the ${max} this format is decoded up to` });
-          this.finishHashes(art, digests, whole, complete);
+          this.finishHashes(art, digests, whole, complete, fact);
           return art;
         }
         default: {
@@ -205,7 +205,7 @@ export class Walker {
           const tail = source.kind === 'stream' ? new TailKeeper(AVB_FOOTER_SIZE) : null;
           for await (const c of rest()) tail?.push(c);
           art.size = digests.pos;
-          this.finishHashes(art, digests, whole, complete);
+          this.finishHashes(art, digests, whole, complete, fact);
           const footer = avb?.children ?? (tail ? streamedFooterChildren(tail.bytes(), digests.pos) : []);
           if (footer.length) art.children = await this.walkChildren(art, footer, depth);
           return art;
@@ -227,7 +227,7 @@ export class Walker {
    * run first would have put them, so the report does not depend on timing.
    * A failed pass is thrown after the children are walked (and kept).
    */
-  private async hashBesideChildren(art: Artifact, src: RandomSource, digests: DigestSet, taps: RangeTap[], children: ChildSpec[], depth: number, hold: (h: Fact[] | null) => void): Promise<Artifact[]> {
+  private async hashBesideChildren(art: Artifact, src: RandomSource, digests: DigestSet, taps: RangeTap[], children: ChildSpec[], depth: number, hold: (h: Fact[] | null) => void, finish: () => void): Promise<Artifact[]> {
     const held: Fact[] = [];
     const before = art.facts.length;
     hold(held);
@@ -236,6 +236,15 @@ export class Walker {
     art.facts.splice(before, 0, ...held);
     if (walked.status === 'fulfilled') art.children = walked.value;
     if (pass.status === 'rejected') throw pass.reason;
+    // The hashes' own facts follow the pass's, still before anything the children's walk added here.
+    const finished: Fact[] = [];
+    hold(finished);
+    try {
+      finish();
+    } finally {
+      hold(null);
+    }
+    art.facts.splice(before + held.length, 0, ...finished);
     if (walked.status === 'rejected') throw walked.reason;
     return walked.value;
   }
@@ -252,7 +261,8 @@ export class Walker {
     }
   }
 
-  private finishHashes(art: Artifact, digests: DigestSet, expect: ExpectedDigest[], complete: boolean): void {
+  /** The artifact's digests, checked against what it is expected to hash to; facts go through `push`. */
+  private finishHashes(art: Artifact, digests: DigestSet, expect: ExpectedDigest[], complete: boolean, push: (f: Fact) => void): void {
     if (!complete) {
       art.info.incomplete = true;
       return;
@@ -260,7 +270,7 @@ export class Walker {
     art.hashes = digests.whole.digest();
     if (art.size === null) art.size = digests.pos;
     if (art.facts.some((f) => f.kind === 'truncated')) return;
-    for (const e of expect) checkExpected(art, e, art.hashes[e.algo]);
+    for (const e of expect) checkExpected(push, e, art.hashes[e.algo]);
   }
 
   private async walkChildren(parent: Artifact, specs: ChildSpec[], depth: number): Promise<Artifact[]> {
@@ -378,15 +388,15 @@ async function assignChecksumExpectations(specs: ChildSpec[]): Promise<void> {
 }
 
 /** Compares a computed digest with an expectation and records the outcome as a fact. */
-function checkExpected(art: Artifact, e: ExpectedDigest, got: string | undefined): void {
+function checkExpected(push: (f: Fact) => void, e: ExpectedDigest, got: string | undefined): void {
   if (!got) return;
   const where = e.range ? ` of bytes ${e.range.start}-${e.range.end}` : '';
-  if (got === e.hex) art.facts.push({ kind: `${e.kind}-ok`, message: `${e.algo}${where} matches ${e.from}` });
-  else art.facts.push({ kind: e.kind, message: `${e.algo}${where} is ${got}, ${e.from} says ${e.hex}`, algo: e.algo, expected: e.hex, actual: got, offset: e.range?.end });
+  if (got === e.hex) push({ kind: `${e.kind}-ok`, message: `${e.algo}${where} matches ${e.from}` });
+  else push({ kind: e.kind, message: `${e.algo}${where} is ${got}, ${e.from} says ${e.hex}`, algo: e.algo, expected: e.hex, actual: got, offset: e.range?.end });
 }
 
-function expectRange(art: Artifact, e: ExpectedDigest, range: { start: number; end: number }) {
-  return { algo: e.algo, start: range.start, end: range.end, done: (hex: string) => checkExpected(art, e, hex) };
+function expectRange(push: (f: Fact) => void, e: ExpectedDigest, range: { start: number; end: number }) {
+  return { algo: e.algo, start: range.start, end: range.end, done: (hex: string) => checkExpected(push, e, hex) };
 }
 
 /** Artifact paths must be unique to be extractable: a repeated name gets a #n suffix. */

@@ -9,7 +9,11 @@
  */
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
+import { writeFileSync } from 'node:fs';
+import { join } from 'node:path';
 import { FecEncoder, fecSize } from '../../src/crypto/fec';
+import { ThreadedFec } from '../../src/crypto/fec-thread';
+import { tempDir } from '../helpers';
 import { pseudoRandom } from '../../fixtures/builders/data';
 
 function gfTables(): { exp: number[]; log: number[] } {
@@ -77,5 +81,36 @@ for (const roots of [2, 3, 16]) {
       } else enc.addBlock(b, blk);
     }
     assert.ok(Buffer.from(enc.parity).equals(want), `${roots} roots: parity differs`);
+  });
+}
+
+for (const [name, script] of [
+  ['on its worker thread', undefined],
+  ['in this thread (no worker script)', '/nonexistent/fec-worker.js'],
+  ['in this thread after a worker that fails to start', 'THROWS'],
+] as const) {
+  test(`threaded FEC ${name} gives the same parity, waiting when the worker is behind`, async (t) => {
+    const bs = 4096;
+    const blocks = 3000; // 12 MiB: more batches than may be in flight
+    const data = pseudoRandom(blocks * bs, 11);
+    const want = new FecEncoder(data.length, bs, 2);
+    for (let b = 0; b < blocks; b++) want.addBlock(b, data.subarray(b * bs, (b + 1) * bs));
+    let path: string | undefined = script;
+    if (script === 'THROWS') {
+      path = join(tempDir(t), 'broken-worker.js');
+      writeFileSync(path, 'throw new Error("cannot start");\n');
+    }
+    const fec = new ThreadedFec(data.length, bs, 2, path);
+    let waited = 0;
+    for (let b = 0; b < blocks; b++) {
+      const wait = fec.add(b, data.subarray(b * bs, (b + 1) * bs));
+      if (wait) {
+        waited++;
+        await wait;
+      }
+    }
+    const got = await fec.finish();
+    assert.ok(Buffer.from(got).equals(Buffer.from(want.parity)), 'parity differs');
+    if (script === undefined) assert.ok(waited > 0, 'never waited for the worker');
   });
 }

@@ -72,6 +72,10 @@ for (const [name, use] of DECODERS) {
         assert.equal(r.length, SOURCE.length, args.join(' '));
         assert.ok(Buffer.from(r.buffer.buffer, r.buffer.byteOffset, r.length).equals(SOURCE), `${args.join(' ')}: wrong output`);
       }
+      // Several blocks (their dictionaries are checked block by block).
+      const blocks = xz(SOURCE, '--block-size=100000', '--check=crc32');
+      const rb = await decodeWhole('xz', new Uint8Array(blocks), SOURCE.length);
+      assert.ok(Buffer.from(rb.buffer.buffer, rb.buffer.byteOffset, rb.length).equals(SOURCE), 'multi-block stream');
       // Shorter output than the extents hold is fine (the rest reads as zeros).
       const r = await decodeWhole('xz', new Uint8Array(xz(SOURCE, '--check=crc32')), SOURCE.length + 8192);
       assert.equal(r.length, SOURCE.length);
@@ -94,6 +98,8 @@ for (const [name, use] of DECODERS) {
       assert.match(await decodeError(Buffer.alloc(0), SOURCE.length), /ends early|not xz|empty/);
       assert.match(await decodeError(Buffer.concat([good, Buffer.from('trailing garbage')]), SOURCE.length * 2), /ends early|corrupt|not an xz stream/);
       assert.match(await decodeError(xz(SOURCE, '--check=sha256'), SOURCE.length), /SHA-256 integrity check, which update_engine's decoder/);
+      // update_engine's decoder allocates at most a 64 MiB dictionary (xz -9 uses exactly that, above).
+      assert.match(await decodeError(xz(SOURCE, '--lzma2=dict=128MiB'), SOURCE.length), /needs a 128 MiB dictionary, more than the 64 MiB update_engine's decoder allows/);
       // 64 MiB of zeros in a few KiB: stops at the bytes the extents hold.
       const bomb = xz(Buffer.alloc(64 << 20), '-9', '--check=none');
       assert.ok(bomb.length < 64 << 10);

@@ -17,6 +17,7 @@ import { extract } from '../../src/pipeline/extract';
 import { FileSource } from '../../src/io/source';
 import { Budget, defaultBudget } from '../../src/io/limits';
 import { otaPayloadHandler } from '../../src/formats/ota-payload';
+import { VeritySource } from '../../src/formats/ota-payload/verity';
 import { buildPayload, type PartitionInput } from '../../fixtures/builders/payload';
 import { pseudoRandom } from '../../fixtures/builders/data';
 import { requireTools, runTool, tempDir } from '../helpers';
@@ -129,6 +130,10 @@ test('tree and FEC regions read at random (and streamed from the middle) are the
     assert.ok(Buffer.concat(parts).equals(v.image.subarray(treeAt - 3)));
     // Outside the regions: the partition's own bytes.
     assert.ok((await part.read(v.image.length - BS, BS)).equals(v.image.subarray(v.image.length - BS)));
+    // Let go (other partitions need the memory): computed again when read again.
+    assert.ok(part instanceof VeritySource);
+    part.release();
+    assert.ok((await part.read(fecAt + 7, 3000)).equals(v.image.subarray(fecAt + 7, fecAt + 3007)));
   } finally {
     await src.close();
   }

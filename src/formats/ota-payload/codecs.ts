@@ -142,7 +142,7 @@ async function collect(input: AsyncIterable<Uint8Array>): Promise<Uint8Array> {
 async function* checkedXz(input: AsyncIterable<Uint8Array>): AsyncGenerator<Uint8Array> {
   let first = true;
   for await (const c of input) {
-    if (first) xzHeaderCheck(c);
+    if (first) xzHeaderCheck(c); // the streaming decoder is xz-embedded, which checks every block itself
     first = false;
     yield c;
   }
@@ -233,17 +233,63 @@ function xzDirect(ex: XzExports, input: Uint8Array, maxOut: number): { buffer: U
 /** xz stream header check ids xz-embedded (update_engine's decoder) accepts: none, CRC32, CRC64. */
 const XZ_CHECKS: Record<number, string> = { 0: 'none', 1: 'CRC32', 4: 'CRC64', 10: 'SHA-256' };
 
+/** The largest LZMA2 dictionary update_engine's decoder allocates (xz_dec_init with 64 MiB). */
+export const XZ_MAX_DICT = 64 * 1024 * 1024;
+
+/** An xz variable-length integer at `pos`: [value, next position], or null past the end or over 9 bytes. */
+function vli(b: Uint8Array, pos: number, end: number): [number, number] | null {
+  let v = 0;
+  for (let i = 0; i < 9 && pos < end; i++, pos++) {
+    v += (b[pos] & 0x7f) * 2 ** (7 * i);
+    if (!(b[pos] & 0x80)) return [v, pos + 1];
+  }
+  return null;
+}
+
 /**
  * Refuses what the device's decoder would refuse whichever decoder runs here:
  * an integrity check other than none, CRC32 or CRC64 (liblzma would accept
- * SHA-256; xz-embedded does not).
+ * SHA-256; xz-embedded does not), and an LZMA2 dictionary over 64 MiB in the
+ * first block (liblzma has no such limit). Says 'wasm' when the stream has
+ * several blocks, whose later dictionaries only xz-embedded checks as it
+ * goes; anything it cannot read is left to the decoder to report.
  */
-function xzHeaderCheck(input: Uint8Array): void {
-  if (input.length < 12 || input[0] !== 0xfd || input[1] !== 0x37 || input[2] !== 0x7a || input[3] !== 0x58 || input[4] !== 0x5a || input[5] !== 0) return; // the decoder says what is wrong
+function xzHeaderCheck(input: Uint8Array): 'any' | 'wasm' {
+  if (input.length < 12 || input[0] !== 0xfd || input[1] !== 0x37 || input[2] !== 0x7a || input[3] !== 0x58 || input[4] !== 0x5a || input[5] !== 0) return 'any'; // the decoder says what is wrong
   const check = input[7] & 0x0f;
   if (input[6] === 0 && check !== 0 && check !== 1 && check !== 4) {
     throw new CodecError(`xz data uses a ${XZ_CHECKS[check] ?? `type ${check}`} integrity check, which update_engine's decoder (xz-embedded) does not support`);
   }
+  // The first block header: size, flags (filter count, optional sizes), then each filter's id and properties.
+  if (input.length < 14 || input[12] === 0) return 'any';
+  const end = Math.min(input.length, 12 + (input[12] + 1) * 4);
+  const flags = input[13];
+  let pos = 14;
+  for (const present of [flags & 0x40, flags & 0x80]) {
+    if (!present) continue;
+    const v = vli(input, pos, end);
+    if (!v) return 'any';
+    pos = v[1];
+  }
+  for (let f = 0; f <= (flags & 3); f++) {
+    const id = vli(input, pos, end);
+    const size = id && vli(input, id[1], end);
+    if (!id || !size) return 'any';
+    pos = size[1];
+    if (id[0] === 0x21 && size[0] === 1 && pos < end) {
+      const d = input[pos] & 0x3f;
+      const dict = d >= 40 ? 2 ** 32 - 1 : (2 + (d & 1)) * 2 ** (Math.floor(d / 2) + 11);
+      if (dict > XZ_MAX_DICT) throw new CodecError(`xz data needs a ${Math.round(dict / 2 ** 20)} MiB dictionary, more than the ${XZ_MAX_DICT / 2 ** 20} MiB update_engine's decoder allows`);
+    }
+    pos += size[0];
+  }
+  // The index, before the 12-byte footer: its record count is the block count.
+  if (input.length < 24) return 'any';
+  const backward = ((input[input.length - 8] | (input[input.length - 7] << 8) | (input[input.length - 6] << 16)) + input[input.length - 5] * 2 ** 24 + 1) * 4;
+  const at = input.length - 12 - backward;
+  if (at < 12 || input[at] !== 0) return 'wasm';
+  const records = vli(input, at + 1, input.length - 12);
+  return records && records[0] <= 1 ? 'any' : 'wasm';
 }
 
 /** The part of node-liblzma used here: a decoder object (its `lzma` field, the native liblzma stream) and constants. */
@@ -362,8 +408,7 @@ export async function decodeWhole(codec: Codec, input: Uint8Array, maxOut: numbe
     return { buffer: out, length: out.length };
   }
   if (codec === 'xz') {
-    xzHeaderCheck(input);
-    const native = nativeXzDecoder();
+    const native = xzHeaderCheck(input) === 'any' ? nativeXzDecoder() : null;
     if (native) return xzNative(native, input, maxOut);
     const ex = await xzModule();
     if (ex) return xzDirect(ex, input, maxOut);

@@ -18,18 +18,24 @@ export interface DecodeJob {
 
 export type DecodeResult = { id: number; buffer: Uint8Array; length: number } | { id: number; error: string; shortRead?: boolean };
 
+/** Blobs up to this size are read into one buffer kept for the next job; larger ones get their own. */
+const KEEP_INPUT = 4 * 1024 * 1024;
 let input = Buffer.alloc(0);
 
 /** The blob from the file, or null when the file has fewer bytes there. */
 function readBlob(f: { fd: number; position: number; length: number }): Buffer | null {
-  if (input.length < f.length) input = Buffer.allocUnsafeSlow(f.length);
+  let buf: Buffer;
+  if (f.length <= KEEP_INPUT) {
+    if (input.length < f.length) input = Buffer.allocUnsafeSlow(KEEP_INPUT);
+    buf = input;
+  } else buf = Buffer.allocUnsafeSlow(f.length);
   let got = 0;
   while (got < f.length) {
-    const n = readSync(f.fd, input, got, f.length - got, f.position + got);
+    const n = readSync(f.fd, buf, got, f.length - got, f.position + got);
     if (n === 0) return null;
     got += n;
   }
-  return input.subarray(0, f.length);
+  return buf.subarray(0, f.length);
 }
 
 parentPort?.on('message', (job: DecodeJob) => {

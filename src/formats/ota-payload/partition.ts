@@ -120,7 +120,7 @@ export class PartitionSource implements RandomSource {
   }
 
   /** Decodes one compressed operation whole (on the pool). */
-  private async decodeOp(op: OpPlan, keep: boolean): Promise<Buffer> {
+  private async decodeOp(op: OpPlan, keep: boolean, signal?: AbortSignal): Promise<Buffer> {
     const key = `${this.id}:${op.index}`;
     const hit = cache.get(key);
     if (hit) return hit;
@@ -129,7 +129,7 @@ export class PartitionSource implements RandomSource {
       // A payload in a file: the worker reads the blob itself (no copy through this thread).
       const file = this.pool.threaded ? (this.payload.fileRange?.(op.dataStart, op.dataLength) ?? null) : null;
       try {
-        r = file ? await this.pool.run(op.kind as Codec, new Uint8Array(0), op.outBytes, { ...file, length: op.dataLength }) : null;
+        r = file ? await this.pool.run(op.kind as Codec, new Uint8Array(0), op.outBytes, { ...file, length: op.dataLength }, signal) : null;
       } catch (e) {
         if (!(e instanceof ShortReadError)) throw e;
         r = null; // read here instead, which says what is missing
@@ -138,7 +138,7 @@ export class PartitionSource implements RandomSource {
         const blob = await this.readBlob(op);
         // A private copy the worker can own (reads may share a larger buffer).
         const own = blob.byteOffset === 0 && blob.byteLength === blob.buffer.byteLength ? blob : Buffer.from(blob);
-        r = await this.pool.run(op.kind as Codec, own, op.outBytes);
+        r = await this.pool.run(op.kind as Codec, own, op.outBytes, undefined, signal);
       }
     } catch (e) {
       if (e instanceof TruncatedError) throw e;
@@ -155,7 +155,8 @@ export class PartitionSource implements RandomSource {
     if (pos >= stop) return;
     const segs = this.segments;
     let i = this.firstSegment(pos);
-    // Prefetch: compressed operations in the order this stream meets them.
+    // Prefetch: compressed operations in the order this stream meets them (dropped from the queue when it stops).
+    const stopped = new AbortController();
     const pending = new Map<number, Promise<Buffer>>();
     let pendingBytes = 0;
     let scan = i;
@@ -168,7 +169,7 @@ export class PartitionSource implements RandomSource {
         const op = this.ops[s.op];
         if (op.kind !== 'raw' && op.kind !== 'zero' && op.outBytes <= WORKER_JOB_MAX && op.dataLength <= WORKER_JOB_MAX && !pending.has(s.op)) {
           if (pendingBytes + op.outBytes > WINDOW_BYTES && pending.size > 0) return;
-          const p = this.decodeOp(op, keep);
+          const p = this.decodeOp(op, keep, stopped.signal);
           p.catch(() => {}); // awaited when its turn comes
           pending.set(s.op, p);
           pendingBytes += op.outBytes;
@@ -211,6 +212,7 @@ export class PartitionSource implements RandomSource {
         i++;
       }
     } finally {
+      stopped.abort();
       pending.clear();
     }
   }

@@ -14,6 +14,7 @@ import type { DecodeJob, DecodeResult } from './decode-worker';
 
 interface Pending {
   job: DecodeJob;
+  signal?: AbortSignal;
   resolve(r: { buffer: Uint8Array; length: number }): void;
   reject(e: Error): void;
 }
@@ -42,11 +43,11 @@ export class DecodePool {
    * afterwards). With `file`, `data` is empty and the worker reads the blob
    * from the file (ShortReadError when it cannot).
    */
-  run(codec: Codec, data: Uint8Array, maxOut: number, file?: { fd: number; position: number; length: number }): Promise<{ buffer: Uint8Array; length: number }> {
+  run(codec: Codec, data: Uint8Array, maxOut: number, file?: { fd: number; position: number; length: number }, signal?: AbortSignal): Promise<{ buffer: Uint8Array; length: number }> {
     const job: DecodeJob = { id: this.nextId++, codec, data, maxOut, file };
     if (this.disabled) return inThread(job);
     return new Promise((resolve, reject) => {
-      this.queue.push({ job, resolve, reject });
+      this.queue.push({ job, signal, resolve, reject });
       this.pump();
     });
   }
@@ -60,6 +61,12 @@ export class DecodePool {
         return;
       }
       const p = this.queue.shift()!;
+      if (p.signal?.aborted) {
+        // Its stream has stopped (and its file may be closed): not started.
+        this.idle.push(w);
+        p.reject(new CodecError('not decoded: the stream that wanted it stopped'));
+        continue;
+      }
       this.running.set(w, p);
       w.ref();
       const d = p.job.data;

@@ -21,8 +21,23 @@ import { fecSize } from '../../crypto/fec';
 import { ThreadedFec } from '../../crypto/fec-thread';
 import type { Extent, PartitionUpdate } from './manifest';
 
-/** Hash tree and FEC data kept in memory per partition, at most. */
+/** Hash tree and FEC data kept in memory, at most: per partition, and for all partitions together (the oldest are let go, and computed again if read again). */
 export const VERITY_MEMORY_CAP = 256 * 1024 * 1024;
+
+/** Sources holding computed regions, oldest first, and the bytes they hold. */
+const holding = new Map<VeritySource, number>();
+let held = 0;
+
+function hold(src: VeritySource, bytes: number): void {
+  holding.set(src, bytes);
+  held += bytes;
+  for (const [s, n] of holding) {
+    if (held <= VERITY_MEMORY_CAP || s === src) break;
+    holding.delete(s);
+    held -= n;
+    s.release();
+  }
+}
 
 interface Range {
   start: number;
@@ -81,6 +96,8 @@ export function planVerity(p: PartitionUpdate, bs: number, size: number, written
     const region = range(p.fecExtent, bs);
     const roots = p.fecRoots;
     if (!Number.isInteger(roots) || roots < 1 || roots > 254) return { invalid: `partition ${p.name}: fec_roots ${roots} is not a Reed-Solomon code of 255-byte codewords` };
+    // libfec's range (FEC_MIN_ROOTS..FEC_MAX_ROOTS); more roots cost more per byte and make the FEC data larger.
+    if (roots < 2 || roots > 24) return { problem: `its FEC data uses ${roots} roots, outside the 2-24 libfec computes` };
     if (region.start < data.end) return { invalid: `partition ${p.name}: fec_extent starts at byte ${region.start}, inside the data it protects (up to ${data.end})` };
     const want = fecSize(data.end - data.start, bs, roots);
     if (want !== region.end - region.start) return { invalid: `partition ${p.name}: fec_extent holds ${region.end - region.start} bytes, the FEC data of ${data.end - data.start} bytes with ${roots} roots is ${want}` };
@@ -117,6 +134,12 @@ export class VeritySource implements RandomSource {
     this.regions.sort((a, b) => a.start - b.start);
   }
 
+  /** Lets the computed regions go (memory); they are computed again when read again. */
+  release(): void {
+    this.computed = null;
+    this.computing = null;
+  }
+
   /** Facts for the report: what was computed. */
   describe(): string {
     const parts: string[] = [];
@@ -139,23 +162,27 @@ export class VeritySource implements RandomSource {
   stream(start = 0, end = this.size): AsyncIterable<Buffer> {
     const s = Math.max(0, Math.min(start, this.size));
     const e = Math.max(s, Math.min(end, this.size));
-    if (this.computed || !this.regions.some((r) => s < r.end && r.start < e)) return this.fromComputed(s, e);
+    if (this.computed || !this.regions.some((r) => s < r.end && r.start < e)) return this.fromComputed(s, e, this.computed);
     // From the start with nothing computed yet: compute while streaming.
     if (s === 0 && !this.computing) return this.computeWhileStreaming(e);
     return this.afterComputing(s, e);
   }
 
   private async *afterComputing(s: number, e: number): AsyncGenerator<Buffer> {
-    this.computing ??= (async () => {
-      for await (const _ of this.computeWhileStreaming(this.regions[this.regions.length - 1].end)) void _;
-    })();
-    await this.computing;
+    // Twice at most: what was computed may be let go (memory) before it is used.
+    for (let tries = 0; tries < 2 && !this.computed; tries++) {
+      const run = (this.computing ??= (async () => {
+        for await (const _ of this.computeWhileStreaming(this.regions[this.regions.length - 1].end)) void _;
+      })());
+      await run;
+      if (!this.computed && this.computing === run) break; // nothing computed: the partition ended early
+    }
     if (!this.computed) throw new TruncatedError(`${this.name} ends before its hash tree and FEC data could be computed`, this.size);
-    yield* this.fromComputed(s, e);
+    yield* this.fromComputed(s, e, this.computed);
   }
 
-  /** Inner bytes, with the regions from memory (computed, or not touched by [s, e)). */
-  private async *fromComputed(s: number, e: number): AsyncGenerator<Buffer> {
+  /** Inner bytes, with the regions from `c` (the computed ones; not needed when [s, e) does not touch them). */
+  private async *fromComputed(s: number, e: number, c: { tree?: Buffer; fec?: Buffer } | null): AsyncGenerator<Buffer> {
     let pos = s;
     for (const r of this.regions) {
       if (r.end <= pos || r.start >= e) continue;
@@ -163,7 +190,7 @@ export class VeritySource implements RandomSource {
         yield* this.inner.stream(pos, r.start);
         pos = r.start;
       }
-      const bytes = this.computed![r.which]!;
+      const bytes = c![r.which]!;
       yield* pieces(bytes, pos - r.start, Math.min(e, r.end) - r.start);
       pos = Math.min(e, r.end);
     }
@@ -240,7 +267,10 @@ export class VeritySource implements RandomSource {
     } finally {
       fe?.close();
     }
-    if (this.regions.every((r) => (r.which === 'tree' ? out.tree : out.fec))) this.computed = out;
+    if (this.regions.every((r) => (r.which === 'tree' ? out.tree : out.fec))) {
+      this.computed = out;
+      hold(this, (out.tree?.length ?? 0) + (out.fec?.length ?? 0));
+    }
     // Past the last region: the partition's own bytes (an AVB footer, say).
     if (pos < end) yield* this.inner.stream(pos, end);
   }

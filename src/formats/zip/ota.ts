@@ -319,7 +319,8 @@ async function propertyFiles(byName: Map<string, ChildSpec>, ctx: DecodeContext,
     payloadMetadataSize = null;
     try {
       const h = await head(byName.get('payload.bin')!.source, 24);
-      if (h.length === 24 && h.toString('latin1', 0, 4) === PAYLOAD_MAGIC) payloadMetadataSize = Number(24n + h.readBigUInt64BE(12) + BigInt(h.readUInt32BE(20)));
+      // Major version 2: header (24 bytes), manifest, metadata signature.
+      if (h.length === 24 && h.toString('latin1', 0, 4) === PAYLOAD_MAGIC && h.readBigUInt64BE(4) === 2n) payloadMetadataSize = Number(24n + h.readBigUInt64BE(12) + BigInt(h.readUInt32BE(20)));
     } catch {
       // payload.bin's own walk reports it
     }
@@ -358,7 +359,7 @@ async function propertyFiles(byName: Map<string, ChildSpec>, ctx: DecodeContext,
       if (name === 'payload_metadata.bin') {
         const n = await payloadMetadata();
         if (n === null) {
-          problems.push(`payload_metadata.bin: payload.bin has no payload header to measure its metadata by`);
+          problems.push(`payload_metadata.bin: payload.bin has no version 2 payload header to measure its metadata by`);
           continue;
         }
         want = n;
