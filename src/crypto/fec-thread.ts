@@ -31,7 +31,6 @@ export class ThreadedFec {
   private behind: { promise: Promise<void>; resolve(): void; reject(e: Error): void } | null = null;
   private result: { resolve(p: Uint8Array): void; reject(e: Error): void } | null = null;
   private failure: Error | null = null;
-  private readonly zero: Buffer;
 
   constructor(
     readonly dataBytes: number,
@@ -39,7 +38,6 @@ export class ThreadedFec {
     readonly roots: number,
     script = join(__dirname, 'fec-worker.js'),
   ) {
-    this.zero = Buffer.alloc(blockSize);
     this.batchBytes = Math.max(1, Math.floor(BATCH_BYTES / blockSize)) * blockSize;
     this.batch = Buffer.allocUnsafeSlow(this.batchBytes);
     let w: Worker | null = null;
@@ -87,7 +85,7 @@ export class ThreadedFec {
     void w.terminate();
     if (this.acked === 0 && !this.failure) {
       this.local = new FecEncoder(this.dataBytes, this.blockSize, this.roots);
-      for (const b of this.unacked) this.addLocal(b.first, b.data);
+      for (const b of this.unacked) this.local.addBlocks(b.first, b.data);
       this.unacked = [];
       this.inFlight = 0;
       this.catchUp();
@@ -100,19 +98,11 @@ export class ThreadedFec {
     this.result?.reject(e);
   }
 
-  private addLocal(first: number, data: Uint8Array): void {
-    const bs = this.blockSize;
-    for (let o = 0, b = first; o < data.length; o += bs, b++) {
-      const blk = data.subarray(o, o + bs);
-      if (!this.zero.equals(blk)) this.local!.addBlock(b, blk);
-    }
-  }
-
   /** Adds data block `index` (whole); returns a promise to wait on when the worker is behind, else null. */
   add(index: number, block: Uint8Array): Promise<void> | null {
     if (this.failure) return Promise.reject(this.failure);
     if (this.local) {
-      this.addLocal(index, block);
+      this.local.addBlocks(index, block);
       return null;
     }
     if (this.fill > 0 && index !== this.first + this.fill / this.blockSize) this.flush();
@@ -137,7 +127,7 @@ export class ThreadedFec {
     const first = this.first;
     this.fill = 0;
     if (!this.worker) {
-      if (this.local) this.addLocal(first, data);
+      this.local?.addBlocks(first, data);
       return;
     }
     this.inFlight++;

@@ -12,20 +12,13 @@ export type FecMessage =
   | { type: 'finish' };
 
 let enc: FecEncoder | null = null;
-let zero: Uint8Array | null = null;
 
 parentPort?.on('message', (m: FecMessage) => {
   try {
     if (m.type === 'init') {
       enc = new FecEncoder(m.dataBytes, m.blockSize, m.roots);
-      zero = new Uint8Array(m.blockSize);
     } else if (m.type === 'add') {
-      const bs = enc!.blockSize;
-      const z = Buffer.from(zero!.buffer);
-      for (let o = 0, b = m.first; o < m.data.length; o += bs, b++) {
-        const blk = m.data.subarray(o, o + bs);
-        if (!z.equals(blk)) enc!.addBlock(b, blk);
-      }
+      enc!.addBlocks(m.first, m.data);
       parentPort!.postMessage({ type: 'ack' });
     } else {
       const p = enc!.parity;

@@ -126,6 +126,18 @@ export class FecEncoder {
     this.scratch = new Uint32Array(Math.ceil(blockSize / 4));
   }
 
+  /** Adds whole blocks from `first` on (data.length a multiple of the block size), leaving out the all-zero ones. */
+  addBlocks(first: number, data: Uint8Array): void {
+    const bs = this.blockSize;
+    this.zero ??= Buffer.alloc(bs);
+    for (let o = 0, b = first; o < data.length; o += bs, b++) {
+      const blk = data.subarray(o, o + bs);
+      if (!this.zero.equals(blk)) this.addBlock(b, blk);
+    }
+  }
+
+  private zero: Buffer | null = null;
+
   /** Adds data block `index` (0-based, a whole block; the zero blocks can be left out). */
   addBlock(index: number, block: Uint8Array): void {
     const bs = this.blockSize;

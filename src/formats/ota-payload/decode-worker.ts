@@ -22,13 +22,8 @@ export type DecodeResult = { id: number; buffer: Uint8Array; length: number } | 
 const KEEP_INPUT = 4 * 1024 * 1024;
 let input = Buffer.alloc(0);
 
-/** The blob from the file, or null when the file has fewer bytes there. */
-function readBlob(f: { fd: number; position: number; length: number }): Buffer | null {
-  let buf: Buffer;
-  if (f.length <= KEEP_INPUT) {
-    if (input.length < f.length) input = Buffer.allocUnsafeSlow(KEEP_INPUT);
-    buf = input;
-  } else buf = Buffer.allocUnsafeSlow(f.length);
+/** `f.length` bytes of an open file into `buf` (a new buffer when not given), or null when the file has fewer there. */
+export function readFileRange(f: { fd: number; position: number; length: number }, buf = Buffer.allocUnsafeSlow(f.length)): Buffer | null {
   let got = 0;
   while (got < f.length) {
     const n = readSync(f.fd, buf, got, f.length - got, f.position + got);
@@ -36,6 +31,13 @@ function readBlob(f: { fd: number; position: number; length: number }): Buffer |
     got += n;
   }
   return buf.subarray(0, f.length);
+}
+
+/** The blob from the file (small ones into the kept buffer), or null when the file has fewer bytes there. */
+function readBlob(f: { fd: number; position: number; length: number }): Buffer | null {
+  if (f.length > KEEP_INPUT) return readFileRange(f);
+  if (input.length < f.length) input = Buffer.allocUnsafeSlow(KEEP_INPUT);
+  return readFileRange(f, input);
 }
 
 parentPort?.on('message', (job: DecodeJob) => {

@@ -7,10 +7,10 @@
  */
 import { Worker } from 'node:worker_threads';
 import { availableParallelism } from 'node:os';
-import { existsSync, readSync } from 'node:fs';
+import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 import { CodecError, decodeWhole, type Codec } from './codecs';
-import type { DecodeJob, DecodeResult } from './decode-worker';
+import { readFileRange, type DecodeJob, type DecodeResult } from './decode-worker';
 
 interface Pending {
   job: DecodeJob;
@@ -120,18 +120,13 @@ export class ShortReadError extends Error {}
 /** A job done in this thread (no worker threads). */
 async function inThread(job: DecodeJob): Promise<{ buffer: Uint8Array; length: number }> {
   if (!job.file) return decodeWhole(job.codec, job.data, job.maxOut);
-  const buf = Buffer.allocUnsafe(job.file.length);
-  let got = 0;
+  let buf: Buffer | null;
   try {
-    while (got < buf.length) {
-      const n = readSync(job.file.fd, buf, got, buf.length - got, job.file.position + got);
-      if (n === 0) break;
-      got += n;
-    }
+    buf = readFileRange(job.file);
   } catch (e) {
     throw new ShortReadError((e as Error)?.message ?? String(e));
   }
-  if (got < buf.length) throw new ShortReadError('the blob ends early');
+  if (!buf) throw new ShortReadError('the blob ends early');
   return decodeWhole(job.codec, buf, job.maxOut);
 }
 
