@@ -2,7 +2,8 @@
  * Benchmark inputs, generated at run time and streamed to disk chunk by chunk,
  * so a 1 GiB input never needs 1 GiB of memory in this process.
  */
-import { createHash, generateKeyPairSync, randomBytes, randomFillSync } from 'node:crypto';
+import { createHash, randomBytes, randomFillSync } from 'node:crypto';
+import { newRsaKeyPair } from '../fixtures/builders/keys';
 import { buildVbmeta } from '../fixtures/builders/avb';
 import { open } from 'node:fs/promises';
 
@@ -99,7 +100,7 @@ export async function writeHashtreeImage(path: string, bytes: number): Promise<{
     }
     const rootDigest = imageSize === BLOCK ? level0[0] : h(levels[levels.length - 1]);
     const tree = imageSize === BLOCK ? Buffer.alloc(0) : Buffer.concat(levels.slice(0, -1).reverse());
-    const key = generateKeyPairSync('rsa', { modulusLength: 4096 }).privateKey;
+    const key = newRsaKeyPair(4096).privateKey;
     const vbmeta = buildVbmeta({
       algorithm: 'SHA256_RSA4096',
       key,

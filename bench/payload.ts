@@ -8,7 +8,8 @@
  * the bytes romscope decodes, on every core. Everything streams
  * through files: the image is never held in memory.
  */
-import { createHash, createSign, generateKeyPairSync, sign } from 'node:crypto';
+import { createHash, createSign, sign } from 'node:crypto';
+import { newRsaKeyPair } from '../fixtures/builders/keys';
 import { spawn } from 'node:child_process';
 import { closeSync, createReadStream, linkSync, lstatSync, mkdirSync, openSync, readdirSync, readSync, rmSync, statSync, writeSync, copyFileSync, writeFileSync, accessSync, constants } from 'node:fs';
 import { availableParallelism } from 'node:os';
@@ -131,7 +132,7 @@ export async function buildPayloadBench(dir: string, image: string, preset = '-9
     ops.push({ type: 8, dataOffset: offset, dataLength: blob, dataHash: h.digest(), dst: [{ start: (i * CHUNK) / BS, blocks }] });
     offset += blob;
   }
-  const { privateKey, publicKey } = generateKeyPairSync('rsa', { modulusLength: 2048 });
+  const { privateKey, publicKey } = newRsaKeyPair(2048);
   const sigLen = encodeSignatures([{ data: Buffer.alloc(256) }]).length;
   const manifest = encodeManifest({ minorVersion: 0, signaturesOffset: offset, signaturesSize: sigLen, partitions: [{ name: 'system', newSize: size, newHash: whole.digest(), operations: ops }] });
   const metadata = Buffer.concat([payloadHeader(manifest.length, sigLen), manifest]);

@@ -35,14 +35,23 @@ export function runCli(args: string[], opts: { cwd?: string; env?: NodeJS.Proces
 
 /** Runs a reference tool; throws with its stderr when it fails. */
 export function runTool(cmd: string, args: string[], opts: { cwd?: string; input?: Buffer } = {}): SpawnSyncReturns<Buffer> {
-  const r = spawnSync(cmd, args, { cwd: opts.cwd, input: opts.input, maxBuffer: 1 << 30, env: { ...process.env, PATH: toolPath() } });
+  const r = spawnSync(cmd, args, { cwd: opts.cwd, input: opts.input, maxBuffer: 1 << 30, env: toolEnv() });
   if (r.error) throw r.error;
   if (r.status !== 0) throw new Error(`${cmd} ${args.join(' ')} failed (${r.status}): ${r.stderr.toString()}`);
   return r;
 }
 
 export function hasTool(cmd: string): boolean {
-  return spawnSync('sh', ['-c', `command -v ${cmd}`], { env: { ...process.env, PATH: toolPath() } }).status === 0;
+  return spawnSync('sh', ['-c', `command -v ${cmd}`], { env: toolEnv() }).status === 0;
+}
+
+/**
+ * The reference tools' environment: sbin on the PATH, and a UTF-8 locale
+ * (tar and zip turn non-ASCII names into bytes through the locale; under the
+ * C locale of a bare environment they would not write UTF-8 names).
+ */
+export function toolEnv(): NodeJS.ProcessEnv {
+  return { ...process.env, PATH: toolPath(), LC_ALL: 'C.UTF-8' };
 }
 
 /** PATH with the sbin directories (sgdisk, sfdisk live there) for users whose PATH lacks them. */

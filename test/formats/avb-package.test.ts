@@ -10,7 +10,7 @@
 import { test, type TestContext } from 'node:test';
 import assert from 'node:assert/strict';
 import { readFileSync, writeFileSync } from 'node:fs';
-import { generateKeyPairSync } from 'node:crypto';
+import { newRsaKeyPair } from '../../fixtures/builders/keys';
 import { join } from 'node:path';
 import { inspect, type InspectOptions } from '../../src/pipeline/inspect';
 import { extract } from '../../src/pipeline/extract';
@@ -136,7 +136,7 @@ test('package: a byte flipped in the logical partition fails both descriptors th
 });
 
 test('package: vbmeta_system.img signed with another key than the chain descriptor names', async (t) => {
-  const other = generateKeyPairSync('rsa', { modulusLength: 2048 }).privateKey;
+  const other = newRsaKeyPair(2048).privateKey;
   const { r } = await run(t, 'factory.zip', pkg({ sysSigner: other }));
   assert.deepEqual(avbFindings(r), [{ ruleId: 'signature/avb-chain-key', path: 'vbmeta.img' }], describe(r.findings));
   assert.match(r.findings.find((f) => f.ruleId === 'signature/avb-chain-key')!.message, /expects key sha1 [0-9a-f]{40}; "vbmeta_system\.img" is signed with key sha1 [0-9a-f]{40}/);

@@ -7,7 +7,8 @@
  */
 import { test, type TestContext } from 'node:test';
 import assert from 'node:assert/strict';
-import { generateKeyPairSync, type KeyObject } from 'node:crypto';
+import type { KeyObject } from 'node:crypto';
+import { newRsaKeyPair } from '../../fixtures/builders/keys';
 import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { inspect, type InspectOptions } from '../../src/pipeline/inspect';
@@ -20,9 +21,9 @@ import { requireTools, tempDir } from '../helpers';
 import { artifactAt, describe, errors, peakMemoryGrowth, sha256 } from '../interop/util';
 
 const BS = 4096;
-const KEY = generateKeyPairSync('rsa', { modulusLength: 2048 });
+const KEY = newRsaKeyPair(2048);
 const KEY_PEM = Buffer.from(KEY.publicKey.export({ type: 'spki', format: 'pem' }));
-const OTHER = generateKeyPairSync('rsa', { modulusLength: 2048 });
+const OTHER = newRsaKeyPair(2048);
 
 /** 40 blocks: data, zeros, data, zeros, compressible data (so every operation type has real work). */
 function systemImage(): Buffer {

@@ -16,7 +16,7 @@ import type { Artifact, Fact, Report } from '../../src/report/model';
 import { FileSource } from '../../src/io/source';
 import { Budget, defaultBudget } from '../../src/io/limits';
 import { sparseHandler } from '../../src/formats/android-sparse';
-import { tempDir, runTool, requireTools, runCli, hasTool } from '../helpers';
+import { tempDir, runTool, requireTools, runCli, hasTool, toolEnv } from '../helpers';
 import { pseudoRandom } from '../../fixtures/builders/data';
 import { buildSparse } from '../../fixtures/builders/sparse';
 import { artifactAt, describe, errors, peakMemoryGrowth, sha256 } from './util';
@@ -102,7 +102,7 @@ function simg2img(t: TestContext, ...files: string[]): Buffer {
 /** Chunk type counts according to simg_dump -v (same package as img2simg), or null without it. */
 function simgDumpCounts(file: string): { raw: number; fill: number; dontCare: number; crc32: number } | null {
   if (!hasTool('simg_dump')) return null;
-  const r = spawnSync('simg_dump', ['-v', file], { encoding: 'utf8' });
+  const r = spawnSync('simg_dump', ['-v', file], { encoding: 'utf8', env: toolEnv() });
   if (r.status !== 0) return null;
   const c = { raw: 0, fill: 0, dontCare: 0, crc32: 0 };
   for (const m of r.stdout.matchAll(/^\s*\d+\s+\d+\s+\d+\s+\d+\s+\d+\s+(Raw data|Fill with|Don't care|Unverified CRC32)/gm)) {
@@ -353,7 +353,7 @@ test('a chunk whose total_sz lies (0xfffffff0): format/sparse-invalid, no crash,
     bytes.writeUInt32LE(0xfffffff0, target.offset + 8);
     const file = join(tempDir(t), 'lie.img');
     writeFileSync(file, bytes);
-    assert.notEqual(spawnSync('simg2img', [file, join(tempDir(t), 'o.raw')]).status, 0, 'premise: simg2img rejects it');
+    assert.notEqual(spawnSync('simg2img', [file, join(tempDir(t), 'o.raw')], { env: toolEnv() }).status, 0, 'premise: simg2img rejects it');
 
     const { value: r, arrayBuffers } = await peakMemoryGrowth(() => inspect(file));
     const errs = errors(r);

@@ -8,7 +8,7 @@ import { spawnSync } from 'node:child_process';
 import { mkdirSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { inspect, extract } from '../../src/index';
-import { tempDir, runTool, requireTools } from '../helpers';
+import { tempDir, runTool, requireTools, toolEnv } from '../helpers';
 import { compressible, pseudoRandom } from '../../fixtures/builders/data';
 import { artifactAt, describe, errors, hashTree, sha256 } from './util';
 
@@ -124,7 +124,7 @@ test('a tar cut in the middle of a member: integrity/truncated, earlier members 
   assert.ok(bAt > 0 && full.subarray(bAt, bAt + b.length).equals(b), 'premise: b.bin stored contiguously');
   const cut = join(base, 'cut.tar');
   writeFileSync(cut, full.subarray(0, bAt + Math.floor(b.length / 2)));
-  assert.notEqual(spawnSync('tar', ['-tf', cut]).status, 0, 'premise: tar itself rejects the cut archive');
+  assert.notEqual(spawnSync('tar', ['-tf', cut], { env: toolEnv() }).status, 0, 'premise: tar itself rejects the cut archive');
 
   const r = await inspect(cut);
   const trunc = r.findings.filter((f) => f.ruleId === 'integrity/truncated');
@@ -161,7 +161,7 @@ test('a tar cut in the middle of a member: the intact member before the cut stil
   // Reference: GNU tar extracts a.txt intact before complaining about b.bin.
   const ref = join(base, 'tar-x');
   mkdirSync(ref);
-  spawnSync('tar', ['-xf', cut, '-C', ref]);
+  spawnSync('tar', ['-xf', cut, '-C', ref], { env: toolEnv() });
   assert.ok(readFileSync(join(ref, 'a.txt')).equals(files.get('a.txt')!), 'premise: tar -xf recovers a.txt');
 
   // inspect reports no problem on a.txt itself...

@@ -10,7 +10,7 @@ import { existsSync, mkdirSync, readdirSync, readFileSync, realpathSync, writeFi
 import { join } from 'node:path';
 import { inspect, extract } from '../../src/index';
 import type { Report } from '../../src/report/model';
-import { tempDir, runTool, requireTools, runCli } from '../helpers';
+import { tempDir, runTool, requireTools, runCli, toolEnv } from '../helpers';
 import { compressible, pseudoRandom } from '../../fixtures/builders/data';
 import { buildZip } from '../../fixtures/builders/zip';
 import { artifactAt, describe, errors, sha256 } from './util';
@@ -235,7 +235,7 @@ test('one flipped byte in a stored member: integrity/zip-crc on that member only
   buf[e.start + Math.floor(e.size / 2)] ^= 0x01;
   writeFileSync(zip, buf);
   // Reference: unzip -t sees the bad CRC too.
-  assert.notEqual(spawnSync('unzip', ['-tq', zip]).status, 0, 'premise: unzip -t reports the damage');
+  assert.notEqual(spawnSync('unzip', ['-tq', zip], { env: toolEnv() }).status, 0, 'premise: unzip -t reports the damage');
 
   const r = await inspect(zip);
   const crc = r.findings.filter((f) => f.ruleId === 'integrity/zip-crc');
@@ -384,7 +384,7 @@ test('zip of UTF-8 file names (Unix zip, no bit 11): names read as unzip lists t
     writeFileSync(join(dir, n), b);
   }
   const zip = join(base, 'utf8.zip');
-  const env = { ...process.env, LC_ALL: 'C.UTF-8' };
+  const env = toolEnv();
   const z = spawnSync('zip', ['-q', '-r', zip, 'прошивка', 'plain.txt'], { cwd: dir, env });
   assert.equal(z.status, 0, z.stderr?.toString());
   const listed = spawnSync('unzip', ['-Z1', zip], { env }).stdout.toString('utf8').split('\n').filter((l) => l && !l.endsWith('/'));

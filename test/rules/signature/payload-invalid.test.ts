@@ -1,10 +1,10 @@
-import { generateKeyPairSync } from 'node:crypto';
 import { ruleTester } from '../harness';
 import { buildPayload } from '../../../fixtures/builders/payload';
 import { pseudoRandom } from '../../../fixtures/builders/data';
+import { newRsaKeyPair } from '../../../fixtures/builders/keys';
 
-const KEY = generateKeyPairSync('rsa', { modulusLength: 2048 });
-const OTHER = generateKeyPairSync('rsa', { modulusLength: 2048 });
+const KEY = newRsaKeyPair(2048);
+const OTHER = newRsaKeyPair(2048);
 const pem = (k: typeof KEY) => Buffer.from(k.publicKey.export({ type: 'spki', format: 'pem' }));
 const parts = () => [{ name: 'boot', data: pseudoRandom(4 * 4096, 1), type: 'REPLACE_XZ' as const }];
 
