@@ -8,7 +8,7 @@
  */
 import { test, type TestContext } from 'node:test';
 import assert from 'node:assert/strict';
-import { chooseXzDecoder, CodecError, decodeWhole, nativeXzDecoder } from '../../src/formats/ota-payload/codecs';
+import { chooseXzDecoder, CodecError, decodeWhole, nativeXzDecoder, xzProbeStream } from '../../src/formats/ota-payload/codecs';
 import { pseudoRandom, compressible } from '../../fixtures/builders/data';
 import { hasTool, runTool } from '../helpers';
 
@@ -105,6 +105,55 @@ for (const [name, use] of DECODERS) {
       assert.ok(bomb.length < 64 << 10);
       assert.match(await decodeError(bomb, 1 << 20), /decodes to more than the 1048576 bytes its extents hold/);
       assert.match(await decodeError(good, SOURCE.length - 1), /decodes to more than/);
+    } finally {
+      chooseXzDecoder('auto');
+    }
+  });
+}
+
+test('the probe stream that proves where a stream ended is xz the xz tool reads, for any dictionary size', (t) => {
+  if (!hasTool('xz')) return t.skip('xz is not installed');
+  for (const prop of [0, 1, 0x16, 0x1a, 0x1c, 40]) {
+    assert.equal(runTool('xz', ['-dc'], { input: xzProbeStream(prop) }).stdout.toString(), 'romscope', `dictionary property ${prop}`);
+  }
+});
+
+for (const [name, use] of DECODERS) {
+  test(`${name}: stream after stream in one thread (the native decoder is kept between them): a bad stream does not spoil the next`, async (t) => {
+    if (!hasTool('xz')) return t.skip('xz is not installed');
+    if (!use(t)) return;
+    try {
+      const nine = xz(SOURCE, '-9', '--check=none');
+      const six = xz(SOURCE, '-6', '--check=crc32');
+      const other = pseudoRandom(70_000, 7);
+      const small = xz(other, '-9', '--check=crc64');
+      // (A flipped byte shows only in a stream with an integrity check: -9 --check=none here would decode to wrong bytes, which the operation's hash catches.)
+      const flipped = Buffer.from(six);
+      flipped[six.length >> 1] ^= 0x40;
+      const good = async (input: Buffer, want: Buffer, what: string) => {
+        const r = await decodeWhole('xz', new Uint8Array(input), want.length);
+        assert.equal(r.length, want.length, what);
+        assert.ok(Buffer.from(r.buffer.buffer, r.buffer.byteOffset, r.length).equals(want), `${what}: wrong output`);
+      };
+      const bad = async (input: Buffer, maxOut: number, pattern: RegExp, what: string) => assert.match(await decodeError(input, maxOut), pattern, what);
+      await good(nine, SOURCE, '-9');
+      await good(small, other, 'another stream, same dictionary');
+      await bad(nine.subarray(0, nine.length - 12), SOURCE.length, /ends early|truncated|corrupt/, 'footer cut off');
+      await good(nine, SOURCE, '-9 after a cut stream');
+      await bad(nine.subarray(0, nine.length >> 1), SOURCE.length, /ends early|truncated|corrupt/, 'cut in the middle');
+      await good(small, other, 'after a stream cut in the middle');
+      await bad(nine.subarray(0, nine.length - 1), SOURCE.length, /ends early|truncated|corrupt/, 'last byte cut off');
+      await good(six, SOURCE, '-6 (another dictionary size)');
+      await bad(flipped, SOURCE.length, /corrupt|ends early/, 'a flipped byte');
+      await good(nine, SOURCE, '-9 after a corrupt stream');
+      await bad(Buffer.concat([nine, Buffer.from('trailing garbage')]), SOURCE.length * 2, /ends early|corrupt|not an xz stream/, 'trailing garbage');
+      await good(nine, SOURCE, '-9 after trailing garbage');
+      await bad(nine, SOURCE.length - 1, /decodes to more than/, 'one byte more than the extents hold');
+      await good(nine, SOURCE, '-9 after a stream that expands too far');
+      await good(Buffer.concat([nine, Buffer.alloc(8)]), SOURCE, 'stream padding after the stream');
+      await good(nine, SOURCE, '-9 after stream padding');
+      await bad(Buffer.concat([nine, Buffer.alloc(3)]), SOURCE.length, /corrupt|ends early/, 'padding not a multiple of 4');
+      await good(nine, SOURCE, '-9 at the end');
     } finally {
       chooseXzDecoder('auto');
     }
