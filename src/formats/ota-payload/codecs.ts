@@ -398,52 +398,43 @@ function nativeMessage(m: NodeLiblzma, status: number): string {
 }
 
 /**
- * One xz stream decoded by liblzma straight into a buffer one byte larger
- * than `maxOut`: filling that byte means the data expands past its extents.
- * All input is given with LZMA_FINISH, so every call either makes progress
- * or ends; a call that makes none means the data ends early.
+ * Drives a liblzma decoder over all of `input` into `out`; returns the bytes
+ * written. With LZMA_FINISH it runs to the end of the stream; with LZMA_RUN
+ * (a kept decoder, which must not be ended) until the input is used up.
+ * Output past `cap` throws `over()`; every call either makes progress or
+ * ends, so a call that makes none means the data ends early.
  */
-function xzNative(m: NodeLiblzma, input: Uint8Array, maxOut: number): { buffer: Uint8Array; length: number } {
+function drive(m: NodeLiblzma, dec: NativeLzmaStream, action: number, input: Uint8Array, out: Buffer, cap: number, over: () => CodecError): number {
   const inp = Buffer.from(input.buffer, input.byteOffset, input.length);
-  const out = Buffer.allocUnsafeSlow(maxOut + 1);
-  const dec = new m.Unxz();
   let inOff = 0;
   let outOff = 0;
-  try {
-    for (;;) {
-      const [status, availIn, availOut] = dec.lzma.codeSync(m.LZMA_FINISH, inp, inOff, inp.length - inOff, out, outOff);
-      const nextIn = inp.length - availIn;
-      const nextOut = out.length - availOut;
-      const progress = nextIn !== inOff || nextOut !== outOff;
-      inOff = nextIn;
-      outOff = nextOut;
-      if (outOff > maxOut) throw tooLarge('xz', maxOut);
-      if (status === m.LZMA_STREAM_END) return { buffer: out, length: outOff };
-      if (status !== m.LZMA_OK) throw new CodecError(nativeMessage(m, status));
-      if (!progress) throw new CodecError(`xz data ${XZ_ERRORS[8]}`);
+  for (;;) {
+    const [status, availIn, availOut] = dec.codeSync(action, inp, inOff, inp.length - inOff, out, outOff);
+    const nextIn = inp.length - availIn;
+    const nextOut = out.length - availOut;
+    const progress = nextIn !== inOff || nextOut !== outOff;
+    inOff = nextIn;
+    outOff = nextOut;
+    if (outOff > cap) throw over();
+    if (status === m.LZMA_STREAM_END) {
+      if (action === m.LZMA_FINISH) return outOff;
+      throw new CodecError(`xz data ${XZ_ERRORS[7]}`);
     }
-  } finally {
-    dec.close();
+    if (status !== m.LZMA_OK) throw new CodecError(nativeMessage(m, status));
+    if (!progress) throw new CodecError(`xz data ${XZ_ERRORS[8]}`);
+    if (action === m.LZMA_RUN && inOff === inp.length) return outOff;
   }
 }
 
-/** Runs `input` through a kept decoder with LZMA_RUN; returns the bytes written to `out` from `outOff`; throws past `cap`. */
-function runKept(m: NodeLiblzma, dec: NativeLzmaStream, input: Uint8Array, out: Buffer, outOff: number, cap: number, codec: () => CodecError): number {
-  const inp = Buffer.from(input.buffer, input.byteOffset, input.length);
-  let inOff = 0;
-  let o = outOff;
-  while (inOff < inp.length) {
-    const [status, availIn, availOut] = dec.codeSync(m.LZMA_RUN, inp, inOff, inp.length - inOff, out, o);
-    const nextIn = inp.length - availIn;
-    const nextOut = out.length - availOut;
-    const progress = nextIn !== inOff || nextOut !== o;
-    inOff = nextIn;
-    o = nextOut;
-    if (o - outOff > cap) throw codec();
-    if (status !== m.LZMA_OK) throw new CodecError(status === m.LZMA_STREAM_END ? `xz data ${XZ_ERRORS[7]}` : nativeMessage(m, status));
-    if (!progress) throw new CodecError(`xz data ${XZ_ERRORS[8]}`);
+/** One xz stream decoded by a fresh liblzma decoder into a buffer one byte larger than `maxOut`: filling that byte means the data expands past its extents. */
+function xzNative(m: NodeLiblzma, input: Uint8Array, maxOut: number): { buffer: Uint8Array; length: number } {
+  const out = Buffer.allocUnsafeSlow(maxOut + 1);
+  const dec = new m.Unxz();
+  try {
+    return { buffer: out, length: drive(m, dec.lzma, m.LZMA_FINISH, input, out, maxOut, () => tooLarge('xz', maxOut)) };
+  } finally {
+    dec.close();
   }
-  return o - outOff;
 }
 
 /**
@@ -472,11 +463,11 @@ function xzNativeKept(m: NodeLiblzma, input: Uint8Array, maxOut: number, dictPro
   const out = Buffer.allocUnsafeSlow(maxOut + 1);
   const scratch = Buffer.alloc(PROBE_TEXT.length + 1);
   try {
-    const length = runKept(m, kept.dec.lzma, input, out, 0, maxOut, () => tooLarge('xz', maxOut));
+    const length = drive(m, kept.dec.lzma, m.LZMA_RUN, input, out, maxOut, () => tooLarge('xz', maxOut));
     const ends = () => new CodecError(`xz data ${XZ_ERRORS[8]}`);
     let got: number;
     try {
-      got = runKept(m, kept.dec.lzma, kept.probe, scratch, 0, PROBE_TEXT.length, ends);
+      got = drive(m, kept.dec.lzma, m.LZMA_RUN, kept.probe, scratch, PROBE_TEXT.length, ends);
     } catch {
       throw ends();
     }
