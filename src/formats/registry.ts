@@ -2,7 +2,7 @@
  * The ordered list of format handlers. Order matters only where two could
  * claim the same bytes: the more specific comes first (Odin .tar.md5 before tar).
  */
-import type { DetectInput, FormatHandler } from './types';
+import type { DetectInput, FormatHandler, NeighbourHook, SiblingHook, TrailerHook } from './types';
 import { zipHandler } from './zip';
 import { samsungTarMd5Handler } from './samsung-tar-md5';
 import { tarHandler } from './tar';
@@ -34,6 +34,12 @@ import { androidInfoHandler } from './android-info';
 import { fastbootScriptHandler } from './fastboot-script';
 import { xiaomiRomInfoHandler } from './xiaomi-rom-info';
 import { buildPropHandler } from './build-prop';
+import { otaPackageSiblings } from './ota-package';
+import { checksumFileSiblings } from './checksum-file/siblings';
+import { checksumSidecars } from './checksum-file/sidecar';
+import { blockOtaSiblings } from './block-ota/rebuild';
+import { splitSparseSiblings } from './android-sparse/split';
+import { avbFooterTrailer } from './avb-footer/image';
 
 export const HANDLERS: readonly FormatHandler[] = [
   zipHandler,
@@ -76,6 +82,20 @@ export const HANDLERS: readonly FormatHandler[] = [
   // Last: recognised by name only.
   brotliHandler,
 ];
+
+/**
+ * Hooks over a container's member list, in the order they run: the OTA
+ * package checks and checksum files attach expectations to members; then
+ * derived children (rebuilt block-OTA images, joined split sparse images)
+ * follow the members in this order.
+ */
+export const SIBLING_HOOKS: readonly SiblingHook[] = [otaPackageSiblings, checksumFileSiblings, blockOtaSiblings, splitSparseSiblings];
+
+/** Trailers any otherwise unrecognised image may end in. */
+export const TRAILER_HOOKS: readonly TrailerHook[] = [avbFooterTrailer];
+
+/** Files next to the input that say something about it. */
+export const NEIGHBOUR_HOOKS: readonly NeighbourHook[] = [checksumSidecars];
 
 /** Peek-only: picks the first handler that recognises the bytes, or null ("data"). */
 export function detectFormat(d: DetectInput): FormatHandler | null {

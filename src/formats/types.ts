@@ -24,6 +24,18 @@ export interface ChildSpec {
   readable?: boolean;
   /** Keys the container vouches for, to check the child's signatures with (an OTA package's otacert, for its payload.bin). */
   keys?: TrustedKey[];
+  /** Where the member's stored (possibly compressed) bytes lie in its container, when they lie there plainly (zip members). */
+  location?: MemberLocation;
+}
+
+/** Where a member's data lies in its container, for checks that compare offsets (OTA property files). */
+export interface MemberLocation {
+  /** Offset of the member's (compressed) data in the container. */
+  dataStart: number;
+  /** Bytes the data takes in the container. */
+  compressedSize: number;
+  /** Container-specific compression method (zip: 0 stored, 8 deflated). */
+  method: number;
 }
 
 export interface DecodeContext {
@@ -95,3 +107,72 @@ export interface OpaqueHandler extends HandlerBase {
 }
 
 export type FormatHandler = ContainerHandler | TransformHandler | DocumentHandler | OpaqueHandler;
+
+/** What a sibling hook sees of the container whose members it reads. */
+export interface SiblingContext {
+  budget: Budget;
+  /** The container's format id and bytes (for hooks that check the container itself, like a whole-file signature). */
+  container: { format: string; name: string; source: RandomSource };
+  /** Records an observation on the container. */
+  fact(f: Fact): void;
+  keys?: readonly TrustedKey[];
+  tempDir?: string;
+}
+
+/** The container's bytes as a built child: released after its walk or extraction. */
+export interface OpenedChild {
+  spec: ChildSpec;
+  release(): Promise<void>;
+}
+
+/**
+ * A child made from siblings (a block OTA's rebuilt image, split sparse
+ * pieces joined). Its existence and name are decided by the hook (cheaply,
+ * from names and small members); its bytes are only built when it is
+ * walked or extracted.
+ */
+export interface DerivedChild {
+  name: string;
+  /** What building it is called in a fact when it fails ("rebuilding system.img"). */
+  doing: string;
+  open(name: string): Promise<OpenedChild>;
+}
+
+export interface SiblingResult {
+  derived?: DerivedChild[];
+  /** Info about the container (merged into its info). */
+  info?: Record<string, unknown>;
+  /** Raw views of the container's bytes during its hashing pass. */
+  rangeTaps?: RangeTap[];
+}
+
+/**
+ * Reads a container's member list before its members are walked: attaches
+ * expectations, facts or keys to members (checksum files, OTA package
+ * checks) and proposes derived children. Hooks run in registry order, the
+ * same way for `inspect` and `extract`, so every listed path extracts.
+ */
+export interface SiblingHook {
+  id: string;
+  run(children: ChildSpec[], ctx: SiblingContext): Promise<SiblingResult | void>;
+}
+
+/**
+ * Children a trailer at the end of otherwise unrecognised bytes gives (an
+ * AVB footer and its vbmeta: any partition image may end in one).
+ */
+export interface TrailerHook {
+  id: string;
+  /** Bytes of the end the streamed variant needs. */
+  tailBytes: number;
+  /** Children found at the end of a random-access source, and taps over its bytes. */
+  random(src: RandomSource): Promise<{ children: ChildSpec[]; taps: RangeTap[] } | null>;
+  /** Children from the last `tailBytes` of a source that could only be streamed. */
+  streamed(tail: Buffer, size: number): ChildSpec[];
+}
+
+/** Expectations on the input itself found next to it (checksum files beside `rom.zip`). */
+export interface NeighbourHook {
+  id: string;
+  run(inputPath: string): Promise<{ expect: ExpectedDigest[]; info?: Record<string, unknown> }>;
+}

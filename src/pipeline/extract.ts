@@ -12,7 +12,7 @@ import { DigestSet } from '../io/digest-set';
 import { UsageError, RomscopeError, errorMessage } from '../io/errors';
 import { locate } from './locate';
 import { openInput } from './inspect';
-import { safeBaseName } from './paths';
+import { safeBaseName } from '../io/paths';
 import { errorToFact } from './streams';
 
 export interface ExtractOptions {

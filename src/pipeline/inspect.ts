@@ -9,7 +9,8 @@ import { verifyAvb } from './avb-verify';
 import { avbSignatureSummary } from './avb-summary';
 import { combineSignatureStatus, otaSignatureSummary } from './ota-summary';
 import { loadKeys } from './keys';
-import { sidecarExpectations } from './sidecar';
+import { NEIGHBOUR_HOOKS } from '../formats/registry';
+import type { ExpectedDigest } from '../report/model';
 import { runRules, type SeverityOverrides } from '../rules/engine';
 import { RULES } from '../rules/registry';
 import { addDerivedFacts } from '../compat/derive';
@@ -60,15 +61,16 @@ export async function inspect(path: string, opts: InspectOptions = {}): Promise<
     const budget = new Budget({ ...defaultBudget(src.size), ...opts.budget });
     const keys = await loadKeys(opts.keys ?? []);
     const walker = new Walker({ hashes: opts.hashes ?? ['sha256'], budget, tempDir: opts.tempDir, onProgress: opts.onProgress, keys });
-    const side = opts.sidecars === false ? { expect: [], files: [] } : await sidecarExpectations(path);
-    const root = await walker.walk({
-      source: src,
-      name: src.name,
-      path: '',
-      depth: 0,
-      expect: side.expect,
-      info: side.files.length ? { sidecarChecksumFiles: side.files } : undefined,
-    });
+    const expect: ExpectedDigest[] = [];
+    let info: Record<string, unknown> | undefined;
+    if (opts.sidecars !== false) {
+      for (const hook of NEIGHBOUR_HOOKS) {
+        const found = await hook.run(path);
+        expect.push(...found.expect);
+        if (found.info) info = { ...info, ...found.info };
+      }
+    }
+    const root = await walker.walk({ source: src, name: src.name, path: '', depth: 0, expect, info });
     // What vbmeta images say about the other images needs the whole tree (FORMATS.md §5).
     await verifyAvb(root, src, { budget, walker, tempDir: opts.tempDir });
     // Device declarations that other decoders give only as info become facts, for the rules and the summary.

@@ -8,13 +8,11 @@ import { spillToRandom, type Spilled } from '../io/spill';
 import { UsageError } from '../io/errors';
 import type { RandomSource, Source } from '../io/source';
 import { detectFormat } from '../formats/registry';
-import type { DecodeContext, ChildSpec } from '../formats/types';
+import { TRAILER_HOOKS } from '../formats/registry';
+import type { ContainerHandler, DecodeContext, ChildSpec } from '../formats/types';
 import type { ExpectedDigest, Fact } from '../report/model';
 import { OneShotSource } from './streams';
-import { findSplitGroups, joinSplitGroup } from './split-images';
-import { findBlockOtas, prepareBlockOta } from './block-ota';
-import { uniqueName } from './walk';
-import { footerChildren } from '../formats/avb-footer/image';
+import { childrenOf, namedEntries, type ChildEntry } from './children';
 
 export interface Located {
   source: Source;
@@ -62,29 +60,22 @@ export async function locate(root: RandomSource, artifactPath: string, tempDir?:
       }
       const h = detectFormat({ peek, name: cur.name, size: cur.size });
       const here = walked || '(the input)';
+      const toRandom = async (): Promise<RandomSource> => {
+        if (cur.kind === 'random') return cur;
+        const s = await spillToRandom(stream!, cur.name, { memoryCap: LIMITS.spillMemoryCap, tempDir });
+        spills.push(s);
+        return s.source;
+      };
+      let entries: ChildEntry[] | null = null;
       if (!h || h.kind === 'opaque') {
-        // The walk gives any image ending in an AVB footer the children avb_footer and vbmeta.
-        const next = rest.split('/')[0];
-        if (next === 'avb_footer' || next === 'vbmeta') {
-          let img: RandomSource;
-          if (cur.kind === 'random') img = cur;
-          else {
-            const s = await spillToRandom(stream!, cur.name, { memoryCap: LIMITS.spillMemoryCap, tempDir });
-            spills.push(s);
-            img = s.source;
-          }
-          const picked = pickChild((await footerChildren(img))?.children ?? [], rest);
-          if (picked) {
-            cur = picked.child.source;
-            expect = [];
-            walked = walked ? `${walked}/${picked.child.name}` : picked.child.name;
-            rest = picked.rest;
-            continue;
-          }
-        }
+        // The walk gives unrecognised bytes the children of a trailer they end in (an AVB footer and its vbmeta).
+        const img = await toRandom();
+        const trailers: ChildSpec[] = [];
+        for (const hook of TRAILER_HOOKS) trailers.push(...((await hook.random(img))?.children ?? []));
+        if (trailers.length) entries = namedEntries(trailers);
       }
-      if (!h || h.kind === 'document' || h.kind === 'opaque') throw new UsageError(`no artifact "${artifactPath}": ${here} has no members`);
-      if (h.kind === 'transform') {
+      if (!entries && (!h || h.kind === 'document' || h.kind === 'opaque')) throw new UsageError(`no artifact "${artifactPath}": ${here} has no members`);
+      if (h?.kind === 'transform') {
         const name = h.childName(cur.name, peek);
         const picked = pickChild([{ name }], rest);
         if (!picked) throw new UsageError(`no artifact "${artifactPath}": ${here} decompresses to "${name}"`);
@@ -95,44 +86,29 @@ export async function locate(root: RandomSource, artifactPath: string, tempDir?:
         rest = picked.rest;
         continue;
       }
-      let rsrc: RandomSource;
-      if (cur.kind === 'random') rsrc = cur;
-      else {
-        const s = await spillToRandom(stream!, cur.name, { memoryCap: LIMITS.spillMemoryCap, tempDir });
-        spills.push(s);
-        rsrc = s.source;
+      if (!entries) {
+        const rsrc = await toRandom();
+        const res = await (h as ContainerHandler).decode(rsrc, containerCtx);
+        // The same member list, unique names, hooks and derived children as the walk: every reported path resolves.
+        const list = await childrenOf(res.children, { budget, container: { format: res.format ?? h!.id, name: cur.name, source: rsrc }, fact: () => {}, tempDir });
+        entries = list.entries;
       }
-      const res = await h.decode(rsrc, containerCtx);
-      const used = new Set<string>();
-      // Same names, duplicate suffixes and derived artifacts as the walk, so every reported path resolves.
-      const named: (ChildSpec & { name: string })[] = res.children.map((c) => ({ ...c, name: uniqueName(used, c.name) }));
-      for (const set of findBlockOtas(named)) {
-        const n = uniqueName(used, `${set.part}.img`);
-        // Only the image asked for is prepared (it may decode a whole new.dat.br).
-        if (rest !== n && !rest.startsWith(n + '/')) continue;
-        const img = await prepareBlockOta(set, budget, tempDir).catch(() => null);
-        if (!img) continue;
-        spills.push({ release: img.release } as Spilled);
-        named.push({ ...img.spec, name: n });
-      }
-      for (const g of findSplitGroups(named)) {
-        const n = uniqueName(used, g.base);
-        if (rest === n || rest.startsWith(n + '/')) {
-          const joined = await joinSplitGroup(g, budget, tempDir);
-          if (joined) {
-            spills.push({ release: joined.release } as Spilled);
-            named.push({ ...joined.spec, name: n });
-          }
-        }
-      }
-      const picked = pickChild(named, rest);
+      const picked = pickChild(entries, rest);
       if (!picked) throw new UsageError(`no artifact "${artifactPath}": nothing named "${rest}" in ${here}`);
-      if (picked.child.readable === false) {
-        throw new UsageError(`"${walked ? walked + '/' : ''}${picked.child.name}" cannot be extracted: ${picked.child.facts?.[0]?.message ?? 'unreadable'}`);
+      let child: ChildSpec;
+      if (picked.child.spec) child = picked.child.spec;
+      else {
+        // Only the derived child asked for is built (it may decode a whole new.dat.br).
+        const opened = await picked.child.derived!.open(picked.child.name);
+        spills.push({ release: opened.release } as Spilled);
+        child = opened.spec;
       }
-      facts.push(...(picked.child.facts ?? []));
-      cur = picked.child.source;
-      expect = picked.child.expect ?? [];
+      if (child.readable === false) {
+        throw new UsageError(`"${walked ? walked + '/' : ''}${picked.child.name}" cannot be extracted: ${child.facts?.[0]?.message ?? 'unreadable'}`);
+      }
+      facts.push(...(child.facts ?? []));
+      cur = child.source;
+      expect = child.expect ?? [];
       walked = walked ? `${walked}/${picked.child.name}` : picked.child.name;
       rest = picked.rest;
     }

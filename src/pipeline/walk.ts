@@ -10,15 +10,13 @@ import { StreamReader } from '../io/stream-reader';
 import { spillToRandom, type Spilled } from '../io/spill';
 import { BudgetError } from '../io/errors';
 import { readWhole, type RandomSource, type Source } from '../io/source';
-import { detectFormat } from '../formats/registry';
-import type { ChildSpec, DecodeContext, FormatHandler } from '../formats/types';
-import { looksLikeChecksumFileName, parseChecksumFile } from '../formats/checksum-file';
+import { TailKeeper } from '../io/tail';
+import { detectFormat, TRAILER_HOOKS } from '../formats/registry';
+import type { ChildSpec, DecodeContext, FormatHandler, SiblingContext } from '../formats/types';
 import { newArtifact, childPath, type Artifact, type ExpectedDigest, type Fact } from '../report/model';
 import { errorToFact, tap, Shielded, OneShotSource } from './streams';
-import { findSplitGroups, joinSplitGroup } from './split-images';
-import { findBlockOtas, prepareBlockOta, type BlockOtaImage } from './block-ota';
+import { childrenOf, namedEntries, type ChildEntry } from './children';
 import type { TrustedKey } from '../crypto/keys';
-import { AVB_FOOTER_SIZE, TailKeeper, footerChildren, streamedFooterChildren } from '../formats/avb-footer/image';
 
 export interface WalkOptions {
   hashes: HashAlgo[];
@@ -119,11 +117,11 @@ export class Walker {
             let children: ChildSpec[] = [];
             let ranges: RangeTap[] = [];
             let beside = false;
+            let resInfo: Record<string, unknown> = {};
             try {
               const res = await handler.decode(rsrc, ctx);
               if (res.format) art.format = res.format;
-              // Keep the handler's object: range-digest callbacks fill it in later.
-              art.info = Object.assign(res.info, { ...art.info, ...res.info });
+              resInfo = res.info;
               children = res.children;
               ranges = [...(res.rangeDigests ?? []).map(rangeDigestTap), ...(res.rangeTaps ?? [])];
               beside = !!res.childrenDuringHashPass && !spilled && children.length > 0;
@@ -131,18 +129,25 @@ export class Walker {
               if (e instanceof BudgetError) throw e;
               fact(errorToFact(e));
             }
+            // The member list, what sibling hooks attach to it, and the children they derive.
+            const sctx: SiblingContext = { budget: this.opts.budget, container: { format: art.format, name: node.name, source: rsrc }, fact, keys: ctx.keys, tempDir: this.opts.tempDir };
+            const list = await childrenOf(children, sctx);
+            Object.assign(resInfo, list.info);
+            ranges.push(...list.rangeTaps);
+            // Keep the handler's object: range-digest callbacks fill it in later.
+            art.info = Object.assign(resInfo, { ...art.info, ...resInfo });
             // One pass over the container feeds its own hashes and any range
             // digests; a spilled container was hashed while it was spilled.
             if (beside) {
               const finish = () => this.finishHashes(art, digests, whole, complete, fact);
-              art.children = await this.hashBesideChildren(art, rsrc, digests, ranges, children, depth, (h) => (held = h), finish);
+              art.children = await this.hashBesideChildren(art, rsrc, digests, ranges, list.entries, depth, (h) => (held = h), finish);
               return art;
             }
             if (spilled) {
               if (ranges.length) await this.hashPass(rsrc, new DigestSet([]), ranges, path, false);
             } else await this.hashPass(rsrc, digests, ranges, path, true);
             this.finishHashes(art, digests, whole, complete, fact);
-            art.children = await this.walkChildren(art, children, depth);
+            art.children = await this.walkChildren(art, list.entries, depth);
           } finally {
             await spilled?.release();
           }
@@ -199,15 +204,23 @@ export class Walker {
           return art;
         }
         default: {
-          // Any partition image may end in an AVB footer, whatever its format (FORMATS.md §5.7).
-          const avb = source.kind === 'random' ? await footerChildren(source) : null;
-          for (const t of avb?.taps ?? []) digests.addTap(t);
-          const tail = source.kind === 'stream' ? new TailKeeper(AVB_FOOTER_SIZE) : null;
-          for await (const c of rest()) tail?.push(c);
+          // Unrecognised bytes may still end in a trailer (any partition image may end in an AVB footer).
+          const trailers: ChildSpec[] = [];
+          const tails: { keep: TailKeeper; hook: (typeof TRAILER_HOOKS)[number] }[] = [];
+          for (const hook of TRAILER_HOOKS) {
+            if (source.kind === 'stream') {
+              tails.push({ keep: new TailKeeper(hook.tailBytes), hook });
+              continue;
+            }
+            const found = await hook.random(source);
+            for (const t of found?.taps ?? []) digests.addTap(t);
+            trailers.push(...(found?.children ?? []));
+          }
+          for await (const c of rest()) for (const t of tails) t.keep.push(c);
           art.size = digests.pos;
           this.finishHashes(art, digests, whole, complete, fact);
-          const footer = avb?.children ?? (tail ? streamedFooterChildren(tail.bytes(), digests.pos) : []);
-          if (footer.length) art.children = await this.walkChildren(art, footer, depth);
+          for (const t of tails) trailers.push(...t.hook.streamed(t.keep.bytes(), digests.pos));
+          if (trailers.length) art.children = await this.walkChildren(art, namedEntries(trailers), depth);
           return art;
         }
       }
@@ -227,7 +240,7 @@ export class Walker {
    * run first would have put them, so the report does not depend on timing.
    * A failed pass is thrown after the children are walked (and kept).
    */
-  private async hashBesideChildren(art: Artifact, src: RandomSource, digests: DigestSet, taps: RangeTap[], children: ChildSpec[], depth: number, hold: (h: Fact[] | null) => void, finish: () => void): Promise<Artifact[]> {
+  private async hashBesideChildren(art: Artifact, src: RandomSource, digests: DigestSet, taps: RangeTap[], children: ChildEntry[], depth: number, hold: (h: Fact[] | null) => void, finish: () => void): Promise<Artifact[]> {
     const held: Fact[] = [];
     const before = art.facts.length;
     hold(held);
@@ -273,51 +286,33 @@ export class Walker {
     for (const e of expect) checkExpected(push, e, art.hashes[e.algo]);
   }
 
-  private async walkChildren(parent: Artifact, specs: ChildSpec[], depth: number): Promise<Artifact[]> {
-    await assignChecksumExpectations(specs);
-    // Block OTAs are checked before the walk so findings land on the transfer list.
-    const rebuilt: BlockOtaImage[] = [];
-    for (const set of findBlockOtas(specs)) {
-      try {
-        const img = await prepareBlockOta(set, this.opts.budget, this.opts.tempDir);
-        if (img) rebuilt.push(img);
-      } catch (e) {
-        parent.facts.push(errorToFact(e, `rebuilding ${set.part}.img`));
-      }
-    }
+  private async walkChildren(parent: Artifact, entries: ChildEntry[], depth: number): Promise<Artifact[]> {
     const out: Artifact[] = [];
-    const used = new Set<string>();
-    for (const spec of specs) {
-      const name = uniqueName(used, spec.name);
-      try {
-        this.opts.budget.chargeMember();
-      } catch (e) {
-        parent.facts.push(errorToFact(e));
-        break;
-      }
-      out.push(await this.walkSpec(parent, spec, name, depth));
-    }
-    for (const img of rebuilt) {
-      try {
-        out.push(await this.walkSpec(parent, img.spec, uniqueName(used, img.spec.name), depth));
-      } finally {
-        await img.release();
-      }
-    }
-    // Split sparse images become one more artifact: the joined image.
-    for (const group of findSplitGroups(specs)) {
-      let joined;
-      try {
-        joined = await joinSplitGroup(group, this.opts.budget, this.opts.tempDir);
-      } catch (e) {
-        parent.facts.push(errorToFact(e, `joining ${group.base}`));
+    let stopped = false;
+    for (const e of entries) {
+      if (e.spec) {
+        if (stopped) continue;
+        try {
+          this.opts.budget.chargeMember();
+        } catch (err) {
+          parent.facts.push(errorToFact(err));
+          stopped = true;
+          continue;
+        }
+        out.push(await this.walkSpec(parent, e.spec, e.name, depth));
         continue;
       }
-      if (!joined) continue;
+      let opened;
       try {
-        out.push(await this.walkSpec(parent, joined.spec, uniqueName(used, joined.spec.name), depth));
+        opened = await e.derived!.open(e.name);
+      } catch (err) {
+        parent.facts.push(errorToFact(err, e.derived!.doing));
+        continue;
+      }
+      try {
+        out.push(await this.walkSpec(parent, opened.spec, e.name, depth));
       } finally {
-        await joined.release();
+        await opened.release();
       }
     }
     return out;
@@ -339,54 +334,6 @@ export class Walker {
 }
 
 
-function dirOf(name: string): string {
-  const i = name.lastIndexOf('/');
-  return i < 0 ? '' : name.slice(0, i + 1);
-}
-
-function normalizeListed(name: string): string {
-  return name.replace(/\\/g, '/').replace(/^(\.\/)+/, '');
-}
-
-/**
- * Checksum files among the members are read first, so their digests are
- * checked while the members they list stream past (no second read).
- */
-async function assignChecksumExpectations(specs: ChildSpec[]): Promise<void> {
-  const byName = new Map(specs.map((s) => [s.name, s]));
-  for (const cs of specs) {
-    if (cs.readable === false || !looksLikeChecksumFileName(cs.name)) continue;
-    // Deflated members are streamed once here and once by the walk; they are small by the cap.
-    if (cs.source.kind === 'stream' && (cs.source.size ?? Infinity) > LIMITS.maxTextBytes) continue;
-    let bytes: Buffer | null;
-    try {
-      bytes = await readWhole(cs.source, LIMITS.maxTextBytes);
-    } catch {
-      continue; // the walk reports the unreadable member itself
-    }
-    if (!bytes) continue;
-    const entries = parseChecksumFile(bytes.toString('utf8'), cs.name);
-    if (!entries) continue;
-    const dir = dirOf(cs.name);
-    const stem = cs.name.replace(/\.(md5|sha1|sha256|md5sum|sha1sum|sha256sum)$/i, '');
-    for (const e of entries) {
-      const listed = e.name === null ? stem : dir + normalizeListed(e.name);
-      let target = byName.get(listed);
-      if (!target && e.name !== null) {
-        const base = normalizeListed(e.name).split('/').pop()!;
-        const cands = specs.filter((s) => s.name.split('/').pop() === base && s !== cs);
-        if (cands.length === 1) target = cands[0];
-      }
-      const what = `${cs.name} line ${e.line}`;
-      if (!target) {
-        (cs.facts ??= []).push({ kind: 'checksum-missing', message: `lists "${e.name ?? listed}", which is not in the package (${what})` });
-        continue;
-      }
-      (target.expect ??= []).push({ algo: e.algo, hex: e.hex, kind: 'checksum-file', from: what });
-    }
-  }
-}
-
 /** Compares a computed digest with an expectation and records the outcome as a fact. */
 function checkExpected(push: (f: Fact) => void, e: ExpectedDigest, got: string | undefined): void {
   if (!got) return;
@@ -397,14 +344,4 @@ function checkExpected(push: (f: Fact) => void, e: ExpectedDigest, got: string |
 
 function expectRange(push: (f: Fact) => void, e: ExpectedDigest, range: { start: number; end: number }) {
   return { algo: e.algo, start: range.start, end: range.end, done: (hex: string) => checkExpected(push, e, hex) };
-}
-
-/** Artifact paths must be unique to be extractable: a repeated name gets a #n suffix. */
-export function uniqueName(used: Set<string>, name: string): string {
-  // An empty member name would give the member its container's path.
-  const base = name === '' ? '(empty name)' : name;
-  let n = base;
-  for (let i = 2; used.has(n); i++) n = `${base}#${i}`;
-  used.add(n);
-  return n;
 }

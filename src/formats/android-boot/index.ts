@@ -10,7 +10,7 @@ import { SliceSource, type RandomSource } from '../../io/source';
 import type { RangeTap } from '../../io/digest-set';
 import type { ChildSpec, ContainerHandler, ContainerResult, DecodeContext } from '../types';
 import type { Fact } from '../../report/model';
-import { footerChildren } from '../avb-footer/image';
+import { AVB_FOOTER_SIZE, footerChildren, parseFooter } from '../avb-footer/image';
 import { BOOT_MAGIC, VENDOR_BOOT_MAGIC, BOOT_HEADER_SIZES, VENDOR_HEADER_SIZES, RAMDISK_TYPES, VENDOR_RAMDISK_ENTRY_SIZE, cstr, parseBootHeader, parseVendorBootHeader, type BootHeader, type Section } from './header';
 
 const MTK_MAGIC = 0x58881688;
@@ -174,9 +174,8 @@ async function describeTrailer(src: RandomSource, hdr: BootHeader, info: Record<
   if (avb) {
     info.avbFooter = true;
     children.push(...avb.children);
-    // The partition image the footer describes ends at original_image_size (u64 BE at 12).
-    const foot = await src.read(src.size - 64, 64);
-    const original = Number(foot.readBigUInt64BE(12));
+    // The partition image the footer describes ends at its original_image_size.
+    const original = Number(parseFooter(await src.read(src.size - AVB_FOOTER_SIZE, AVB_FOOTER_SIZE)).originalImageSize);
     if (original >= hdr.end && original <= src.size) end = original;
   }
   if (end >= 16384 && end - 16384 >= hdr.end) {

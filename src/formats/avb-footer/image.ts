@@ -17,7 +17,7 @@ import { BufferSource, SliceSource, type RandomSource } from '../../io/source';
 import type { RangeTap } from '../../io/digest-set';
 import { LIMITS } from '../../io/limits';
 import type { Fact } from '../../report/model';
-import type { ChildSpec } from '../types';
+import type { ChildSpec, TrailerHook } from '../types';
 import { looksLikeVbmeta, parseVbmeta } from '../avb-vbmeta/parse';
 import { digestUnsupported, startComputation } from '../avb-vbmeta/digest';
 import { digestFact, expectedDigest, isDigestDescriptor, shortImageFact, type DigestDescriptor } from '../avb-vbmeta/check';
@@ -138,15 +138,10 @@ export function streamedFooterChildren(tail: Buffer, imageSize: number): ChildSp
   return [{ name: 'avb_footer', source: new BufferSource(Buffer.from(tail), 'avb_footer'), facts: placementFacts(parseFooter(tail), imageSize) }];
 }
 
-/** Keeps the last `n` bytes of a stream. */
-export class TailKeeper {
-  private buf = Buffer.alloc(0);
-  constructor(private readonly n: number) {}
-  push(c: Buffer): void {
-    if (c.length >= this.n) this.buf = Buffer.from(c.subarray(c.length - this.n));
-    else this.buf = Buffer.concat([this.buf, c]).subarray(-this.n);
-  }
-  bytes(): Buffer {
-    return this.buf;
-  }
-}
+/** Any partition image may end in an AVB footer, whatever its format (FORMATS.md §5.7). */
+export const avbFooterTrailer: TrailerHook = {
+  id: 'avb-footer',
+  tailBytes: AVB_FOOTER_SIZE,
+  random: footerChildren,
+  streamed: streamedFooterChildren,
+};

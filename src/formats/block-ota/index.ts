@@ -1,7 +1,7 @@
 /**
  * Block-based (non-A/B) OTAs (FORMATS.md §8): `<part>.transfer.list` with
  * `<part>.new.dat[.br]` and `<part>.patch.dat`. This handler describes the
- * transfer list; src/pipeline/block-ota.ts rebuilds the partition image of a
+ * transfer list; src/formats/block-ota/rebuild.ts rebuilds the partition image of a
  * full OTA from its siblings.
  */
 import type { DocumentHandler } from '../types';

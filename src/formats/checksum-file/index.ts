@@ -20,6 +20,8 @@ export interface ChecksumEntry {
   line: number;
 }
 
+/** The suffix that names what a `<file>.md5`-style checksum file is about. */
+export const CHECKSUM_SUFFIX = /\.(md5|sha1|sha256|md5sum|sha1sum|sha256sum)$/i;
 const NAME_HINT = /(\.(md5|sha1|sha256|md5sum|sha1sum|sha256sum)|^(md5|sha1|sha256)sums?(\.txt)?|^checksums?(\.txt)?|^(sparse)?crclist\.txt|^md5sum\.xml)$/i;
 
 function baseOf(name: string): string {

@@ -15,7 +15,7 @@ import { SliceSource, type RandomSource } from '../../io/source';
 import { FormatError } from '../../io/errors';
 import type { ChildSpec, ContainerHandler, ContainerResult, DecodeContext } from '../types';
 import type { Fact } from '../../report/model';
-import { unsafePathReason } from '../../pipeline/paths';
+import { unsafePathReason } from '../../io/paths';
 
 const HEADER = 110;
 /** The kernel's PATH_MAX: names (with their NUL) and symlink targets longer than this are refused. */

@@ -2,7 +2,7 @@
  * `payload_properties.txt` beside payload.bin in an A/B OTA package
  * (FORMATS.md §6.6): `KEY=value` lines giving the SHA-256 (base64) and size
  * of the whole payload and of its metadata. The values are checked against
- * payload.bin by the OTA package checks (src/formats/zip/ota.ts).
+ * payload.bin by the OTA package checks (src/formats/ota-package).
  */
 import type { DocumentHandler } from '../types';
 

@@ -7,7 +7,7 @@ import { SliceSource, type RandomSource } from '../../io/source';
 import { FormatError } from '../../io/errors';
 import type { ChildSpec, ContainerResult, DecodeContext } from '../types';
 import type { Fact } from '../../report/model';
-import { unsafePathReason } from '../../pipeline/paths';
+import { unsafePathReason } from '../../io/paths';
 
 const BLOCK = 512;
 /** Long-name and pax records larger than this are not believed. */

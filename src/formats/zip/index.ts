@@ -15,9 +15,7 @@ import { FormatError, TruncatedError, errorMessage } from '../../io/errors';
 import type { Budget } from '../../io/limits';
 import type { ChildSpec, ContainerHandler, DecodeContext } from '../types';
 import type { Fact } from '../../report/model';
-import { unsafePathReason } from '../../pipeline/paths';
-import { otaPackageChecks } from './ota';
-import { memberLocations } from './members';
+import { unsafePathReason } from '../../io/paths';
 
 const LOCAL_HEADER_SIG = 0x04034b50;
 const METHODS: Record<number, string> = { 0: 'stored', 8: 'deflate', 9: 'deflate64', 12: 'bzip2', 14: 'lzma', 93: 'zstd', 95: 'xz', 99: 'aes' };
@@ -130,7 +128,7 @@ function memberSpec(src: RandomSource, ctx: DecodeContext, m: MemberRecord, data
     return spec;
   }
   if (dataStart === null) return spec;
-  memberLocations.set(spec, { dataStart, compressedSize: m.compressedSize, method: m.method });
+  spec.location = { dataStart, compressedSize: m.compressedSize, method: m.method };
   const dataEnd = dataStart + m.compressedSize;
   if (dataEnd > src.size) {
     facts.push({ kind: 'truncated', message: `member data ends at ${dataEnd}, past the end of the file (${src.size} bytes)`, offset: dataStart });
@@ -224,14 +222,12 @@ export const zipHandler: ContainerHandler = {
       const msg = errorMessage(e);
       if (!/end of central directory record signature not found/i.test(msg)) {
         ctx.fact({ kind: 'unreadable', message: `zip directory unreadable: ${msg}` });
-        // A whole-file signature needs only the raw bytes: it is still checked.
-        const ota = await otaPackageChecks(src, [], ctx);
-        return { info: ota.info, children: [], rangeTaps: ota.rangeTaps };
+        // (A whole-file signature needs only the raw bytes: the OTA package hook still checks it.)
+        return { info: {}, children: [] };
       }
       ctx.fact({ kind: 'truncated', message: 'zip end-of-central-directory record not found: the file is truncated (members below were recovered from their local headers)' });
       const children = await salvageLocalHeaders(src, ctx);
-      const ota = await otaPackageChecks(src, children, ctx);
-      return { info: { entries: children.length, recoveredFromLocalHeaders: true, ...ota.info }, children, rangeTaps: ota.rangeTaps };
+      return { info: { entries: children.length, recoveredFromLocalHeaders: true }, children };
     }
     const children: ChildSpec[] = [];
     const seen = new Map<string, number>();
@@ -290,11 +286,6 @@ export const zipHandler: ContainerHandler = {
     const raw = zf.comment as unknown as Buffer | string | undefined;
     // A signapk whole-file signature follows a NUL in the comment: only its text part is shown.
     const comment = raw?.length ? raw.toString().split('\0')[0] : undefined;
-    const ota = await otaPackageChecks(src, children, ctx);
-    return {
-      info: { entries: count, files: count - dirs, directories: dirs, zip64, comment: comment || undefined, ...ota.info },
-      children,
-      rangeTaps: ota.rangeTaps,
-    };
+    return { info: { entries: count, files: count - dirs, directories: dirs, zip64, comment: comment || undefined }, children };
   },
 };

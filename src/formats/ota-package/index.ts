@@ -15,16 +15,15 @@
 import { X509Certificate } from 'node:crypto';
 import { readWhole, type RandomSource, type Source } from '../../io/source';
 import type { RangeTap } from '../../io/digest-set';
-import type { ChildSpec, DecodeContext } from '../types';
+import type { ChildSpec, DecodeContext, SiblingHook } from '../types';
 import type { Fact } from '../../report/model';
 import { CmsContentVerifier, isKnownDigest, parseSignedData, type CmsSigner } from '../../crypto/cms';
 import { parseKeyFile, spkiSha256, summarizeCertificate, type CertSummary, type TrustedKey } from '../../crypto/keys';
 import { checkJarSignature } from '../../crypto/jar';
 import { parsePayloadProperties } from '../payload-properties';
-import { PAYLOAD_MAGIC } from '../ota-payload';
+import { PAYLOAD_MAGIC, parsePayloadHeader } from '../ota-payload';
 import { parseOtaMetadataText } from '../ota-metadata';
 import { decodeOtaMetadataPb } from '../ota-metadata/protobuf';
-import { memberLocations } from './members';
 
 const EOCD_SIG = Buffer.from([0x50, 0x4b, 0x05, 0x06]);
 const OTACERT = 'META-INF/com/android/otacert';
@@ -33,7 +32,7 @@ const METADATA_PB = 'META-INF/com/android/metadata.pb';
 /** Members that make a zip an OTA package. */
 const OTA_MARKERS = ['META-INF/com/android/metadata', 'META-INF/com/android/metadata.pb', 'payload.bin', 'META-INF/com/google/android/update-binary', 'META-INF/com/google/android/updater-script', OTACERT];
 
-export interface OtaChecks {
+interface OtaChecks {
   info: Record<string, unknown>;
   rangeTaps: RangeTap[];
 }
@@ -73,7 +72,7 @@ function keyMismatch(ctx: DecodeContext, signerKey: X509Certificate): string | n
   return `it is not signed by the --key key (${[...new Set(user.map((k) => k.label))].join(', ')})`;
 }
 
-export async function otaPackageChecks(src: RandomSource, children: ChildSpec[], ctx: DecodeContext): Promise<OtaChecks> {
+async function otaPackageChecks(src: RandomSource, children: ChildSpec[], ctx: DecodeContext): Promise<OtaChecks> {
   const info: Record<string, unknown> = {};
   const rangeTaps: RangeTap[] = [];
   const byName = new Map<string, ChildSpec>();
@@ -271,7 +270,7 @@ async function payloadProperties(payload: ChildSpec, propsSpec: ChildSpec | unde
       return;
     }
     if (h.length < 24 || h.toString('latin1', 0, 4) !== PAYLOAD_MAGIC) return;
-    const metadataSize = 24n + h.readBigUInt64BE(12);
+    const metadataSize = 24n + parsePayloadHeader(h).manifestSize;
     if (metadataSize === BigInt(p.metadataSize)) facts.push({ kind: 'payload-properties-ok', message: `metadata size ${metadataSize} (header and manifest) matches ${from('METADATA_SIZE')}` });
     else facts.push({ kind: 'payload-properties', message: `payload.bin's metadata (header and manifest) is ${metadataSize} bytes, ${from('METADATA_SIZE')} says ${p.metadataSize}`, offset: 12 });
   }
@@ -320,7 +319,8 @@ async function propertyFiles(byName: Map<string, ChildSpec>, ctx: DecodeContext,
     try {
       const h = await head(byName.get('payload.bin')!.source, 24);
       // Major version 2: header (24 bytes), manifest, metadata signature.
-      if (h.length === 24 && h.toString('latin1', 0, 4) === PAYLOAD_MAGIC && h.readBigUInt64BE(4) === 2n) payloadMetadataSize = Number(24n + h.readBigUInt64BE(12) + BigInt(h.readUInt32BE(20)));
+      const ph = h.length === 24 && h.toString('latin1', 0, 4) === PAYLOAD_MAGIC ? parsePayloadHeader(h) : null;
+      if (ph?.major === 2n) payloadMetadataSize = Number(24n + ph.manifestSize + BigInt(ph.metadataSignatureSize));
     } catch {
       // payload.bin's own walk reports it
     }
@@ -346,7 +346,7 @@ async function propertyFiles(byName: Map<string, ChildSpec>, ctx: DecodeContext,
         problems.push(`${name} is not in the package`);
         continue;
       }
-      const loc = memberLocations.get(spec);
+      const loc = spec.location;
       if (!loc) {
         problems.push(`${name}: the data of ${memberName} could not be located`);
         continue;
@@ -376,3 +376,12 @@ async function propertyFiles(byName: Map<string, ChildSpec>, ctx: DecodeContext,
   }
   info.otaPropertyFiles = checked;
 }
+
+/** A zip is checked as an OTA package: its signatures, otacert, payload properties and property files. */
+export const otaPackageSiblings: SiblingHook = {
+  id: 'ota-package',
+  async run(children, ctx) {
+    if (ctx.container.format !== 'zip') return;
+    return otaPackageChecks(ctx.container.source, children, ctx);
+  },
+};

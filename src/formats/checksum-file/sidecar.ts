@@ -5,9 +5,10 @@
  */
 import { readdir, readFile, stat } from 'node:fs/promises';
 import { basename, dirname, join } from 'node:path';
-import { LIMITS } from '../io/limits';
-import { looksLikeChecksumFileName, parseChecksumFile } from '../formats/checksum-file';
-import type { ExpectedDigest } from '../report/model';
+import { LIMITS } from '../../io/limits';
+import { CHECKSUM_SUFFIX, looksLikeChecksumFileName, parseChecksumFile } from '.';
+import type { ExpectedDigest } from '../../report/model';
+import type { NeighbourHook } from '../types';
 
 export async function sidecarExpectations(inputPath: string): Promise<{ expect: ExpectedDigest[]; files: string[] }> {
   const dir = dirname(inputPath);
@@ -29,7 +30,7 @@ export async function sidecarExpectations(inputPath: string): Promise<{ expect: 
       if (!st.isFile() || st.size > LIMITS.maxTextBytes) continue;
       const entries = parseChecksumFile(await readFile(full, 'utf8'), n);
       if (!entries) continue;
-      const own = n.replace(/\.(md5|sha1|sha256|md5sum|sha1sum|sha256sum)$/i, '');
+      const own = n.replace(CHECKSUM_SUFFIX, '');
       let used = false;
       for (const e of entries) {
         const listed = e.name === null ? own : e.name.replace(/^\*/, '').split(/[\\/]/).pop();
@@ -45,3 +46,12 @@ export async function sidecarExpectations(inputPath: string): Promise<{ expect: 
   }
   return { expect, files };
 }
+
+/** Checksum files beside the input: expectations on it, and their names in its info. */
+export const checksumSidecars: NeighbourHook = {
+  id: 'checksum-file',
+  async run(inputPath) {
+    const { expect, files } = await sidecarExpectations(inputPath);
+    return { expect, info: files.length ? { sidecarChecksumFiles: files } : undefined };
+  },
+};

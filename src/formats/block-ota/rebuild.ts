@@ -7,18 +7,17 @@
  * new.dat is spilled first. Incremental OTAs need a source image: only their
  * structure is checked (by the transfer-list handler).
  */
-import { LIMITS, type Budget } from '../io/limits';
-import { spillToRandom, type Spilled } from '../io/spill';
-import { StreamReader } from '../io/stream-reader';
-import { TruncatedError } from '../io/errors';
-import { GeneratedStreamSource, readWhole, type RandomSource, type Source } from '../io/source';
-import type { ChildSpec, DecodeContext } from '../formats/types';
-import type { Fact } from '../report/model';
-import { parseTransferList, OTA_BLOCK, type TransferList } from '../formats/block-ota/transfer-list';
-import { overlappingWrites } from '../formats/block-ota/transfer-list';
-import { brotliDecode } from '../formats/brotli';
-import { ChunkMap, ChunkKind } from '../formats/android-sparse/chunk-map';
-import { SparseExpandedSource } from '../formats/android-sparse/expanded';
+import { LIMITS, type Budget } from '../../io/limits';
+import { spillToRandom, type Spilled } from '../../io/spill';
+import { StreamReader } from '../../io/stream-reader';
+import { TruncatedError } from '../../io/errors';
+import { GeneratedStreamSource, readWhole, type RandomSource, type Source } from '../../io/source';
+import type { ChildSpec, DecodeContext, DerivedChild, OpenedChild, SiblingHook } from '../types';
+import type { Fact } from '../../report/model';
+import { parseTransferList, overlappingWrites, OTA_BLOCK, type TransferList } from './transfer-list';
+import { brotliDecode } from '../brotli';
+import { ChunkMap, ChunkKind } from '../android-sparse/chunk-map';
+import { SparseExpandedSource } from '../android-sparse/expanded';
 
 export interface BlockOtaSet {
   /** Partition name with the member's directory ("system", "sub/vendor"). */
@@ -56,11 +55,6 @@ export function partitionSizes(text: string): Map<string, number> {
     if (m) out.set(m[1], Number(m[2]));
   }
   return out;
-}
-
-export interface BlockOtaImage {
-  spec: ChildSpec;
-  release(): Promise<void>;
 }
 
 /** Decoded new.dat stream: brotli, inflated zip member, or as stored. */
@@ -130,9 +124,11 @@ function chunkMap(tl: TransferList): ChunkMap {
 
 /**
  * Checks a transfer list against its siblings (facts go on the list's spec,
- * which is walked after this) and returns the rebuilt image, or null.
+ * which is walked after this) and says whether an image is rebuilt: only a
+ * full OTA whose writes do not overlap gives one (an incremental OTA needs
+ * the device's source image).
  */
-export async function prepareBlockOta(set: BlockOtaSet, budget: Budget, tempDir?: string): Promise<BlockOtaImage | null> {
+async function planBlockOta(set: BlockOtaSet): Promise<TransferList | null> {
   const listFacts = (set.list.facts ??= []);
   let text: Buffer | null;
   try {
@@ -172,16 +168,20 @@ export async function prepareBlockOta(set: BlockOtaSet, budget: Budget, tempDir?
           : `${set.part}.patch.dat is missing; the list applies ${patches.length} patches`,
       });
     }
-    return null; // an incremental OTA needs the device's source image to rebuild anything
+    return null;
   }
   if (overlappingWrites(tl).length) return null;
+  if (!set.newData && tl.newBlocks === 0) return null;
+  return tl;
+}
+
+/** Builds the rebuilt image (or a non-readable child saying why it cannot be built). */
+async function openBlockOta(set: BlockOtaSet, tl: TransferList, name: string, budget: Budget, tempDir?: string): Promise<OpenedChild> {
   const facts: Fact[] = [];
-  const name = `${set.part}.img`;
   const info: Record<string, unknown> = { rebuiltFrom: [set.list.name, set.newData?.name].filter(Boolean), imageBlocks: tl.imageBlocks };
-  const notBuilt = (f: Fact): BlockOtaImage => ({ spec: { name, source: set.list.source, readable: false, facts: [...facts, f], info }, release: async () => {} });
+  const notBuilt = (f: Fact): OpenedChild => ({ spec: { name, source: set.list.source, readable: false, facts: [...facts, f], info }, release: async () => {} });
   const need = tl.newBlocks * OTA_BLOCK;
   if (!set.newData) {
-    if (tl.newBlocks === 0) return null;
     return notBuilt({ kind: SHORT, message: `${set.part}.new.dat is missing; the transfer list writes ${need} bytes of new data` });
   }
   const size = tl.imageBlocks * OTA_BLOCK;
@@ -213,3 +213,17 @@ export async function prepareBlockOta(set: BlockOtaSet, budget: Budget, tempDir?
   }
   return { spec: { name, source, facts, info }, release: async () => void (await spilled?.release()) };
 }
+
+/** Every `<part>.transfer.list` of a full OTA proposes `<part>.img`, rebuilt from its new.dat. */
+export const blockOtaSiblings: SiblingHook = {
+  id: 'block-ota',
+  async run(children, ctx) {
+    const derived: DerivedChild[] = [];
+    for (const set of findBlockOtas(children)) {
+      const tl = await planBlockOta(set);
+      if (!tl) continue;
+      derived.push({ name: `${set.part}.img`, doing: `rebuilding ${set.part}.img`, open: (name) => openBlockOta(set, tl, name, ctx.budget, ctx.tempDir) });
+    }
+    return { derived };
+  },
+};

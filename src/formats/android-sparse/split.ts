@@ -6,15 +6,15 @@
  * one logical artifact named after the image, so it can be decoded,
  * hashed and extracted like a single one (what `simg2img a b c out` writes).
  */
-import { LIMITS, type Budget } from '../io/limits';
-import { spillToRandom, type Spilled } from '../io/spill';
-import { StreamReader } from '../io/stream-reader';
-import type { RandomSource } from '../io/source';
-import type { ChildSpec } from '../formats/types';
-import type { Fact } from '../report/model';
-import { readSparse, SPARSE_MAGIC } from '../formats/android-sparse';
-import { ChunkMap, ChunkKind } from '../formats/android-sparse/chunk-map';
-import { SparseExpandedSource } from '../formats/android-sparse/expanded';
+import { LIMITS, type Budget } from '../../io/limits';
+import { spillToRandom, type Spilled } from '../../io/spill';
+import { StreamReader } from '../../io/stream-reader';
+import type { RandomSource } from '../../io/source';
+import type { ChildSpec, OpenedChild, SiblingHook } from '../types';
+import type { Fact } from '../../report/model';
+import { readSparse, SPARSE_MAGIC } from '.';
+import { ChunkMap, ChunkKind } from './chunk-map';
+import { SparseExpandedSource } from './expanded';
 
 export interface SplitGroup {
   /** Name of the joined image ("super.img"). */
@@ -67,19 +67,18 @@ async function isSparse(spec: ChildSpec): Promise<boolean> {
   }
 }
 
-export interface JoinedImage {
-  spec: ChildSpec;
-  release(): Promise<void>;
+/** A set joins when every piece is readable and starts like a sparse image (else it is not a split sparse set after all). */
+async function joinable(group: SplitGroup): Promise<boolean> {
+  if (group.pieces.some((p) => p.spec.readable === false)) return false;
+  for (const p of group.pieces) if (!(await isSparse(p.spec))) return false;
+  return true;
 }
 
 /**
  * Builds the joined view of a group, or a non-readable spec carrying the
  * reason (a missing piece, pieces that disagree or overlap).
  */
-export async function joinSplitGroup(group: SplitGroup, budget: Budget, tempDir?: string): Promise<JoinedImage | null> {
-  if (group.pieces.some((p) => p.spec.readable === false)) return null;
-  const sparse = await Promise.all(group.pieces.map((p) => isSparse(p.spec)));
-  if (!sparse.every(Boolean)) return null; // not a split sparse set after all
+async function joinSplitGroup(group: SplitGroup, name: string, budget: Budget, tempDir?: string): Promise<OpenedChild> {
   const facts: Fact[] = [];
   const names = group.pieces.map((p) => p.spec.name);
   const indices = group.pieces.map((p) => p.index);
@@ -93,8 +92,8 @@ export async function joinSplitGroup(group: SplitGroup, budget: Budget, tempDir?
   const release = async () => {
     for (const s of spills) await s.release();
   };
-  const notJoined = (why: string, kind = 'split-incomplete'): JoinedImage => ({
-    spec: { name: group.base, source: group.pieces[0].spec.source, readable: false, facts: [...facts, { kind, message: why }], info: { joinedFrom: names } },
+  const notJoined = (why: string, kind = 'split-incomplete'): OpenedChild => ({
+    spec: { name, source: group.pieces[0].spec.source, readable: false, facts: [...facts, { kind, message: why }], info: { joinedFrom: names } },
     release,
   });
   // Each piece needs random access: stored members are slices already; deflated ones are spilled.
@@ -142,11 +141,21 @@ export async function joinSplitGroup(group: SplitGroup, budget: Budget, tempDir?
   }
   return {
     spec: {
-      name: group.base,
-      source: new SparseExpandedSource(group.base, { map, files }, blockSize, totalBlocks),
+      name,
+      source: new SparseExpandedSource(name, { map, files }, blockSize, totalBlocks),
       facts,
       info: { joinedFrom: names, blockSize, totalBlocks, expandedSize: expanded },
     },
     release,
   };
 }
+
+/** Split sparse pieces among the members become one more child: the image they make. */
+export const splitSparseSiblings: SiblingHook = {
+  id: 'split-sparse',
+  async run(children, ctx) {
+    const groups = [];
+    for (const g of findSplitGroups(children)) if (await joinable(g)) groups.push(g);
+    return { derived: groups.map((g) => ({ name: g.base, doing: `joining ${g.base}`, open: (name: string) => joinSplitGroup(g, name, ctx.budget, ctx.tempDir) })) };
+  },
+};
