@@ -34,6 +34,8 @@ import { androidInfoHandler } from './android-info';
 import { fastbootScriptHandler } from './fastboot-script';
 import { xiaomiRomInfoHandler } from './xiaomi-rom-info';
 import { buildPropHandler } from './build-prop';
+import { dtboHandler } from './dtbo';
+import { fdtHandler } from './fdt';
 import { otaPackageSiblings } from './ota-package';
 import { checksumFileSiblings } from './checksum-file/siblings';
 import { checksumSidecars } from './checksum-file/sidecar';
@@ -50,6 +52,8 @@ export const HANDLERS: readonly FormatHandler[] = [
   androidBootHandler,
   lpMetadataHandler,
   otaPayloadHandler,
+  dtboHandler,
+  fdtHandler,
   gptHandler,
   lz4Handler,
   gzipHandler,
