@@ -29,6 +29,7 @@ import { digestFact, shortImageFact, type DigestDescriptor } from '../formats/av
 import { ownDescriptors, vbmetaRange } from '../formats/avb-footer/image';
 import { locate } from './locate';
 import { errorToFact } from './streams';
+import { isCompression, traitsOf } from '../formats/registry';
 import type { Walker } from './walk';
 
 export interface AvbVerifyOptions {
@@ -37,7 +38,6 @@ export interface AvbVerifyOptions {
   tempDir?: string;
 }
 
-const TRANSFORMS = new Set(['lz4', 'gzip', 'xz', 'zstd', 'bzip2', 'lzma', 'lzop', 'brotli']);
 const IMAGE_NAME = /^(.+?)(?:#\d+)?\.(img|bin|elf|mbn)$/i;
 
 export type VbmetaRole = 'top-level' | 'chained' | 'covered' | 'gki-boot-signature';
@@ -230,12 +230,12 @@ function imageIndex(root: Artifact, parents: Map<Artifact, Artifact>): Map<strin
     }
   };
   const visit = (a: Artifact) => {
-    if (a.format === 'cpio') return; // files of a ramdisk are not partition images
+    if (traitsOf(a.format)?.role === 'ramdisk') return; // files of a ramdisk are not partition images
     const parent = parents.get(a);
-    if (parent && (parent.format === 'lp-metadata' || parent.format === 'gpt')) add(a.name, a);
+    if (parent && traitsOf(parent.format)?.role === 'partition-table') add(a.name, a);
     else {
       const m = IMAGE_NAME.exec(a.name.split('/').pop() ?? a.name);
-      if (m && !TRANSFORMS.has(a.format)) {
+      if (m && !isCompression(a.format)) {
         if (a.format === 'android-sparse') {
           const raw = a.children.find((c) => c.name === 'raw');
           if (raw) add(m[1], raw);

@@ -90,6 +90,7 @@ async function vendorRamdisks(src: RandomSource, hdr: BootHeader, ctx: DecodeCon
 export const androidBootHandler: ContainerHandler = {
   id: 'android-boot',
   kind: 'container',
+  traits: { role: 'partition-image', confidence: 'magic', avbFooter: true },
   description: 'Android boot image (boot / recovery / init_boot v0-v4, vendor_boot v3-v4)',
   detect: ({ peek }) => {
     const m = peek.toString('latin1', 0, 8);

@@ -21,6 +21,7 @@ export type VbmetaSignatureStatus = 'verified' | 'failed' | 'unsigned' | 'unveri
 export const avbVbmetaHandler: DocumentHandler = {
   id: 'avb-vbmeta',
   kind: 'document',
+  traits: { role: 'signature', confidence: 'magic' },
   description: 'AVB vbmeta image (vbmeta.img, vbmeta_system.img, the vbmeta blob of an AVB footer)',
   detect: ({ peek }) => looksLikeVbmeta(peek),
   decode: (bytes, ctx) => decodeVbmeta(bytes, ctx),

@@ -302,6 +302,7 @@ export function scatterLayout(s: ParsedScatter): LayoutEntry[] {
 export const mtkScatterHandler: DocumentHandler = {
   id: 'mtk-scatter',
   kind: 'document',
+  traits: { role: 'layout', confidence: 'name' },
   description: 'MediaTek scatter file (YAML-like MTK_PLATFORM_CFG or legacy v1 text)',
   detect: ({ peek, name }) => looksLikeScatter(peek.toString('latin1'), SCATTER_NAME.test(name)),
   decode(bytes, ctx, name) {

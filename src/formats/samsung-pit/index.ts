@@ -152,6 +152,7 @@ export function pitLayout(entries: PitEntry[]): LayoutEntry[] {
 export const samsungPitHandler: DocumentHandler = {
   id: 'samsung-pit',
   kind: 'document',
+  traits: { role: 'layout', confidence: 'magic' },
   description: 'Samsung partition information table (.pit)',
   maxBytes: MAX_PIT_BYTES,
   detect: ({ peek }) => looksLikePit(peek),

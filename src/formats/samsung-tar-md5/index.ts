@@ -52,6 +52,7 @@ export async function decodeTarWithMd5(src: RandomSource, ctx: DecodeContext, na
 export const samsungTarMd5Handler: ContainerHandler = {
   id: 'samsung-tar-md5',
   kind: 'container',
+  traits: { role: 'archive', confidence: 'magic' },
   description: 'Samsung Odin firmware archive (.tar.md5: tar + trailing md5sum line)',
   // Any tar is checked for a trailing md5 line (see tarHandler); the name only
   // decides whether a missing line is worth a finding.
