@@ -26,6 +26,7 @@ import { BufferSource, type RandomSource } from '../io/source';
 import { childPath, walkArtifacts, type Artifact, type Fact } from '../report/model';
 import { computationKey, digestUnsupported, startComputation, type DigestComputation } from '../formats/avb-vbmeta/digest';
 import { digestFact, shortImageFact, type DigestDescriptor } from '../formats/avb-vbmeta/check';
+import { rollbackIndexFact } from '../formats/avb-vbmeta';
 import { ownDescriptors, vbmetaRange } from '../formats/avb-footer/image';
 import { locate } from './locate';
 import { errorToFact } from './streams';
@@ -172,7 +173,18 @@ export async function verifyAvb(root: Artifact, input: RandomSource, opts: AvbVe
   }
   for (const [image, list] of pending) await computeForImage(image, list, input, opts);
 
-  for (const vb of vbmetas) vb.art.info.role = (vb.gki ? 'gki-boot-signature' : vb.chained ? 'chained' : vb.covered ? 'covered' : 'top-level') satisfies VbmetaRole;
+  for (const vb of vbmetas) {
+    vb.art.info.role = (vb.gki ? 'gki-boot-signature' : vb.chained ? 'chained' : vb.covered ? 'covered' : 'top-level') satisfies VbmetaRole;
+    const index = whole(vb.art.info.rollbackIndex);
+    if (!vb.gki && index !== null) vb.art.facts.push(rollbackIndexFact(index, Number(whole(vb.art.info.rollbackIndexLocation) ?? 0n)));
+  }
+}
+
+/** A non-negative whole number from a number or decimal string. */
+function whole(v: unknown): bigint | null {
+  if (typeof v === 'number' && Number.isSafeInteger(v) && v >= 0) return BigInt(v);
+  if (typeof v === 'string' && /^\d{1,20}$/.test(v)) return BigInt(v);
+  return null;
 }
 
 function show(a: Artifact): string {

@@ -12,7 +12,6 @@ import { loadKeys } from './keys';
 import { sidecarExpectations } from './sidecar';
 import { runRules, type SeverityOverrides } from '../rules/engine';
 import { RULES } from '../rules/registry';
-import { addDerivedFacts } from '../compat/derive';
 import { compatibilitySummary } from '../compat/evaluate';
 import { validateTarget, type Target } from '../compat/target';
 import { PASSED_CHECK_KINDS, INTEGRITY_FAILURE_KINDS } from '../rules/registry';
@@ -71,8 +70,6 @@ export async function inspect(path: string, opts: InspectOptions = {}): Promise<
     });
     // What vbmeta images say about the other images needs the whole tree (FORMATS.md §5).
     await verifyAvb(root, src, { budget, walker, tempDir: opts.tempDir });
-    // Device declarations that other decoders give only as info become facts, for the rules and the summary.
-    addDerivedFacts(root);
     const findings = runRules(root, opts.severity, RULES, target);
     return { schemaVersion: 1, tool: { name: 'romscope', version: VERSION }, input: { path, size: src.size }, root, findings, summary: summarize(root, findings, target) };
   } finally {

@@ -11,6 +11,7 @@
  * src/pipeline/avb-verify.ts, which adds its facts here too.
  */
 import { createHash } from 'node:crypto';
+import { buildFact, type BuildFact } from '../../compat/declarations';
 import type { DecodeContext, DocumentHandler } from '../types';
 import { describeKey, verifySignature, type KeyDescription } from './signature';
 import { parseVbmeta, looksLikeVbmeta } from './parse';
@@ -80,6 +81,15 @@ export function decodeVbmeta(bytes: Buffer, ctx: DecodeContext): Record<string, 
     trailer: v.layout ? trailerInfo(bytes, v.layout.total) : undefined,
   };
   return info;
+}
+
+/**
+ * The rollback index a vbmeta gives, as a build fact (anti-rollback, scheme
+ * `avb`, at its rollback index location). Recorded once the vbmeta's role is
+ * known: a GKI boot signature's index is not one the bootloader stores.
+ */
+export function rollbackIndexFact(rollbackIndex: bigint, location: number): BuildFact {
+  return buildFact('avb-vbmeta', 'anti-rollback', 'rollback_index', rollbackIndex.toString(), { scheme: 'avb', location });
 }
 
 function metadataInfo(b: Buffer): Record<string, unknown> {
