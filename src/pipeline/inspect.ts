@@ -5,7 +5,8 @@ import { Budget, defaultBudget, type BudgetOptions } from '../io/limits';
 import { loadXxhash, type HashAlgo } from '../io/hash';
 import { UsageError } from '../io/errors';
 import { Walker } from './walk';
-import { verifyAvb } from './avb-verify';
+import { locate } from './locate';
+import { crossCheckAvb } from '../formats/avb-vbmeta/cross-check';
 import { avbSignatureSummary } from './avb-summary';
 import { combineSignatureStatus, otaSignatureSummary } from './ota-summary';
 import { loadKeys } from './keys';
@@ -69,7 +70,7 @@ export async function inspect(path: string, opts: InspectOptions = {}): Promise<
       info: side.files.length ? { sidecarChecksumFiles: side.files } : undefined,
     });
     // What vbmeta images say about the other images needs the whole tree (FORMATS.md §5).
-    await verifyAvb(root, src, { budget, walker, tempDir: opts.tempDir });
+    await crossCheckAvb(root, { budget, reread: (p) => locate(src, p, opts.tempDir), walk: (node) => walker.walk(node) });
     const findings = runRules(root, opts.severity, RULES, target);
     return { schemaVersion: 1, tool: { name: 'romscope', version: VERSION }, input: { path, size: src.size }, root, findings, summary: summarize(root, findings, target) };
   } finally {
