@@ -13,10 +13,11 @@
  *   fingerprint, timestamp, security patch, build tags and type, downgrade
  *   flags, anti-rollback levels).
  *
- * Decoders of text formats record them with the line they come from; the
- * derive pass (src/compat/derive.ts) adds those that other decoders only
- * expose as info (boot image board, scatter platform and project, PIT,
- * Odin file names, vbmeta rollback indexes).
+ * Decoders record them as they decode: text formats with the line they come
+ * from; the boot image header (board, patch level), the scatter file
+ * (platform, project), the PIT header, Odin archive names. A vbmeta's
+ * rollback index is recorded by the AVB cross-check, once it knows the
+ * vbmeta is no GKI boot signature.
  */
 import type { Fact } from '../report/model';
 

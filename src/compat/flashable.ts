@@ -21,9 +21,10 @@
  * is flashed as a unit.
  */
 import { walkArtifacts, type Artifact } from '../report/model';
+import { isCompression, traitsOf } from '../formats/registry';
 
-const ARCHIVES = new Set(['zip', 'tar', 'samsung-tar-md5']);
-const STREAMS = new Set(['gzip', 'lz4', 'xz', 'zstd', 'bzip2', 'brotli', 'lzma']);
+/** A package is shipped in an archive (zip, tar, Odin .tar.md5), or in a compression stream holding one. */
+const isArchive = (format: string) => traitsOf(format)?.role === 'archive';
 const ODIN_NAME = /^(AP|BL|CP|CSC|HOME_CSC)_[^/]*\.tar(\.md5)?$/i;
 
 const FLASHABLE: Record<string, string> = {
@@ -44,9 +45,9 @@ function isOdinPart(a: Artifact): boolean {
 /** What makes the package flashable ("a boot image (boot.img)"), or null when it is not a flashable package. */
 export function flashableEvidence(root: Artifact): string | null {
   let pkg = root;
-  if (!ARCHIVES.has(root.format)) {
+  if (!isArchive(root.format)) {
     const only = root.children.length === 1 ? root.children[0] : null;
-    if (!STREAMS.has(root.format) || !only || !ARCHIVES.has(only.format)) return null;
+    if (!isCompression(root.format) || !only || !isArchive(only.format)) return null;
     pkg = only;
   }
   if (isOdinPart(pkg)) return 'an Odin firmware part';

@@ -1,8 +1,11 @@
 /**
- * The ordered list of format handlers. Order matters only where two could
- * claim the same bytes: the more specific comes first (Odin .tar.md5 before tar).
+ * The format handlers, in detection order: by the confidence of their
+ * detection (FormatTraits.confidence: magic, then weak magic, then name or
+ * text), and within one confidence by their place in REGISTERED. That place
+ * matters only where two handlers of one confidence could claim the same
+ * bytes; those tie-breaks are marked there.
  */
-import type { DetectInput, FormatHandler, NeighbourHook, SiblingHook, TrailerHook } from './types';
+import type { DetectConfidence, DetectInput, FormatHandler, FormatTraits, NeighbourHook, SiblingHook, TrailerHook } from './types';
 import { zipHandler } from './zip';
 import { samsungTarMd5Handler } from './samsung-tar-md5';
 import { tarHandler } from './tar';
@@ -43,49 +46,95 @@ import { blockOtaSiblings } from './block-ota/rebuild';
 import { splitSparseSiblings } from './android-sparse/split';
 import { avbFooterTrailer } from './avb-footer/image';
 
-export const HANDLERS: readonly FormatHandler[] = [
-  zipHandler,
-  samsungTarMd5Handler,
-  tarHandler,
-  cpioHandler,
-  sparseHandler,
-  androidBootHandler,
-  lpMetadataHandler,
-  otaPayloadHandler,
-  dtboHandler,
-  fdtHandler,
-  gptHandler,
-  lz4Handler,
-  gzipHandler,
-  xzHandler,
-  zstdHandler,
-  bzip2Handler,
-  lzmaHandler,
-  lzopHandler,
-  checksumFileHandler,
-  blockOtaHandler,
-  samsungPitHandler,
-  mtkScatterHandler,
-  qcomRawprogramHandler,
-  avbVbmetaHandler,
-  avbFooterHandler,
-  // 55 AA and four sane records: weak evidence, so after every stronger magic.
-  mbrHandler,
-  // Matches any child named `kernel`: after everything with a magic number.
-  linuxKernelHandler,
-  // Text files known by name (and confirmed by content): after every magic number.
-  otaMetadataHandler,
-  otaMetadataPbHandler,
-  payloadPropertiesHandler,
-  x509CertificateHandler,
-  updaterScriptHandler,
-  androidInfoHandler,
-  fastbootScriptHandler,
-  xiaomiRomInfoHandler,
-  buildPropHandler,
-  // Last: recognised by name only.
-  brotliHandler,
+type RegisteredHandler = FormatHandler & { traits: FormatTraits };
+
+/** Every registered handler declares its traits (`fallback`: for a handler whose own file does not yet). */
+function registered(h: FormatHandler, fallback?: FormatTraits): RegisteredHandler {
+  if (h.traits) return h as RegisteredHandler;
+  if (!fallback) throw new Error(`format handler ${h.id} declares no traits`);
+  return { ...h, traits: fallback };
+}
+
+const REGISTERED: readonly RegisteredHandler[] = [
+  registered(zipHandler),
+  // Tie-break: an Odin .tar.md5 is a tar too; the more specific claims it first.
+  registered(samsungTarMd5Handler),
+  registered(tarHandler),
+  registered(cpioHandler),
+  registered(sparseHandler),
+  registered(androidBootHandler),
+  registered(lpMetadataHandler),
+  registered(otaPayloadHandler),
+  registered(dtboHandler),
+  registered(fdtHandler),
+  registered(gptHandler),
+  registered(lz4Handler),
+  registered(gzipHandler),
+  registered(xzHandler),
+  registered(zstdHandler),
+  registered(bzip2Handler),
+  registered(lzmaHandler),
+  registered(lzopHandler),
+  registered(samsungPitHandler),
+  registered(avbVbmetaHandler),
+  registered(avbFooterHandler),
+  registered(mbrHandler),
+  registered(checksumFileHandler),
+  registered(blockOtaHandler),
+  registered(mtkScatterHandler),
+  registered(qcomRawprogramHandler),
+  // Tie-break: a child named `kernel` (a boot image's) is the kernel, whatever text it holds.
+  registered(linuxKernelHandler),
+  registered(otaMetadataHandler),
+  registered(otaMetadataPbHandler),
+  registered(payloadPropertiesHandler),
+  registered(x509CertificateHandler),
+  registered(updaterScriptHandler),
+  registered(androidInfoHandler),
+  registered(fastbootScriptHandler),
+  registered(xiaomiRomInfoHandler),
+  registered(buildPropHandler),
+  // Tie-break: the name alone, the content not looked at: last.
+  registered(brotliHandler),
 ];
+
+const CONFIDENCE_RANK: Record<DetectConfidence, number> = { magic: 0, 'weak-magic': 1, name: 2 };
+
+/** Every handler, in the order detection tries them (a stable sort keeps REGISTERED's order within a confidence). */
+export const HANDLERS: readonly RegisteredHandler[] = [...REGISTERED].sort((a, b) => CONFIDENCE_RANK[a.traits.confidence] - CONFIDENCE_RANK[b.traits.confidence]);
+
+const BY_ID = new Map<string, RegisteredHandler>();
+for (const h of HANDLERS) if (!BY_ID.has(h.id)) BY_ID.set(h.id, h);
+
+/**
+ * The handler of a format id as reports carry it, or null: `data` (nothing
+ * matched) and ids no handler has. A decoder's refined format (a tar found to
+ * be an Odin `samsung-tar-md5`) is the id of a registered handler too. Where
+ * two handlers share an id (text and protobuf OTA metadata) they share traits;
+ * the first is returned.
+ */
+export function handlerById(id: string): RegisteredHandler | null {
+  return BY_ID.get(id) ?? null;
+}
+
+/** The traits of a format id as reports carry it; null for `data` and unknown ids. */
+export function traitsOf(formatId: string): FormatTraits | null {
+  return handlerById(formatId)?.traits ?? null;
+}
+
+/**
+ * Whether an AVB footer may end an artifact of this format (FORMATS.md §5.7):
+ * a partition image, or data in no known format (any partition's contents).
+ */
+export function mayCarryAvbFooter(formatId: string): boolean {
+  if (formatId === 'data') return true;
+  return traitsOf(formatId)?.avbFooter === true;
+}
+
+/** A compression stream: its only child is the decoded bytes. */
+export function isCompression(formatId: string): boolean {
+  return traitsOf(formatId)?.role === 'compression';
+}
 
 /**
  * Hooks over a container's member list, in the order they run: the OTA

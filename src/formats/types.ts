@@ -66,10 +66,53 @@ export interface ContainerResult {
   childrenDuringHashPass?: boolean;
 }
 
+/**
+ * What a format is, for code that must treat formats alike without listing
+ * their ids (the registry's `traitsOf`, `mayCarryAvbFooter`):
+ *
+ * - `archive`: a package of files, what firmware ships in (zip, tar, Odin `.tar.md5`);
+ * - `ramdisk`: a ramdisk's file tree (cpio): its files are no partition images;
+ * - `compression`: one compressed stream whose single child is the decoded bytes;
+ * - `partition-image`: the bytes of one partition or of a section written to one (boot image, sparse image, kernel);
+ * - `partition-table`: a table whose children are partitions, named by partition (GPT, MBR, super's LP metadata);
+ * - `update`: what an update applies to partitions (payload.bin, transfer lists, updater-script, OTA metadata);
+ * - `layout`: a flash layout a tool follows (PIT, scatter, rawprogram);
+ * - `signature`: signing data (vbmeta, AVB footer, certificates);
+ * - `document`: any other text (checksum lists, build properties, flash scripts).
+ */
+export type FormatRole = 'archive' | 'ramdisk' | 'compression' | 'partition-image' | 'partition-table' | 'update' | 'layout' | 'signature' | 'document';
+
+/**
+ * How much a positive `detect` proves; the registry tries stronger evidence
+ * first (src/formats/registry.ts):
+ *
+ * - `magic`: a signature of several bytes at a fixed place, with its header checked;
+ * - `weak-magic`: a short signature common in other data (MBR's 55 AA), taken only with plausibility checks;
+ * - `name`: the name, or for text what the text says (keywords, structure): tried after every binary signature.
+ */
+export type DetectConfidence = 'magic' | 'weak-magic' | 'name';
+
+export interface FormatTraits {
+  role: FormatRole;
+  confidence: DetectConfidence;
+  /**
+   * An AVB footer may trail it (FORMATS.md §5.7): a partition image. Data in
+   * no known format counts too (see `mayCarryAvbFooter`).
+   */
+  avbFooter?: boolean;
+  /**
+   * The kernel's initramfs unpacker reads it as a ramdisk (FORMATS.md §12.1,
+   * lib/decompress.c): a compression it knows, or a plain cpio.
+   */
+  kernelRamdisk?: boolean;
+}
+
 interface HandlerBase {
   /** Stable format id (docs/formats.md). */
   id: string;
   description: string;
+  /** What the format is, for code that treats formats alike (see FormatTraits); required of every registered handler. */
+  traits?: FormatTraits;
   /** Confident detection from bytes (and, only as a hint, the name). */
   detect(d: DetectInput): boolean;
 }

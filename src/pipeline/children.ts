@@ -6,7 +6,8 @@
  */
 import { BudgetError } from '../io/errors';
 import type { RangeTap } from '../io/digest-set';
-import { SIBLING_HOOKS } from '../formats/registry';
+import { SIBLING_HOOKS, TRAILER_HOOKS } from '../formats/registry';
+import type { RandomSource } from '../io/source';
 import type { ChildSpec, DerivedChild, SiblingContext } from '../formats/types';
 import { errorToFact } from './streams';
 
@@ -75,4 +76,23 @@ export function namedEntries(specs: ChildSpec[]): ChildEntry[] {
     const name = names.take(s.name);
     return { name, spec: { ...s, name } };
   });
+}
+
+/**
+ * Children of the trailers a random-access image ends in (an AVB footer and
+ * its vbmeta), and taps checking the image against them. A trailer whose
+ * children the decoder already listed (a boot image reads its own footer)
+ * is left to the decoder.
+ */
+export async function trailersOf(src: RandomSource, listed: readonly ChildSpec[] = []): Promise<{ children: ChildSpec[]; taps: RangeTap[] }> {
+  const names = new Set(listed.map((c) => c.name));
+  const children: ChildSpec[] = [];
+  const taps: RangeTap[] = [];
+  for (const hook of TRAILER_HOOKS) {
+    const found = await hook.random(src);
+    if (!found || found.children.some((c) => names.has(c.name))) continue;
+    children.push(...found.children);
+    taps.push(...found.taps);
+  }
+  return { children, taps };
 }

@@ -5,7 +5,8 @@ import { Budget, defaultBudget, type BudgetOptions } from '../io/limits';
 import { loadXxhash, type HashAlgo } from '../io/hash';
 import { UsageError } from '../io/errors';
 import { Walker } from './walk';
-import { verifyAvb } from './avb-verify';
+import { locate } from './locate';
+import { crossCheckAvb } from '../formats/avb-vbmeta/cross-check';
 import { avbSignatureSummary } from './avb-summary';
 import { combineSignatureStatus, otaSignatureSummary } from './ota-summary';
 import { loadKeys } from './keys';
@@ -13,7 +14,6 @@ import { NEIGHBOUR_HOOKS } from '../formats/registry';
 import type { ExpectedDigest } from '../report/model';
 import { runRules, type SeverityOverrides } from '../rules/engine';
 import { RULES } from '../rules/registry';
-import { addDerivedFacts } from '../compat/derive';
 import { compatibilitySummary } from '../compat/evaluate';
 import { validateTarget, type Target } from '../compat/target';
 import { PASSED_CHECK_KINDS, INTEGRITY_FAILURE_KINDS } from '../rules/registry';
@@ -72,9 +72,7 @@ export async function inspect(path: string, opts: InspectOptions = {}): Promise<
     }
     const root = await walker.walk({ source: src, name: src.name, path: '', depth: 0, expect, info });
     // What vbmeta images say about the other images needs the whole tree (FORMATS.md §5).
-    await verifyAvb(root, src, { budget, walker, tempDir: opts.tempDir });
-    // Device declarations that other decoders give only as info become facts, for the rules and the summary.
-    addDerivedFacts(root);
+    await crossCheckAvb(root, { budget, reread: (p) => locate(src, p, opts.tempDir), walk: (node) => walker.walk(node) });
     const findings = runRules(root, opts.severity, RULES, target);
     return { schemaVersion: 1, tool: { name: 'romscope', version: VERSION }, input: { path, size: src.size }, root, findings, summary: summarize(root, findings, target) };
   } finally {

@@ -8,11 +8,10 @@ import { spillToRandom, type Spilled } from '../io/spill';
 import { UsageError } from '../io/errors';
 import type { RandomSource, Source } from '../io/source';
 import { detectFormat } from '../formats/registry';
-import { TRAILER_HOOKS } from '../formats/registry';
 import type { ContainerHandler, DecodeContext, ChildSpec } from '../formats/types';
 import type { ExpectedDigest, Fact } from '../report/model';
 import { OneShotSource } from './streams';
-import { childrenOf, namedEntries, type ChildEntry } from './children';
+import { childrenOf, namedEntries, trailersOf, type ChildEntry } from './children';
 
 export interface Located {
   source: Source;
@@ -69,9 +68,7 @@ export async function locate(root: RandomSource, artifactPath: string, tempDir?:
       let entries: ChildEntry[] | null = null;
       if (!h || h.kind === 'opaque') {
         // The walk gives unrecognised bytes the children of a trailer they end in (an AVB footer and its vbmeta).
-        const img = await toRandom();
-        const trailers: ChildSpec[] = [];
-        for (const hook of TRAILER_HOOKS) trailers.push(...((await hook.random(img))?.children ?? []));
+        const trailers = (await trailersOf(await toRandom())).children;
         if (trailers.length) entries = namedEntries(trailers);
       }
       if (!entries && (!h || h.kind === 'document' || h.kind === 'opaque')) throw new UsageError(`no artifact "${artifactPath}": ${here} has no members`);
@@ -89,6 +86,7 @@ export async function locate(root: RandomSource, artifactPath: string, tempDir?:
       if (!entries) {
         const rsrc = await toRandom();
         const res = await (h as ContainerHandler).decode(rsrc, containerCtx);
+        if (h!.traits?.avbFooter) res.children = [...res.children, ...(await trailersOf(rsrc, res.children)).children];
         // The same member list, unique names, hooks and derived children as the walk: every reported path resolves.
         const list = await childrenOf(res.children, { budget, container: { format: res.format ?? h!.id, name: cur.name, source: rsrc }, fact: () => {}, tempDir });
         entries = list.entries;

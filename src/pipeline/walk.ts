@@ -15,7 +15,7 @@ import { detectFormat, TRAILER_HOOKS } from '../formats/registry';
 import type { ChildSpec, DecodeContext, FormatHandler, SiblingContext } from '../formats/types';
 import { newArtifact, childPath, type Artifact, type ExpectedDigest, type Fact } from '../report/model';
 import { errorToFact, tap, Shielded, OneShotSource } from './streams';
-import { childrenOf, namedEntries, type ChildEntry } from './children';
+import { childrenOf, namedEntries, trailersOf, type ChildEntry } from './children';
 import type { TrustedKey } from '../crypto/keys';
 
 export interface WalkOptions {
@@ -125,6 +125,12 @@ export class Walker {
               children = res.children;
               ranges = [...(res.rangeDigests ?? []).map(rangeDigestTap), ...(res.rangeTaps ?? [])];
               beside = !!res.childrenDuringHashPass && !spilled && children.length > 0;
+              // A partition image may end in a trailer its decoder does not read (a dtbo.img's AVB footer).
+              if (handler.traits?.avbFooter) {
+                const t = await trailersOf(rsrc, children);
+                children = [...children, ...t.children];
+                ranges.push(...t.taps);
+              }
             } catch (e) {
               if (e instanceof BudgetError) throw e;
               fact(errorToFact(e));
@@ -207,14 +213,11 @@ export class Walker {
           // Unrecognised bytes may still end in a trailer (any partition image may end in an AVB footer).
           const trailers: ChildSpec[] = [];
           const tails: { keep: TailKeeper; hook: (typeof TRAILER_HOOKS)[number] }[] = [];
-          for (const hook of TRAILER_HOOKS) {
-            if (source.kind === 'stream') {
-              tails.push({ keep: new TailKeeper(hook.tailBytes), hook });
-              continue;
-            }
-            const found = await hook.random(source);
-            for (const t of found?.taps ?? []) digests.addTap(t);
-            trailers.push(...(found?.children ?? []));
+          if (source.kind === 'stream') for (const hook of TRAILER_HOOKS) tails.push({ keep: new TailKeeper(hook.tailBytes), hook });
+          else {
+            const found = await trailersOf(source);
+            for (const t of found.taps) digests.addTap(t);
+            trailers.push(...found.children);
           }
           for await (const c of rest()) for (const t of tails) t.keep.push(c);
           art.size = digests.pos;

@@ -28,6 +28,15 @@ export interface ExpectedDigest {
   range?: { start: number; end: number };
 }
 
+/**
+ * The key of `Artifact.info` under which a decoder leaves its typed model
+ * (parsed structures, bigints, buffers) for passes after the walk. A symbol
+ * key: JSON never writes it (src/report/json.ts), so the report is the same
+ * with or without it; `Object.assign` and spreads carry it as the walk
+ * merges a decoder's info. Read it with `modelOf`.
+ */
+export const MODEL: unique symbol = Symbol('romscope.model');
+
 export interface Artifact {
   /** Address from the top of the input; `romscope extract` accepts it. '' is the input itself. */
   path: string;
@@ -37,7 +46,8 @@ export interface Artifact {
   /** Bytes of this artifact; null when they could not all be read. */
   size: number | null;
   hashes: Partial<Record<HashAlgo, string>>;
-  info: Record<string, unknown>;
+  /** What the decoder found, as the JSON report shows it; its typed model, not serialised, under the key MODEL. */
+  info: Record<string, unknown> & { [MODEL]?: unknown };
   /** Observations rules read; not part of the JSON report. */
   facts: Fact[];
   children: Artifact[];
@@ -100,6 +110,17 @@ export interface Report {
   root: Artifact;
   findings: Finding[];
   summary: Summary;
+}
+
+/** The typed model a decoder left on the artifact (see MODEL), if any: check its shape with the decoder's own guard. */
+export function modelOf(a: Artifact): unknown {
+  return a.info[MODEL];
+}
+
+/** Puts a typed model on a decoder's info (see MODEL); returns the info. */
+export function withModel<T extends Record<string, unknown>>(info: T, model: unknown): T {
+  (info as { [MODEL]?: unknown })[MODEL] = model;
+  return info;
 }
 
 export function newArtifact(path: string, name: string, size: number | null): Artifact {

@@ -1,5 +1,5 @@
 /**
- * AVB across a package (src/pipeline/avb-verify.ts): a top-level vbmeta.img
+ * AVB across a package (src/formats/avb-vbmeta/cross-check.ts): a top-level vbmeta.img
  * with a hash descriptor for boot.img, a hashtree descriptor for a sparse
  * system.img, and a chain to vbmeta_system.img, whose hashtree descriptor
  * covers a logical partition of super.img that carries its own (unsigned)

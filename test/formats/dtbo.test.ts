@@ -141,5 +141,17 @@ for (const rel of ['dtbo/atoml_dtbo.img', 'dtbo/hp4024_dtbo.img', 'xiaomi-fastbo
     }
     assert.ok(!r.findings.some((f) => f.severity === 'error'), JSON.stringify(r.findings));
     assert.ok([...walkArtifacts(r.root)].every((a) => a.format !== 'data' || a.name === 'avb_footer'));
+    if (rel.startsWith('dtbo/hp4024')) {
+      // A 1 MiB partition image: the table, zero padding, and an AVB hash footer whose vbmeta covers it.
+      assert.deepEqual(
+        r.root.children.filter((c) => !/^\d+\.dtbo$/.test(c.name)).map((c) => [c.name, c.format]),
+        [
+          ['avb_footer', 'avb-footer'],
+          ['vbmeta', 'avb-vbmeta'],
+        ],
+      );
+      const vbmeta = r.root.children.find((c) => c.name === 'vbmeta')!;
+      assert.ok(vbmeta.facts.some((f) => f.kind === 'avb-hash-ok' && /first 438 bytes/.test(f.message)), JSON.stringify(vbmeta.facts));
+    }
   });
 }

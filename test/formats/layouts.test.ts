@@ -28,7 +28,7 @@ function decode(bytes: Buffer | string, name: string) {
   const facts: Fact[] = [];
   const info = (h as DocumentHandler).decode(b, { budget: undefined as never, fact: (f) => void facts.push(f) }, name);
   const layouts = facts.filter(isLayoutFact);
-  return { id: h.id, info, facts, problems: facts.filter((f) => f.kind !== 'layout'), layout: layouts[0] as LayoutFact | undefined, layouts };
+  return { id: h.id, info, facts, problems: facts.filter((f) => f.kind !== 'layout' && f.kind !== 'declaration'), layout: layouts[0] as LayoutFact | undefined, layouts };
 }
 
 // ---------------------------------------------------------------- Samsung PIT

@@ -11,6 +11,7 @@ import type { RangeTap } from '../../io/digest-set';
 import type { ChildSpec, ContainerHandler, ContainerResult, DecodeContext } from '../types';
 import type { Fact } from '../../report/model';
 import { AVB_FOOTER_SIZE, footerChildren, parseFooter } from '../avb-footer/image';
+import { buildFact, declaration } from '../../compat/declarations';
 import { BOOT_MAGIC, VENDOR_BOOT_MAGIC, BOOT_HEADER_SIZES, VENDOR_HEADER_SIZES, RAMDISK_TYPES, VENDOR_RAMDISK_ENTRY_SIZE, cstr, parseBootHeader, parseVendorBootHeader, type BootHeader, type Section } from './header';
 
 const MTK_MAGIC = 0x58881688;
@@ -90,6 +91,7 @@ async function vendorRamdisks(src: RandomSource, hdr: BootHeader, ctx: DecodeCon
 export const androidBootHandler: ContainerHandler = {
   id: 'android-boot',
   kind: 'container',
+  traits: { role: 'partition-image', confidence: 'magic', avbFooter: true },
   description: 'Android boot image (boot / recovery / init_boot v0-v4, vendor_boot v3-v4)',
   detect: ({ peek }) => {
     const m = peek.toString('latin1', 0, 8);
@@ -155,9 +157,25 @@ export const androidBootHandler: ContainerHandler = {
       }
     }
     taps.push(...(await describeTrailer(src, hdr, info, children)));
+    for (const f of bootHeaderDeclarations(info.board, info.patchLevel)) ctx.fact(f);
     return { info, children, rangeTaps: taps };
   },
 };
+
+/**
+ * What the header says about the device and build (src/compat/declarations.ts):
+ * the board name (v0-v2 boot, vendor_boot), which describes the build and is
+ * not checked by the bootloader, and the OS patch level.
+ */
+export function bootHeaderDeclarations(board: unknown, patchLevel: unknown): Fact[] {
+  const out: Fact[] = [];
+  const text = (v: unknown) => (typeof v === 'string' && v.trim() !== '' ? v.trim() : null);
+  const b = text(board);
+  if (b) out.push(declaration('boot-header', [{ key: 'board', property: 'board name', value: b }], { enforced: false }));
+  const p = text(patchLevel);
+  if (p) out.push(buildFact('boot-header', 'security-patch', 'os_patch_level', p));
+  return out;
+}
 
 /**
  * What follows the last section: an AVB footer (children `avb_footer` and

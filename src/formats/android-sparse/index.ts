@@ -198,6 +198,7 @@ export async function readSparse(src: RandomSource, ctx: DecodeContext): Promise
 export const sparseHandler: ContainerHandler = {
   id: 'android-sparse',
   kind: 'container',
+  traits: { role: 'partition-image', confidence: 'magic' },
   description: 'Android sparse image (libsparse): RAW/FILL/DONT_CARE/CRC32 chunks',
   detect: ({ peek }) => peek.length >= 4 && peek.readUInt32LE(0) === SPARSE_MAGIC,
   async decode(src, ctx): Promise<ContainerResult> {

@@ -11,12 +11,14 @@
  * is computed in the same single pass (range taps), its result becoming a
  * fact on the `vbmeta` child. A streamed image (a deflated member, the output
  * of a decompressor) only shows its footer at its end: the walk keeps the
- * last 64 bytes, and src/pipeline/avb-verify.ts reads its vbmeta afterwards.
+ * last 64 bytes, and the AVB cross-check (src/formats/avb-vbmeta/cross-check.ts)
+ * reads its vbmeta afterwards. The `avb_footer` child carries the parsed
+ * footer as its typed model (FooterModel) for that check.
  */
 import { BufferSource, SliceSource, type RandomSource } from '../../io/source';
 import type { RangeTap } from '../../io/digest-set';
 import { LIMITS } from '../../io/limits';
-import type { Fact } from '../../report/model';
+import { modelOf, withModel, type Artifact, type Fact } from '../../report/model';
 import type { ChildSpec, TrailerHook } from '../types';
 import { looksLikeVbmeta, parseVbmeta } from '../avb-vbmeta/parse';
 import { digestUnsupported, startComputation } from '../avb-vbmeta/digest';
@@ -33,6 +35,21 @@ export interface AvbFooter {
   originalImageSize: bigint;
   vbmetaOffset: bigint;
   vbmetaSize: bigint;
+}
+
+/** The typed model of an `avb_footer` child (report/model.ts MODEL), put there by the image that ends in it. */
+export interface FooterModel extends AvbFooter {
+  kind: 'avb-footer';
+}
+
+/** The parsed footer of an `avb_footer` artifact, or null. */
+export function footerModel(a: Artifact): FooterModel | null {
+  const m = modelOf(a) as FooterModel | undefined;
+  return m?.kind === 'avb-footer' ? m : null;
+}
+
+function footerInfo(f: AvbFooter): Record<string, unknown> {
+  return withModel({}, { kind: 'avb-footer', ...f } satisfies FooterModel);
 }
 
 export function isFooter(b: Buffer): boolean {
@@ -103,7 +120,7 @@ export async function footerChildren(src: RandomSource): Promise<FooterChildren 
   const tail = await src.read(src.size - AVB_FOOTER_SIZE, AVB_FOOTER_SIZE);
   if (!isFooter(tail)) return null;
   const f = parseFooter(tail);
-  const children: ChildSpec[] = [{ name: 'avb_footer', source: new SliceSource(src, src.size - AVB_FOOTER_SIZE, AVB_FOOTER_SIZE, 'avb_footer'), facts: placementFacts(f, src.size) }];
+  const children: ChildSpec[] = [{ name: 'avb_footer', source: new SliceSource(src, src.size - AVB_FOOTER_SIZE, AVB_FOOTER_SIZE, 'avb_footer'), facts: placementFacts(f, src.size), info: footerInfo(f) }];
   const taps: RangeTap[] = [];
   const at = vbmetaRange(f, src.size);
   if (!at) return { children, taps };
@@ -135,7 +152,8 @@ export async function footerChildren(src: RandomSource): Promise<FooterChildren 
 /** The footer of a streamed image, from the last 64 bytes the walk kept: the vbmeta is read after the walk. */
 export function streamedFooterChildren(tail: Buffer, imageSize: number): ChildSpec[] {
   if (!isFooter(tail)) return [];
-  return [{ name: 'avb_footer', source: new BufferSource(Buffer.from(tail), 'avb_footer'), facts: placementFacts(parseFooter(tail), imageSize) }];
+  const f = parseFooter(tail);
+  return [{ name: 'avb_footer', source: new BufferSource(Buffer.from(tail), 'avb_footer'), facts: placementFacts(f, imageSize), info: footerInfo(f) }];
 }
 
 /** Any partition image may end in an AVB footer, whatever its format (FORMATS.md §5.7). */

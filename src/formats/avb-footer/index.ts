@@ -11,6 +11,7 @@ import { u64Value } from '../avb-vbmeta/structs';
 export const avbFooterHandler: DocumentHandler = {
   id: 'avb-footer',
   kind: 'document',
+  traits: { role: 'signature', confidence: 'magic' },
   description: 'AVB footer (last 64 bytes of a partition image)',
   maxBytes: AVB_FOOTER_SIZE,
   detect: ({ peek, size }) => size === AVB_FOOTER_SIZE && peek.toString('latin1', 0, 4) === AVB_FOOTER_MAGIC,

@@ -8,9 +8,12 @@
  * Facts: `avb-invalid` (structure), `avb-signature` / `avb-signature-ok`,
  * `avb-unsigned`, `avb-test-key`, `avb-flags`. What the descriptors say about
  * other images (digests, chained keys) is checked after the walk, by
- * src/pipeline/avb-verify.ts, which adds its facts here too.
+ * cross-check.ts, which adds its facts here too (from the typed model this
+ * decoder leaves, VbmetaModel).
  */
 import { createHash } from 'node:crypto';
+import { buildFact, type BuildFact } from '../../compat/declarations';
+import { modelOf, withModel, type Artifact } from '../../report/model';
 import type { DecodeContext, DocumentHandler } from '../types';
 import { describeKey, verifySignature, type KeyDescription } from './signature';
 import { parseVbmeta, looksLikeVbmeta } from './parse';
@@ -18,9 +21,28 @@ import { FLAG_HASHTREE_DISABLED, FLAG_VERIFICATION_DISABLED, u64Value, type Loca
 
 export type VbmetaSignatureStatus = 'verified' | 'failed' | 'unsigned' | 'unverifiable';
 
+/** What the AVB cross-check reads of a decoded vbmeta (the artifact's typed model, see report/model.ts MODEL). */
+export interface VbmetaModel {
+  kind: 'avb-vbmeta';
+  signature: VbmetaSignatureStatus;
+  /** The embedded public key, when there is one. */
+  publicKey?: KeyDescription;
+  flags: number;
+  rollbackIndex: bigint;
+  rollbackIndexLocation: number;
+  descriptors: Located[];
+}
+
+/** The typed vbmeta of an artifact decoded as avb-vbmeta, or null. */
+export function vbmetaModel(a: Artifact): VbmetaModel | null {
+  const m = modelOf(a) as VbmetaModel | undefined;
+  return a.format === 'avb-vbmeta' && m?.kind === 'avb-vbmeta' ? m : null;
+}
+
 export const avbVbmetaHandler: DocumentHandler = {
   id: 'avb-vbmeta',
   kind: 'document',
+  traits: { role: 'signature', confidence: 'magic' },
   description: 'AVB vbmeta image (vbmeta.img, vbmeta_system.img, the vbmeta blob of an AVB footer)',
   detect: ({ peek }) => looksLikeVbmeta(peek),
   decode: (bytes, ctx) => decodeVbmeta(bytes, ctx),
@@ -63,6 +85,7 @@ export function decodeVbmeta(bytes: Buffer, ctx: DecodeContext): Record<string, 
   if (flagNames.length) ctx.fact({ kind: 'avb-flags', message: `flags 0x${h.flags.toString(16)} (${flagNames.join(', ')})`, offset: 120, flags: h.flags });
   if (h.flags & ~3) flagNames.push(`0x${(h.flags & ~3).toString(16)}`);
 
+  const model: VbmetaModel = { kind: 'avb-vbmeta', signature, publicKey: key, flags: h.flags, rollbackIndex: h.rollbackIndex, rollbackIndexLocation: h.rollbackIndexLocation, descriptors: v.descriptors };
   const info: Record<string, unknown> = {
     signature,
     algorithm: alg?.name ?? `unknown (${h.algorithmType})`,
@@ -78,7 +101,16 @@ export function decodeVbmeta(bytes: Buffer, ctx: DecodeContext): Record<string, 
     descriptors: v.descriptors.map(descriptorInfo),
     trailer: v.layout ? trailerInfo(bytes, v.layout.total) : undefined,
   };
-  return info;
+  return withModel(info, model);
+}
+
+/**
+ * The rollback index a vbmeta gives, as a build fact (anti-rollback, scheme
+ * `avb`, at its rollback index location). Recorded once the vbmeta's role is
+ * known: a GKI boot signature's index is not one the bootloader stores.
+ */
+export function rollbackIndexFact(rollbackIndex: bigint, location: number): BuildFact {
+  return buildFact('avb-vbmeta', 'anti-rollback', 'rollback_index', rollbackIndex.toString(), { scheme: 'avb', location });
 }
 
 function metadataInfo(b: Buffer): Record<string, unknown> {

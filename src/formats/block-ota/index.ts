@@ -14,6 +14,7 @@ const MAX_LIST_BYTES = 64 << 20;
 export const blockOtaHandler: DocumentHandler = {
   id: 'block-ota',
   kind: 'document',
+  traits: { role: 'update', confidence: 'name' },
   description: 'block-based OTA transfer list (versions 1-4) for <part>.new.dat[.br] / patch.dat',
   maxBytes: MAX_LIST_BYTES,
   // The name is the evidence that this text is a transfer list; the first line must agree.

@@ -19,6 +19,7 @@ export function brotliDecode(input: AsyncIterable<Buffer>, ctx: DecodeContext, w
 export const brotliHandler: TransformHandler = {
   id: 'brotli',
   kind: 'transform',
+  traits: { role: 'compression', confidence: 'name' },
   description: 'Brotli compressed stream (recognised by the .br suffix; brotli has no magic)',
   detect: ({ name, peek }) => /\.br$/i.test(name) && peek.length > 0,
   childName: (name) => name.replace(/\.br$/i, ''),

@@ -107,6 +107,7 @@ export function propertyFacts(props: Map<string, PropertyValue>): Fact[] {
 export const buildPropHandler: DocumentHandler = {
   id: 'build-prop',
   kind: 'document',
+  traits: { role: 'document', confidence: 'name' },
   description: 'Android property file (build.prop, prop.default, default.prop)',
   maxBytes: MAX_BYTES,
   detect: ({ peek, name }) => NAMES.has(baseName(name).toLowerCase()) && (peek.length === 0 || looksLikeText(peek)),

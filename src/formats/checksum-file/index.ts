@@ -184,6 +184,7 @@ function parseLines(text: string, fileName: string, crcList: boolean): ChecksumE
 export const checksumFileHandler: DocumentHandler = {
   id: 'checksum-file',
   kind: 'document',
+  traits: { role: 'document', confidence: 'name' },
   description: 'checksum list (md5sum/sha1sum/sha256sum or BSD format, Xiaomi md5sum.xml and crclist.txt)',
   detect: ({ name, size }) => looksLikeChecksumFileName(name) && size !== null && size <= LIMITS.maxTextBytes,
   decode(bytes, ctx, name) {

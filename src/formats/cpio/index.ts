@@ -342,6 +342,7 @@ export async function decodeCpio(src: RandomSource, ctx: DecodeContext): Promise
 export const cpioHandler: ContainerHandler = {
   id: 'cpio',
   kind: 'container',
+  traits: { role: 'ramdisk', confidence: 'magic', kernelRamdisk: true },
   description: 'cpio newc archive (Android ramdisk)',
   detect: ({ peek }) => isMagic(peek),
   decode: decodeCpio,

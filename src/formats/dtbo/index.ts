@@ -21,6 +21,7 @@ export const dtboHandler: ContainerHandler = {
   id: 'dtbo',
   kind: 'container',
   description: 'Android DT table (dtbo.img, dtb.img): device tree blobs with id/rev/custom fields',
+  traits: { role: 'partition-image', confidence: 'magic', avbFooter: true },
   detect: ({ peek }) => peek.length >= HEADER_SIZE && peek.readUInt32BE(0) === DT_TABLE_MAGIC,
   async decode(src, ctx) {
     const h = await src.read(0, HEADER_SIZE);

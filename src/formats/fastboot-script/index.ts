@@ -35,6 +35,7 @@ function isComment(line: string, batch: boolean): boolean {
 export const fastbootScriptHandler: DocumentHandler = {
   id: 'fastboot-script',
   kind: 'document',
+  traits: { role: 'document', confidence: 'name' },
   description: 'fastboot flashing script (flash_all*.sh/.bat of Xiaomi fastboot ROMs, flash-all.sh of factory images)',
   maxBytes: MAX_BYTES,
   detect: ({ peek, name }) => NAME.test(baseName(name)) && (peek.length === 0 || looksLikeText(peek)),

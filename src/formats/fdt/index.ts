@@ -168,6 +168,7 @@ export const fdtHandler: DocumentHandler = {
   kind: 'document',
   description: 'flattened device tree blob (.dtb, .dtbo, DTBO table entries)',
   maxBytes: 16 << 20,
+  traits: { role: 'document', confidence: 'magic' },
   detect: ({ peek }) => peek.length >= HEADER_MIN && peek.readUInt32BE(0) === FDT_MAGIC && peek.readUInt32BE(4) >= HEADER_MIN,
   decode(bytes, ctx) {
     const { info, problems } = readFdt(bytes);

@@ -123,6 +123,7 @@ function headerInfo(t: TableRead | null): Record<string, unknown> | undefined {
 export const gptHandler: ContainerHandler = {
   id: 'gpt',
   kind: 'container',
+  traits: { role: 'partition-table', confidence: 'magic' },
   description: 'GUID partition table: whole-disk images and Qualcomm gpt_main/gpt_backup/gpt_both dumps',
   detect: ({ peek, size }) => {
     if (SECTOR_SIZES.some((ss) => hasGptSignature(peek, ss))) return true;

@@ -23,6 +23,7 @@ function originalName(peek: Buffer): string | null {
 export const gzipHandler: TransformHandler = {
   id: 'gzip',
   kind: 'transform',
+  traits: { role: 'compression', confidence: 'magic', kernelRamdisk: true },
   description: 'gzip compressed stream',
   detect: ({ peek }) => peek.length >= 10 && peek[0] === 0x1f && peek[1] === 0x8b && peek[2] === 8,
   // Without a .gz suffix the decoded child keeps the parent's name (a boot image's `kernel` stays `kernel`).

@@ -46,6 +46,7 @@ function zimagePayloadBanner(b: Buffer): string | null {
 export const linuxKernelHandler: DocumentHandler = {
   id: 'linux-kernel',
   kind: 'document',
+  traits: { role: 'partition-image', confidence: 'name' },
   description: 'Linux kernel image (arm64 Image, zImage, bzImage, or a raw kernel section)',
   maxBytes: MAX_KERNEL,
   detect: ({ peek, name }) => flavour(peek) !== null || name === 'kernel',

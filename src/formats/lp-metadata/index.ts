@@ -169,6 +169,7 @@ function logicalSource(superImg: RandomSource, p: LpPartition): RandomSource {
 export const lpMetadataHandler: ContainerHandler = {
   id: 'lp-metadata',
   kind: 'container',
+  traits: { role: 'partition-table', confidence: 'magic' },
   description: 'dynamic partitions metadata (super.img, super_empty.img; liblp 10.0-10.2)',
   // super_empty: geometry at 0; a full image: at 4096, or only its backup at 8192 when the primary is wiped.
   detect: ({ peek }) => [0, 4096, 8192].some((at) => peek.length >= at + 4 && peek.readUInt32LE(at) === GEOMETRY_MAGIC),

@@ -160,6 +160,7 @@ async function* decodeLz4(input: AsyncIterable<Buffer>, ctx: DecodeContext, info
 export const lz4Handler: TransformHandler = {
   id: 'lz4',
   kind: 'transform',
+  traits: { role: 'compression', confidence: 'magic', kernelRamdisk: true },
   description: 'LZ4 compressed stream (frame or legacy format)',
   detect: ({ peek }) => {
     if (peek.length < 4) return false;

@@ -37,6 +37,7 @@ export interface MbrPartition {
 export const mbrHandler: ContainerHandler = {
   id: 'mbr',
   kind: 'container',
+  traits: { role: 'partition-table', confidence: 'weak-magic' },
   description: 'classic or hybrid MBR partition table, with extended (logical) partitions',
   detect: ({ peek }) =>
     peek.length >= SECTOR && !hasGptSignature(peek, 512) && !hasGptSignature(peek, 4096) && !isPureProtectiveMbr(peek) && mbrImplausible(peek) === null,

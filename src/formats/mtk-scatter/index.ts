@@ -13,6 +13,7 @@
 import type { DocumentHandler } from '../types';
 import type { Fact } from '../../report/model';
 import { layoutFact, type LayoutEntry } from '../layout';
+import { declaration } from '../../compat/declarations';
 
 const MAX_LINES = 200_000;
 const MAX_PARTITIONS = 4096;
@@ -299,9 +300,21 @@ export function scatterLayout(s: ParsedScatter): LayoutEntry[] {
     });
 }
 
+/** The platform (enforced: SP Flash Tool refuses a scatter file whose platform is not the connected chip) and the project. */
+export function scatterDeclarations(platform: string | null, project: string | null): Fact[] {
+  const out: Fact[] = [];
+  const text = (v: string | null) => (v !== null && v.trim() !== '' ? v.trim() : null);
+  const p = text(platform);
+  if (p) out.push(declaration('mtk-scatter', [{ key: 'board', property: 'platform', value: p }], { enforced: true }));
+  const q = text(project);
+  if (q) out.push(declaration('mtk-scatter', [{ key: 'project', property: 'project', value: q }], { enforced: false }));
+  return out;
+}
+
 export const mtkScatterHandler: DocumentHandler = {
   id: 'mtk-scatter',
   kind: 'document',
+  traits: { role: 'layout', confidence: 'name' },
   description: 'MediaTek scatter file (YAML-like MTK_PLATFORM_CFG or legacy v1 text)',
   detect: ({ peek, name }) => looksLikeScatter(peek.toString('latin1'), SCATTER_NAME.test(name)),
   decode(bytes, ctx, name) {
@@ -310,6 +323,7 @@ export const mtkScatterHandler: DocumentHandler = {
     if (s.problems.length > MAX_PROBLEMS) ctx.fact({ kind: 'layout-invalid', message: `${s.problems.length - MAX_PROBLEMS} more problems` });
     ctx.fact(layoutFact('mtk-scatter', scatterLayout(s)));
     const platform = s.platform ?? /(?:^|\/)(MT\d+[A-Z0-9]*)_Android_scatter[^/]*\.txt$/i.exec(name)?.[1]?.toUpperCase() ?? null;
+    for (const f of scatterDeclarations(platform, s.project)) ctx.fact(f);
     return {
       form: s.form,
       configVersion: s.configVersion ?? undefined,

@@ -152,6 +152,7 @@ function looksLikeMetadata(text: string, need: number): boolean {
 export const otaMetadataHandler: DocumentHandler = {
   id: 'ota-metadata',
   kind: 'document',
+  traits: { role: 'update', confidence: 'name' },
   description: 'OTA package metadata, text form (META-INF/com/android/metadata)',
   maxBytes: MAX_BYTES,
   detect: ({ peek, name }) => looksLikeText(peek) && looksLikeMetadata(peekText(peek), baseName(name) === 'metadata' ? 1 : 2),

@@ -150,6 +150,7 @@ export function decodeOtaMetadataPb(buf: Uint8Array): OtaMetadataPb {
 export const otaMetadataPbHandler: DocumentHandler = {
   id: 'ota-metadata',
   kind: 'document',
+  traits: { role: 'update', confidence: 'name' },
   description: 'OTA package metadata, protobuf form (META-INF/com/android/metadata.pb)',
   maxBytes: MAX_BYTES,
   // No magic: the name, then bytes that decode as OtaMetadata with a known OTA type.

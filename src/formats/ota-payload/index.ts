@@ -170,6 +170,7 @@ class SignedRegionTap implements RangeTap {
 export const otaPayloadHandler: ContainerHandler = {
   id: 'ota-payload',
   kind: 'container',
+  traits: { role: 'update', confidence: 'magic' },
   description: 'A/B OTA payload (payload.bin, update_engine "CrAU" major version 2)',
   detect: ({ peek }) => peek.length >= HEADER && peek.toString('latin1', 0, 4) === PAYLOAD_MAGIC && peek.readBigUInt64BE(4) >= 1n && peek.readBigUInt64BE(4) <= 2n,
   decode: decodePayload,

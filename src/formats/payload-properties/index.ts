@@ -64,6 +64,7 @@ export function parsePayloadProperties(text: string): PayloadProperties {
 export const payloadPropertiesHandler: DocumentHandler = {
   id: 'payload-properties',
   kind: 'document',
+  traits: { role: 'update', confidence: 'name' },
   description: 'A/B OTA payload properties (payload_properties.txt: FILE_HASH, FILE_SIZE, METADATA_HASH, METADATA_SIZE)',
   maxBytes: 64 * 1024,
   detect: ({ peek, name }) => {

@@ -174,6 +174,7 @@ export function rawprogramLayout(r: ParsedRawprogram): LayoutEntry[] {
 export const qcomRawprogramHandler: DocumentHandler = {
   id: 'qcom-rawprogram',
   kind: 'document',
+  traits: { role: 'layout', confidence: 'name' },
   description: 'Qualcomm firehose rawprogram*.xml / patch*.xml',
   detect: ({ peek, name }) => looksLikeRawprogram(peek.toString('latin1'), name),
   decode(bytes, ctx) {

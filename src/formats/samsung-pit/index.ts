@@ -8,6 +8,7 @@
 import type { DocumentHandler } from '../types';
 import type { Fact } from '../../report/model';
 import { layoutFact, type LayoutEntry } from '../layout';
+import { declaration } from '../../compat/declarations';
 
 export const PIT_MAGIC = 0x12349876;
 export const PIT_HEADER_SIZE = 28;
@@ -149,9 +150,25 @@ export function pitLayout(entries: PitEntry[]): LayoutEntry[] {
     }));
 }
 
+const PRINTABLE_NAME = /^[A-Za-z0-9][A-Za-z0-9_.-]{1,31}$/;
+
+/**
+ * Header bytes 16-23 hold an ASCII project/platform name in many PITs
+ * (FORMATS.md §9.2, a community reading): declared, not enforced, and only
+ * when printable.
+ */
+export function pitHeaderDeclarations(bytes: Buffer): Fact[] {
+  if (bytes.length < 24) return [];
+  const b = bytes.subarray(16, 24);
+  const nul = b.indexOf(0);
+  const s = (nul < 0 ? b : b.subarray(0, nul)).toString('latin1');
+  return PRINTABLE_NAME.test(s) ? [declaration('samsung-pit', [{ key: 'board', property: 'PIT header project', value: s }], { enforced: false })] : [];
+}
+
 export const samsungPitHandler: DocumentHandler = {
   id: 'samsung-pit',
   kind: 'document',
+  traits: { role: 'layout', confidence: 'magic' },
   description: 'Samsung partition information table (.pit)',
   maxBytes: MAX_PIT_BYTES,
   detect: ({ peek }) => looksLikePit(peek),
@@ -164,6 +181,7 @@ export const samsungPitHandler: DocumentHandler = {
     for (const p of pit.problems.slice(0, 50)) ctx.fact(p);
     if (pit.problems.length > 50) ctx.fact({ kind: 'layout-invalid', message: `${pit.problems.length - 50} more problems in the entries` });
     ctx.fact(layoutFact('samsung-pit', pitLayout(pit.entries)));
+    for (const f of pitHeaderDeclarations(bytes)) ctx.fact(f);
     const { entryCount, ...unknown } = pit.header;
     return {
       entryCount,

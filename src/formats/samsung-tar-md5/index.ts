@@ -6,6 +6,9 @@
 import type { RandomSource } from '../../io/source';
 import type { ContainerHandler, ContainerResult, DecodeContext } from '../types';
 import { readTar, looksLikeTarHeader } from '../tar/read';
+import type { Fact } from '../../report/model';
+import { buildFact, declaration } from '../../compat/declarations';
+import { parseOdinName } from '../../compat/samsung';
 
 const TAIL = 4096;
 const LINE = /^([0-9a-fA-F]{32})  ?\*?([^\n\0]*)\n?$/;
@@ -21,9 +24,28 @@ export async function findMd5Line(src: RandomSource): Promise<{ start: number; m
   return { start: src.size - n + lastNul + 1, md5: m[1].toLowerCase(), name: m[2].trim() };
 }
 
+/**
+ * An Odin archive named by Samsung's convention (`AP_`, `BL_`, `CP_`, `CSC_`,
+ * `HOME_CSC_`, FORMATS.md §9.3) declares the model, and gives the build (AP)
+ * and, for AP and BL, the bootloader binary revision.
+ */
+export function odinNameDeclarations(name: string): Fact[] {
+  const odin = parseOdinName(name);
+  if (!odin) return [];
+  const what = `${odin.component} file name`;
+  const out: Fact[] = [declaration('odin-file-name', [{ key: 'model', property: what, value: odin.version.model }], { enforced: false })];
+  // Samsung's ro.build.version.incremental is the AP version (T870XXU2BUC6).
+  if (odin.component === 'AP') out.push(buildFact('odin-file-name', 'incremental', what, odin.version.version));
+  if (odin.component === 'AP' || odin.component === 'BL') {
+    out.push(buildFact('odin-file-name', 'anti-rollback', `${what} (${odin.version.version}, binary revision)`, String(odin.version.binary), { scheme: 'samsung-binary' }));
+  }
+  return out;
+}
+
 /** Decodes a tar, and when an md5sum line follows it, checks it like Odin does. */
 export async function decodeTarWithMd5(src: RandomSource, ctx: DecodeContext, named: boolean): Promise<ContainerResult> {
   const tar = await readTar(src, ctx);
+  for (const f of odinNameDeclarations(src.name)) ctx.fact(f);
   const line = await findMd5Line(src);
   if (!line) {
     if (named) ctx.fact({ kind: 'tar-md5', message: 'no md5sum line at the end of the .tar.md5 file: its integrity cannot be checked' });
@@ -52,6 +74,7 @@ export async function decodeTarWithMd5(src: RandomSource, ctx: DecodeContext, na
 export const samsungTarMd5Handler: ContainerHandler = {
   id: 'samsung-tar-md5',
   kind: 'container',
+  traits: { role: 'archive', confidence: 'magic' },
   description: 'Samsung Odin firmware archive (.tar.md5: tar + trailing md5sum line)',
   // Any tar is checked for a trailing md5 line (see tarHandler); the name only
   // decides whether a missing line is worth a finding.

@@ -6,6 +6,7 @@ import { decodeTarWithMd5 } from '../samsung-tar-md5';
 export const tarHandler: ContainerHandler = {
   id: 'tar',
   kind: 'container',
+  traits: { role: 'archive', confidence: 'magic' },
   description: 'TAR archive (ustar, GNU, pax)',
   detect: ({ peek, name }) => {
     if (peek.length < 512) return false;

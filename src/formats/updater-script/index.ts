@@ -21,6 +21,7 @@ const MAX_BYTES = 16 * 1024 * 1024;
 export const updaterScriptHandler: DocumentHandler = {
   id: 'updater-script',
   kind: 'document',
+  traits: { role: 'update', confidence: 'name' },
   description: 'Edify updater script of a recovery OTA (META-INF/com/google/android/updater-script)',
   maxBytes: MAX_BYTES,
   detect: ({ peek, name }) => baseName(name) === 'updater-script' && (peek.length === 0 || looksLikeText(peek)),

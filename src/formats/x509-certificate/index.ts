@@ -29,6 +29,7 @@ export function parseCertificates(bytes: Buffer): { certificates: CertSummary[];
 export const x509CertificateHandler: DocumentHandler = {
   id: 'x509-certificate',
   kind: 'document',
+  traits: { role: 'signature', confidence: 'name' },
   description: 'X.509 certificate, PEM or DER (an OTA package\'s otacert, *.x509.pem)',
   maxBytes: 1024 * 1024,
   detect: ({ peek, name }) => {

@@ -25,6 +25,7 @@ function kindOf(name: string, text: string): 'misc' | 'anti' | null {
 export const xiaomiRomInfoHandler: DocumentHandler = {
   id: 'xiaomi-rom-info',
   kind: 'document',
+  traits: { role: 'document', confidence: 'name' },
   description: 'Xiaomi fastboot ROM info file (misc.txt, images/anti_version.txt)',
   maxBytes: MAX_BYTES,
   detect: ({ peek, name }) => looksLikeText(peek) && kindOf(name, peekText(peek)) !== null,

@@ -203,6 +203,7 @@ export const zipHandler: ContainerHandler = {
   id: 'zip',
   kind: 'container',
   description: 'ZIP archive (OTA packages, factory images, Xiaomi fastboot ROMs)',
+  traits: { role: 'archive', confidence: 'magic' },
   detect: ({ peek, name, size }) => {
     const sig = peek.length >= 4 ? peek.readUInt32LE(0) : 0;
     if (sig === LOCAL_HEADER_SIG) return true;

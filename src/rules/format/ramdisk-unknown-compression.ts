@@ -1,7 +1,5 @@
 import type { Rule } from '../types';
-
-/** What the kernel's initramfs unpacker understands (FORMATS.md §12.1), plus a plain cpio. */
-export const KERNEL_RAMDISK_FORMATS = ['gzip', 'lz4', 'xz', 'zstd', 'bzip2', 'lzma', 'lzop', 'cpio'];
+import { traitsOf } from '../../formats/registry';
 
 /**
  * A boot image ramdisk whose bytes are none of the formats the kernel can
@@ -19,7 +17,8 @@ const rule: Rule = {
         if (!/^(ramdisk|vendor_ramdisk\d*)$/.test(c.name) || !c.size) continue;
         // The kernel's lz4 support is the legacy format only (lib/decompress.c, magic 02 21).
         const lz4Frame = c.format === 'lz4' && c.info.variant !== 'legacy';
-        if (!KERNEL_RAMDISK_FORMATS.includes(c.format) || lz4Frame) {
+        // What the kernel's initramfs unpacker understands (FORMATS.md §12.1), plus a plain cpio: FormatTraits.kernelRamdisk.
+        if (!traitsOf(c.format)?.kernelRamdisk || lz4Frame) {
           const what = c.format === 'data' ? 'in no known format' : lz4Frame ? 'an LZ4 frame (not legacy LZ4)' : c.format;
           ctx.report({ path: c.path, message: `ramdisk is ${what}; the kernel unpacks gzip, lz4 (legacy), xz, zstd, bzip2, lzma, lzo or plain cpio` });
         }

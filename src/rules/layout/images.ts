@@ -1,5 +1,6 @@
 /** Finding the image a layout entry names among the artifacts of a package. */
 import { walkArtifacts, type Artifact } from '../../report/model';
+import { isCompression } from '../../formats/registry';
 
 export type ImageIndex = Map<string, Artifact[]>;
 
@@ -31,6 +32,6 @@ export function findImage(idx: ImageIndex, file: string): Artifact | null {
 /** Bytes the image occupies once written: expanded for sparse, decoded for compressed. */
 export function imageSize(a: Artifact): number | null {
   if (a.format === 'android-sparse' && typeof a.info.expandedSize === 'number') return a.info.expandedSize;
-  if ((a.format === 'lz4' || a.format === 'gzip' || a.format === 'brotli') && a.children[0]) return imageSize(a.children[0]);
+  if (isCompression(a.format) && a.children[0]) return imageSize(a.children[0]);
   return a.size;
 }

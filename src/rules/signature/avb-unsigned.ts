@@ -2,7 +2,7 @@
  * A vbmeta image with algorithm NONE that nothing else in the package
  * verifies. A footer vbmeta left unsigned is normal when another vbmeta
  * (the top-level vbmeta.img, vbmeta_system.img) holds a hash or hashtree
- * descriptor for that partition: src/pipeline/avb-verify.ts records that
+ * descriptor for that partition: src/formats/avb-vbmeta/cross-check.ts records that
  * cover on the fact (`coveredBy`), and a chained image that is unsigned is
  * signature/avb-chain-key's finding, not this one's.
  */

@@ -3,7 +3,7 @@
  * the package (FORMATS.md §5.4 step 7, §5.6, §5.8).
  *
  * 1. A streamed image whose footer the walk saw at its end gets its `vbmeta`
- *    child now (its bytes are read again through locate()).
+ *    child now (its bytes are read again through the `reread` capability).
  * 2. Chains: a chain partition descriptor's key must be the key that signed
  *    the chained vbmeta found in the package (`vbmeta_system.img`, the footer
  *    of `boot.img`...).
@@ -12,32 +12,44 @@
  *    `raw` view of a sparse image, logical partitions `<name>` / `<name>_a`,
  *    GPT partitions, an image's own footer). Results computed in the walk
  *    (an image against its own footer, in its hashing pass) are reused; any
- *    other image is streamed once through locate(), for all the descriptors
+ *    other image is streamed once through `reread`, for all the descriptors
  *    that need it, and the bytes read are charged to the budget.
  * 4. Roles: each vbmeta is marked top-level, chained, covered (a footer
  *    vbmeta whose image another vbmeta's descriptor checks) or a GKI boot
  *    signature, which the summary and signature/avb-unsigned read.
  *
+ * 5. Rollback index: a vbmeta that is no GKI boot signature gives its
+ *    rollback index as a build fact (src/compat/declarations.ts).
+ *
  * All results are facts on the vbmeta image whose descriptor was checked.
+ * Vbmeta images and footers are read from their typed models (VbmetaModel,
+ * FooterModel), not from their JSON info. The pipeline passes in how to read
+ * an artifact's bytes again and how to walk new bytes (src/pipeline/inspect.ts).
  */
-import { BudgetError } from '../io/errors';
-import type { Budget } from '../io/limits';
-import { BufferSource, type RandomSource } from '../io/source';
-import { childPath, walkArtifacts, type Artifact, type Fact } from '../report/model';
-import { computationKey, digestUnsupported, startComputation, type DigestComputation } from '../formats/avb-vbmeta/digest';
-import { digestFact, shortImageFact, type DigestDescriptor } from '../formats/avb-vbmeta/check';
-import { ownDescriptors, vbmetaRange } from '../formats/avb-footer/image';
-import { locate } from './locate';
-import { errorToFact } from './streams';
-import type { Walker } from './walk';
+import { BudgetError } from '../../io/errors';
+import type { Budget } from '../../io/limits';
+import { BufferSource, type Source } from '../../io/source';
+import { childPath, walkArtifacts, type Artifact, type Fact } from '../../report/model';
+import { computationKey, digestUnsupported, startComputation, type DigestComputation } from './digest';
+import { digestFact, expectedDigest, isDigestDescriptor, shortImageFact, type DigestDescriptor } from './check';
+import { rollbackIndexFact, vbmetaModel } from './index';
+import { describeKey } from './signature';
+import type { Located } from './structs';
+import { footerModel, ownDescriptors, vbmetaRange } from '../avb-footer/image';
+import { errorToFact } from '../../pipeline/streams';
+import { isCompression, traitsOf } from '../registry';
 
-export interface AvbVerifyOptions {
+/** The bytes of an artifact of the tree, read again (a file, a member, a decoded stream); `release` frees what reading them took. */
+export type Reread = (artifactPath: string) => Promise<{ source: Source; release: () => Promise<void> }>;
+/** Walks new bytes as a child artifact (detect, decode, hash), as the walk does. */
+export type WalkChild = (node: { source: Source; name: string; path: string; depth: number }) => Promise<Artifact>;
+
+export interface AvbCrossCheckOptions {
   budget: Budget;
-  walker: Walker;
-  tempDir?: string;
+  reread: Reread;
+  walk: WalkChild;
 }
 
-const TRANSFORMS = new Set(['lz4', 'gzip', 'xz', 'zstd', 'bzip2', 'lzma', 'lzop', 'brotli']);
 const IMAGE_NAME = /^(.+?)(?:#\d+)?\.(img|bin|elf|mbn)$/i;
 
 export type VbmetaRole = 'top-level' | 'chained' | 'covered' | 'gki-boot-signature';
@@ -47,7 +59,7 @@ interface Vbmeta {
   /** The image this vbmeta is the footer of. */
   image: Artifact | null;
   gki: boolean;
-  descriptors: Record<string, unknown>[];
+  descriptors: Located[];
   chained: boolean;
   covered: boolean;
 }
@@ -59,7 +71,7 @@ interface Job {
   own: boolean;
 }
 
-export async function verifyAvb(root: Artifact, input: RandomSource, opts: AvbVerifyOptions): Promise<void> {
+export async function crossCheckAvb(root: Artifact, opts: AvbCrossCheckOptions): Promise<void> {
   const parents = new Map<Artifact, Artifact>();
   const depth = new Map<Artifact, number>([[root, 0]]);
   const index = (a: Artifact) => {
@@ -72,7 +84,7 @@ export async function verifyAvb(root: Artifact, input: RandomSource, opts: AvbVe
   index(root);
   if (![...walkArtifacts(root)].some((a) => a.format === 'avb-vbmeta' || a.format === 'avb-footer')) return;
 
-  const late = await readStreamedFooters(root, input, opts, depth);
+  const late = await readStreamedFooters(root, opts, depth);
   index(root);
 
   const vbmetas: Vbmeta[] = [];
@@ -84,7 +96,7 @@ export async function verifyAvb(root: Artifact, input: RandomSource, opts: AvbVe
       art: a,
       image: isFooter ? parent : null,
       gki: a.name === 'boot_signature' && parent?.format === 'android-boot',
-      descriptors: Array.isArray(a.info.descriptors) ? (a.info.descriptors as Record<string, unknown>[]) : [],
+      descriptors: vbmetaModel(a)?.descriptors ?? [],
       chained: false,
       covered: false,
     });
@@ -98,8 +110,8 @@ export async function verifyAvb(root: Artifact, input: RandomSource, opts: AvbVe
     if (vb.gki) continue;
     for (const d of vb.descriptors) {
       if (d.type !== 'chain-partition') continue;
-      const partition = String(d.partition);
-      const want = d.publicKey as { sha1: string; sha256: string };
+      const partition = d.partition;
+      const want = describeKey(d.publicKey);
       for (const target of candidates(images, partition, vb)) {
         const fact = (ok: boolean, message: string): void =>
           void vb.art.facts.push({ kind: ok ? 'avb-chain-key-ok' : 'avb-chain-key', message, partition, image: target.path, rollbackIndexLocation: d.rollbackIndexLocation });
@@ -111,14 +123,16 @@ export async function verifyAvb(root: Artifact, input: RandomSource, opts: AvbVe
         if (chained === vb) continue;
         chained.chained = true;
         ((chained.art.info.chainedBy ??= []) as unknown[]).push({ vbmeta: vb.art.path, partition, rollbackIndexLocation: d.rollbackIndexLocation });
-        const got = chained.art.info.publicKey as { sha1: string; sha256: string } | undefined;
-        const status = chained.art.info.signature;
+        const model = vbmetaModel(chained.art);
+        const got = model?.publicKey;
+        const status = model?.signature;
         if (status === 'unsigned') fact(false, `the chain partition descriptor for "${partition}" expects a signature by key sha1 ${want.sha1}; ${show(chained.art)} is not signed`);
         else if (!got) fact(false, `the chain partition descriptor for "${partition}" expects key sha1 ${want.sha1}; ${show(chained.art)} has no usable public key`);
         else if (got.sha256 !== want.sha256) fact(false, `the chain partition descriptor for "${partition}" expects key sha1 ${want.sha1}; ${show(chained.art)} is signed with key sha1 ${got.sha1}`);
         else fact(true, `${show(chained.art)} is signed with the key the chain partition descriptor for "${partition}" names (sha1 ${got.sha1}); rollback index location ${d.rollbackIndexLocation}`);
         // libavb (avb_slot_verify.c) refuses a chained vbmeta with flags, or one that chains further.
-        if (Number(chained.art.info.flags) !== 0) chained.art.facts.push({ kind: 'avb-invalid', message: `chained from ${show(vb.art)} but has flags ${chained.art.info.flags}; libavb refuses flags in a chained vbmeta` });
+        const flags = model?.flags ?? 0;
+        if (flags !== 0) chained.art.facts.push({ kind: 'avb-invalid', message: `chained from ${show(vb.art)} but has flags ${flags}; libavb refuses flags in a chained vbmeta` });
         if ((chained.descriptors ?? []).some((x) => x.type === 'chain-partition')) chained.art.facts.push({ kind: 'avb-invalid', message: `chained from ${show(vb.art)} but has chain partition descriptors itself; libavb allows them only in the main vbmeta` });
       }
     }
@@ -128,7 +142,8 @@ export async function verifyAvb(root: Artifact, input: RandomSource, opts: AvbVe
   const jobs: Job[] = [];
   for (const vb of vbmetas) {
     if (vb.gki) continue;
-    const digestDescs = vb.descriptors.map(toDigestDescriptor).filter((d): d is DigestDescriptor => d !== null);
+    // A persistent digest (empty) lives on the device: nothing to compare.
+    const digestDescs = vb.descriptors.filter(isDigestDescriptor).filter((d) => expectedDigest(d).length > 0);
     const own = vb.image ? new Set(ownDescriptors(digestDescs, vb.image.name)) : new Set<DigestDescriptor>();
     for (const d of digestDescs) {
       if (own.has(d)) {
@@ -170,35 +185,17 @@ export async function verifyAvb(root: Artifact, input: RandomSource, opts: AvbVe
     }
     pending.set(j.image, [...(pending.get(j.image) ?? []), j]);
   }
-  for (const [image, list] of pending) await computeForImage(image, list, input, opts);
+  for (const [image, list] of pending) await computeForImage(image, list, opts);
 
-  for (const vb of vbmetas) vb.art.info.role = (vb.gki ? 'gki-boot-signature' : vb.chained ? 'chained' : vb.covered ? 'covered' : 'top-level') satisfies VbmetaRole;
+  for (const vb of vbmetas) {
+    vb.art.info.role = (vb.gki ? 'gki-boot-signature' : vb.chained ? 'chained' : vb.covered ? 'covered' : 'top-level') satisfies VbmetaRole;
+    const model = vbmetaModel(vb.art);
+    if (!vb.gki && model) vb.art.facts.push(rollbackIndexFact(model.rollbackIndex, model.rollbackIndexLocation));
+  }
 }
 
 function show(a: Artifact): string {
   return a.path === '' ? `"${a.name}"` : `"${a.path}"`;
-}
-
-/** A hash or hashtree descriptor back from the vbmeta's info (the JSON form is the single source). */
-function toDigestDescriptor(d: Record<string, unknown>, index: number): DigestDescriptor | null {
-  if (d.type !== 'hash' && d.type !== 'hashtree') return null;
-  const expected = Buffer.from(String((d.type === 'hash' ? d.digest : d.rootDigest) ?? ''), 'hex');
-  if (expected.length === 0) return null; // persistent digest: lives on the device
-  const common = { index, offset: Number(d.offset), partition: String(d.partition), imageSize: BigInt(d.imageSize as number | string), hashAlgorithm: String(d.hashAlgorithm), salt: Buffer.from(String(d.salt), 'hex'), flags: Number(d.flags) };
-  if (d.type === 'hash') return { type: 'hash', ...common, digest: expected };
-  return {
-    type: 'hashtree',
-    ...common,
-    rootDigest: expected,
-    dataBlockSize: Number(d.dataBlockSize),
-    hashBlockSize: Number(d.hashBlockSize),
-    dmVerityVersion: Number(d.dmVerityVersion),
-    treeOffset: BigInt(d.treeOffset as number | string),
-    treeSize: BigInt(d.treeSize as number | string),
-    fecNumRoots: Number(d.fecNumRoots),
-    fecOffset: BigInt(d.fecOffset as number | string),
-    fecSize: BigInt(d.fecSize as number | string),
-  };
 }
 
 /** Digests already computed (in the walk, against an image's own footer): image path | computation → digest. */
@@ -230,12 +227,12 @@ function imageIndex(root: Artifact, parents: Map<Artifact, Artifact>): Map<strin
     }
   };
   const visit = (a: Artifact) => {
-    if (a.format === 'cpio') return; // files of a ramdisk are not partition images
+    if (traitsOf(a.format)?.role === 'ramdisk') return; // files of a ramdisk are not partition images
     const parent = parents.get(a);
-    if (parent && (parent.format === 'lp-metadata' || parent.format === 'gpt')) add(a.name, a);
+    if (parent && traitsOf(parent.format)?.role === 'partition-table') add(a.name, a);
     else {
       const m = IMAGE_NAME.exec(a.name.split('/').pop() ?? a.name);
-      if (m && !TRANSFORMS.has(a.format)) {
+      if (m && !isCompression(a.format)) {
         if (a.format === 'android-sparse') {
           const raw = a.children.find((c) => c.name === 'raw');
           if (raw) add(m[1], raw);
@@ -267,7 +264,7 @@ function candidates(images: Map<string, Artifact[]>, partition: string, vb: Vbme
 }
 
 /** Streams one image once for every descriptor that needs it (each computation once), then records the facts. */
-async function computeForImage(image: Artifact, jobs: Job[], input: RandomSource, opts: AvbVerifyOptions): Promise<void> {
+async function computeForImage(image: Artifact, jobs: Job[], opts: AvbCrossCheckOptions): Promise<void> {
   const comps = new Map<string, { end: number; c: DigestComputation; result?: Buffer }>();
   for (const j of jobs) {
     const key = computationKey(j.d);
@@ -285,7 +282,7 @@ async function computeForImage(image: Artifact, jobs: Job[], input: RandomSource
   }
   let loc;
   try {
-    loc = await locate(input, image.path, opts.tempDir);
+    loc = await opts.reread(image.path);
   } catch (e) {
     return failAll(errorToFact(e));
   }
@@ -318,17 +315,18 @@ async function computeForImage(image: Artifact, jobs: Job[], input: RandomSource
  * the image's end (and any footer whose vbmeta the walk did not find: the
  * bytes it points at are read again, and reported when they are no vbmeta).
  */
-async function readStreamedFooters(root: Artifact, input: RandomSource, opts: AvbVerifyOptions, depth: Map<Artifact, number>): Promise<Set<Artifact>> {
+async function readStreamedFooters(root: Artifact, opts: AvbCrossCheckOptions, depth: Map<Artifact, number>): Promise<Set<Artifact>> {
   const added = new Set<Artifact>();
   for (const a of [...walkArtifacts(root)]) {
     const footer = a.children.find((c) => c.name === 'avb_footer' && c.format === 'avb-footer');
     if (!footer || a.children.some((c) => c.name === 'vbmeta') || a.size === null || a.format === 'android-boot') continue;
-    const at = vbmetaRangeFromInfo(footer, a.size);
+    const f = footerModel(footer);
+    const at = f && vbmetaRange(f, a.size);
     if (!at) continue;
     let loc;
     try {
       opts.budget.chargeExpanded(at.offset + at.size);
-      loc = await locate(input, a.path, opts.tempDir);
+      loc = await opts.reread(a.path);
     } catch (e) {
       footer.facts.push(errorToFact(e, 'reading the vbmeta the footer points at'));
       continue;
@@ -357,17 +355,9 @@ async function readStreamedFooters(root: Artifact, input: RandomSource, opts: Av
       footer.facts.push({ kind: 'avb-invalid', message: `the footer points at offset ${at.offset}, where there is no vbmeta image (no AVB0 magic)`, offset: 20 });
       continue;
     }
-    const vbmeta = await opts.walker.walk({ source: new BufferSource(bytes, 'vbmeta'), name: 'vbmeta', path: childPath(a.path, 'vbmeta'), depth: (depth.get(a) ?? 0) + 1 });
+    const vbmeta = await opts.walk({ source: new BufferSource(bytes, 'vbmeta'), name: 'vbmeta', path: childPath(a.path, 'vbmeta'), depth: (depth.get(a) ?? 0) + 1 });
     a.children.push(vbmeta);
     added.add(vbmeta);
   }
   return added;
-}
-
-function vbmetaRangeFromInfo(footer: Artifact, imageSize: number): { offset: number; size: number } | null {
-  const i = footer.info;
-  if (typeof i.version !== 'string') return null;
-  const [major, minor] = i.version.split('.').map(Number);
-  const big = (v: unknown) => BigInt(v as number | string);
-  return vbmetaRange({ major, minor, originalImageSize: big(i.originalImageSize), vbmetaOffset: big(i.vbmetaOffset), vbmetaSize: big(i.vbmetaSize) }, imageSize);
 }
