@@ -11,8 +11,11 @@
  * Null when the package holds no vbmeta: the caller keeps its own reason.
  */
 import { walkArtifacts, type Artifact, type SignatureStatus } from '../report/model';
+import { signatureKinds } from '../facts';
 
-export const SIGNATURE_FAILURE_KINDS = ['avb-signature', 'avb-chain-key', 'avb-hash', 'avb-hashtree'];
+export const SIGNATURE_FAILURE_KINDS = signatureKinds('avb', 'failed');
+/** Image digests that match their descriptor (counted in the verified reason). */
+const DIGEST_OK_KINDS = signatureKinds('avb', 'verified');
 
 function name(a: Artifact): string {
   return a.path === '' ? a.name : a.path;
@@ -41,7 +44,7 @@ export function avbSignatureSummary(root: Artifact): { status: SignatureStatus; 
   const unsigned = by('unsigned');
   if (unsigned.length) return { status: 'unsigned', reason: `${list(unsigned)} ${unsigned.length > 1 ? 'are' : 'is'} not signed (AVB algorithm NONE) and nothing in the package verifies ${unsigned.length > 1 ? 'them' : 'it'}` };
   const chained = vbmetas.filter((a) => a.info.role === 'chained').length;
-  const digests = vbmetas.reduce((n, a) => n + a.facts.filter((f) => f.kind === 'avb-hash-ok' || f.kind === 'avb-hashtree-ok').length, 0);
+  const digests = vbmetas.reduce((n, a) => n + a.facts.filter((f) => DIGEST_OK_KINDS.includes(f.kind)).length, 0);
   const keys = top.map((a) => {
     const k = a.info.publicKey as { sha1?: string; name?: string; testKey?: boolean } | undefined;
     const flags = Array.isArray(a.info.flagNames) ? `, flags ${a.info.flagNames.join(', ')}` : '';

@@ -93,7 +93,7 @@ export async function joinSplitGroup(group: SplitGroup, budget: Budget, tempDir?
   const release = async () => {
     for (const s of spills) await s.release();
   };
-  const notJoined = (why: string, kind = 'split-incomplete'): JoinedImage => ({
+  const notJoined = (why: string, kind: Fact['kind'] = 'split-incomplete'): JoinedImage => ({
     spec: { name: group.base, source: group.pieces[0].spec.source, readable: false, facts: [...facts, { kind, message: why }], info: { joinedFrom: names } },
     release,
   });
