@@ -12,6 +12,7 @@
  */
 import { walkArtifacts, type Artifact, type SignatureStatus } from '../report/model';
 import { signatureKinds } from '../facts';
+import { andMore } from '../report/lists';
 
 export const SIGNATURE_FAILURE_KINDS = signatureKinds('avb', 'failed');
 /** Image digests that match their descriptor (counted in the verified reason). */
@@ -27,7 +28,7 @@ export function avbSignatureSummary(root: Artifact): { status: SignatureStatus; 
   const failures = vbmetas.flatMap((a) => a.facts.filter((f) => SIGNATURE_FAILURE_KINDS.includes(f.kind)).map((f) => ({ a, f })));
   if (failures.length) {
     const first = failures[0];
-    const more = failures.length > 1 ? ` (and ${failures.length - 1} more failed check${failures.length > 2 ? 's' : ''})` : '';
+    const more = andMore(failures.length, 1, 'failed check');
     return { status: 'failed', reason: `${name(first.a)}: ${first.f.message}${more}` };
   }
   let top = vbmetas.filter((a) => a.info.role === 'top-level');

@@ -6,6 +6,7 @@
  */
 import { walkArtifacts, type Artifact, type SignatureStatus } from '../report/model';
 import { factSpec, signatureKinds, type FactKind } from '../facts';
+import { andMore } from '../report/lists';
 
 export interface SignatureVerdict {
   status: SignatureStatus;
@@ -29,7 +30,7 @@ export function otaSignatureSummary(root: Artifact): SignatureVerdict | null {
   };
   const where = (a: Artifact) => a.path || a.name;
   const failed = found(FAILED);
-  if (failed.length) return { status: 'failed', reason: `${where(failed[0].a)}: ${failed[0].message}${failed.length > 1 ? ` (and ${failed.length - 1} more)` : ''}` };
+  if (failed.length) return { status: 'failed', reason: `${where(failed[0].a)}: ${failed[0].message}${andMore(failed.length, 1)}` };
   const ok = found(VERIFIED);
   if (ok.length) {
     const parts = [...new Set(ok.map((o) => `${what(o.kind)} of ${where(o.a)}${o.signer ? ` (signer ${o.signer})` : ''}`))];
