@@ -74,6 +74,17 @@ test("facts: each row's \"Read by\" links exactly the rules the kind declares", 
   }
 });
 
+test('facts: each rule page\'s "Reads facts" line names exactly the kinds that declare the rule', () => {
+  for (const rule of RULES) {
+    const page = readFileSync(join(ROOT, 'docs', 'rules', `${rule.id}.md`), 'utf8');
+    const line = /^- \*\*Reads facts:\*\*(.*)$/m.exec(page);
+    assert.ok(line, `docs/rules/${rule.id}.md has no "Reads facts" line`);
+    const named = [...line[1].matchAll(/`([a-z][a-z0-9-]*)`/g)].map((m) => m[1]).filter(isFactKind);
+    const { missing, extra } = missingAndExtra(factKindsReportedBy(rule.id), named);
+    assert.deepEqual({ missing, extra }, { missing: [], extra: [] }, `docs/rules/${rule.id}.md "Reads facts" disagrees with src/facts/kinds.ts`);
+  }
+});
+
 test('facts: every declaration names existing rules, a known category and a one-line description', () => {
   const ids = new Set(RULES.map((r) => r.id));
   for (const kind of ALL_FACT_KINDS) {
