@@ -9,7 +9,8 @@ import { existsSync, mkdtempSync, readFileSync, readdirSync, rmSync, statSync, w
 import { tmpdir } from 'node:os';
 import { join, relative, resolve, sep } from 'node:path';
 import { createHash } from 'node:crypto';
-import { RULES, PASSED_CHECK_KINDS } from '../src/rules/registry';
+import { RULES } from '../src/rules/registry';
+import { PASSED_CHECK_KINDS } from '../src/facts';
 import { HANDLERS } from '../src/formats/registry';
 import { inspect } from '../src/pipeline/inspect';
 import { renderJson } from '../src/report/json';

@@ -31,6 +31,7 @@ interface Common {
   'max-depth'?: number;
   'max-members'?: number;
   'max-expanded'?: number;
+  'max-seconds'?: number;
   severity: string[];
   format?: string;
   config?: string;
@@ -113,6 +114,7 @@ async function runInspect(file: string, a: Common): Promise<Report> {
         maxDepth: limit('max-depth', a['max-depth']),
         maxMembers: limit('max-members', a['max-members']),
         maxExpandedBytes: limit('max-expanded', a['max-expanded']),
+        maxSeconds: limit('max-seconds', a['max-seconds']),
       }).filter(([, v]) => v !== undefined),
     ),
     onProgress: (b, p) => progress.update(b, p),
@@ -157,7 +159,8 @@ function common<T>(y: Argv<T>) {
     .option('severity', { type: 'string', array: true, default: [] as string[], describe: 'override a rule: RULE=error|warning|info|off' })
     .option('max-depth', { type: 'number', describe: 'deepest container nesting to decode' })
     .option('max-members', { type: 'number', describe: 'most artifacts to visit' })
-    .option('max-expanded', { type: 'number', describe: 'most decompressed bytes in total' });
+    .option('max-expanded', { type: 'number', describe: 'most decompressed bytes in total' })
+    .option('max-seconds', { type: 'number', describe: 'most seconds the inspection may take (no limit by default)' });
 }
 
 export async function main(argv: string[]): Promise<number> {

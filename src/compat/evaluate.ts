@@ -21,6 +21,7 @@
  * getprop("ro.product.board") == "x"` is a mismatch for `--device y`.
  */
 import { walkArtifacts, type Artifact, type CompatibilityEvidence, type CompatibilitySummary } from '../report/model';
+import { andMore } from '../report/lists';
 import { IDENTITY_KEYS, SOURCE_LABEL, isBuildFact, isDeclaration, type Alternative, type BuildFact, type DeclarationFact, type IdentityKey, type RequirementKey } from './declarations';
 import { parseFingerprint, type Target } from './target';
 
@@ -196,7 +197,7 @@ export function compatibilitySummary(root: Artifact, target: Target = {}): Compa
   const enforcedUnknown = applying.find((e) => e.enforced && e.result === 'unknown');
   if (matches.length && !enforcedUnknown) {
     const first = matches[0].d;
-    const more = matches.length > 1 ? ` (and ${matches.length - 1} more)` : '';
+    const more = andMore(matches.length, 1);
     return { verdict: 'compatible', reason: `the target ${identityTarget} is what ${where(first.artifact, first.fact, rootName)} declares${more}`, ...base };
   }
   if (enforcedUnknown) {

@@ -30,6 +30,8 @@ export interface LayoutFact extends Fact {
   deviceBytes?: Record<string, number>;
   /** Partition sizes are upper bounds for whole groups (super_empty.img), not exact partitions. */
   sizesAreLimits?: boolean;
+  /** The decoder judged overlaps itself and raised `layout-overlap` facts (with exact messages): layout/overlap does not judge these entries again. */
+  overlapsChecked?: boolean;
 }
 
 export function layoutFact(layout: string, entries: LayoutEntry[], extra: Partial<LayoutFact> = {}): LayoutFact {

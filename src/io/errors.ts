@@ -1,3 +1,5 @@
+import type { FactKind } from '../facts';
+
 /**
  * Errors that decoders throw for bad input. The walk turns each into a fact on
  * the artifact being decoded; none of them ever reaches a user as a stack trace.
@@ -8,7 +10,7 @@ export class RomscopeError extends Error {
    *   its class (a block OTA's new.dat running out is 'blockota-short-data',
    *   not just 'truncated').
    */
-  constructor(message: string, readonly offset?: number, readonly factKind?: string) {
+  constructor(message: string, readonly offset?: number, readonly factKind?: FactKind) {
     super(message);
     this.name = new.target.name;
   }

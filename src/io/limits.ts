@@ -1,6 +1,10 @@
 import { BudgetError } from './errors';
 
-/** Every cap on untrusted input lives here (see docs/limits.md). */
+/**
+ * The caps several decoders share (see docs/limits.md). A cap that concerns
+ * one format only is a named constant next to its decoder; docs/limits.md
+ * lists them all.
+ */
 export const LIMITS = {
   /** Bytes peeked for format detection. */
   peekBytes: 64 * 1024,
@@ -26,6 +30,8 @@ export interface BudgetOptions {
   maxMembers: number;
   /** Total bytes all decompressors together may produce. */
   maxExpandedBytes: number;
+  /** Wall-clock seconds the inspection may take, checked whenever the budget is charged; no limit when absent. */
+  maxSeconds?: number;
 }
 
 export function defaultBudget(inputSize: number): BudgetOptions {
@@ -39,9 +45,21 @@ export function defaultBudget(inputSize: number): BudgetOptions {
 export class Budget {
   members = 0;
   expanded = 0;
-  constructor(readonly opts: BudgetOptions) {}
+  /** When `maxSeconds` runs out (ms since the epoch); Infinity without a time limit. */
+  private readonly deadline: number;
+  constructor(readonly opts: BudgetOptions) {
+    this.deadline = opts.maxSeconds === undefined ? Infinity : Date.now() + opts.maxSeconds * 1000;
+  }
+
+  /** Past `--max-seconds`, every charge fails: whatever is decoded next stops, and the report is built from what was read. */
+  private chargeTime(): void {
+    if (Date.now() >= this.deadline) {
+      throw new BudgetError(`inspection took more than ${this.opts.maxSeconds} seconds (limit --max-seconds); not decoded`);
+    }
+  }
 
   chargeMember(): void {
+    this.chargeTime();
     this.members++;
     if (this.members > this.opts.maxMembers) {
       throw new BudgetError(`more than ${this.opts.maxMembers} artifacts in one package (limit --max-members)`);
@@ -49,6 +67,7 @@ export class Budget {
   }
 
   chargeExpanded(n: number): void {
+    this.chargeTime();
     this.expanded += n;
     if (this.expanded > this.opts.maxExpandedBytes) {
       throw new BudgetError(

@@ -14,6 +14,7 @@ import { locate } from './locate';
 import { openInput } from './inspect';
 import { safeBaseName } from '../io/paths';
 import { errorToFact } from './streams';
+import { BAD_BYTES_KINDS, type FactKind } from '../facts';
 
 export interface ExtractOptions {
   force?: boolean;
@@ -29,8 +30,8 @@ export interface ExtractResult {
 /** The extracted bytes failed verification (exit code 1): nothing was kept. */
 export class ExtractVerifyError extends RomscopeError {}
 
-/** Facts that mean the bytes written are not the bytes the package promises. */
-const FAILING_KINDS = new Set(['zip-crc', 'lz4-checksum', 'gzip-checksum', 'cpio-checksum', 'sparse-crc', 'lp-checksum', 'truncated', 'unreadable', 'budget', 'split-incomplete', 'blockota-short-data', 'payload-partition-hash', 'payload-properties']);
+/** Facts that mean the bytes written are not the bytes the package promises (`badBytes` in src/facts/kinds.ts). */
+const FAILING_KINDS: ReadonlySet<FactKind> = new Set(BAD_BYTES_KINDS);
 
 async function isDir(p: string): Promise<boolean> {
   try {

@@ -7,7 +7,7 @@ import { UsageError } from '../io/errors';
 import { Walker } from './walk';
 import { locate } from './locate';
 import { crossCheckAvb } from '../formats/avb-vbmeta/cross-check';
-import { avbSignatureSummary } from './avb-summary';
+import { avbSignatureSummary } from '../formats/avb-vbmeta/summary';
 import { combineSignatureStatus, otaSignatureSummary } from './ota-summary';
 import { loadKeys } from './keys';
 import { NEIGHBOUR_HOOKS } from '../formats/registry';
@@ -16,7 +16,7 @@ import { runRules, type SeverityOverrides } from '../rules/engine';
 import { RULES } from '../rules/registry';
 import { compatibilitySummary } from '../compat/evaluate';
 import { validateTarget, type Target } from '../compat/target';
-import { PASSED_CHECK_KINDS, INTEGRITY_FAILURE_KINDS } from '../rules/registry';
+import { PASSED_CHECK_KINDS, INTEGRITY_FAILURE_KINDS, type FactKind } from '../facts';
 import { walkArtifacts, type Finding, type Report, type Summary, type Artifact } from '../report/model';
 import { VERSION } from '../version';
 
@@ -82,7 +82,7 @@ export async function inspect(path: string, opts: InspectOptions = {}): Promise<
 
 function summarize(root: Artifact, findings: Finding[], target?: Target): Summary {
   const all = [...walkArtifacts(root)];
-  const count = (kinds: string[]) => all.reduce((n, a) => n + a.facts.filter((f) => kinds.includes(f.kind)).length, 0);
+  const count = (kinds: readonly FactKind[]) => all.reduce((n, a) => n + a.facts.filter((f) => kinds.includes(f.kind)).length, 0);
   const passed = count(PASSED_CHECK_KINDS);
   const failed = count(INTEGRITY_FAILURE_KINDS);
   const formats = [...new Set(all.map((a) => a.format))].filter((f) => f !== 'data');

@@ -5,23 +5,24 @@
  * unverifiable.
  */
 import { walkArtifacts, type Artifact, type SignatureStatus } from '../report/model';
+import { factSpec, signatureKinds, type FactKind } from '../facts';
+import { andMore } from '../report/lists';
 
 export interface SignatureVerdict {
   status: SignatureStatus;
   reason: string;
 }
 
-const FAILED = ['ota-signature', 'jar-signature', 'jar-digest', 'payload-signature'];
-const VERIFIED = ['ota-signature-ok', 'jar-signature-ok', 'payload-signature-ok'];
-const WHAT: Record<string, string> = {
-  'ota-signature-ok': 'the whole-file signature',
-  'jar-signature-ok': 'the JAR signature',
-  'payload-signature-ok': 'the payload signatures',
-};
+const FAILED = signatureKinds('ota', 'failed');
+const VERIFIED = signatureKinds('ota', 'verified');
+const UNSIGNED = signatureKinds('ota', 'unsigned');
+const UNVERIFIABLE = signatureKinds('ota', 'unverifiable');
+/** What a verified kind verified, as the reason names it. */
+const what = (kind: FactKind): string => factSpec(kind).signature?.what ?? kind;
 
 export function otaSignatureSummary(root: Artifact): SignatureVerdict | null {
-  const found = (kinds: string[]) => {
-    const out: { a: Artifact; message: string; kind: string; signer?: string }[] = [];
+  const found = (kinds: readonly FactKind[]) => {
+    const out: { a: Artifact; message: string; kind: FactKind; signer?: string }[] = [];
     for (const a of walkArtifacts(root)) {
       for (const f of a.facts) if (kinds.includes(f.kind)) out.push({ a, message: f.message, kind: f.kind, signer: typeof f.signer === 'string' ? f.signer : undefined });
     }
@@ -29,15 +30,15 @@ export function otaSignatureSummary(root: Artifact): SignatureVerdict | null {
   };
   const where = (a: Artifact) => a.path || a.name;
   const failed = found(FAILED);
-  if (failed.length) return { status: 'failed', reason: `${where(failed[0].a)}: ${failed[0].message}${failed.length > 1 ? ` (and ${failed.length - 1} more)` : ''}` };
+  if (failed.length) return { status: 'failed', reason: `${where(failed[0].a)}: ${failed[0].message}${andMore(failed.length, 1)}` };
   const ok = found(VERIFIED);
   if (ok.length) {
-    const parts = [...new Set(ok.map((o) => `${WHAT[o.kind]} of ${where(o.a)}${o.signer ? ` (signer ${o.signer})` : ''}`))];
+    const parts = [...new Set(ok.map((o) => `${what(o.kind)} of ${where(o.a)}${o.signer ? ` (signer ${o.signer})` : ''}`))];
     return { status: 'verified', reason: `verified: ${parts.join('; ')}` };
   }
-  const unsigned = found(['ota-unsigned']);
+  const unsigned = found(UNSIGNED);
   if (unsigned.length) return { status: 'unsigned', reason: `${where(unsigned[0].a)}: ${unsigned[0].message}` };
-  const unchecked = found(['payload-signature-unchecked']);
+  const unchecked = found(UNVERIFIABLE);
   if (unchecked.length) return { status: 'unverifiable', reason: `${where(unchecked[0].a)} is signed, but there is no key to check it against (pass --key, or inspect the OTA package whose otacert signs it)` };
   return null;
 }

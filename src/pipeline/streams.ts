@@ -1,13 +1,14 @@
 import { BudgetError, FormatError, TruncatedError, errorMessage } from '../io/errors';
 import type { StreamSource } from '../io/source';
 import type { Fact } from '../report/model';
+import type { FactKind } from '../facts';
 
 /** Turns any error thrown while decoding into a fact (never a stack trace). */
 export function errorToFact(e: unknown, context?: string): Fact {
   const where = context ? `${context}: ` : '';
   const offset = (e as { offset?: number })?.offset;
   const base = offset === undefined ? {} : { offset };
-  const special = (e as { factKind?: string })?.factKind;
+  const special = (e as { factKind?: FactKind })?.factKind;
   if (special) return { kind: special, message: where + (e as Error).message, ...base };
   if (e instanceof TruncatedError) return { kind: 'truncated', message: where + e.message, ...base };
   if (e instanceof BudgetError) return { kind: 'budget', message: where + e.message, ...base };

@@ -1,15 +1,16 @@
 import type { HashAlgo } from '../io/hash';
+import type { CheckedKind, FactKind } from '../facts';
 
 export type Severity = 'error' | 'warning' | 'info';
 export const SEVERITIES: readonly Severity[] = ['error', 'warning', 'info'];
 
 /**
  * Something a decoder observed, in its own words. Decoders never judge
- * severity: rules turn facts into findings. `kind` values are listed in
- * docs/facts.md; rules match on them.
+ * severity: rules turn facts into findings. `kind` values are declared in
+ * src/facts/kinds.ts and documented in docs/facts.md; rules match on them.
  */
 export interface Fact {
-  kind: string;
+  kind: FactKind;
   message: string;
   /** Byte offset inside the artifact, when the fact is about one place. */
   offset?: number;
@@ -21,7 +22,7 @@ export interface ExpectedDigest {
   algo: HashAlgo;
   hex: string;
   /** The fact kind raised when it disagrees (and `<kind>-ok` when it agrees). */
-  kind: string;
+  kind: CheckedKind;
   /** Where the expectation came from, for messages ("zip central directory", "SHA256SUMS"). */
   from: string;
   /** Only bytes [start, end) of the artifact are covered (a sparse CRC32 chunk); the whole artifact when absent. */

@@ -1,5 +1,6 @@
 import type { Artifact, Fact, Severity } from '../report/model';
 import type { Target } from '../compat/target';
+import type { FactKind } from '../facts';
 
 export interface RuleReport {
   path: string;
@@ -14,7 +15,7 @@ export interface RuleContext {
   root: Artifact;
   artifacts(): Iterable<Artifact>;
   /** Every fact of the given kinds, with the artifact it is on. */
-  facts(...kinds: string[]): Iterable<{ artifact: Artifact; fact: Fact }>;
+  facts(...kinds: FactKind[]): Iterable<{ artifact: Artifact; fact: Fact }>;
   report(r: RuleReport): void;
   /** The device the package is checked against (`check --device ...`); absent when none was given. */
   target?: Target;
@@ -33,7 +34,7 @@ export interface Rule {
 }
 
 /** The common shape: one finding for every fact of the given kinds. */
-export function factRule(id: string, description: string, defaultSeverity: Severity, kinds: string[]): Rule {
+export function factRule(id: string, description: string, defaultSeverity: Severity, kinds: FactKind[]): Rule {
   return {
     id,
     description,

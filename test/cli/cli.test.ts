@@ -71,6 +71,13 @@ test('check on the corrupt demo: exit 1, each finding named; --fail-on and --sev
   assert.equal(runCli(['check', CORRUPT, ...off, '--fail-on', 'warning']).code, 1);
 });
 
+test('check --max-seconds 0: out of time at once, a budget finding and a partial report (exit 1)', () => {
+  const r = runCli(['check', DEMO, '--json', '--max-seconds', '0']);
+  assert.equal(r.code, 1, r.stderr);
+  const report = JSON.parse(r.stdout) as { findings: { ruleId: string; message: string }[] };
+  assert.ok(report.findings.some((f) => f.ruleId === 'format/budget-exceeded' && f.message.includes('--max-seconds')), r.stdout);
+});
+
 test('unreadable input and bad arguments: one line on stderr, exit 2', (t) => {
   const dir = tempDir(t);
   const cases: string[][] = [
@@ -79,6 +86,7 @@ test('unreadable input and bad arguments: one line on stderr, exit 2', (t) => {
     ['inspect', DEMO, '--hash', 'sha3'],
     ['check', DEMO, '--severity', 'no/such-rule=off'],
     ['check', DEMO, '--fail-on', 'sometimes'],
+    ['check', DEMO, '--max-seconds', '-1'],
     ['frobnicate'],
     [],
   ];

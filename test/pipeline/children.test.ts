@@ -123,9 +123,7 @@ test('src/pipeline names no format id: formats plug in through the registry', ()
   const ids = new Set([...HANDLERS.map((h) => h.id), ...SIBLING_HOOKS.map((h) => h.id), ...TRAILER_HOOKS.map((h) => h.id), ...NEIGHBOUR_HOOKS.map((h) => h.id)]);
   const dir = join(__dirname, '..', '..', '..', 'src', 'pipeline');
   const found: string[] = [];
-  // Still to move (issue 12): the AVB cross-check and its summary; extract's fact-kind list (one fact kind shares a format's id).
-  const pending = new Set(['avb-summary.ts', 'extract.ts']);
-  for (const f of readdirSync(dir).filter((n) => n.endsWith('.ts') && !pending.has(n))) {
+  for (const f of readdirSync(dir).filter((n) => n.endsWith('.ts'))) {
     const code = readFileSync(join(dir, f), 'utf8')
       .split('\n')
       .filter((l) => !/^\s*(import|\*|\/\/|\/\*\*)/.test(l))

@@ -4,6 +4,7 @@
  * sparse file, FILL and DONT_CARE ranges are generated.
  */
 import { TruncatedError } from '../../io/errors';
+import type { FactKind } from '../../facts';
 import { STREAM_CHUNK, type RandomSource } from '../../io/source';
 import { ChunkKind, type ChunkMap } from './chunk-map';
 
@@ -41,7 +42,7 @@ export class SparseExpandedSource implements RandomSource {
     private readonly layer: SparseLayer,
     private readonly blockSize: number,
     totalBlocks: number,
-    private readonly shortKind?: string,
+    private readonly shortKind?: FactKind,
   ) {
     this.size = totalBlocks * blockSize;
   }

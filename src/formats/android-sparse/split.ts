@@ -92,7 +92,7 @@ async function joinSplitGroup(group: SplitGroup, name: string, budget: Budget, t
   const release = async () => {
     for (const s of spills) await s.release();
   };
-  const notJoined = (why: string, kind = 'split-incomplete'): OpenedChild => ({
+  const notJoined = (why: string, kind: Fact['kind'] = 'split-incomplete'): OpenedChild => ({
     spec: { name, source: group.pieces[0].spec.source, readable: false, facts: [...facts, { kind, message: why }], info: { joinedFrom: names } },
     release,
   });

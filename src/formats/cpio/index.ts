@@ -238,7 +238,7 @@ export async function decodeCpio(src: RandomSource, ctx: DecodeContext): Promise
       const nul = raw.indexOf('\0');
       const path = displayName(nul < 0 ? raw : raw.slice(0, nul));
       const unsafe = unsafePathReason(displayName(raw));
-      const unsafeFact = unsafe ? { kind: 'unsafe-path', message: `entry name "${raw.replace(/\0/g, '\\0')}" ${unsafe}` } : null;
+      const unsafeFact: Fact | null = unsafe ? { kind: 'unsafe-path', message: `entry name "${raw.replace(/\0/g, '\\0')}" ${unsafe}` } : null;
       const type = hd.mode & S_IFMT;
       const cut = dataStart + hd.filesize > src.size;
       const avail = Math.max(0, src.size - dataStart);

@@ -302,7 +302,7 @@ async function decodeGpt(src: RandomSource, ctx: DecodeContext): Promise<Contain
     device,
     flashed: false,
   }));
-  ctx.fact(layoutFact('gpt', entries, kind === 'disk' ? { deviceBytes: { [device]: (chosen.h.lastUsableLba + 1) * ss } } : {}));
+  ctx.fact(layoutFact('gpt', entries, { overlapsChecked: true, ...(kind === 'disk' ? { deviceBytes: { [device]: (chosen.h.lastUsableLba + 1) * ss } } : {}) }));
 
   const children: ChildSpec[] = [];
   if (kind === 'disk' && chosen.usable) {

@@ -274,7 +274,7 @@ export const lpMetadataHandler: ContainerHandler = {
       }
       children.push({ name: p.name, source: logicalSource(src, p), info: { group: p.group, attributes: p.attributes } });
     }
-    ctx.fact(layoutFact('lp-metadata', entries, { sizesAreLimits: empty, deviceBytes: dev0 ? { super: dev0.size } : undefined }));
+    ctx.fact(layoutFact('lp-metadata', entries, { sizesAreLimits: empty, overlapsChecked: true, deviceBytes: dev0 ? { super: dev0.size } : undefined }));
     return { info, children };
   },
 };

@@ -76,7 +76,7 @@ async function decodeMbr(src: RandomSource, ctx: DecodeContext): Promise<Contain
   const entries: LayoutEntry[] = data
     .filter((p) => p.type !== hexByte(GPT_PROTECTIVE))
     .map((p) => ({ partition: `partition${p.number}`, file: null, sizeBytes: p.sizeBytes, startBytes: p.startLba * SECTOR, device: 'disk', flashed: false }));
-  ctx.fact(layoutFact('mbr', entries));
+  ctx.fact(layoutFact('mbr', entries, { overlapsChecked: true }));
 
   const children: ChildSpec[] = [];
   if (isDisk) {

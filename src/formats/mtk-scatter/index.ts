@@ -12,6 +12,7 @@
  */
 import type { DocumentHandler } from '../types';
 import type { Fact } from '../../report/model';
+import { firstN } from '../../report/lists';
 import { layoutFact, type LayoutEntry } from '../layout';
 import { declaration } from '../../compat/declarations';
 
@@ -319,8 +320,7 @@ export const mtkScatterHandler: DocumentHandler = {
   detect: ({ peek, name }) => looksLikeScatter(peek.toString('latin1'), SCATTER_NAME.test(name)),
   decode(bytes, ctx, name) {
     const s = parseScatter(bytes.toString('latin1'));
-    for (const p of s.problems.slice(0, MAX_PROBLEMS)) ctx.fact(p);
-    if (s.problems.length > MAX_PROBLEMS) ctx.fact({ kind: 'layout-invalid', message: `${s.problems.length - MAX_PROBLEMS} more problems` });
+    for (const p of firstN<Fact>(s.problems, MAX_PROBLEMS, (n) => ({ kind: 'layout-invalid', message: `${n} more problems` }))) ctx.fact(p);
     ctx.fact(layoutFact('mtk-scatter', scatterLayout(s)));
     const platform = s.platform ?? /(?:^|\/)(MT\d+[A-Z0-9]*)_Android_scatter[^/]*\.txt$/i.exec(name)?.[1]?.toUpperCase() ?? null;
     for (const f of scatterDeclarations(platform, s.project)) ctx.fact(f);

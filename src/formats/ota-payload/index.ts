@@ -19,6 +19,8 @@ import { decodeManifest, decodeSignatures, opTypeName, type DeltaArchiveManifest
 import { PartitionSource, type OpPlan, type Segment } from './partition';
 import { planVerity, VeritySource } from './verity';
 import { PayloadSignatureCheck, payloadKeys, type SignatureOutcome } from './signatures';
+import type { Fact } from '../../report/model';
+import { firstN } from '../../report/lists';
 
 export const PAYLOAD_MAGIC = 'CrAU';
 const HEADER = 24;
@@ -180,8 +182,8 @@ async function decodePayload(src: RandomSource, ctx: DecodeContext): Promise<Con
   const problems: Problem[] = [];
   const invalid = (message: string, offset?: number) => void problems.push({ message, offset });
   const flush = () => {
-    for (const p of problems.slice(0, MAX_PROBLEMS)) ctx.fact({ kind: 'payload-invalid', message: p.message, ...(p.offset !== undefined && { offset: p.offset }) });
-    if (problems.length > MAX_PROBLEMS) ctx.fact({ kind: 'payload-invalid', message: `${problems.length - MAX_PROBLEMS} more problems like these are not listed` });
+    const facts = problems.map((p): Fact => ({ kind: 'payload-invalid', message: p.message, ...(p.offset !== undefined && { offset: p.offset }) }));
+    for (const f of firstN<Fact>(facts, MAX_PROBLEMS, (n) => ({ kind: 'payload-invalid', message: `${n} more problems like these are not listed` }))) ctx.fact(f);
   };
   const head = await readExact(src, 0, HEADER, 'payload header');
   const h = parsePayloadHeader(head);

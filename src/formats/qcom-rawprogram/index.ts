@@ -8,6 +8,7 @@
  */
 import type { DocumentHandler } from '../types';
 import type { Fact } from '../../report/model';
+import { firstN } from '../../report/lists';
 import { layoutFact, type LayoutEntry } from '../layout';
 import { parseSimpleXml, type XmlElement } from './xml';
 
@@ -179,8 +180,7 @@ export const qcomRawprogramHandler: DocumentHandler = {
   detect: ({ peek, name }) => looksLikeRawprogram(peek.toString('latin1'), name),
   decode(bytes, ctx) {
     const r = parseRawprogram(bytes.toString('utf8'));
-    for (const p of r.problems.slice(0, MAX_PROBLEMS)) ctx.fact(p);
-    if (r.problems.length > MAX_PROBLEMS) ctx.fact({ kind: 'layout-invalid', message: `${r.problems.length - MAX_PROBLEMS} more problems` });
+    for (const p of firstN<Fact>(r.problems, MAX_PROBLEMS, (n) => ({ kind: 'layout-invalid', message: `${n} more problems` }))) ctx.fact(p);
     if (r.root === 'data') ctx.fact(layoutFact('qcom-rawprogram', rawprogramLayout(r)));
     const luns = [...new Set([...r.programs, ...r.patches].map((p) => p.physicalPartitionNumber).filter((n): n is number => n !== null))].sort((a, b) => a - b);
     return {

@@ -7,6 +7,7 @@
  */
 import type { DocumentHandler } from '../types';
 import type { Fact } from '../../report/model';
+import { firstN } from '../../report/lists';
 import { layoutFact, type LayoutEntry } from '../layout';
 import { declaration } from '../../compat/declarations';
 
@@ -178,8 +179,7 @@ export const samsungPitHandler: DocumentHandler = {
       return {};
     }
     const pit = parsePit(bytes);
-    for (const p of pit.problems.slice(0, 50)) ctx.fact(p);
-    if (pit.problems.length > 50) ctx.fact({ kind: 'layout-invalid', message: `${pit.problems.length - 50} more problems in the entries` });
+    for (const p of firstN<Fact>(pit.problems, 50, (n) => ({ kind: 'layout-invalid', message: `${n} more problems in the entries` }))) ctx.fact(p);
     ctx.fact(layoutFact('samsung-pit', pitLayout(pit.entries)));
     for (const f of pitHeaderDeclarations(bytes)) ctx.fact(f);
     const { entryCount, ...unknown } = pit.header;

@@ -1,8 +1,6 @@
 import type { Rule } from '../types';
 import { isLayoutFact, type LayoutFact } from '../../formats/layout';
 
-/** Layouts whose decoders judge overlap themselves (with LBA-exact messages). */
-const SELF_CHECKED = new Set(['gpt', 'mbr', 'lp-metadata']);
 const MAX_REPORTED = 20;
 
 /** Overlaps between entries that have both a start and a size, per device. */
@@ -42,7 +40,7 @@ const rule: Rule = {
     for (const { artifact, fact } of ctx.facts('layout-overlap')) ctx.report({ path: artifact.path, message: fact.message, offset: fact.offset });
     for (const a of ctx.artifacts()) {
       for (const f of a.facts) {
-        if (!isLayoutFact(f) || SELF_CHECKED.has(f.layout)) continue;
+        if (!isLayoutFact(f) || f.overlapsChecked) continue;
         for (const message of overlaps(f)) ctx.report({ path: a.path, message: `${f.layout}: ${message}` });
       }
     }

@@ -36,6 +36,13 @@ ruleTester('format/budget-exceeded', {
       errors: [{ path: '', message: 'more than 10' }],
     },
     {
+      name: 'out of time (--max-seconds 0): the members are not visited, the report is still made',
+      file: 'slow.zip',
+      build: () => buildZip(Array.from({ length: 3 }, (_, i) => ({ name: `f${i}`, data: Buffer.from([i]) }))),
+      options: { budget: { maxSeconds: 0 } },
+      errors: [{ path: '', message: 'more than 0 seconds (limit --max-seconds)' }],
+    },
+    {
       name: 'overlapping members (non-recursive zip bomb)',
       file: 'overlap.zip',
       build: () => buildZip([{ name: 'kernel', data: zeros, method: 'deflate' }, { name: 'copy1', data: zeros, aliasOf: 0 }, { name: 'copy2', data: zeros, aliasOf: 0 }]),

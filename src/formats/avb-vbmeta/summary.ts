@@ -10,9 +10,13 @@
  *
  * Null when the package holds no vbmeta: the caller keeps its own reason.
  */
-import { walkArtifacts, type Artifact, type SignatureStatus } from '../report/model';
+import { walkArtifacts, type Artifact, type SignatureStatus } from '../../report/model';
+import { signatureKinds } from '../../facts';
+import { andMore } from '../../report/lists';
 
-export const SIGNATURE_FAILURE_KINDS = ['avb-signature', 'avb-chain-key', 'avb-hash', 'avb-hashtree'];
+export const SIGNATURE_FAILURE_KINDS = signatureKinds('avb', 'failed');
+/** Image digests that match their descriptor (counted in the verified reason). */
+const DIGEST_OK_KINDS = signatureKinds('avb', 'verified');
 
 function name(a: Artifact): string {
   return a.path === '' ? a.name : a.path;
@@ -24,7 +28,7 @@ export function avbSignatureSummary(root: Artifact): { status: SignatureStatus; 
   const failures = vbmetas.flatMap((a) => a.facts.filter((f) => SIGNATURE_FAILURE_KINDS.includes(f.kind)).map((f) => ({ a, f })));
   if (failures.length) {
     const first = failures[0];
-    const more = failures.length > 1 ? ` (and ${failures.length - 1} more failed check${failures.length > 2 ? 's' : ''})` : '';
+    const more = andMore(failures.length, 1, 'failed check');
     return { status: 'failed', reason: `${name(first.a)}: ${first.f.message}${more}` };
   }
   let top = vbmetas.filter((a) => a.info.role === 'top-level');
@@ -41,7 +45,7 @@ export function avbSignatureSummary(root: Artifact): { status: SignatureStatus; 
   const unsigned = by('unsigned');
   if (unsigned.length) return { status: 'unsigned', reason: `${list(unsigned)} ${unsigned.length > 1 ? 'are' : 'is'} not signed (AVB algorithm NONE) and nothing in the package verifies ${unsigned.length > 1 ? 'them' : 'it'}` };
   const chained = vbmetas.filter((a) => a.info.role === 'chained').length;
-  const digests = vbmetas.reduce((n, a) => n + a.facts.filter((f) => f.kind === 'avb-hash-ok' || f.kind === 'avb-hashtree-ok').length, 0);
+  const digests = vbmetas.reduce((n, a) => n + a.facts.filter((f) => DIGEST_OK_KINDS.includes(f.kind)).length, 0);
   const keys = top.map((a) => {
     const k = a.info.publicKey as { sha1?: string; name?: string; testKey?: boolean } | undefined;
     const flags = Array.isArray(a.info.flagNames) ? `, flags ${a.info.flagNames.join(', ')}` : '';
