@@ -172,7 +172,7 @@ export async function main(argv: string[]): Promise<number> {
       'describe a firmware package: its artifacts, formats, digests and findings',
       (y) => common(y.positional('file', { type: 'string', demandOption: true })),
       async (a) => {
-        print(await runInspect(a.file, a as unknown as Common), a as unknown as Common);
+        print(await runInspect(a.file, a), a);
       },
     )
     .command(
@@ -185,8 +185,8 @@ export async function main(argv: string[]): Promise<number> {
           describe: 'lowest severity that fails the check',
         }),
       async (a) => {
-        const report = await runInspect(a.file, a as unknown as Common);
-        print(report, a as unknown as Common);
+        const report = await runInspect(a.file, a);
+        print(report, a);
         const rank = (s: string) => SEVERITIES.indexOf(s as Severity);
         const failOn = a['fail-on'];
         if (failOn !== 'none' && report.findings.some((f) => rank(f.severity) <= rank(failOn))) code = EXIT.findings;

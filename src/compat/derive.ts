@@ -21,7 +21,7 @@
 import { walkArtifacts, type Artifact, type Fact } from '../report/model';
 import { buildFact, declaration, isBuildFact, isDeclaration } from './declarations';
 import { parseOdinName } from './samsung';
-import { otaMetadataFacts, type OtaMetadataInfo } from '../formats/ota-metadata';
+import { otaMetadataFacts } from '../formats/ota-metadata';
 
 const PRINTABLE_NAME = /^[A-Za-z0-9][A-Za-z0-9_.-]{1,31}$/;
 
@@ -101,7 +101,7 @@ function derivedFacts(a: Artifact): Fact[] {
   // OTA metadata from another decoder (metadata.pb), in the shape of src/formats/ota-metadata.
   if ((isObject(info.precondition) || isObject(info.postcondition)) && !a.facts.some((f) => isDeclaration(f) || isBuildFact(f))) {
     try {
-      out.push(...otaMetadataFacts(info as OtaMetadataInfo));
+      out.push(...otaMetadataFacts(info));
     } catch {
       // Info of an unexpected shape declares nothing.
     }

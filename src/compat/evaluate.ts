@@ -134,7 +134,7 @@ export function describeValues(d: DeclarationFact, keys: readonly RequirementKey
 }
 
 function targetFields(t: Target): Record<string, string | number> {
-  return Object.fromEntries(Object.entries(t).filter(([, v]) => v !== undefined)) as Record<string, string | number>;
+  return Object.fromEntries(Object.entries(t).filter(([, v]) => v !== undefined));
 }
 
 /** Identity declarations that apply (positive ones; `reject` lines are not a list of devices the package is for). */

@@ -64,7 +64,7 @@ function positionRemainders(roots: number): Uint8Array[] {
     g = next;
   }
   const rsn = FEC_RSM - roots;
-  const out: Uint8Array[] = new Array(rsn);
+  const out: Uint8Array[] = new Array<Uint8Array>(rsn);
   // j = rsn - 1: x^roots mod g = g[1..roots].
   let r = Uint8Array.from(g.slice(1));
   out[rsn - 1] = r;

@@ -105,7 +105,7 @@ export function parseKeyFile(bytes: Buffer, label: string, origin: TrustedKey['o
         else if (/PRIVATE KEY$/.test(type)) out.push(keyFromPublicKey(createPublicKey(createPrivateKey(m[0])), label, origin));
         else if (/PUBLIC KEY$/.test(type)) out.push(keyFromPublicKey(createPublicKey(m[0]), label, origin));
       } catch (e) {
-        throw new Error(`${label}: ${type} block does not parse (${(e as Error).message})`);
+        throw new Error(`${label}: ${type} block does not parse (${(e as Error).message})`, { cause: e });
       }
     }
     if (out.length === 0) throw new Error(`${label}: no certificate or key in it (PEM blocks: ${blocks.map((b) => b[1]).join(', ')})`);

@@ -106,5 +106,5 @@ export function renderSarif(r: Report, o: SarifOptions): string {
       },
     ],
   };
-  return JSON.stringify(log, (_k, v) => (v === undefined ? undefined : typeof v === 'bigint' ? v.toString() : v), 2);
+  return JSON.stringify(log, (_k, v: unknown) => (v === undefined ? undefined : typeof v === 'bigint' ? v.toString() : v), 2);
 }

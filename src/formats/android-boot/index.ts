@@ -8,7 +8,7 @@
 import { createHash } from 'node:crypto';
 import { SliceSource, type RandomSource } from '../../io/source';
 import type { RangeTap } from '../../io/digest-set';
-import type { ChildSpec, ContainerHandler, ContainerResult, DecodeContext } from '../types';
+import type { ChildSpec, ContainerHandler, ContainerResult } from '../types';
 import type { Fact } from '../../report/model';
 import { footerChildren } from '../avb-footer/image';
 import { BOOT_MAGIC, VENDOR_BOOT_MAGIC, BOOT_HEADER_SIZES, VENDOR_HEADER_SIZES, RAMDISK_TYPES, VENDOR_RAMDISK_ENTRY_SIZE, cstr, parseBootHeader, parseVendorBootHeader, type BootHeader, type Section } from './header';
@@ -54,7 +54,7 @@ function kindOf(hdr: BootHeader, name: string): string {
   return 'boot';
 }
 
-async function vendorRamdisks(src: RandomSource, hdr: BootHeader, ctx: DecodeContext, invalid: (m: string) => void): Promise<ChildSpec[] | null> {
+async function vendorRamdisks(src: RandomSource, hdr: BootHeader, invalid: (m: string) => void): Promise<ChildSpec[] | null> {
   const table = hdr.sections.find((s) => s.name === 'vendor_ramdisk_table');
   const section = hdr.sections.find((s) => s.name === 'vendor_ramdisk');
   const entries = hdr.info.ramdiskTableEntries as number | undefined;
@@ -119,7 +119,7 @@ export const androidBootHandler: ContainerHandler = {
       }
     }
     info.sections = hdr.sections.map((s) => ({ name: s.name, offset: s.offset, size: s.size }));
-    const fragments = hdr.kind === 'vendor_boot' ? await vendorRamdisks(src, hdr, ctx, invalid) : null;
+    const fragments = hdr.kind === 'vendor_boot' ? await vendorRamdisks(src, hdr, invalid) : null;
     for (const s of hdr.sections) {
       if (s.name === 'vendor_ramdisk_table') continue;
       if (s.name === 'vendor_ramdisk' && fragments) {

@@ -328,7 +328,7 @@ export function parseDescriptors(data: Buffer, start: number, end: number): { de
     const d = data.subarray(p, p + total);
     const r = decodeOne(tag, d);
     if ('problem' in r) problems.push({ message: `descriptor ${i} (${tagName(tag)}) at offset ${p}: ${r.problem}`, offset: p });
-    else descriptors.push({ ...r.descriptor, index: i, offset: p } as Located);
+    else descriptors.push({ ...r.descriptor, index: i, offset: p });
     p += total;
   }
   return { descriptors, problems };
@@ -362,7 +362,7 @@ function decodeOne(tag: bigint, d: Buffer): { descriptor: Descriptor } | { probl
       let o = 180;
       const partition = d.toString('utf8', o, (o += nameLen));
       const salt = d.subarray(o, (o += saltLen));
-      const rootDigest = d.subarray(o, (o += rootLen));
+      const rootDigest = d.subarray(o, o + rootLen);
       return {
         descriptor: {
           type: 'hashtree',
@@ -391,7 +391,7 @@ function decodeOne(tag: bigint, d: Buffer): { descriptor: Descriptor } | { probl
       let o = 132;
       const partition = d.toString('utf8', o, (o += nameLen));
       const salt = d.subarray(o, (o += saltLen));
-      const digest = d.subarray(o, (o += digestLen));
+      const digest = d.subarray(o, o + digestLen);
       return { descriptor: { type: 'hash', imageSize: d.readBigUInt64BE(16), hashAlgorithm: cstr32(d, 24), partition, salt, digest, flags: d.readUInt32BE(68) } };
     }
     case TAG_KERNEL_CMDLINE: {

@@ -210,9 +210,9 @@ async function decodeGpt(src: RandomSource, ctx: DecodeContext): Promise<Contain
     }
   }
 
-  const label = (c: Candidate) => `${c.role} GPT header${kind === 'disk' ? ` (LBA ${c.h.offset / ss!})` : ''}`;
+  const label = (c: Candidate) => `${c.role} GPT header${kind === 'disk' ? ` (LBA ${c.h.offset / ss})` : ''}`;
   const read = async (c: Candidate): Promise<TableRead> => {
-    const sectorSize = ss!;
+    const sectorSize = ss;
     const { problems, crcOk } = checkHeader(c.h, c.sector, { role: c.role, sectorSize, lastLba: diskLast });
     const g = arrayGeometry(c.h);
     let arrayOffset: number | null = null;
@@ -297,7 +297,7 @@ async function decodeGpt(src: RandomSource, ctx: DecodeContext): Promise<Contain
     partition: p.name,
     file: null,
     sizeBytes: p.sizeBytes,
-    startBytes: p.firstLba * ss!,
+    startBytes: p.firstLba * ss,
     device,
     flashed: false,
   }));

@@ -8,7 +8,7 @@
  */
 import { createHash } from 'node:crypto';
 import type { RandomSource } from '../../io/source';
-import type { ChildSpec, ContainerHandler, ContainerResult, DecodeContext } from '../types';
+import type { ChildSpec, ContainerHandler, ContainerResult } from '../types';
 import { ChunkMap, ChunkKind } from '../android-sparse/chunk-map';
 import { SparseExpandedSource } from '../android-sparse/expanded';
 import { layoutFact, type LayoutEntry } from '../layout';
@@ -201,7 +201,7 @@ export const lpMetadataHandler: ContainerHandler = {
       ? [{ slot: 0, copy: 'primary', at: 4096 }]
       : Array.from({ length: geo.slotCount }, (_, s) => [
           { slot: s, copy: 'primary' as const, at: 12288 + s * M },
-          { slot: s, copy: 'backup' as const, at: 12288 + geo!.slotCount * M + s * M },
+          { slot: s, copy: 'backup' as const, at: 12288 + geo.slotCount * M + s * M },
         ]).flat();
     let md: LpMetadata | null = null;
     const slots: Record<string, unknown>[] = [];

@@ -174,7 +174,7 @@ function parseYaml(text: string): ParsedScatter {
       section,
       line: r.line,
     };
-    const s = seen.get(section ?? '') ?? { names: new Map(), indexes: new Map() };
+    const s = seen.get(section ?? '') ?? { names: new Map<string, number>(), indexes: new Map<string, number>() };
     seen.set(section ?? '', s);
     const where = section ? ` in the ${section} section` : '';
     if (p.name !== '') {

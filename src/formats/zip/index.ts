@@ -48,7 +48,7 @@ function openZip(src: RandomSource): Promise<yauzl.ZipFile> {
       new SourceReader(src),
       src.size,
       { lazyEntries: true, decodeStrings: false, validateEntrySizes: false, autoClose: false },
-      (err, zf) => (err ? reject(err) : resolve(zf!)),
+      (err, zf) => (err ? reject(err) : resolve(zf)),
     );
   });
 }
@@ -247,7 +247,7 @@ export const zipHandler: ContainerHandler = {
           break;
         }
         count++;
-        const name = decodeName(e.generalPurposeBitFlag, e.fileNameRaw as Buffer, e.extraFields);
+        const name = decodeName(e.generalPurposeBitFlag, e.fileNameRaw, e.extraFields);
         if (e.extraFields.some((f) => f.id === 0x0001)) zip64 = true;
         if (name.endsWith('/')) {
           dirs++;
