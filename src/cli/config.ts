@@ -12,7 +12,7 @@ import { UsageError } from '../io/errors';
 import type { SeverityOverrides } from '../rules/engine';
 import type { Severity } from '../report/model';
 
-export const CONFIG_FILE = '.romscope.json';
+const CONFIG_FILE = '.romscope.json';
 const LEVELS = new Set(['error', 'warning', 'info', 'off']);
 
 export interface LoadedConfig {

@@ -21,7 +21,7 @@ import type { SeverityOverrides } from '../rules/engine';
 import { Progress } from './progress';
 import { VERSION } from '../version';
 
-export const EXIT = { ok: 0, findings: 1, usage: 2 } as const;
+const EXIT = { ok: 0, findings: 1, usage: 2 } as const;
 
 interface Common {
   json: boolean;

@@ -44,7 +44,7 @@ export function buildFactsIn(root: Artifact): Located<BuildFact>[] {
 }
 
 const IDENTITY = new Set<string>(IDENTITY_KEYS);
-export const isIdentityKey = (k: RequirementKey): k is IdentityKey => IDENTITY.has(k);
+const isIdentityKey = (k: RequirementKey): k is IdentityKey => IDENTITY.has(k);
 
 /** The declaration names the device itself (not only its bootloader or build). */
 export function isIdentity(d: DeclarationFact): boolean {
@@ -64,7 +64,7 @@ export function isStrong(d: DeclarationFact): boolean {
 const SAMSUNG_PREFIX = /^(SM|GT|SCH|SGH|SPH|SHV|SHW|SC)-/;
 
 /** true / false when the target can be compared with the alternative, null when it gives nothing to compare. */
-export function compareAlternative(a: Alternative, d: DeclarationFact, t: Target): boolean | null {
+function compareAlternative(a: Alternative, d: DeclarationFact, t: Target): boolean | null {
   const exact = (v: string | undefined): boolean | null => {
     if (v === undefined) return null;
     if (a.wildcard) return a.value === '*' || v.startsWith(a.value.slice(0, -1));
@@ -152,7 +152,7 @@ function declaredNames(decls: Located<DeclarationFact>[]): Record<string, string
 }
 
 /** The summary stays small on a hostile package: evidence entries and names per kind. */
-export const MAX_EVIDENCE = 1000;
+const MAX_EVIDENCE = 1000;
 const MAX_NAMES = 100;
 
 export function compatibilitySummary(root: Artifact, target: Target = {}): CompatibilitySummary {

@@ -40,9 +40,9 @@ function mul(a: number, b: number): number {
 }
 
 /** The codeword length of libfec's code. */
-export const FEC_RSM = 255;
+const FEC_RSM = 255;
 
-export function fecRounds(dataBytes: number, blockSize: number, roots: number): number {
+function fecRounds(dataBytes: number, blockSize: number, roots: number): number {
   return Math.ceil(dataBytes / blockSize / (FEC_RSM - roots));
 }
 

@@ -9,8 +9,8 @@
  */
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { writeFileSync } from 'node:fs';
-import { join } from 'node:path';
+import { mkdirSync, writeFileSync } from 'node:fs';
+import { basename, join } from 'node:path';
 import { inspect } from '../../src/pipeline/inspect';
 import { formatSeeds } from './seeds';
 import { tempDir } from '../helpers';
@@ -69,7 +69,9 @@ test('damaged images and packages of every format give a report, never a throw o
     for (let k = 0; k < MUTATIONS_PER_SEED; k++, n++) {
       const { bytes, how } = mutate(seed.data, r);
       const what = `case ${n}: ${seed.name} (seed ${si}), ${how}`;
-      const file = join(dir, `${n}-${seed.name}`);
+      // Each case in its own folder, under the seed's own file name (name hints count).
+      mkdirSync(join(dir, String(n)));
+      const file = join(dir, String(n), basename(seed.name));
       writeFileSync(file, bytes);
       const report = await inspect(file, { sidecars: false }).catch((e: Error) => assert.fail(`${what}: threw ${e?.stack ?? e}`));
       assert.equal(report.root.path, '', what);

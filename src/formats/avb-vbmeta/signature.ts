@@ -35,7 +35,7 @@ export function describeKey(blob: Buffer): KeyDescription {
 }
 
 /** The blob's modulus as a node public key (exponent 65537, §5.2). */
-export function rsaPublicKey(k: KeyBlob): KeyObject {
+function rsaPublicKey(k: KeyBlob): KeyObject {
   let n = k.modulus;
   let i = 0;
   while (i < n.length - 1 && n[i] === 0) i++;

@@ -61,7 +61,7 @@ interface TableRead extends Candidate {
 const MAIN_DUMP_NAME = /^(?:gpt_main\d*\.bin|primarygpt\.bin|pgpt)$/i;
 
 /** "gpt_main3.bin" → 3: the UFS LUN (Qualcomm physical partition) a dump belongs to. */
-export function lunFromName(name: string): number | null {
+function lunFromName(name: string): number | null {
   const m = /gpt_(?:main|backup|both)(\d+)\.bin$/i.exec(name);
   return m ? Number(m[1]) : null;
 }

@@ -77,7 +77,7 @@ async function* entries(zf: yauzl.ZipFile): AsyncGenerator<yauzl.Entry> {
 }
 
 /** Inflates a raw deflate stream, charging the budget and checking the declared size. */
-export async function* inflateRaw(input: AsyncIterable<Buffer>, budget: Budget, declaredSize: number | null, what: string): AsyncGenerator<Buffer> {
+async function* inflateRaw(input: AsyncIterable<Buffer>, budget: Budget, declaredSize: number | null, what: string): AsyncGenerator<Buffer> {
   let total = 0;
   const decoded = zlibDecode(input, createInflateRaw({ chunkSize: 256 * 1024 }), budget, (e) => {
     if (/unexpected end of file/i.test(e.message)) throw new TruncatedError(`${what}: compressed data ends early`);

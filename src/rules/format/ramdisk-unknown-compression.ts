@@ -1,7 +1,7 @@
 import type { Rule } from '../types';
 
 /** What the kernel's initramfs unpacker understands (FORMATS.md §12.1), plus a plain cpio. */
-export const KERNEL_RAMDISK_FORMATS = ['gzip', 'lz4', 'xz', 'zstd', 'bzip2', 'lzma', 'lzop', 'cpio'];
+const KERNEL_RAMDISK_FORMATS = ['gzip', 'lz4', 'xz', 'zstd', 'bzip2', 'lzma', 'lzop', 'cpio'];
 
 /**
  * A boot image ramdisk whose bytes are none of the formats the kernel can
