@@ -16,7 +16,7 @@ import { availableParallelism } from 'node:os';
 import { dirname, join, relative } from 'node:path';
 import { encodeManifest, encodeSignatures, payloadHeader, type OpInput } from '../fixtures/builders/payload';
 
-export const PAYLOAD_IMAGE_BYTES = 640 * 1024 * 1024;
+const PAYLOAD_IMAGE_BYTES = 640 * 1024 * 1024;
 const CHUNK = 2 * 1024 * 1024;
 const BS = 4096;
 

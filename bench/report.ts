@@ -1,7 +1,7 @@
 /** Turning measurements into the printed table, the target verdicts and the JSON. */
 import type { Measurement } from './measure';
 
-export const RSS_LIMIT_MIB = 200;
+const RSS_LIMIT_MIB = 200;
 
 export interface ToolResult {
   tool: string;
@@ -33,7 +33,7 @@ export interface Target {
   detail: string;
 }
 
-export const toMiB = (kib: number): number => kib / 1024;
+const toMiB = (kib: number): number => kib / 1024;
 
 /** romscope time / reference time: below 1 means romscope is faster. */
 export function ratio(c: CaseResult, ref: ToolResult): number {
@@ -150,9 +150,9 @@ const round = (x: number, digits: number): number => Number(x.toFixed(digits));
  *     streams decode slower than one whole stream, and two cores do not
  *     halve the time.
  */
-export const PAYLOAD_RATIO = 0.6;
-export const PAYLOAD_RSS_MIB = 300;
-export const PAYLOAD_FLOOR_RATIO = 1.25;
+const PAYLOAD_RATIO = 0.6;
+const PAYLOAD_RSS_MIB = 300;
+const PAYLOAD_FLOOR_RATIO = 1.25;
 
 function payloadTargets(cases: CaseResult[]): Target[] {
   const c = cases.find((x) => x.name === 'ota payload');

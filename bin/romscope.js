@@ -3,7 +3,7 @@
 let main;
 try {
   ({ main } = require('../dist/src/cli/main.js'));
-} catch (e) {
+} catch {
   process.stderr.write('romscope: not built yet; run `npm install` (or `npm run build`) in the romscope folder\n');
   process.exit(2);
 }

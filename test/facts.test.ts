@@ -130,7 +130,7 @@ test('facts: the rules that read a kind are the rules its declaration names', ()
   for (const f of runRules(root)) {
     const m = /^fact:(.*)$/.exec(f.message);
     if (!m) continue;
-    assert.ok((factSpec(m[1] as FactKind).rules as readonly string[]).includes(f.ruleId), `${f.ruleId} reports "${m[1]}" facts, but FACT_KINDS["${m[1]}"].rules does not name it`);
+    assert.ok((factSpec(m[1] as FactKind).rules).includes(f.ruleId), `${f.ruleId} reports "${m[1]}" facts, but FACT_KINDS["${m[1]}"].rules does not name it`);
   }
 });
 

@@ -55,7 +55,7 @@ export function toolEnv(): NodeJS.ProcessEnv {
 }
 
 /** PATH with the sbin directories (sgdisk, sfdisk live there) for users whose PATH lacks them. */
-export function toolPath(): string {
+function toolPath(): string {
   return [process.env.PATH ?? '', '/usr/sbin', '/sbin'].filter(Boolean).join(':');
 }
 

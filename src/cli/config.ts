@@ -12,7 +12,7 @@ import { UsageError } from '../io/errors';
 import type { SeverityOverrides } from '../rules/engine';
 import type { Severity } from '../report/model';
 
-export const CONFIG_FILE = '.romscope.json';
+const CONFIG_FILE = '.romscope.json';
 const LEVELS = new Set(['error', 'warning', 'info', 'off']);
 
 export interface LoadedConfig {
@@ -47,7 +47,7 @@ export function loadConfig(explicit: string | undefined, ruleIds: readonly strin
   if (rules === undefined) return { file, rules: {} };
   if (!rules || typeof rules !== 'object' || Array.isArray(rules)) throw new UsageError(`${file}: "rules" must be an object of rule id to level`);
   const out: SeverityOverrides = {};
-  for (const [id, level] of Object.entries(rules)) {
+  for (const [id, level] of Object.entries(rules as Record<string, unknown>)) {
     if (!ruleIds.includes(id)) throw new UsageError(`${file}: unknown rule "${id}" (see romscope rules)`);
     const v = level === 'warn' ? 'warning' : level;
     if (typeof v !== 'string' || !LEVELS.has(v)) throw new UsageError(`${file}: rule "${id}" wants "error", "warning", "info" or "off", got ${JSON.stringify(level)}`);

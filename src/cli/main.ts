@@ -21,7 +21,7 @@ import type { SeverityOverrides } from '../rules/engine';
 import { Progress } from './progress';
 import { VERSION } from '../version';
 
-export const EXIT = { ok: 0, findings: 1, usage: 2 } as const;
+const EXIT = { ok: 0, findings: 1, usage: 2 } as const;
 
 interface Common {
   json: boolean;
@@ -175,7 +175,7 @@ export async function main(argv: string[]): Promise<number> {
       'describe a firmware package: its artifacts, formats, digests and findings',
       (y) => common(y.positional('file', { type: 'string', demandOption: true })),
       async (a) => {
-        print(await runInspect(a.file, a as unknown as Common), a as unknown as Common);
+        print(await runInspect(a.file, a), a);
       },
     )
     .command(
@@ -188,8 +188,8 @@ export async function main(argv: string[]): Promise<number> {
           describe: 'lowest severity that fails the check',
         }),
       async (a) => {
-        const report = await runInspect(a.file, a as unknown as Common);
-        print(report, a as unknown as Common);
+        const report = await runInspect(a.file, a);
+        print(report, a);
         const rank = (s: string) => SEVERITIES.indexOf(s as Severity);
         const failOn = a['fail-on'];
         if (failOn !== 'none' && report.findings.some((f) => rank(f.severity) <= rank(failOn))) code = EXIT.findings;

@@ -45,7 +45,7 @@ export function buildFactsIn(root: Artifact): Located<BuildFact>[] {
 }
 
 const IDENTITY = new Set<string>(IDENTITY_KEYS);
-export const isIdentityKey = (k: RequirementKey): k is IdentityKey => IDENTITY.has(k);
+const isIdentityKey = (k: RequirementKey): k is IdentityKey => IDENTITY.has(k);
 
 /** The declaration names the device itself (not only its bootloader or build). */
 export function isIdentity(d: DeclarationFact): boolean {
@@ -65,7 +65,7 @@ export function isStrong(d: DeclarationFact): boolean {
 const SAMSUNG_PREFIX = /^(SM|GT|SCH|SGH|SPH|SHV|SHW|SC)-/;
 
 /** true / false when the target can be compared with the alternative, null when it gives nothing to compare. */
-export function compareAlternative(a: Alternative, d: DeclarationFact, t: Target): boolean | null {
+function compareAlternative(a: Alternative, d: DeclarationFact, t: Target): boolean | null {
   const exact = (v: string | undefined): boolean | null => {
     if (v === undefined) return null;
     if (a.wildcard) return a.value === '*' || v.startsWith(a.value.slice(0, -1));
@@ -135,7 +135,7 @@ export function describeValues(d: DeclarationFact, keys: readonly RequirementKey
 }
 
 function targetFields(t: Target): Record<string, string | number> {
-  return Object.fromEntries(Object.entries(t).filter(([, v]) => v !== undefined)) as Record<string, string | number>;
+  return Object.fromEntries(Object.entries(t).filter(([, v]) => v !== undefined));
 }
 
 /** Identity declarations that apply (positive ones; `reject` lines are not a list of devices the package is for). */
@@ -153,7 +153,7 @@ function declaredNames(decls: Located<DeclarationFact>[]): Record<string, string
 }
 
 /** The summary stays small on a hostile package: evidence entries and names per kind. */
-export const MAX_EVIDENCE = 1000;
+const MAX_EVIDENCE = 1000;
 const MAX_NAMES = 100;
 
 export function compatibilitySummary(root: Artifact, target: Target = {}): CompatibilitySummary {

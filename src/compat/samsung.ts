@@ -29,7 +29,7 @@ export interface SamsungVersion {
 
 const MODEL = /^[A-Z][A-Z0-9]*\d[A-Z0-9]*$/;
 
-export function binaryRevision(c: string): number {
+function binaryRevision(c: string): number {
   return /^[1-9]$/.test(c) ? Number(c) : c.charCodeAt(0) - 0x41 + 10;
 }
 

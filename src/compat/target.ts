@@ -25,8 +25,6 @@ export interface Target {
   antiRollback?: number;
 }
 
-export const TARGET_FIELDS = ['device', 'model', 'board', 'currentBuild', 'currentPatch', 'currentTimestamp', 'bootloader', 'antiRollback'] as const;
-
 /** Throws a UsageError naming the flag when a value is malformed. */
 export function validateTarget(t: Target): Target {
   const flag: Record<string, string> = {
@@ -52,12 +50,8 @@ export function validateTarget(t: Target): Target {
   return t;
 }
 
-export function hasTarget(t: Target | undefined): boolean {
-  return !!t && TARGET_FIELDS.some((k) => t[k] !== undefined);
-}
-
 /** `2023-05-05` or `2023-05` → comparable parts; null when it is neither. */
-export function parsePatch(s: string): { year: number; month: number; day: number | null } | null {
+function parsePatch(s: string): { year: number; month: number; day: number | null } | null {
   const m = /^(\d{4})-(\d{2})(?:-(\d{2}))?$/.exec(s.trim());
   if (!m) return null;
   const month = Number(m[2]);

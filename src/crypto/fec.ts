@@ -40,9 +40,9 @@ function mul(a: number, b: number): number {
 }
 
 /** The codeword length of libfec's code. */
-export const FEC_RSM = 255;
+const FEC_RSM = 255;
 
-export function fecRounds(dataBytes: number, blockSize: number, roots: number): number {
+function fecRounds(dataBytes: number, blockSize: number, roots: number): number {
   return Math.ceil(dataBytes / blockSize / (FEC_RSM - roots));
 }
 
@@ -64,7 +64,7 @@ function positionRemainders(roots: number): Uint8Array[] {
     g = next;
   }
   const rsn = FEC_RSM - roots;
-  const out: Uint8Array[] = new Array(rsn);
+  const out: Uint8Array[] = new Array<Uint8Array>(rsn);
   // j = rsn - 1: x^roots mod g = g[1..roots].
   let r = Uint8Array.from(g.slice(1));
   out[rsn - 1] = r;

@@ -28,7 +28,7 @@ export interface ManifestSection {
 }
 
 /** Splits a manifest or .SF into sections, joining continuation lines (RFC 822-style, 72-byte lines). */
-export function parseManifest(bytes: Buffer): ManifestSection[] {
+function parseManifest(bytes: Buffer): ManifestSection[] {
   const sections: ManifestSection[] = [];
   let pos = 0;
   let start = -1;

@@ -34,7 +34,7 @@ export interface TrustedKey {
 }
 
 /** `RSA 2048 (e=3)`, `EC P-256`. */
-export function describePublicKey(k: KeyObject): string {
+function describePublicKey(k: KeyObject): string {
   const d = k.asymmetricKeyDetails ?? {};
   if (k.asymmetricKeyType === 'rsa' || k.asymmetricKeyType === 'rsa-pss') {
     return `RSA ${d.modulusLength ?? '?'}${d.publicExponent !== undefined ? ` (e=${d.publicExponent})` : ''}`;
@@ -75,12 +75,12 @@ export function summarizeCertificate(x: X509Certificate): CertSummary {
   };
 }
 
-export function keyFromCertificate(x: X509Certificate, label: string, origin: TrustedKey['origin']): TrustedKey {
+function keyFromCertificate(x: X509Certificate, label: string, origin: TrustedKey['origin']): TrustedKey {
   const certificate = summarizeCertificate(x);
   return { label, origin, publicKey: x.publicKey, spkiSha256: spkiSha256(x.publicKey), certificate, ...(certificate.knownAs && { knownAs: certificate.knownAs }) };
 }
 
-export function keyFromPublicKey(k: KeyObject, label: string, origin: TrustedKey['origin']): TrustedKey {
+function keyFromPublicKey(k: KeyObject, label: string, origin: TrustedKey['origin']): TrustedKey {
   const spki = spkiSha256(k);
   const known = knownTestKey({ spkiSha256: spki });
   return { label, origin, publicKey: k, spkiSha256: spki, ...(known && { knownAs: known.name }) };
@@ -105,7 +105,7 @@ export function parseKeyFile(bytes: Buffer, label: string, origin: TrustedKey['o
         else if (/PRIVATE KEY$/.test(type)) out.push(keyFromPublicKey(createPublicKey(createPrivateKey(m[0])), label, origin));
         else if (/PUBLIC KEY$/.test(type)) out.push(keyFromPublicKey(createPublicKey(m[0]), label, origin));
       } catch (e) {
-        throw new Error(`${label}: ${type} block does not parse (${(e as Error).message})`);
+        throw new Error(`${label}: ${type} block does not parse (${(e as Error).message})`, { cause: e });
       }
     }
     if (out.length === 0) throw new Error(`${label}: no certificate or key in it (PEM blocks: ${blocks.map((b) => b[1]).join(', ')})`);
@@ -126,10 +126,4 @@ export function parseKeyFile(bytes: Buffer, label: string, origin: TrustedKey['o
     }
   }
   throw new Error(`${label}: not a certificate or key (PEM or DER X.509 certificate, public key or private key)`);
-}
-
-/** Does this key appear among the trusted ones (same public key)? */
-export function sameKey(a: TrustedKey | KeyObject, b: TrustedKey): boolean {
-  const spki = 'spkiSha256' in a ? a.spkiSha256 : spkiSha256(a);
-  return spki === b.spkiSha256;
 }

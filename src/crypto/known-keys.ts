@@ -18,7 +18,7 @@ export interface KnownKey {
   spkiSha256?: string;
 }
 
-export const KNOWN_TEST_KEYS: readonly KnownKey[] = [
+const KNOWN_TEST_KEYS: readonly KnownKey[] = [
   {
     name: 'AOSP test key (testkey)',
     source: 'build/make/target/product/security/testkey.x509.pem',

@@ -75,5 +75,5 @@ export class DigestSet {
 /** A range digest as a tap: hashes its bytes and hands over the hex at the end. */
 export function rangeDigestTap(r: RangeDigest): RangeTap {
   const h = new MultiHash([r.algo]);
-  return { start: r.start, end: r.end, update: (b) => h.update(b), done: () => r.done(h.digest()[r.algo]!) };
+  return { start: r.start, end: r.end, update: (b) => h.update(b), done: () => r.done(h.digest()[r.algo]) };
 }

@@ -95,7 +95,7 @@ export async function extract(inputPath: string, artifactPath: string, out: stri
       if (bad) throw new ExtractVerifyError(`${artifactPath}: ${bad.message}; nothing written`);
       await rename(tmp, target);
       ok = true;
-      return { output: target, bytes: hasher.pos, hashes: { sha256: hashes.sha256! } };
+      return { output: target, bytes: hasher.pos, hashes: { sha256: hashes.sha256 } };
     } finally {
       if (!ok) {
         await fh.close().catch(() => {});

@@ -9,7 +9,7 @@ import { DigestSet, type RangeTap, rangeDigestTap } from '../io/digest-set';
 import { StreamReader } from '../io/stream-reader';
 import { spillToRandom, type Spilled } from '../io/spill';
 import { BudgetError } from '../io/errors';
-import { readWhole, type RandomSource, type Source } from '../io/source';
+import type { RandomSource, Source } from '../io/source';
 import { TailKeeper } from '../io/tail';
 import { detectFormat, TRAILER_HOOKS } from '../formats/registry';
 import type { ChildSpec, DecodeContext, FormatHandler, SiblingContext } from '../formats/types';

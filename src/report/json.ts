@@ -8,7 +8,7 @@ function publicArtifact(a: Artifact): unknown {
 export function renderJson(r: Report): string {
   return JSON.stringify(
     { schemaVersion: r.schemaVersion, tool: r.tool, input: r.input, summary: r.summary, findings: r.findings, root: publicArtifact(r.root) },
-    (_k, v) => (v === undefined ? undefined : typeof v === 'bigint' ? v.toString() : v),
+    (_k, v: unknown) => (v === undefined ? undefined : typeof v === 'bigint' ? v.toString() : v),
     2,
   );
 }

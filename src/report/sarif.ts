@@ -12,7 +12,7 @@ import { pathToFileURL } from 'node:url';
 import type { Report, Severity } from './model';
 import type { Rule } from '../rules/types';
 
-export const SARIF_SCHEMA_URI = 'https://json.schemastore.org/sarif-2.1.0.json';
+const SARIF_SCHEMA_URI = 'https://json.schemastore.org/sarif-2.1.0.json';
 
 export interface SarifOptions {
   /** Registered rules, in registry order (`RULES`). */
@@ -27,7 +27,7 @@ export interface SarifOptions {
 const LEVEL: Record<Severity, 'error' | 'warning' | 'note'> = { error: 'error', warning: 'warning', info: 'note' };
 
 /** The docs/rules/ directory of this installation, as a file: URI ending in `/`. */
-export function defaultDocsBaseUri(): string {
+function defaultDocsBaseUri(): string {
   // Compiled to dist/src/report/sarif.js: the package root is three levels up.
   return pathToFileURL(join(__dirname, '..', '..', '..', 'docs', 'rules') + sep).href;
 }
@@ -106,5 +106,5 @@ export function renderSarif(r: Report, o: SarifOptions): string {
       },
     ],
   };
-  return JSON.stringify(log, (_k, v) => (v === undefined ? undefined : typeof v === 'bigint' ? v.toString() : v), 2);
+  return JSON.stringify(log, (_k, v: unknown) => (v === undefined ? undefined : typeof v === 'bigint' ? v.toString() : v), 2);
 }

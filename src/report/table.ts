@@ -32,7 +32,7 @@ const tableChars = { style: { head: [], border: [] } };
 /** On a terminal the last column wraps; elsewhere lines stay whole so they can be grepped. */
 function wrap(width: number | undefined, columns: number, last: number) {
   if (!width) return {};
-  const widths: (number | null)[] = [...Array(columns - 1).fill(null), last];
+  const widths: (number | null)[] = [...Array<null>(columns - 1).fill(null), last];
   return { wordWrap: true, wrapOnWordBoundary: false, colWidths: widths as number[] };
 }
 

@@ -98,7 +98,7 @@ test('OTA metadata (text): every corpus sample parses', async (t) => {
     assert.ok(Array.isArray(info.postcondition?.build), `${name}: ${JSON.stringify(info)}`);
   }
   const pe = readFileSync(corpusFile(t, 'ota-metadata/pe_daisy_metadata')!);
-  const info = otaMetadataHandler.decode(pe, ctx().ctx, 'metadata') as Record<string, unknown>;
+  const info = otaMetadataHandler.decode(pe, ctx().ctx, 'metadata');
   assert.equal(info.type, 'AB');
   assert.deepEqual(info.precondition, { device: ['daisy'] });
   assert.equal((info.postcondition as Record<string, unknown>).securityPatchLevel, '2023-09-01');
@@ -111,8 +111,8 @@ test('OTA metadata.pb: the corpus samples decode to the same fields as their tex
   const bytes = readFileSync(pb);
   assert.ok(otaMetadataPbHandler.detect({ peek: bytes, name: 'META-INF/com/android/metadata.pb', size: bytes.length }));
   const c = ctx();
-  const m = otaMetadataPbHandler.decode(bytes, c.ctx, 'metadata.pb') as Record<string, unknown>;
-  const fromText = otaMetadataHandler.decode(readFileSync(txt), ctx().ctx, 'metadata') as Record<string, unknown>;
+  const m = otaMetadataPbHandler.decode(bytes, c.ctx, 'metadata.pb');
+  const fromText = otaMetadataHandler.decode(readFileSync(txt), ctx().ctx, 'metadata');
   for (const k of ['type', 'requiredCache']) assert.deepEqual(m[k], fromText[k], k);
   assert.deepEqual((m.precondition as Record<string, unknown>).device, ['daisy']);
   const post = m.postcondition as Record<string, unknown>;

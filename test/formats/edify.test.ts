@@ -144,7 +144,7 @@ async function declarationsOf(t: Parameters<typeof tempDir>[0], script: Buffer |
   writeFileSync(file, zipOf({ 'META-INF/com/google/android/updater-script': script }));
   const r = await inspect(file, { target: { device: 'a' } });
   const art = r.root.children[0];
-  return { r, art, decls: art.facts.filter(isDeclaration) as DeclarationFact[] };
+  return { r, art, decls: art.facts.filter<DeclarationFact>(isDeclaration) };
 }
 
 test('updater-script with unbalanced parentheses: format/unreadable with its line, checks before it kept, verdict from them', async (t) => {

@@ -10,7 +10,6 @@ import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { inspect } from '../../src/index';
 import { detectFormat } from '../../src/formats/registry';
-import type { DocumentHandler } from '../../src/formats/types';
 import { isLayoutFact, type LayoutFact } from '../../src/formats/layout';
 import type { Fact } from '../../src/report/model';
 import { parseSimpleXml } from '../../src/formats/qcom-rawprogram/xml';
@@ -26,7 +25,7 @@ function decode(bytes: Buffer | string, name: string) {
   const h = detectFormat({ peek: b.subarray(0, 65536), name, size: b.length });
   assert.ok(h && h.kind === 'document', `${name} detected as ${h?.id ?? 'data'}`);
   const facts: Fact[] = [];
-  const info = (h as DocumentHandler).decode(b, { budget: undefined as never, fact: (f) => void facts.push(f) }, name);
+  const info = h.decode(b, { budget: undefined as never, fact: (f) => void facts.push(f) }, name);
   const layouts = facts.filter(isLayoutFact);
   return { id: h.id, info, facts, problems: facts.filter((f) => f.kind !== 'layout' && f.kind !== 'declaration'), layout: layouts[0] as LayoutFact | undefined, layouts };
 }

@@ -131,7 +131,7 @@ test('lp-metadata: a raw full super image; partitions are children with their by
   const { r, file } = await inspectBytes(t, 'super.img', image);
   assert.deepEqual(r.findings, [], describe(r.findings));
   const sup = await assertPartitions(t, file, '', r);
-  const info = sup.info as Record<string, unknown>;
+  const info = sup.info;
   assert.equal(info.image, 'super');
   assert.equal(info.version, '10.2');
   assert.equal(info.flags, 1);

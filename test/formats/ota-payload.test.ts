@@ -7,7 +7,6 @@
  */
 import { test, type TestContext } from 'node:test';
 import assert from 'node:assert/strict';
-import type { KeyObject } from 'node:crypto';
 import { newRsaKeyPair } from '../../fixtures/builders/keys';
 import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';

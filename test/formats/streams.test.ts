@@ -5,7 +5,7 @@
  */
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { readdirSync, writeFileSync } from 'node:fs';
+import { mkdirSync, readdirSync, writeFileSync } from 'node:fs';
 import { gzipSync } from 'node:zlib';
 import { join } from 'node:path';
 import { inspect } from '../../src/pipeline/inspect';
@@ -46,7 +46,7 @@ test('stored, deflated and gzip-wrapped copies of a package decode identically',
 test('a sequential container larger than the memory cap is spilled to a temp file that is removed', async (t) => {
   const dir = tempDir(t);
   const spillDir = join(dir, 'spill');
-  require('node:fs').mkdirSync(spillDir);
+  mkdirSync(spillDir);
   const tar = await odinTar();
   writeFileSync(join(dir, 'AP.tar.md5'), tar);
   writeFileSync(join(dir, 'AP.tar.md5.gz'), gzipSync(tar));

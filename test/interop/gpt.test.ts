@@ -128,7 +128,7 @@ function sgdiskPrint(file: string): SgdiskTable {
   const out = runTool('sgdisk', ['-p', file]).stdout.toString('utf8');
   const rows: SgdiskRow[] = [];
   for (const line of out.split('\n')) {
-    const m = /^\s*(\d+)\s+(\d+)\s+(\d+)\s+[\d.]+ \S+\s+([0-9A-F]{4})(?:  (.*))?$/.exec(line);
+    const m = /^\s*(\d+)\s+(\d+)\s+(\d+)\s+[\d.]+ \S+\s+([0-9A-F]{4})(?: {2}(.*))?$/.exec(line);
     if (m) rows.push({ number: Number(m[1]), start: Number(m[2]), end: Number(m[3]), code: m[4], name: m[5] ?? '' });
   }
   const usable = /First usable sector is (\d+), last usable sector is (\d+)/.exec(out)!;

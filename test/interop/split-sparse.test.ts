@@ -5,7 +5,7 @@
  */
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { readdirSync, readFileSync, renameSync, writeFileSync } from 'node:fs';
+import { mkdirSync, readdirSync, readFileSync, renameSync, writeFileSync } from 'node:fs';
 import { createHash } from 'node:crypto';
 import { join } from 'node:path';
 import { inspect } from '../../src/pipeline/inspect';
@@ -48,7 +48,7 @@ for (const method of ['-0', '-6']) {
     assert.equal(joined.hashes.sha256, sha256(reference));
     assert.deepEqual(joined.info.joinedFrom, names);
     const out = join(dir, 'out');
-    require('node:fs').mkdirSync(out);
+    mkdirSync(out);
     const x = await extract(join(dir, 'moto.zip'), 'super.img', out);
     assert.ok(readFileSync(x.output).equals(reference));
   });

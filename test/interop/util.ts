@@ -45,10 +45,6 @@ export function hashTree(dir: string): Map<string, { size: number; sha256: strin
 }
 
 /** name -> size + sha256 for the direct children of an artifact. */
-export function childTable(a: Artifact): Map<string, { size: number | null; sha256: string | undefined }> {
-  return new Map(a.children.map((c) => [c.name, { size: c.size, sha256: c.hashes.sha256 }]));
-}
-
 /**
  * Samples memory while `fn` runs: peak growth of RSS and of ArrayBuffer
  * allocations (Buffers; counted even when their pages are never touched).

@@ -34,6 +34,6 @@ export const unsignedTreeFooter = (image: Buffer, partition: string) => addHasht
 export { keyBlob, rsaKey, addHashFooter };
 
 /** The corpus's AOSP test key, or a reason to skip when the corpus is absent. */
-export const TESTKEY2048 = join(CORPUS, 'avb-testdata', 'testkey_rsa2048.pem');
+const TESTKEY2048 = join(CORPUS, 'avb-testdata', 'testkey_rsa2048.pem');
 export const needsCorpus = () => (existsSync(TESTKEY2048) ? false : `shared corpus not present (${TESTKEY2048})`);
 export const testKey2048 = () => keyFromPem(TESTKEY2048);

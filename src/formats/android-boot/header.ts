@@ -16,7 +16,7 @@ export function cstr(b: Buffer, off: number, len: number): { text: string; termi
 }
 
 /** `A.B.C` and `YYYY-MM` from the packed os_version (§2.6); null parts when the field is 0. */
-export function decodeOsVersion(v: number): { osVersion: string | null; patchLevel: string | null } {
+function decodeOsVersion(v: number): { osVersion: string | null; patchLevel: string | null } {
   if (v === 0) return { osVersion: null, patchLevel: null };
   const a = v >>> 25;
   const b = (v >>> 18) & 0x7f;

@@ -8,7 +8,7 @@
 import { createHash } from 'node:crypto';
 import { SliceSource, type RandomSource } from '../../io/source';
 import type { RangeTap } from '../../io/digest-set';
-import type { ChildSpec, ContainerHandler, ContainerResult, DecodeContext } from '../types';
+import type { ChildSpec, ContainerHandler, ContainerResult } from '../types';
 import type { Fact } from '../../report/model';
 import { AVB_FOOTER_SIZE, footerChildren, parseFooter } from '../avb-footer/image';
 import { buildFact, declaration } from '../../compat/declarations';
@@ -55,7 +55,7 @@ function kindOf(hdr: BootHeader, name: string): string {
   return 'boot';
 }
 
-async function vendorRamdisks(src: RandomSource, hdr: BootHeader, ctx: DecodeContext, invalid: (m: string) => void): Promise<ChildSpec[] | null> {
+async function vendorRamdisks(src: RandomSource, hdr: BootHeader, invalid: (m: string) => void): Promise<ChildSpec[] | null> {
   const table = hdr.sections.find((s) => s.name === 'vendor_ramdisk_table');
   const section = hdr.sections.find((s) => s.name === 'vendor_ramdisk');
   const entries = hdr.info.ramdiskTableEntries as number | undefined;
@@ -121,7 +121,7 @@ export const androidBootHandler: ContainerHandler = {
       }
     }
     info.sections = hdr.sections.map((s) => ({ name: s.name, offset: s.offset, size: s.size }));
-    const fragments = hdr.kind === 'vendor_boot' ? await vendorRamdisks(src, hdr, ctx, invalid) : null;
+    const fragments = hdr.kind === 'vendor_boot' ? await vendorRamdisks(src, hdr, invalid) : null;
     for (const s of hdr.sections) {
       if (s.name === 'vendor_ramdisk_table') continue;
       if (s.name === 'vendor_ramdisk' && fragments) {

@@ -31,7 +31,7 @@ export interface Requirement {
 }
 
 /** One line; `written` is the variable name as the line spells it (`board`). */
-export function parseRequirementLine(raw: string): (Omit<Requirement, 'line'> & { written: string }) | null {
+function parseRequirementLine(raw: string): (Omit<Requirement, 'line'> & { written: string }) | null {
   let s = raw.trim();
   let forProduct: string | undefined;
   let reject = false;

@@ -18,7 +18,7 @@ const CHUNK_FILL = 0xcac2;
 const CHUNK_DONT_CARE = 0xcac3;
 const CHUNK_CRC32 = 0xcac4;
 /** More chunks than this is not a real image (img2simg of a full 8 GiB system image makes ~10^5). */
-export const MAX_CHUNKS = 4_000_000;
+const MAX_CHUNKS = 4_000_000;
 const WINDOW = 1 << 20;
 
 export interface SparseHeader {
@@ -32,7 +32,7 @@ export interface SparseHeader {
   imageChecksum: number;
 }
 
-export function parseSparseHeader(b: Buffer): SparseHeader {
+function parseSparseHeader(b: Buffer): SparseHeader {
   return {
     majorVersion: b.readUInt16LE(4),
     minorVersion: b.readUInt16LE(6),

@@ -48,7 +48,7 @@ export const avbVbmetaHandler: DocumentHandler = {
   decode: (bytes, ctx) => decodeVbmeta(bytes, ctx),
 };
 
-export function decodeVbmeta(bytes: Buffer, ctx: DecodeContext): Record<string, unknown> {
+function decodeVbmeta(bytes: Buffer, ctx: DecodeContext): Record<string, unknown> {
   const v = parseVbmeta(bytes);
   if (!v) {
     ctx.fact({ kind: 'truncated', message: `a vbmeta header is 256 bytes, only ${bytes.length} are there` });
@@ -137,7 +137,7 @@ function propertyValue(v: Buffer): Record<string, unknown> {
   return { valueHex: v.subarray(0, MAX).toString('hex'), ...(cut ? { valueSize: v.length } : {}) };
 }
 
-export function descriptorInfo(d: Located): Record<string, unknown> {
+function descriptorInfo(d: Located): Record<string, unknown> {
   return { ...descriptorFields(d), offset: d.offset };
 }
 

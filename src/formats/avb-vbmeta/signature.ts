@@ -35,7 +35,7 @@ export function describeKey(blob: Buffer): KeyDescription {
 }
 
 /** The blob's modulus as a node public key (exponent 65537, §5.2). */
-export function rsaPublicKey(k: KeyBlob): KeyObject {
+function rsaPublicKey(k: KeyBlob): KeyObject {
   let n = k.modulus;
   let i = 0;
   while (i < n.length - 1 && n[i] === 0) i++;
@@ -78,7 +78,7 @@ export function verifySignature(data: Buffer, layout: Layout, alg: Algorithm): S
   }
   const bad = keyBlobInconsistency(key);
   if (bad) return { status: 'failed', reason: 'key', message: `the embedded public key blob is inconsistent (${bad}); libavb computes with those numbers and cannot verify anything with it`, offset: layout.publicKey[0] };
-  let ok = false;
+  let ok: boolean;
   try {
     ok = verify(hashName, Buffer.concat([header, aux]), { key: rsaPublicKey(key), padding: constants.RSA_PKCS1_PADDING }, sig);
   } catch (e) {

@@ -9,12 +9,12 @@
 export const VBMETA_MAGIC = 'AVB0';
 export const VBMETA_HEADER_SIZE = 256;
 /** libavb 1.3 (external/avb libavb/avb_version.h): images needing a newer minor are refused. */
-export const LIBAVB_MAJOR = 1;
-export const LIBAVB_MINOR = 3;
+const LIBAVB_MAJOR = 1;
+const LIBAVB_MINOR = 3;
 /** libavb's rollback index slots (AVB_MAX_NUMBER_OF_ROLLBACK_INDEX_LOCATIONS). */
 export const MAX_ROLLBACK_LOCATIONS = 32;
 /** More descriptors than this is not a real image (a factory vbmeta has a few dozen). */
-export const MAX_DESCRIPTORS = 4096;
+const MAX_DESCRIPTORS = 4096;
 
 export const FLAG_HASHTREE_DISABLED = 1;
 export const FLAG_VERIFICATION_DISABLED = 2;
@@ -40,7 +40,7 @@ export const ALGORITHMS: readonly Algorithm[] = [
 ];
 
 /** Bytes of a public key blob for an RSA key of `bits` (§5.3). */
-export function keyBlobSize(bits: number): number {
+function keyBlobSize(bits: number): number {
   return 8 + 2 * (bits / 8);
 }
 
@@ -221,11 +221,10 @@ export function keyBlobInconsistency(k: KeyBlob): string | null {
 
 // ---------------------------------------------------------------- descriptors
 
-export const TAG_PROPERTY = 0;
-export const TAG_HASHTREE = 1;
-export const TAG_HASH = 2;
-export const TAG_KERNEL_CMDLINE = 3;
-export const TAG_CHAIN_PARTITION = 4;
+const TAG_PROPERTY = 0;
+const TAG_HASHTREE = 1;
+const TAG_HASH = 2;
+const TAG_KERNEL_CMDLINE = 3;
 
 /** Fixed sizes including the 16-byte generic header (§5.5). */
 const FIXED: Record<number, number> = { 0: 32, 1: 180, 2: 132, 3: 24, 4: 92 };
@@ -328,13 +327,13 @@ export function parseDescriptors(data: Buffer, start: number, end: number): { de
     const d = data.subarray(p, p + total);
     const r = decodeOne(tag, d);
     if ('problem' in r) problems.push({ message: `descriptor ${i} (${tagName(tag)}) at offset ${p}: ${r.problem}`, offset: p });
-    else descriptors.push({ ...r.descriptor, index: i, offset: p } as Located);
+    else descriptors.push({ ...r.descriptor, index: i, offset: p });
     p += total;
   }
   return { descriptors, problems };
 }
 
-export function tagName(tag: bigint): string {
+function tagName(tag: bigint): string {
   return ['property', 'hashtree', 'hash', 'kernel cmdline', 'chain partition'][Number(tag)] ?? `tag ${tag}`;
 }
 
@@ -362,7 +361,7 @@ function decodeOne(tag: bigint, d: Buffer): { descriptor: Descriptor } | { probl
       let o = 180;
       const partition = d.toString('utf8', o, (o += nameLen));
       const salt = d.subarray(o, (o += saltLen));
-      const rootDigest = d.subarray(o, (o += rootLen));
+      const rootDigest = d.subarray(o, o + rootLen);
       return {
         descriptor: {
           type: 'hashtree',
@@ -391,7 +390,7 @@ function decodeOne(tag: bigint, d: Buffer): { descriptor: Descriptor } | { probl
       let o = 132;
       const partition = d.toString('utf8', o, (o += nameLen));
       const salt = d.subarray(o, (o += saltLen));
-      const digest = d.subarray(o, (o += digestLen));
+      const digest = d.subarray(o, o + digestLen);
       return { descriptor: { type: 'hash', imageSize: d.readBigUInt64BE(16), hashAlgorithm: cstr32(d, 24), partition, salt, digest, flags: d.readUInt32BE(68) } };
     }
     case TAG_KERNEL_CMDLINE: {

@@ -7,7 +7,7 @@
 import type { DocumentHandler } from '../types';
 import { parseTransferList, overlappingWrites, OTA_BLOCK } from './transfer-list';
 
-export const TRANSFER_LIST_NAME = /(?:^|\/)([^/]+)\.transfer\.list$/;
+const TRANSFER_LIST_NAME = /(?:^|\/)([^/]+)\.transfer\.list$/;
 /** Transfer lists of big incremental OTAs run to tens of MiB. */
 const MAX_LIST_BYTES = 64 << 20;
 

@@ -11,7 +11,7 @@ import { LIMITS, type Budget } from '../../io/limits';
 import { spillToRandom, type Spilled } from '../../io/spill';
 import { StreamReader } from '../../io/stream-reader';
 import { TruncatedError } from '../../io/errors';
-import { GeneratedStreamSource, readWhole, type RandomSource, type Source } from '../../io/source';
+import { GeneratedStreamSource, readWhole, type Source } from '../../io/source';
 import type { ChildSpec, DecodeContext, DerivedChild, OpenedChild, SiblingHook } from '../types';
 import type { Fact } from '../../report/model';
 import { parseTransferList, overlappingWrites, OTA_BLOCK, type TransferList } from './transfer-list';
@@ -209,7 +209,7 @@ async function openBlockOta(set: BlockOtaSet, tl: TransferList, name: string, bu
       await spilled.release();
       return notBuilt({ kind: SHORT, message: `${set.newData.name} decodes to ${spilled.bytes} bytes; the transfer list needs ${need}` });
     }
-    source = new SparseExpandedSource(name, { map: chunkMap(tl), files: [spilled.source as RandomSource] }, OTA_BLOCK, tl.imageBlocks, SHORT);
+    source = new SparseExpandedSource(name, { map: chunkMap(tl), files: [spilled.source] }, OTA_BLOCK, tl.imageBlocks, SHORT);
   }
   return { spec: { name, source, facts, info }, release: async () => void (await spilled?.release()) };
 }

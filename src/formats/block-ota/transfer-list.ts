@@ -6,7 +6,7 @@
 export const OTA_BLOCK = 4096;
 const INT_MAX = 2 ** 31 - 1;
 /** Commands read from one list (real incremental lists have ~10^5). */
-export const MAX_COMMANDS = 2_000_000;
+const MAX_COMMANDS = 2_000_000;
 
 /** Half-open block intervals [start, end). */
 export type RangeSet = [number, number][];
@@ -37,7 +37,7 @@ export interface TransferList {
   problems: { line: number; message: string }[];
 }
 
-export function blocksIn(r: RangeSet): number {
+function blocksIn(r: RangeSet): number {
   let n = 0;
   for (const [s, e] of r) n += e - s;
   return n;
@@ -46,7 +46,7 @@ export function blocksIn(r: RangeSet): number {
 class LineError extends Error {}
 
 /** `N,s0,e0,...`: N counts the numbers that follow; pairs are [s, e) with s < e. */
-export function parseRangeSet(text: string): RangeSet {
+function parseRangeSet(text: string): RangeSet {
   const parts = text.split(',');
   if (parts.some((p) => !/^\d+$/.test(p))) throw new LineError(`range set "${clip(text)}" has a value that is not a whole non-negative number`);
   const nums = parts.map(Number);

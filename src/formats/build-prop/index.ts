@@ -75,7 +75,7 @@ function buildProp(props: Map<string, PropertyValue>, field: string): [string, P
 /** A generic system or boot image (GSI, GKI) names a generic device, not the one it is flashed to. */
 const GENERIC_DEVICE = /^generic(_|$)/;
 
-export function propertyFacts(props: Map<string, PropertyValue>): Fact[] {
+function propertyFacts(props: Map<string, PropertyValue>): Fact[] {
   const out: Fact[] = [];
   const identity: [IdentityKey, [string, PropertyValue] | null][] = [
     ['device', productProp(props, 'device')],

@@ -87,7 +87,7 @@ export function parseChecksumFile(text: string, fileName: string): ChecksumEntry
   return parseChecksumFileDetailed(text, fileName).entries;
 }
 
-export function parseChecksumFileDetailed(text: string, fileName: string): ChecksumFileParse {
+function parseChecksumFileDetailed(text: string, fileName: string): ChecksumFileParse {
   const base = baseOf(fileName);
   if (base === 'md5sum.xml') return parseDigestXml(text);
   if (base === 'sparsecrclist.txt') return parseSparseCrcList(text);

@@ -113,7 +113,7 @@ interface Entry {
   spec?: ChildSpec;
 }
 
-export async function decodeCpio(src: RandomSource, ctx: DecodeContext): Promise<ContainerResult> {
+async function decodeCpio(src: RandomSource, ctx: DecodeContext): Promise<ContainerResult> {
   const w = new Window(src);
   if (!isMagic(await w.read(0, 6))) throw new FormatError('not a cpio newc archive (no 070701/070702 magic at offset 0)');
   const children: ChildSpec[] = [];

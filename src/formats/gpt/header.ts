@@ -7,10 +7,10 @@ import { crc32 } from 'node:zlib';
 import { formatGuid, isZeroGuid } from './guid';
 import { gptTypeName } from './type-names';
 
-export const GPT_SIGNATURE = 'EFI PART';
-export const GPT_REVISION = 0x00010000;
+const GPT_SIGNATURE = 'EFI PART';
+const GPT_REVISION = 0x00010000;
 export const HEADER_MIN = 92;
-export const ENTRY_MIN = 128;
+const ENTRY_MIN = 128;
 /** The UEFI minimum for the entry array; EDK2's first/last usable rules are written against it. */
 export const MIN_ARRAY_BYTES = 16384;
 /** Largest entry array romscope reads: 8192 entries of 128 bytes. A larger claim is a finding, never a read. */
@@ -64,7 +64,7 @@ export function parseHeader(sector: Buffer, offset: number): GptHeader {
 }
 
 /** CRC-32 of the first `headerSize` bytes with the CRC field zeroed, or null when the size is out of range. */
-export function computeHeaderCrc(sector: Buffer, headerSize: number): number | null {
+function computeHeaderCrc(sector: Buffer, headerSize: number): number | null {
   if (headerSize < HEADER_MIN || headerSize > sector.length) return null;
   const copy = Buffer.from(sector.subarray(0, headerSize));
   copy.writeUInt32LE(0, 16);

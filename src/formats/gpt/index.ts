@@ -61,7 +61,7 @@ interface TableRead extends Candidate {
 const MAIN_DUMP_NAME = /^(?:gpt_main\d*\.bin|primarygpt\.bin|pgpt)$/i;
 
 /** "gpt_main3.bin" → 3: the UFS LUN (Qualcomm physical partition) a dump belongs to. */
-export function lunFromName(name: string): number | null {
+function lunFromName(name: string): number | null {
   const m = /gpt_(?:main|backup|both)(\d+)\.bin$/i.exec(name);
   return m ? Number(m[1]) : null;
 }
@@ -211,9 +211,9 @@ async function decodeGpt(src: RandomSource, ctx: DecodeContext): Promise<Contain
     }
   }
 
-  const label = (c: Candidate) => `${c.role} GPT header${kind === 'disk' ? ` (LBA ${c.h.offset / ss!})` : ''}`;
+  const label = (c: Candidate) => `${c.role} GPT header${kind === 'disk' ? ` (LBA ${c.h.offset / ss})` : ''}`;
   const read = async (c: Candidate): Promise<TableRead> => {
-    const sectorSize = ss!;
+    const sectorSize = ss;
     const { problems, crcOk } = checkHeader(c.h, c.sector, { role: c.role, sectorSize, lastLba: diskLast });
     const g = arrayGeometry(c.h);
     let arrayOffset: number | null = null;
@@ -298,7 +298,7 @@ async function decodeGpt(src: RandomSource, ctx: DecodeContext): Promise<Contain
     partition: p.name,
     file: null,
     sizeBytes: p.sizeBytes,
-    startBytes: p.firstLba * ss!,
+    startBytes: p.firstLba * ss,
     device,
     flashed: false,
   }));

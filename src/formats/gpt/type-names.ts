@@ -5,7 +5,7 @@
  * GUIDs freely, so a name here says what the type GUID is, never what the
  * partition holds: the partition's own name does that.
  */
-export const GPT_TYPE_NAMES: Readonly<Record<string, string>> = {
+const GPT_TYPE_NAMES: Readonly<Record<string, string>> = {
   'EBD0A0A2-B9E5-4433-87C0-68B6B72699C7': 'Microsoft basic data', // gdisk 0700
   '0657FD6D-A4AB-43C4-84E5-0933C84B4F4F': 'Linux swap', // gdisk 8200
   '0FC63DAF-8483-4772-8E79-3D69D8477DE4': 'Linux filesystem', // gdisk 8300

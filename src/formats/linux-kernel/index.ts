@@ -18,7 +18,7 @@ function flavour(b: Buffer): string | null {
   return null;
 }
 
-export function findBanner(b: Buffer): string | null {
+function findBanner(b: Buffer): string | null {
   let at = b.indexOf(BANNER);
   while (at >= 0) {
     const end = b.indexOf(0, at);

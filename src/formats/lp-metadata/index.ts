@@ -8,13 +8,13 @@
  */
 import { createHash } from 'node:crypto';
 import type { RandomSource } from '../../io/source';
-import type { ChildSpec, ContainerHandler, ContainerResult, DecodeContext } from '../types';
+import type { ChildSpec, ContainerHandler, ContainerResult } from '../types';
 import { ChunkMap, ChunkKind } from '../android-sparse/chunk-map';
 import { SparseExpandedSource } from '../android-sparse/expanded';
 import { layoutFact, type LayoutEntry } from '../layout';
 
-export const GEOMETRY_MAGIC = 0x616c4467;
-export const HEADER_MAGIC = 0x414c5030;
+const GEOMETRY_MAGIC = 0x616c4467;
+const HEADER_MAGIC = 0x414c5030;
 const SECTOR = 512;
 /** Metadata copies larger than this are not believed (AOSP uses 64 KiB). */
 const MAX_METADATA = 16 << 20;
@@ -75,7 +75,7 @@ export interface LpMetadata {
 }
 
 /** Parses one metadata copy. Checksum problems and rule breaks are returned, not thrown. */
-export function parseMetadata(b: Buffer, maxSize: number): { md: LpMetadata | null; problems: string[]; checksumProblems: string[] } {
+function parseMetadata(b: Buffer, maxSize: number): { md: LpMetadata | null; problems: string[]; checksumProblems: string[] } {
   const problems: string[] = [];
   const checksumProblems: string[] = [];
   const fail = (p: string) => ({ md: null, problems: [...problems, p], checksumProblems });
@@ -202,7 +202,7 @@ export const lpMetadataHandler: ContainerHandler = {
       ? [{ slot: 0, copy: 'primary', at: 4096 }]
       : Array.from({ length: geo.slotCount }, (_, s) => [
           { slot: s, copy: 'primary' as const, at: 12288 + s * M },
-          { slot: s, copy: 'backup' as const, at: 12288 + geo!.slotCount * M + s * M },
+          { slot: s, copy: 'backup' as const, at: 12288 + geo.slotCount * M + s * M },
         ]).flat();
     let md: LpMetadata | null = null;
     const slots: Record<string, unknown>[] = [];

@@ -10,8 +10,8 @@ import { FormatError, TruncatedError, errorMessage } from '../../io/errors';
 import { xxhashApi } from '../../io/hash';
 import type { DecodeContext, TransformHandler } from '../types';
 
-export const LZ4_FRAME_MAGIC = 0x184d2204;
-export const LZ4_LEGACY_MAGIC = 0x184c2102;
+const LZ4_FRAME_MAGIC = 0x184d2204;
+const LZ4_LEGACY_MAGIC = 0x184c2102;
 const LEGACY_BLOCK = 8 << 20;
 /** LZ4_compressBound(8 MiB): a legacy block can never be larger. */
 const LEGACY_MAX_COMPRESSED = LEGACY_BLOCK + Math.floor(LEGACY_BLOCK / 255) + 16;

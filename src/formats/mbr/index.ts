@@ -20,7 +20,7 @@ import { hasGptSignature } from '../gpt/header';
 import { EXTENDED_TYPES, GPT_PROTECTIVE, SECTOR, hasBootSignature, hexByte, isPureProtectiveMbr, mbrImplausible, mbrTypeName, readRecords } from './records';
 
 /** More logical partitions than this is a loop or garbage (Linux stops at 100 hops too). */
-export const MAX_LOGICAL = 128;
+const MAX_LOGICAL = 128;
 const MAX_REPORTED = 20;
 
 export interface MbrPartition {

@@ -5,7 +5,7 @@
  */
 
 export const SECTOR = 512;
-export const RECORDS_AT = 446;
+const RECORDS_AT = 446;
 /** Partition types that hold a chain of extended boot records. */
 export const EXTENDED_TYPES = new Set([0x05, 0x0f, 0x85]);
 export const GPT_PROTECTIVE = 0xee;

@@ -23,7 +23,7 @@ const MAX_PROBLEMS = 50;
 const PSEUDO_START = 0xffff0000;
 const PSEUDO_END = 0xffffffff;
 
-export const SCATTER_NAME = /(?:^|\/)[^/]*scatter[^/]*\.txt$/i;
+const SCATTER_NAME = /(?:^|\/)[^/]*scatter[^/]*\.txt$/i;
 const GENERAL_LINE = /^\s*-\s*general\s*:\s*MTK_PLATFORM_CFG\s*$/m;
 const LEGACY_HEADER = /^\s*((?:__NODL_)?(?:RSV_)?)([A-Za-z0-9_.-]+)\s+(0x[0-9a-fA-F]+)\s*$/;
 
@@ -79,7 +79,7 @@ function lines(text: string, problems: Fact[]): string[] {
 }
 
 /** Looks for the YAML-like form or at least `need` legacy blocks at the start of the text. */
-export function looksLikeScatter(text: string, nameHint: boolean): boolean {
+function looksLikeScatter(text: string, nameHint: boolean): boolean {
   if (GENERAL_LINE.test(text)) return true;
   const ls = text.replace(/^\uFEFF/, '').split(/\r?\n/).map((l) => l.trim()).filter((l) => l !== '' && !l.startsWith('#'));
   let blocks = 0;
@@ -176,7 +176,7 @@ function parseYaml(text: string): ParsedScatter {
       section,
       line: r.line,
     };
-    const s = seen.get(section ?? '') ?? { names: new Map(), indexes: new Map() };
+    const s = seen.get(section ?? '') ?? { names: new Map<string, number>(), indexes: new Map<string, number>() };
     seen.set(section ?? '', s);
     const where = section ? ` in the ${section} section` : '';
     if (p.name !== '') {
@@ -279,11 +279,11 @@ function parseLegacy(text: string): ParsedScatter {
   return out;
 }
 
-export function parseScatter(text: string): ParsedScatter {
+function parseScatter(text: string): ParsedScatter {
   return GENERAL_LINE.test(text) ? parseYaml(text) : parseLegacy(text);
 }
 
-export function scatterLayout(s: ParsedScatter): LayoutEntry[] {
+function scatterLayout(s: ParsedScatter): LayoutEntry[] {
   const fallback = (s.storage[0] ?? 'flash').toLowerCase();
   return s.partitions
     .filter((p) => p.name !== '')

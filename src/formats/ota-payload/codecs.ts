@@ -43,7 +43,7 @@ function tooLarge(codec: Codec, maxOut: number): CodecError {
 
 async function* xzStream(input: AsyncIterable<Uint8Array>, maxOut: number): AsyncGenerator<Uint8Array> {
   let total = 0;
-  const stream = new XzReadableStream(ReadableStream.from(input) as unknown as ReadableStream<Uint8Array>);
+  const stream = new XzReadableStream(ReadableStream.from(input));
   const reader = stream.getReader();
   try {
     for (;;) {
@@ -180,9 +180,9 @@ async function xzModule(): Promise<XzExports | null> {
   const cls = XzReadableStream as unknown as { _getModuleInstance?: () => Promise<void>; _moduleInstance?: { exports: unknown } };
   try {
     if (!cls._moduleInstance && typeof cls._getModuleInstance === 'function') await cls._getModuleInstance();
-    const ex = cls._moduleInstance?.exports as unknown as XzExports | undefined;
+    const ex = cls._moduleInstance?.exports as XzExports | undefined;
     const ok = ex && ex.memory?.buffer instanceof ArrayBuffer && ['create_context', 'destroy_context', 'supply_input', 'get_next_output'].every((f) => typeof (ex as unknown as Record<string, unknown>)[f] === 'function');
-    xzExports = ok ? ex! : null;
+    xzExports = ok ? ex : null;
   } catch {
     xzExports = null;
   }
@@ -375,7 +375,7 @@ export function chooseXzDecoder(which: 'auto' | 'wasm'): void {
 
 /** The decoder decodeWhole uses for xz, for reports and the benchmark. */
 export function xzDecoderName(): string {
-  const m = nativeXzDecoder() as (NodeLiblzma & { versionString?: () => string }) | null;
+  const m: (NodeLiblzma & { versionString?: () => string }) | null = nativeXzDecoder();
   return m ? `liblzma ${m.versionString?.() ?? ''} (node-liblzma)`.replace('  ', ' ') : 'xz-embedded (xz-decompress, WebAssembly)';
 }
 

@@ -15,7 +15,7 @@ import { BudgetError, FormatError, TruncatedError } from '../../io/errors';
 import { readExact, type RandomSource } from '../../io/source';
 import type { RangeTap } from '../../io/digest-set';
 import type { ChildSpec, ContainerHandler, ContainerResult, DecodeContext } from '../types';
-import { decodeManifest, decodeSignatures, opTypeName, type DeltaArchiveManifest, type Extent, type PartitionUpdate, type Signature } from './manifest';
+import { decodeManifest, decodeSignatures, opTypeName, type DeltaArchiveManifest, type Extent, type Signature } from './manifest';
 import { PartitionSource, type OpPlan, type Segment } from './partition';
 import { planVerity, VeritySource } from './verity';
 import { PayloadSignatureCheck, payloadKeys, type SignatureOutcome } from './signatures';
@@ -48,8 +48,7 @@ export function parsePayloadHeader(b: Buffer): PayloadHeader {
 
 /** A child name for a partition: `<name>.img`, with path separators and control characters replaced. */
 export function partitionFileName(name: string, index: number): string {
-  // eslint-disable-next-line no-control-regex
-  const safe = name.replace(/[\/\\\x00-\x1f]/g, '_');
+  const safe = name.replace(/[/\\\x00-\x1f]/g, '_');
   return `${safe === '' || safe === '.' || safe === '..' ? `partition${index}` : safe}.img`;
 }
 
@@ -250,9 +249,9 @@ async function decodePayload(src: RandomSource, ctx: DecodeContext): Promise<Con
   const sigSize = m.signaturesSize;
   const signedPayload = sigOff !== null && sigSize !== null && sigSize > 0;
   if ((sigOff === null) !== (sigSize === null)) invalid(`the manifest has signatures_${sigOff === null ? 'size' : 'offset'} without signatures_${sigOff === null ? 'offset' : 'size'}`);
-  if (signedPayload && B + sigOff! + sigSize! !== src.size) {
-    const end = B + sigOff! + sigSize!;
-    if (end > src.size) invalid(`the payload signature (${sigSize} bytes at offset ${B + sigOff!}) runs past the end of the payload (${src.size} bytes)`, B + sigOff!);
+  if (signedPayload && B + sigOff + sigSize !== src.size) {
+    const end = B + sigOff + sigSize;
+    if (end > src.size) invalid(`the payload signature (${sigSize} bytes at offset ${B + sigOff}) runs past the end of the payload (${src.size} bytes)`, B + sigOff);
     else invalid(`${src.size - end} bytes follow the payload signature, which must end the file`, end);
   }
 
@@ -406,7 +405,7 @@ async function decodePayload(src: RandomSource, ctx: DecodeContext): Promise<Con
     });
   });
   if (signedPayload && sigOff !== cursor && !m.partitions.some((p) => p.operations.some((o) => o.dataOffset === sigOff))) {
-    invalid(`signatures_offset is ${sigOff}, where the last blob ends at ${cursor} (the signature follows the blobs)`, B + sigOff!);
+    invalid(`signatures_offset is ${sigOff}, where the last blob ends at ${cursor} (the signature follows the blobs)`, B + sigOff);
   }
   if (!signedPayload && B + cursor < src.size) info.trailingBytes = src.size - (B + cursor);
   if (dpm) {

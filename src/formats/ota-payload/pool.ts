@@ -71,7 +71,7 @@ export class DecodePool {
       w.ref();
       const d = p.job.data;
       const whole = d.byteOffset === 0 && d.byteLength === d.buffer.byteLength && !(d.buffer instanceof SharedArrayBuffer);
-      w.postMessage(p.job, whole ? [d.buffer as ArrayBuffer] : []);
+      w.postMessage(p.job, whole ? [d.buffer] : []);
     }
   }
 

@@ -12,7 +12,7 @@ import { firstN } from '../../report/lists';
 import { layoutFact, type LayoutEntry } from '../layout';
 import { parseSimpleXml, type XmlElement } from './xml';
 
-export const RAWPROGRAM_NAME = /(rawprogram|patch)[^/]*\.xml$/i;
+const RAWPROGRAM_NAME = /(rawprogram|patch)[^/]*\.xml$/i;
 /** Real lists have a few hundred elements at most. */
 const MAX_ELEMENTS = 20_000;
 const MAX_PROBLEMS = 50;
@@ -52,7 +52,7 @@ export interface ParsedRawprogram {
 }
 
 /** The root element's name, skipping the prolog, comments and a DOCTYPE (so a hostile one is still recognised). */
-export function rootElementName(text: string): string | null {
+function rootElementName(text: string): string | null {
   let i = text.charCodeAt(0) === 0xfeff ? 1 : 0;
   for (let guard = 0; guard < 64; guard++) {
     while (i < text.length && /\s/.test(text[i])) i++;
@@ -81,7 +81,7 @@ export function rootElementName(text: string): string | null {
   return null;
 }
 
-export function looksLikeRawprogram(text: string, name: string): boolean {
+function looksLikeRawprogram(text: string, name: string): boolean {
   const root = rootElementName(text);
   if (root !== 'data' && root !== 'patches') return false;
   return RAWPROGRAM_NAME.test(name) || /<(program|patch)\s/.test(text);
@@ -96,7 +96,7 @@ function int(v: string | undefined): number | null {
   return null;
 }
 
-export function parseRawprogram(text: string): ParsedRawprogram {
+function parseRawprogram(text: string): ParsedRawprogram {
   const problems: Fact[] = [];
   const xml = parseSimpleXml(text, { maxElements: MAX_ELEMENTS });
   if (xml.problem) problems.push({ kind: 'layout-invalid', message: `${xml.problem.message} (character ${xml.problem.offset})` });
@@ -154,7 +154,7 @@ export function parseRawprogram(text: string): ParsedRawprogram {
   return out;
 }
 
-export function rawprogramLayout(r: ParsedRawprogram): LayoutEntry[] {
+function rawprogramLayout(r: ParsedRawprogram): LayoutEntry[] {
   return r.programs
     .filter((p) => p.label !== '')
     .map((p) => {

@@ -47,13 +47,13 @@ const NAME = /[A-Za-z_][A-Za-z0-9_.:-]*/y;
 const PREDEFINED: Record<string, string> = { lt: '<', gt: '>', amp: '&', quot: '"', apos: "'" };
 
 /** A declaration that would define or pull in entities: refused before any parsing. */
-export function findDeclaration(text: string): number {
+function findDeclaration(text: string): number {
   const m = /<!(DOCTYPE|ENTITY|ELEMENT|ATTLIST|NOTATION)/i.exec(text);
   return m ? m.index : -1;
 }
 
 /** Decodes the predefined entities and character references; null (with the bad reference) otherwise. */
-export function decodeEntities(s: string): { value: string } | { bad: string } {
+function decodeEntities(s: string): { value: string } | { bad: string } {
   if (!s.includes('&')) return { value: s };
   let bad: string | null = null;
   const value = s.replace(/&([^;&\s]{0,32});?/g, (all, ref: string) => {

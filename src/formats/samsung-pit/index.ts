@@ -11,9 +11,9 @@ import { firstN } from '../../report/lists';
 import { layoutFact, type LayoutEntry } from '../layout';
 import { declaration } from '../../compat/declarations';
 
-export const PIT_MAGIC = 0x12349876;
-export const PIT_HEADER_SIZE = 28;
-export const PIT_ENTRY_SIZE = 132;
+const PIT_MAGIC = 0x12349876;
+const PIT_HEADER_SIZE = 28;
+const PIT_ENTRY_SIZE = 132;
 const NAME_SIZE = 32;
 /** Heimdall pads a PIT to a multiple of 4096; real ones hold well under 100 entries. */
 const MAX_PIT_BYTES = 1 << 20;
@@ -24,7 +24,7 @@ const MAX_PIT_BYTES = 1 << 20;
  * "1.5GB-System" PIT gives FACTORYFS 3145728 blocks (3145728 × 512 = 1.5 GiB)
  * where the stock one gives 1048576 (512 MiB).
  */
-export const PIT_BLOCK = 512;
+const PIT_BLOCK = 512;
 
 export interface PitHeader {
   entryCount: number;
@@ -62,7 +62,7 @@ export interface ParsedPit {
 
 const DEVICE_TYPES: Record<number, string> = { 0: 'onenand', 1: 'file', 2: 'mmc', 3: 'all', 8: 'ufs' };
 
-export function looksLikePit(b: Buffer): boolean {
+function looksLikePit(b: Buffer): boolean {
   return b.length >= PIT_HEADER_SIZE && b.readUInt32LE(0) === PIT_MAGIC;
 }
 
@@ -74,7 +74,7 @@ function fixedName(b: Buffer, off: number): { text: string; terminated: boolean 
 }
 
 /** Reads a PIT; never throws on bad content. Work is bounded by the file's length, not the header's count. */
-export function parsePit(b: Buffer): ParsedPit {
+function parsePit(b: Buffer): ParsedPit {
   const problems: Fact[] = [];
   const header: PitHeader = {
     entryCount: b.readUInt32LE(4),
@@ -132,7 +132,7 @@ export function parsePit(b: Buffer): ParsedPit {
 }
 
 /** The shared layout view: named entries only (an entry without a name is not flashable, §9.2). */
-export function pitLayout(entries: PitEntry[]): LayoutEntry[] {
+function pitLayout(entries: PitEntry[]): LayoutEntry[] {
   return entries
     .filter((e) => e.name !== '')
     .map((e) => ({

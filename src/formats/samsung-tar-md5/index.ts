@@ -14,7 +14,7 @@ const TAIL = 4096;
 const LINE = /^([0-9a-fA-F]{32})  ?\*?([^\n\0]*)\n?$/;
 
 /** Finds the trailing md5sum line: its offset, digest and the name it carries. */
-export async function findMd5Line(src: RandomSource): Promise<{ start: number; md5: string; name: string } | null> {
+async function findMd5Line(src: RandomSource): Promise<{ start: number; md5: string; name: string } | null> {
   const n = Math.min(TAIL, src.size);
   const tail = await src.read(src.size - n, n);
   // The line sits after the tar's zero blocks: it starts after the last NUL.

@@ -99,7 +99,7 @@ class Lexer {
     const two = s.slice(this.pos, this.pos + 2);
     if (two === '&&' || two === '||' || two === '==' || two === '!=') {
       this.pos += 2;
-      return { t: two as TokType, v: two, line };
+      return { t: two, v: two, line };
     }
     if (c === 0x22) return this.quoted(line);
     if (isWordChar(c)) {
@@ -187,7 +187,7 @@ export function parseEdify(text: string, visit: (stmt: Node) => void): { stateme
     const items = [first];
     while (at(';')) {
       advance();
-      if (STARTS_EXPR.has(tok.t as TokType)) items.push(operand());
+      if (STARTS_EXPR.has(tok.t)) items.push(operand());
     }
     return { k: 'seq', items, line: first.line };
   }

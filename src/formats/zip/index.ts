@@ -46,7 +46,7 @@ function openZip(src: RandomSource): Promise<yauzl.ZipFile> {
       new SourceReader(src),
       src.size,
       { lazyEntries: true, decodeStrings: false, validateEntrySizes: false, autoClose: false },
-      (err, zf) => (err ? reject(err) : resolve(zf!)),
+      (err, zf) => (err ? reject(err) : resolve(zf)),
     );
   });
 }
@@ -75,7 +75,7 @@ async function* entries(zf: yauzl.ZipFile): AsyncGenerator<yauzl.Entry> {
 }
 
 /** Inflates a raw deflate stream, charging the budget and checking the declared size. */
-export async function* inflateRaw(input: AsyncIterable<Buffer>, budget: Budget, declaredSize: number | null, what: string): AsyncGenerator<Buffer> {
+async function* inflateRaw(input: AsyncIterable<Buffer>, budget: Budget, declaredSize: number | null, what: string): AsyncGenerator<Buffer> {
   let total = 0;
   const decoded = zlibDecode(input, createInflateRaw({ chunkSize: 256 * 1024 }), budget, (e) => {
     if (/unexpected end of file/i.test(e.message)) throw new TruncatedError(`${what}: compressed data ends early`);
@@ -244,7 +244,7 @@ export const zipHandler: ContainerHandler = {
           break;
         }
         count++;
-        const name = decodeName(e.generalPurposeBitFlag, e.fileNameRaw as Buffer, e.extraFields);
+        const name = decodeName(e.generalPurposeBitFlag, e.fileNameRaw, e.extraFields);
         if (e.extraFields.some((f) => f.id === 0x0001)) zip64 = true;
         if (name.endsWith('/')) {
           dirs++;

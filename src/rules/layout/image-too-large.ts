@@ -4,7 +4,7 @@
  * are compared by their expanded size, compressed ones by their decoded size.
  */
 import type { Rule } from '../types';
-import { isLayoutFact, baseName, type LayoutEntry } from '../../formats/layout';
+import { isLayoutFact, baseName } from '../../formats/layout';
 import { imageIndex, imageSize, findImage } from './images';
 
 const rule: Rule = {
@@ -17,7 +17,7 @@ const rule: Rule = {
       for (const f of a.facts) {
         if (!isLayoutFact(f)) continue;
         const seen = new Set<string>();
-        for (const e of f.entries as LayoutEntry[]) {
+        for (const e of f.entries) {
           if (!e.sizeBytes) continue;
           const img = findImage(index, e.file ?? `${baseName(e.partition)}.img`);
           if (!img || seen.has(img.path)) continue;

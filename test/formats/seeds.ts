@@ -1,0 +1,133 @@
+/**
+ * The mutation seeds: well-formed inputs, at least one per registered format.
+ * `format` is what romscope detects the seed itself as (`data` where only a
+ * child is of a format). test/formats/mutations.test.ts damages every seed;
+ * test/formats/registry-coverage.test.ts checks that every handler in
+ * HANDLERS has a seed detected as its format. Add new seeds at the end, so the
+ * mutation cases already numbered keep their numbers.
+ */
+import { execFileSync } from 'node:child_process';
+import { brotliCompressSync, gzipSync } from 'node:zlib';
+import { compressible, pseudoRandom } from '../../fixtures/builders/data';
+import { newRsaKeyPair } from '../../fixtures/builders/keys';
+import { buildSparse } from '../../fixtures/builders/sparse';
+import { buildBootImage, buildVendorBootImage } from '../../fixtures/builders/bootimg';
+import { addHashFooter, addHashtreeFooter, buildVbmeta, hashDescriptor, hashTree } from '../../fixtures/builders/avb';
+import { buildSuperImage } from '../../fixtures/builders/super';
+import { buildGptDisk, buildMbrDisk } from '../../fixtures/builders/gpt';
+import { buildPit } from '../../fixtures/builders/pit';
+import { buildCpio } from '../../fixtures/builders/cpio';
+import { buildBlockOta } from '../../fixtures/builders/block-ota';
+import { buildZip } from '../../fixtures/builders/zip';
+import { buildTar, buildTarMd5 } from '../../fixtures/builders/tar';
+import { buildLz4Frame, buildLz4Legacy } from '../../fixtures/builders/lz4';
+import { buildPayload, xzStored, zstdStored } from '../../fixtures/builders/payload';
+import { buildAbOtaZip } from '../../fixtures/builders/ota-zip';
+
+import { buildScatterYaml } from '../../fixtures/builders/scatter';
+import { buildRawprogram } from '../../fixtures/builders/rawprogram';
+import { androidInfo, buildProp, otaMetadata, updaterScript, xiaomiFlashAll } from '../../fixtures/builders/rom';
+import { makeTestSigner } from '../../fixtures/builders/ota-sign';
+import { buildDtTable, buildFdt } from '../../fixtures/builders/fdt';
+
+const BS = 4096;
+
+export interface FormatSeed {
+  /** The format id romscope detects the seed itself as (`data`: none). */
+  format: string;
+  name: string;
+  data: Buffer;
+}
+
+export async function formatSeeds(): Promise<FormatSeed[]> {
+  const key = newRsaKeyPair(2048).privateKey;
+  const data = Buffer.concat([pseudoRandom(3 * BS, 1), compressible(3 * BS, 2)]);
+  const cpio = buildCpio([{ name: 'init', data: Buffer.from('#!/bin/sh\n') }, { name: 'etc', type: 'dir' }]);
+  const ramdisk = gzipSync(cpio);
+  const boot = buildBootImage({ headerVersion: 2, kernel: pseudoRandom(5000, 3), ramdisk, dtb: pseudoRandom(300, 4) });
+  const salt = pseudoRandom(32, 5);
+  const vbmeta = buildVbmeta({
+    algorithm: 'SHA256_RSA2048',
+    key,
+    descriptors: [hashDescriptor(boot, 'boot', salt), { type: 'hashtree', partition: 'system', imageSize: data.length, treeOffset: data.length, treeSize: 8192, salt, rootDigest: hashTree(data, salt).rootDigest }],
+  });
+  const fdt = buildFdt({ name: '', props: { model: 'Seed Board', compatible: ['seed,board', 'qcom,sm8150'], 'qcom,msm-id': [339, 0x10000] }, children: [{ name: 'chosen', props: { bootargs: 'console=ttyS0' } }] });
+  const overlay = buildFdt({ name: '', children: [{ name: 'fragment@0', props: { 'target-path': '/soc' }, children: [{ name: '__overlay__', props: { status: 'okay' } }] }] });
+  const sparse = buildSparse([{ type: 'raw', data }, { type: 'fill', pattern: 0xdeadbeef, blocks: 3 }, { type: 'dontcare', blocks: 2 }, { type: 'crc32' }]);
+  const blockOta = buildBlockOta(data);
+  const lz4 = await buildLz4Frame(boot, { contentChecksum: true, blockChecksums: true });
+  const payload = buildPayload(
+    [
+      { name: 'system', data, type: 'REPLACE_XZ', chunkBlocks: 2 },
+      { name: 'boot', data: pseudoRandom(3 * BS, 9), type: 'REPLACE_BZ' },
+      { name: 'vendor', data: compressible(2 * BS, 10), type: 'REPLACE_ZSTD' },
+    ],
+    { key },
+  );
+  const footed = addHashFooter(boot, { partitionName: 'boot', partitionSize: 128 * 1024, salt }).image;
+  // An arm64 Image header: "ARM\x64" at offset 56.
+  const kernel = Buffer.concat([Buffer.alloc(56), Buffer.from('ARM\x64', 'latin1'), pseudoRandom(4000, 13)]);
+  const signer = await makeTestSigner();
+  return [
+    { format: 'android-boot', name: 'boot.img', data: boot },
+    { format: 'android-boot', name: 'boot.img', data: buildBootImage({ headerVersion: 4, kernel: pseudoRandom(5000, 3), ramdisk }) },
+    { format: 'android-boot', name: 'vendor_boot.img', data: buildVendorBootImage({}) },
+    { format: 'avb-vbmeta', name: 'vbmeta.img', data: vbmeta },
+    { format: 'android-boot', name: 'boot.img', data: addHashFooter(boot, { partitionName: 'boot', partitionSize: 128 * 1024, salt }).image },
+    { format: 'data', name: 'system.img', data: addHashtreeFooter(data, { partitionName: 'system', partitionSize: data.length + 64 * 1024, salt }).image },
+    { format: 'android-sparse', name: 'system.img', data: sparse },
+    { format: 'lp-metadata', name: 'super.img', data: buildSuperImage({ partitions: [{ name: 'system_a', data }] }, { metadataMaxSize: 4096, slotCount: 2 }).image },
+    { format: 'gpt', name: 'gpt.bin', data: buildGptDisk([{ name: 'boot', firstLba: 34, lastLba: 100 }, { name: 'system', firstLba: 101, lastLba: 300 }]) },
+    { format: 'samsung-pit', name: 'x.pit', data: buildPit([{ identifier: 1, name: 'BOOT', flashFilename: 'boot.img', blockCount: 100 }, { identifier: 2, name: 'SYSTEM', flashFilename: 'system.img', blockSizeOrOffset: 100, blockCount: 1000 }]) },
+    { format: 'gzip', name: 'ramdisk.cpio.gz', data: ramdisk },
+    { format: 'lz4', name: 'boot.img.lz4', data: lz4 },
+    { format: 'lz4', name: 'boot.img.lz4', data: buildLz4Legacy(boot) },
+    { format: 'samsung-tar-md5', name: 'AP_X.tar.md5', data: buildTarMd5(buildTar([{ name: 'boot.img.lz4', data: lz4 }, { name: 'vbmeta.img', data: vbmeta }]), 'AP_X.tar') },
+    {
+      format: 'zip', name: 'factory.zip',
+      data: buildZip([
+        { name: 'boot.img', data: boot, method: 'deflate' },
+        { name: 'vbmeta.img', data: vbmeta },
+        { name: 'system.img', data: sparse },
+        { name: 'android-info.txt', data: Buffer.from('require board=x\n') },
+      ]),
+    },
+    {
+      format: 'zip', name: 'ota.zip',
+      data: buildZip([
+        { name: 'system.transfer.list', data: Buffer.from(blockOta.transferList) },
+        { name: 'system.new.dat', data: blockOta.newDat },
+        { name: 'META-INF/com/google/android/updater-script', data: Buffer.from('assert(getprop("ro.product.device") == "x");\n') },
+      ]),
+    },
+    { format: 'ota-payload', name: 'payload.bin', data: payload.payload },
+    { format: 'zip', name: 'ota.zip', data: buildAbOtaZip({ payload: payload.payload, properties: payload.properties }).zip },
+    // Every format not covered above, each on its own.
+    { format: 'tar', name: 'x.tar', data: buildTar([{ name: 'boot.img', data: boot }, { name: 'system.img', data: sparse }]) },
+    { format: 'cpio', name: 'ramdisk.cpio', data: cpio },
+    { format: 'xz', name: 'x.xz', data: xzStored(data, 'crc32') },
+    { format: 'zstd', name: 'x.zst', data: zstdStored(data) },
+    { format: 'bzip2', name: 'x.bz2', data: execFileSync('bzip2', ['-9', '-c'], { input: data }) },
+    // No lzma or lzop encoder is at hand: a valid header and bytes behind it (both formats are only detected, not decoded).
+    { format: 'lzma', name: 'x.lzma', data: Buffer.concat([Buffer.from([0x5d, 0x00, 0x00, 0x80, 0x00]), Buffer.alloc(8, 0xff), pseudoRandom(2000, 11)]) },
+    { format: 'lzop', name: 'x.lzo', data: Buffer.concat([Buffer.from([0x89, 0x4c, 0x5a, 0x4f, 0x00, 0x0d, 0x0a, 0x1a, 0x0a]), pseudoRandom(2000, 12)]) },
+    { format: 'checksum-file', name: 'SHA256SUMS', data: Buffer.from(`${'ab'.repeat(32)}  boot.img\n${'cd'.repeat(32)} *system.img\n`) },
+    { format: 'block-ota', name: 'system.transfer.list', data: Buffer.from(blockOta.transferList) },
+    { format: 'mtk-scatter', name: 'MT6765_Android_scatter.txt', data: Buffer.from(buildScatterYaml([{ name: 'boot', file: 'boot.img', start: 0x100000, size: 0x2000000 }, { name: 'system', file: 'system.img', start: 0x2100000, size: 0x40000000 }])) },
+    { format: 'qcom-rawprogram', name: 'rawprogram0.xml', data: Buffer.from(buildRawprogram([{ label: 'boot', filename: 'boot.img', startSector: 34, sectors: 8192 }, { label: 'userdata', startSector: 'NUM_DISK_SECTORS-40.', sectors: 0 }])) },
+    { format: 'avb-footer', name: 'avb_footer', data: footed.subarray(footed.length - 64) },
+    { format: 'mbr', name: 'disk.img', data: buildMbrDisk([{ type: 0x83, startLba: 2048, sectors: 2048, boot: true }, { type: 0x0c, startLba: 4096, sectors: 2048 }]) },
+    { format: 'linux-kernel', name: 'Image', data: kernel },
+    { format: 'ota-metadata', name: 'META-INF/com/android/metadata', data: otaMetadata({ 'ota-type': 'AB', 'pre-device': 'x', 'post-build': 'a/x/x:14/AP1/1:user/release-keys', 'post-timestamp': '1700000000' }) },
+    { format: 'payload-properties', name: 'payload_properties.txt', data: Buffer.from(payload.properties) },
+    { format: 'x509-certificate', name: 'META-INF/com/android/otacert', data: Buffer.from(signer.certPem) },
+    { format: 'updater-script', name: 'META-INF/com/google/android/updater-script', data: updaterScript(['assert(getprop("ro.product.device") == "x");', 'ui_print("hello");']) },
+    { format: 'android-info', name: 'android-info.txt', data: androidInfo(['require board=x', 'require version-bootloader=1.0|1.1']) },
+    { format: 'fastboot-script', name: 'flash_all.sh', data: Buffer.from(xiaomiFlashAll('x', 3)) },
+    { format: 'xiaomi-rom-info', name: 'misc.txt', data: Buffer.from('device=x\nbuild_number=V1.0.0\nuserdata_version=1\n') },
+    { format: 'build-prop', name: 'system/build.prop', data: buildProp({ 'ro.product.device': 'x', 'ro.build.fingerprint': 'a/x/x:14/AP1/1:user/release-keys' }) },
+    { format: 'brotli', name: 'system.new.dat.br', data: brotliCompressSync(blockOta.newDat) },
+    { format: 'fdt', name: 'board.dtb', data: fdt },
+    { format: 'dtbo', name: 'dtbo.img', data: addHashFooter(buildDtTable([{ dtb: fdt, id: 7 }, { dtb: overlay }]), { partitionName: 'dtbo', partitionSize: 64 * 1024, salt }).image },
+  ];
+}
