@@ -64,7 +64,7 @@ test('facts: docs/facts.md documents exactly the declared kinds', () => {
   assert.deepEqual(extra, [], `rows in docs/facts.md for kinds src/facts/kinds.ts does not declare: ${extra.join(', ')}`);
 });
 
-test("facts: each row's \"Read by\" links exactly the rules the kind declares", () => {
+test('facts: each row\'s "Read by" links exactly the rules the kind declares', () => {
   for (const [kind, readBy] of documentedKinds()) {
     if (!isFactKind(kind)) continue; // reported by the test above
     const linked = [...readBy.matchAll(/\(rules\/([a-z0-9-]+\/[a-z0-9-]+)\.md\)/g)].map((m) => m[1]);
@@ -130,7 +130,7 @@ test('facts: the rules that read a kind are the rules its declaration names', ()
   for (const f of runRules(root)) {
     const m = /^fact:(.*)$/.exec(f.message);
     if (!m) continue;
-    assert.ok((factSpec(m[1] as FactKind).rules).includes(f.ruleId), `${f.ruleId} reports "${m[1]}" facts, but FACT_KINDS["${m[1]}"].rules does not name it`);
+    assert.ok(factSpec(m[1] as FactKind).rules.includes(f.ruleId), `${f.ruleId} reports "${m[1]}" facts, but FACT_KINDS["${m[1]}"].rules does not name it`);
   }
 });
 

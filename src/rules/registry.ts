@@ -109,4 +109,3 @@ export const RULES: readonly Rule[] = [
   otaUnsigned,
   otaTestKey,
 ];
-

@@ -75,7 +75,10 @@ test('check --max-seconds 0: out of time at once, a budget finding and a partial
   const r = runCli(['check', DEMO, '--json', '--max-seconds', '0']);
   assert.equal(r.code, 1, r.stderr);
   const report = JSON.parse(r.stdout) as { findings: { ruleId: string; message: string }[] };
-  assert.ok(report.findings.some((f) => f.ruleId === 'format/budget-exceeded' && f.message.includes('--max-seconds')), r.stdout);
+  assert.ok(
+    report.findings.some((f) => f.ruleId === 'format/budget-exceeded' && f.message.includes('--max-seconds')),
+    r.stdout,
+  );
 });
 
 test('unreadable input and bad arguments: one line on stderr, exit 2', (t) => {
@@ -138,7 +141,10 @@ test('extract: temp name then rename, no overwrite without --force, never outsid
   const none = runCli(['extract', DEMO, 'no/such.img', '-o', out]);
   assert.equal(none.code, 2);
   assert.match(none.stderr, /no artifact/);
-  assert.ok(readdirSync(out).every((n) => !n.includes('.part')), 'no temp files left');
+  assert.ok(
+    readdirSync(out).every((n) => !n.includes('.part')),
+    'no temp files left',
+  );
 });
 
 test('extract of bytes that fail verification exits 1 and writes nothing', (t) => {
@@ -154,7 +160,10 @@ test('rules lists every registered rule', () => {
   assert.equal(r.code, 0);
   for (const rule of RULES) assert.ok(r.stdout.includes(rule.id), rule.id);
   const j = JSON.parse(runCli(['rules', '--json']).stdout);
-  assert.deepEqual(j.map((x: { id: string }) => x.id), RULES.map((x) => x.id));
+  assert.deepEqual(
+    j.map((x: { id: string }) => x.id),
+    RULES.map((x) => x.id),
+  );
 });
 
 test('--hash computes every algorithm; md5/sha1/sha256 agree with coreutils', (t) => {

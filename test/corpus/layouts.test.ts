@@ -62,7 +62,10 @@ for (const c of CASES) {
     h.decode(bytes, { budget: undefined as never, fact: (f) => void facts.push(f) }, name);
     const layouts = facts.filter(isLayoutFact);
     // Problems only: the layout, and the declarations the decoder records (platform, project), are not.
-    assert.deepEqual(facts.filter((f) => f.kind !== 'layout' && f.kind !== 'declaration'), []);
+    assert.deepEqual(
+      facts.filter((f) => f.kind !== 'layout' && f.kind !== 'declaration'),
+      [],
+    );
     if (c.layout === null) assert.equal(layouts.length, 0);
     else {
       assert.equal(layouts.length, 1);

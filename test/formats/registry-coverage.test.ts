@@ -22,7 +22,10 @@ function formatRows(): Map<string, string> {
   let header: string[] | null = null;
   for (const line of section.split('\n')) {
     if (!line.startsWith('|') || line.startsWith('|---')) continue;
-    const cells = line.slice(1, -1).split(/(?<!\\)\|/).map((c) => c.trim());
+    const cells = line
+      .slice(1, -1)
+      .split(/(?<!\\)\|/)
+      .map((c) => c.trim());
     if (!header) {
       header = cells;
       continue;

@@ -42,7 +42,10 @@ export interface FormatSeed {
 export async function formatSeeds(): Promise<FormatSeed[]> {
   const key = newRsaKeyPair(2048).privateKey;
   const data = Buffer.concat([pseudoRandom(3 * BS, 1), compressible(3 * BS, 2)]);
-  const cpio = buildCpio([{ name: 'init', data: Buffer.from('#!/bin/sh\n') }, { name: 'etc', type: 'dir' }]);
+  const cpio = buildCpio([
+    { name: 'init', data: Buffer.from('#!/bin/sh\n') },
+    { name: 'etc', type: 'dir' },
+  ]);
   const ramdisk = gzipSync(cpio);
   const boot = buildBootImage({ headerVersion: 2, kernel: pseudoRandom(5000, 3), ramdisk, dtb: pseudoRandom(300, 4) });
   const salt = pseudoRandom(32, 5);
@@ -77,14 +80,39 @@ export async function formatSeeds(): Promise<FormatSeed[]> {
     { format: 'data', name: 'system.img', data: addHashtreeFooter(data, { partitionName: 'system', partitionSize: data.length + 64 * 1024, salt }).image },
     { format: 'android-sparse', name: 'system.img', data: sparse },
     { format: 'lp-metadata', name: 'super.img', data: buildSuperImage({ partitions: [{ name: 'system_a', data }] }, { metadataMaxSize: 4096, slotCount: 2 }).image },
-    { format: 'gpt', name: 'gpt.bin', data: buildGptDisk([{ name: 'boot', firstLba: 34, lastLba: 100 }, { name: 'system', firstLba: 101, lastLba: 300 }]) },
-    { format: 'samsung-pit', name: 'x.pit', data: buildPit([{ identifier: 1, name: 'BOOT', flashFilename: 'boot.img', blockCount: 100 }, { identifier: 2, name: 'SYSTEM', flashFilename: 'system.img', blockSizeOrOffset: 100, blockCount: 1000 }]) },
+    {
+      format: 'gpt',
+      name: 'gpt.bin',
+      data: buildGptDisk([
+        { name: 'boot', firstLba: 34, lastLba: 100 },
+        { name: 'system', firstLba: 101, lastLba: 300 },
+      ]),
+    },
+    {
+      format: 'samsung-pit',
+      name: 'x.pit',
+      data: buildPit([
+        { identifier: 1, name: 'BOOT', flashFilename: 'boot.img', blockCount: 100 },
+        { identifier: 2, name: 'SYSTEM', flashFilename: 'system.img', blockSizeOrOffset: 100, blockCount: 1000 },
+      ]),
+    },
     { format: 'gzip', name: 'ramdisk.cpio.gz', data: ramdisk },
     { format: 'lz4', name: 'boot.img.lz4', data: lz4 },
     { format: 'lz4', name: 'boot.img.lz4', data: buildLz4Legacy(boot) },
-    { format: 'samsung-tar-md5', name: 'AP_X.tar.md5', data: buildTarMd5(buildTar([{ name: 'boot.img.lz4', data: lz4 }, { name: 'vbmeta.img', data: vbmeta }]), 'AP_X.tar') },
     {
-      format: 'zip', name: 'factory.zip',
+      format: 'samsung-tar-md5',
+      name: 'AP_X.tar.md5',
+      data: buildTarMd5(
+        buildTar([
+          { name: 'boot.img.lz4', data: lz4 },
+          { name: 'vbmeta.img', data: vbmeta },
+        ]),
+        'AP_X.tar',
+      ),
+    },
+    {
+      format: 'zip',
+      name: 'factory.zip',
       data: buildZip([
         { name: 'boot.img', data: boot, method: 'deflate' },
         { name: 'vbmeta.img', data: vbmeta },
@@ -93,7 +121,8 @@ export async function formatSeeds(): Promise<FormatSeed[]> {
       ]),
     },
     {
-      format: 'zip', name: 'ota.zip',
+      format: 'zip',
+      name: 'ota.zip',
       data: buildZip([
         { name: 'system.transfer.list', data: Buffer.from(blockOta.transferList) },
         { name: 'system.new.dat', data: blockOta.newDat },
@@ -103,7 +132,14 @@ export async function formatSeeds(): Promise<FormatSeed[]> {
     { format: 'ota-payload', name: 'payload.bin', data: payload.payload },
     { format: 'zip', name: 'ota.zip', data: buildAbOtaZip({ payload: payload.payload, properties: payload.properties }).zip },
     // Every format not covered above, each on its own.
-    { format: 'tar', name: 'x.tar', data: buildTar([{ name: 'boot.img', data: boot }, { name: 'system.img', data: sparse }]) },
+    {
+      format: 'tar',
+      name: 'x.tar',
+      data: buildTar([
+        { name: 'boot.img', data: boot },
+        { name: 'system.img', data: sparse },
+      ]),
+    },
     { format: 'cpio', name: 'ramdisk.cpio', data: cpio },
     { format: 'xz', name: 'x.xz', data: xzStored(data, 'crc32') },
     { format: 'zstd', name: 'x.zst', data: zstdStored(data) },
@@ -113,10 +149,35 @@ export async function formatSeeds(): Promise<FormatSeed[]> {
     { format: 'lzop', name: 'x.lzo', data: Buffer.concat([Buffer.from([0x89, 0x4c, 0x5a, 0x4f, 0x00, 0x0d, 0x0a, 0x1a, 0x0a]), pseudoRandom(2000, 12)]) },
     { format: 'checksum-file', name: 'SHA256SUMS', data: Buffer.from(`${'ab'.repeat(32)}  boot.img\n${'cd'.repeat(32)} *system.img\n`) },
     { format: 'block-ota', name: 'system.transfer.list', data: Buffer.from(blockOta.transferList) },
-    { format: 'mtk-scatter', name: 'MT6765_Android_scatter.txt', data: Buffer.from(buildScatterYaml([{ name: 'boot', file: 'boot.img', start: 0x100000, size: 0x2000000 }, { name: 'system', file: 'system.img', start: 0x2100000, size: 0x40000000 }])) },
-    { format: 'qcom-rawprogram', name: 'rawprogram0.xml', data: Buffer.from(buildRawprogram([{ label: 'boot', filename: 'boot.img', startSector: 34, sectors: 8192 }, { label: 'userdata', startSector: 'NUM_DISK_SECTORS-40.', sectors: 0 }])) },
+    {
+      format: 'mtk-scatter',
+      name: 'MT6765_Android_scatter.txt',
+      data: Buffer.from(
+        buildScatterYaml([
+          { name: 'boot', file: 'boot.img', start: 0x100000, size: 0x2000000 },
+          { name: 'system', file: 'system.img', start: 0x2100000, size: 0x40000000 },
+        ]),
+      ),
+    },
+    {
+      format: 'qcom-rawprogram',
+      name: 'rawprogram0.xml',
+      data: Buffer.from(
+        buildRawprogram([
+          { label: 'boot', filename: 'boot.img', startSector: 34, sectors: 8192 },
+          { label: 'userdata', startSector: 'NUM_DISK_SECTORS-40.', sectors: 0 },
+        ]),
+      ),
+    },
     { format: 'avb-footer', name: 'avb_footer', data: footed.subarray(footed.length - 64) },
-    { format: 'mbr', name: 'disk.img', data: buildMbrDisk([{ type: 0x83, startLba: 2048, sectors: 2048, boot: true }, { type: 0x0c, startLba: 4096, sectors: 2048 }]) },
+    {
+      format: 'mbr',
+      name: 'disk.img',
+      data: buildMbrDisk([
+        { type: 0x83, startLba: 2048, sectors: 2048, boot: true },
+        { type: 0x0c, startLba: 4096, sectors: 2048 },
+      ]),
+    },
     { format: 'linux-kernel', name: 'Image', data: kernel },
     { format: 'ota-metadata', name: 'META-INF/com/android/metadata', data: otaMetadata({ 'ota-type': 'AB', 'pre-device': 'x', 'post-build': 'a/x/x:14/AP1/1:user/release-keys', 'post-timestamp': '1700000000' }) },
     { format: 'payload-properties', name: 'payload_properties.txt', data: Buffer.from(payload.properties) },

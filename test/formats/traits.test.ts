@@ -7,7 +7,10 @@ test('traits: every handler declares them; detection tries magic, then weak magi
   const rank = { magic: 0, 'weak-magic': 1, name: 2 } as const;
   for (const h of HANDLERS) assert.ok(h.traits && h.traits.role && h.traits.confidence, h.id);
   const ranks = HANDLERS.map((h) => rank[h.traits.confidence]);
-  assert.deepEqual(ranks, [...ranks].sort((a, b) => a - b));
+  assert.deepEqual(
+    ranks,
+    [...ranks].sort((a, b) => a - b),
+  );
   const ids = HANDLERS.map((h) => h.id);
   assert.ok(ids.indexOf('samsung-tar-md5') < ids.indexOf('tar'));
   assert.ok(ids.indexOf('linux-kernel') < ids.indexOf('ota-metadata'));
@@ -22,7 +25,12 @@ test('traits: lookups by format id as reports carry it', () => {
   for (const c of ['lz4', 'gzip', 'xz', 'zstd', 'bzip2', 'lzma', 'lzop', 'brotli']) assert.ok(isCompression(c), c);
   assert.ok(!isCompression('tar'));
   // The kernel unpacks these ramdisks (lib/decompress.c), brotli it does not.
-  assert.deepEqual(HANDLERS.filter((h) => h.traits.kernelRamdisk).map((h) => h.id).sort(), ['bzip2', 'cpio', 'gzip', 'lz4', 'lzma', 'lzop', 'xz', 'zstd']);
+  assert.deepEqual(
+    HANDLERS.filter((h) => h.traits.kernelRamdisk)
+      .map((h) => h.id)
+      .sort(),
+    ['bzip2', 'cpio', 'gzip', 'lz4', 'lzma', 'lzop', 'xz', 'zstd'],
+  );
   assert.ok(mayCarryAvbFooter('data'));
   assert.ok(mayCarryAvbFooter('android-boot'));
   assert.ok(!mayCarryAvbFooter('zip'));

@@ -98,7 +98,16 @@ test('a DT table: entries with id/rev/custom, each decoded as a device tree, pad
   const dir = tempDir(t);
   const a = dtc(dir, 'board', BOARD_DTS);
   const b = dtc(dir, 'overlay', OVERLAY_DTS, ['-@']);
-  writeFileSync(join(dir, 'dtbo.img'), buildDtTable([{ dtb: a, id: 0x1234, rev: 2 }, { dtb: b, custom: [0, 0, 0, 7] }], { padTo: 64 * 1024 }));
+  writeFileSync(
+    join(dir, 'dtbo.img'),
+    buildDtTable(
+      [
+        { dtb: a, id: 0x1234, rev: 2 },
+        { dtb: b, custom: [0, 0, 0, 7] },
+      ],
+      { padTo: 64 * 1024 },
+    ),
+  );
   const r = await inspect(join(dir, 'dtbo.img'), { sidecars: false });
   assert.equal(r.root.format, 'dtbo');
   assert.equal(r.root.info.entryCount, 2);
@@ -118,12 +127,18 @@ test('a DT table whose entries lie past the file, or that claims 2^32-1 entries,
   const cut = img.subarray(0, img.length - 10);
   writeFileSync(join(dir, 'cut.img'), cut);
   const r1 = await inspect(join(dir, 'cut.img'), { sidecars: false });
-  assert.ok(r1.findings.some((f) => f.ruleId === 'integrity/truncated'), JSON.stringify(r1.findings));
+  assert.ok(
+    r1.findings.some((f) => f.ruleId === 'integrity/truncated'),
+    JSON.stringify(r1.findings),
+  );
   const many = Buffer.from(img);
   many.writeUInt32BE(0xffffffff, 16);
   writeFileSync(join(dir, 'many.img'), many);
   const r2 = await inspect(join(dir, 'many.img'), { sidecars: false });
-  assert.ok(r2.findings.some((f) => f.ruleId === 'format/unreadable' && /do not fit/.test(f.message)), JSON.stringify(r2.findings));
+  assert.ok(
+    r2.findings.some((f) => f.ruleId === 'format/unreadable' && /do not fit/.test(f.message)),
+    JSON.stringify(r2.findings),
+  );
 });
 
 for (const rel of ['dtbo/atoml_dtbo.img', 'dtbo/hp4024_dtbo.img', 'xiaomi-fastboot/begonia/images/dtbo.img']) {
@@ -151,7 +166,10 @@ for (const rel of ['dtbo/atoml_dtbo.img', 'dtbo/hp4024_dtbo.img', 'xiaomi-fastbo
         ],
       );
       const vbmeta = r.root.children.find((c) => c.name === 'vbmeta')!;
-      assert.ok(vbmeta.facts.some((f) => f.kind === 'avb-hash-ok' && /first 438 bytes/.test(f.message)), JSON.stringify(vbmeta.facts));
+      assert.ok(
+        vbmeta.facts.some((f) => f.kind === 'avb-hash-ok' && /first 438 bytes/.test(f.message)),
+        JSON.stringify(vbmeta.facts),
+      );
     }
   });
 }

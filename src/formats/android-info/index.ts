@@ -69,7 +69,7 @@ export const androidInfoHandler: DocumentHandler = {
   id: 'android-info',
   kind: 'document',
   traits: { role: 'document', confidence: 'name' },
-  description: "fastboot requirements file (android-info.txt, board-info.txt)",
+  description: 'fastboot requirements file (android-info.txt, board-info.txt)',
   maxBytes: MAX_BYTES,
   detect: ({ peek, name }) => NAME.test(baseName(name)) && (peek.length === 0 || looksLikeText(peek)),
   decode(bytes, ctx) {

@@ -133,7 +133,8 @@ export async function crossCheckAvb(root: Artifact, opts: AvbCrossCheckOptions):
         // libavb (avb_slot_verify.c) refuses a chained vbmeta with flags, or one that chains further.
         const flags = model?.flags ?? 0;
         if (flags !== 0) chained.art.facts.push({ kind: 'avb-invalid', message: `chained from ${show(vb.art)} but has flags ${flags}; libavb refuses flags in a chained vbmeta` });
-        if ((chained.descriptors ?? []).some((x) => x.type === 'chain-partition')) chained.art.facts.push({ kind: 'avb-invalid', message: `chained from ${show(vb.art)} but has chain partition descriptors itself; libavb allows them only in the main vbmeta` });
+        if ((chained.descriptors ?? []).some((x) => x.type === 'chain-partition'))
+          chained.art.facts.push({ kind: 'avb-invalid', message: `chained from ${show(vb.art)} but has chain partition descriptors itself; libavb allows them only in the main vbmeta` });
       }
     }
   }
@@ -252,7 +253,13 @@ function slotOf(vb: Vbmeta): string | null {
 }
 
 function partitionStemOf(a: Artifact): string {
-  return a.name === 'raw' ? '' : a.name.split('/').pop()!.replace(/#\d+$/, '').replace(/\.(img|bin|elf|mbn)$/i, '');
+  return a.name === 'raw'
+    ? ''
+    : a.name
+        .split('/')
+        .pop()!
+        .replace(/#\d+$/, '')
+        .replace(/\.(img|bin|elf|mbn)$/i, '');
 }
 
 function candidates(images: Map<string, Artifact[]>, partition: string, vb: Vbmeta): Artifact[] {

@@ -60,11 +60,22 @@ export const dtboHandler: ContainerHandler = {
       const name = `${i}.dtbo`;
       if (header.version >= 1) entry.compression = COMPRESSION[custom[0] & 0xf] ?? `method ${custom[0] & 0xf}`;
       if (offset < header.headerSize || offset + size > src.size) {
-        children.push({ name, source: new SliceSource(src, 0, 0, name), readable: false, info: entry, facts: [{ kind: 'truncated', message: `entry ${i} (${size} bytes at offset ${offset}) lies past the end of the ${src.size}-byte file`, offset: header.entriesOffset + i * header.entrySize }] });
+        children.push({
+          name,
+          source: new SliceSource(src, 0, 0, name),
+          readable: false,
+          info: entry,
+          facts: [{ kind: 'truncated', message: `entry ${i} (${size} bytes at offset ${offset}) lies past the end of the ${src.size}-byte file`, offset: header.entriesOffset + i * header.entrySize }],
+        });
         continue;
       }
       if (entry.compression !== undefined && entry.compression !== 'none') {
-        children.push({ name, source: new SliceSource(src, offset, size, name), info: entry, facts: [{ kind: 'unsupported', message: `entry ${i} is ${String(entry.compression)}-compressed; its device tree is hashed, not decoded` }] });
+        children.push({
+          name,
+          source: new SliceSource(src, offset, size, name),
+          info: entry,
+          facts: [{ kind: 'unsupported', message: `entry ${i} is ${String(entry.compression)}-compressed; its device tree is hashed, not decoded` }],
+        });
         continue;
       }
       children.push({ name, source: new SliceSource(src, offset, size, name), info: entry });

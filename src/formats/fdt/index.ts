@@ -53,7 +53,10 @@ export function parseFdtHeader(b: Buffer): FdtHeader | null {
 /** A NUL-separated string list, or null when the value is not printable text. */
 function stringList(v: Buffer): string[] | null {
   if (v.length === 0 || v[v.length - 1] !== 0) return null;
-  const parts = v.subarray(0, v.length - 1).toString('latin1').split('\0');
+  const parts = v
+    .subarray(0, v.length - 1)
+    .toString('latin1')
+    .split('\0');
   return parts.every((p) => p.length > 0 && /^[\x20-\x7e]+$/.test(p)) ? parts : null;
 }
 
@@ -109,29 +112,29 @@ export function readFdt(b: Buffer): FdtSummary {
     pos += 4;
     if (token === BEGIN_NODE) {
       const end = b.indexOf(0, pos);
-      if (end < 0 || end >= structEnd) return bad('a node name runs past the structure block'), { info, problems };
+      if (end < 0 || end >= structEnd) return (bad('a node name runs past the structure block'), { info, problems });
       const name = b.toString('latin1', pos, end);
       pos = (end + 4) & ~3;
-      if (++nodes > MAX_NODES) return bad(`more than ${MAX_NODES} nodes`), { info, problems };
-      if (++depth > MAX_DEPTH) return bad(`nodes nested more than ${MAX_DEPTH} deep`), { info, problems };
+      if (++nodes > MAX_NODES) return (bad(`more than ${MAX_NODES} nodes`), { info, problems });
+      if (++depth > MAX_DEPTH) return (bad(`nodes nested more than ${MAX_DEPTH} deep`), { info, problems });
       path.push(name);
       if (depth === 2 && /^fragment@/.test(name)) fragments++;
     } else if (token === END_NODE) {
-      if (depth === 0) return bad('END_NODE without a node'), { info, problems };
+      if (depth === 0) return (bad('END_NODE without a node'), { info, problems });
       depth--;
       path.pop();
     } else if (token === PROP) {
-      if (pos + 8 > structEnd) return bad('a property header runs past the structure block'), { info, problems };
+      if (pos + 8 > structEnd) return (bad('a property header runs past the structure block'), { info, problems });
       const len = b.readUInt32BE(pos);
       const nameOff = b.readUInt32BE(pos + 4);
       pos += 8;
-      if (len > structEnd - pos) return bad(`a property claims ${len} bytes, past the structure block`), { info, problems };
+      if (len > structEnd - pos) return (bad(`a property claims ${len} bytes, past the structure block`), { info, problems });
       const value = b.subarray(pos, pos + len);
       pos = (pos + len + 3) & ~3;
       props++;
-      if (depth === 0) return bad('a property outside any node'), { info, problems };
+      if (depth === 0) return (bad('a property outside any node'), { info, problems });
       const name = propName(nameOff);
-      if (name === null) return bad(`a property name offset ${nameOff} outside the strings block`), { info, problems };
+      if (name === null) return (bad(`a property name offset ${nameOff} outside the strings block`), { info, problems });
       if (depth === 1) {
         if (name === 'model') {
           const s = stringList(value);
@@ -153,7 +156,7 @@ export function readFdt(b: Buffer): FdtSummary {
       ended = true;
       break;
     } else {
-      return bad(`unknown token 0x${token.toString(16)}`), { info, problems };
+      return (bad(`unknown token 0x${token.toString(16)}`), { info, problems });
     }
   }
   if (!ended) problems.push({ kind: 'truncated', message: 'the structure block ends without an END token', offset: pos });

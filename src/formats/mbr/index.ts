@@ -39,8 +39,7 @@ export const mbrHandler: ContainerHandler = {
   kind: 'container',
   traits: { role: 'partition-table', confidence: 'weak-magic' },
   description: 'classic or hybrid MBR partition table, with extended (logical) partitions',
-  detect: ({ peek }) =>
-    peek.length >= SECTOR && !hasGptSignature(peek, 512) && !hasGptSignature(peek, 4096) && !isPureProtectiveMbr(peek) && mbrImplausible(peek) === null,
+  detect: ({ peek }) => peek.length >= SECTOR && !hasGptSignature(peek, 512) && !hasGptSignature(peek, 4096) && !isPureProtectiveMbr(peek) && mbrImplausible(peek) === null,
   decode: decodeMbr,
 };
 
