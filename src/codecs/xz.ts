@@ -1,26 +1,13 @@
 /**
- * The decompressors of REPLACE_XZ, REPLACE_BZ (seek-bzip) and REPLACE_ZSTD
- * (fzstd). Whole xz operations (the decode workers' jobs) go through liblzma
- * via node-liblzma when that native module loads, else through
- * xz-decompress (xz-embedded compiled to WebAssembly, the decoder
- * update_engine itself links); operations decoded streaming use
- * xz-decompress. Every one stops as soon as its output would pass `maxOut`
- * (the bytes the operation's extents hold), so a blob that expands without
- * bound costs at most that much memory and time. Used both inside the
- * decode worker threads and, for operations too large to hand to a worker,
- * in the main thread.
+ * xz: liblzma through node-liblzma when that native module loads (off with
+ * ROMSCOPE_XZ=wasm), else xz-embedded compiled to WebAssembly
+ * (xz-decompress, the decoder update_engine itself links).
  */
 import { crc32 as zlibCrc32 } from 'node:zlib';
 import { XzReadableStream } from 'xz-decompress';
-import { Decompress as ZstdDecompress } from 'fzstd';
-import * as bunzip from 'seek-bzip';
+import { CodecError, tooLarge } from './errors';
 
-export type Codec = 'xz' | 'bzip2' | 'zstd';
-
-/** Corrupt or oversized compressed data; the message says which. */
-export class CodecError extends Error {}
-
-const XZ_ERRORS: Record<number, string> = {
+export const XZ_ERRORS: Record<number, string> = {
   2: 'uses an integrity check xz-embedded does not support',
   3: 'needs more memory than allowed',
   4: 'needs a larger dictionary than allowed',
@@ -37,11 +24,7 @@ function xzMessage(e: unknown): string {
   return `xz data ends early or is not xz (${(e as Error)?.message ?? e})`;
 }
 
-function tooLarge(codec: Codec, maxOut: number): CodecError {
-  return new CodecError(`${codec} data decodes to more than the ${maxOut} bytes its extents hold`);
-}
-
-async function* xzStream(input: AsyncIterable<Uint8Array>, maxOut: number): AsyncGenerator<Uint8Array> {
+export async function* xzStream(input: AsyncIterable<Uint8Array>, maxOut: number): AsyncGenerator<Uint8Array> {
   let total = 0;
   const stream = new XzReadableStream(ReadableStream.from(input) as unknown as ReadableStream<Uint8Array>);
   const reader = stream.getReader();
@@ -64,98 +47,6 @@ async function* xzStream(input: AsyncIterable<Uint8Array>, maxOut: number): Asyn
   }
 }
 
-/** zstd through fzstd's streaming decoder, fed in small pieces so one push cannot expand far. */
-async function* zstdStream(input: AsyncIterable<Uint8Array>, maxOut: number): AsyncGenerator<Uint8Array> {
-  let total = 0;
-  let out: Uint8Array[] = [];
-  const d = new ZstdDecompress((chunk) => {
-    total += chunk.length;
-    if (total > maxOut) throw tooLarge('zstd', maxOut);
-    out.push(chunk);
-  });
-  const push = (b: Uint8Array, final: boolean) => {
-    try {
-      d.push(b, final);
-    } catch (e) {
-      if (e instanceof CodecError) throw e;
-      const code = (e as { code?: number }).code;
-      throw new CodecError(code === 5 ? 'zstd data ends early (truncated)' : `zstd data is corrupt (${(e as Error).message})`);
-    }
-  };
-  const PIECE = 16 * 1024;
-  for await (const c of input) {
-    for (let i = 0; i < c.length; i += PIECE) {
-      push(c.subarray(i, Math.min(c.length, i + PIECE)), false);
-      if (out.length) {
-        const ready = out;
-        out = [];
-        yield* ready;
-      }
-    }
-  }
-  push(new Uint8Array(0), true);
-  yield* out;
-}
-
-/** bzip2 through seek-bzip (synchronous, whole input): output goes to a buffer of at most maxOut bytes. */
-function bzip2Whole(input: Uint8Array, maxOut: number, into?: Uint8Array): Uint8Array {
-  const buf = into ?? new Uint8Array(Math.min(maxOut, 1 << 20));
-  let out = buf;
-  let pos = 0;
-  const sink = {
-    writeByte(b: number) {
-      if (pos >= out.length) {
-        if (pos >= maxOut) throw tooLarge('bzip2', maxOut);
-        const bigger = new Uint8Array(Math.min(maxOut, out.length * 2));
-        bigger.set(out);
-        out = bigger;
-      }
-      out[pos++] = b;
-    },
-    write(b: Uint8Array, off: number, len: number) {
-      for (let i = 0; i < len; i++) this.writeByte(b[off + i]);
-      return len;
-    },
-    flush() {},
-  };
-  if (input.length === 0) throw new CodecError('bzip2 data is empty');
-  try {
-    bunzip.decode(Buffer.from(input.buffer, input.byteOffset, input.length), sink as unknown as Buffer, false);
-  } catch (e) {
-    if (e instanceof CodecError) throw e;
-    const msg = (e as Error)?.message ?? String(e);
-    throw new CodecError(/unexpected|eof|end of/i.test(msg) ? `bzip2 data ends early (${msg})` : `bzip2 data is corrupt (${msg})`);
-  }
-  return out.subarray(0, pos);
-}
-
-async function collect(input: AsyncIterable<Uint8Array>): Promise<Uint8Array> {
-  const parts: Uint8Array[] = [];
-  let n = 0;
-  for await (const c of input) {
-    parts.push(c);
-    n += c.length;
-  }
-  return parts.length === 1 ? parts[0] : Buffer.concat(parts, n);
-}
-
-/** The input, its first piece checked by xzHeaderCheck. */
-async function* checkedXz(input: AsyncIterable<Uint8Array>): AsyncGenerator<Uint8Array> {
-  let first = true;
-  for await (const c of input) {
-    if (first) xzHeaderCheck(c); // the streaming decoder is xz-embedded, which checks every block itself
-    first = false;
-    yield c;
-  }
-}
-
-/** Decoded output as it is produced (bzip2 decodes its whole input at once, then yields). */
-export async function* decodeStream(codec: Codec, input: AsyncIterable<Uint8Array>, maxOut: number): AsyncGenerator<Uint8Array> {
-  if (codec === 'xz') yield* xzStream(checkedXz(input), maxOut);
-  else if (codec === 'zstd') yield* zstdStream(input, maxOut);
-  else yield bzip2Whole(await collect(input), maxOut);
-}
-
 /** The WebAssembly exports of xz-decompress (xz-embedded) that its stream class drives. */
 interface XzExports {
   memory: { buffer: ArrayBuffer };
@@ -175,7 +66,7 @@ let xzExports: XzExports | null | undefined;
  * and returns null when its shape is not the one known, so the public stream
  * API is used instead.
  */
-async function xzModule(): Promise<XzExports | null> {
+export async function xzModule(): Promise<XzExports | null> {
   if (xzExports !== undefined) return xzExports;
   const cls = XzReadableStream as unknown as { _getModuleInstance?: () => Promise<void>; _moduleInstance?: { exports: unknown } };
   try {
@@ -195,7 +86,7 @@ async function xzModule(): Promise<XzExports | null> {
  * size, output buffer, output position); input goes in buffer-sized pieces,
  * an empty piece marks its end, output is copied once, into `out`.
  */
-function xzDirect(ex: XzExports, input: Uint8Array, maxOut: number): { buffer: Uint8Array; length: number } {
+export function xzDirect(ex: XzExports, input: Uint8Array, maxOut: number): { buffer: Uint8Array; length: number } {
   const out = new Uint8Array(maxOut);
   const ctx = ex.create_context();
   let length = 0;
@@ -255,7 +146,7 @@ function vli(b: Uint8Array, pos: number, end: number): [number, number] | null {
  * several blocks, whose later dictionaries only xz-embedded checks as it
  * goes; anything it cannot read is left to the decoder to report.
  */
-function xzHeaderCheck(input: Uint8Array): { route: 'any' | 'wasm'; dictProp: number | null } {
+export function xzHeaderCheck(input: Uint8Array): { route: 'any' | 'wasm'; dictProp: number | null } {
   const any = { route: 'any' as const, dictProp: null };
   if (input.length < 12 || input[0] !== 0xfd || input[1] !== 0x37 || input[2] !== 0x7a || input[3] !== 0x58 || input[4] !== 0x5a || input[5] !== 0) return any; // the decoder says what is wrong
   const check = input[7] & 0x0f;
@@ -427,7 +318,7 @@ function drive(m: NodeLiblzma, dec: NativeLzmaStream, action: number, input: Uin
 }
 
 /** One xz stream decoded by a fresh liblzma decoder into a buffer one byte larger than `maxOut`: filling that byte means the data expands past its extents. */
-function xzNative(m: NodeLiblzma, input: Uint8Array, maxOut: number): { buffer: Uint8Array; length: number } {
+export function xzNative(m: NodeLiblzma, input: Uint8Array, maxOut: number): { buffer: Uint8Array; length: number } {
   const out = Buffer.allocUnsafeSlow(maxOut + 1);
   const dec = new m.Unxz();
   try {
@@ -454,7 +345,7 @@ let kept: { dec: { lzma: NativeLzmaStream; close(): void }; dictProp: number; pr
  * only from a stream boundary (after a cut stream its bytes are read as the
  * rest of that stream and fail). Any error drops the decoder.
  */
-function xzNativeKept(m: NodeLiblzma, input: Uint8Array, maxOut: number, dictProp: number): { buffer: Uint8Array; length: number } {
+export function xzNativeKept(m: NodeLiblzma, input: Uint8Array, maxOut: number, dictProp: number): { buffer: Uint8Array; length: number } {
   if (kept && kept.dictProp !== dictProp) {
     kept.dec.close();
     kept = null;
@@ -480,29 +371,3 @@ function xzNativeKept(m: NodeLiblzma, input: Uint8Array, maxOut: number, dictPro
   }
 }
 
-/**
- * Decodes a whole blob into one buffer of at most `maxOut` bytes (the worker
- * threads' job). Returns the buffer and how many bytes of it are output.
- */
-export async function decodeWhole(codec: Codec, input: Uint8Array, maxOut: number): Promise<{ buffer: Uint8Array; length: number }> {
-  if (codec === 'bzip2') {
-    const out = bzip2Whole(input, maxOut);
-    return { buffer: out, length: out.length };
-  }
-  if (codec === 'xz') {
-    const head = xzHeaderCheck(input);
-    const native = head.route === 'any' ? nativeXzDecoder() : null;
-    if (native) return head.dictProp === null ? xzNative(native, input, maxOut) : xzNativeKept(native, input, maxOut, head.dictProp);
-    const ex = await xzModule();
-    if (ex) return xzDirect(ex, input, maxOut);
-  }
-  const buffer = new Uint8Array(maxOut);
-  let length = 0;
-  for await (const c of decodeStream(codec, (async function* () {
-    yield input;
-  })(), maxOut)) {
-    buffer.set(c, length);
-    length += c.length;
-  }
-  return { buffer, length };
-}
