@@ -6,6 +6,8 @@
 import { crc32 as zlibCrc32 } from 'node:zlib';
 import { XzReadableStream } from 'xz-decompress';
 import { CodecError, tooLarge } from './errors';
+import { FormatError, TruncatedError } from '../io/errors';
+import { MEMBER_CHUNK, type MemberHooks } from './member';
 
 export const XZ_ERRORS: Record<number, string> = {
   2: 'uses an integrity check xz-embedded does not support',
@@ -371,3 +373,201 @@ export function xzNativeKept(m: NodeLiblzma, input: Uint8Array, maxOut: number, 
   }
 }
 
+
+/** Names of the xz integrity check ids (the low 4 bits of the stream flags). */
+export const XZ_CHECK_NAMES = XZ_CHECKS;
+
+/**
+ * A `.xz` file (xz streams, concatenated, with stream padding between and
+ * after them, as `xz -dc` accepts) decoded as it streams past. liblzma
+ * verifies everything the format carries: each stream header's and footer's
+ * CRC32, each block header's CRC32, each block's check (CRC32, CRC64 or
+ * SHA-256, whichever the stream declares) and each index (its records
+ * against the blocks decoded, its CRC32). It reports any of those failing,
+ * and LZMA2 data that does not decode, alike (LZMA_DATA_ERROR, which `xz`
+ * prints as "Compressed data is corrupt"), so they are thrown alike:
+ * a FormatError with factKind 'xz-checksum'. Under ROMSCOPE_XZ=wasm (or
+ * without node-liblzma) xz-embedded does the same checks except SHA-256,
+ * which it cannot compute: such a stream is 'unsupported' there.
+ */
+export async function* xzMemberStream(input: AsyncIterable<Buffer>, hooks: MemberHooks): AsyncGenerator<Buffer> {
+  const native = nativeXzDecoder();
+  if (native) {
+    yield* xzNativeMember(native, input, hooks);
+    return;
+  }
+  const ex = await xzModule();
+  if (ex) {
+    yield* xzWasmMember(ex, input, hooks);
+    return;
+  }
+  // xz-decompress's public stream (its module shape unknown): one stream, its checks verified.
+  try {
+    for await (const c of xzStream(input, Number.MAX_SAFE_INTEGER)) yield Buffer.from(c.buffer, c.byteOffset, c.length);
+  } catch (e) {
+    const m = (e as Error).message;
+    if (/truncated|ends early/.test(m)) throw new TruncatedError(m);
+    throw new FormatError(m, undefined, /is corrupt/.test(m) ? 'xz-checksum' : undefined);
+  }
+}
+
+function xzCheckSeen(b: Buffer, hooks: MemberHooks): void {
+  if (hooks.info.check !== undefined || b.length < 8) return;
+  hooks.info.check = XZ_CHECKS[b[7] & 0x0f] ?? `type ${b[7] & 0x0f}`;
+}
+
+function xzCheckedOk(hooks: MemberHooks, by: string): void {
+  const check = hooks.info.check as string | undefined;
+  hooks.check(true, `xz stream headers, block headers and index CRC32s match${check && check !== 'none' ? ` and every block's ${check} check matches` : ' (the stream declares no per-block check)'} (verified by ${by})`);
+}
+
+async function* xzNativeMember(m: NodeLiblzma, input: AsyncIterable<Buffer>, hooks: MemberHooks): AsyncGenerator<Buffer> {
+  // node-liblzma's decoder is liblzma's stream decoder in LZMA_CONCATENATED mode, no memory limit:
+  // memory grows with the dictionary only as it fills, so at most with the output (which the walk's budget caps).
+  const dec = new m.Unxz();
+  let consumed = 0;
+  const fail = (status: number): never => {
+    const msg = `${nativeMessage(m, status)} (liblzma, by input byte ${consumed})`;
+    if (status === m.LZMA_BUF_ERROR) throw new TruncatedError(msg, consumed);
+    if (status === m.LZMA_DATA_ERROR) throw new FormatError(`xz data fails liblzma's verification: a block check, a header or index CRC32 or the LZMA2 data itself is wrong (${msg})`, consumed, 'xz-checksum');
+    if (status === m.LZMA_OPTIONS_ERROR) throw new FormatError(`${msg}: a filter or option liblzma does not support`, consumed, 'unsupported');
+    throw new FormatError(msg, consumed);
+  };
+  try {
+    let out = Buffer.allocUnsafe(MEMBER_CHUNK);
+    // One call at a time: returns the output made and whether the input offset moved.
+    const step = (action: number, chunk: Buffer | null, off: number): { used: number; produced: number; status: number } => {
+      const len = chunk ? chunk.length - off : 0;
+      const [status, availIn, availOut] = dec.lzma.codeSync(action, chunk, off, len, out, 0);
+      return { used: len - availIn, produced: out.length - availOut, status };
+    };
+    for await (const chunk of input) {
+      if (consumed === 0) xzCheckSeen(chunk, hooks);
+      let off = 0;
+      for (;;) {
+        const r = step(m.LZMA_RUN, chunk, off);
+        off += r.used;
+        consumed += r.used;
+        if (r.produced) {
+          yield out.subarray(0, r.produced);
+          out = Buffer.allocUnsafe(MEMBER_CHUNK);
+        }
+        if (r.status !== m.LZMA_OK && r.status !== m.LZMA_STREAM_END) fail(r.status);
+        if (off >= chunk.length && r.produced < out.length) break;
+      }
+    }
+    if (consumed === 0) throw new TruncatedError('xz file is empty', 0);
+    for (;;) {
+      const r = step(m.LZMA_FINISH, null, 0);
+      if (r.produced) {
+        yield out.subarray(0, r.produced);
+        out = Buffer.allocUnsafe(MEMBER_CHUNK);
+      }
+      if (r.status === m.LZMA_STREAM_END) break;
+      if (r.status !== m.LZMA_OK) fail(r.status);
+      if (!r.produced) fail(m.LZMA_BUF_ERROR);
+    }
+    xzCheckedOk(hooks, 'liblzma');
+  } finally {
+    dec.close();
+  }
+}
+
+/**
+ * xz-embedded through the module's context API (see xzDirect), one context
+ * per stream: at a stream's end the bytes after it are stream padding (zero
+ * bytes, a multiple of four) then the next stream, as liblzma accepts.
+ */
+async function* xzWasmMember(ex: XzExports, input: AsyncIterable<Buffer>, hooks: MemberHooks): AsyncGenerator<Buffer> {
+  const it = input[Symbol.asyncIterator]();
+  let pending: Buffer | null = null;
+  let consumed = 0;
+  let eof = false;
+  const next = async (): Promise<Buffer | null> => {
+    if (pending?.length) {
+      const p = pending;
+      pending = null;
+      return p;
+    }
+    if (eof) return null;
+    const r = await it.next();
+    if (r.done) {
+      eof = true;
+      return null;
+    }
+    return r.value;
+  };
+  let streams = 0;
+  try {
+    for (;;) {
+      // Stream padding, then a stream or the end.
+      let zeros = 0;
+      let piece: Buffer | null;
+      for (;;) {
+        piece = await next();
+        if (!piece) break;
+        let i = 0;
+        while (i < piece.length && piece[i] === 0) i++;
+        zeros += i;
+        consumed += i;
+        if (i < piece.length) {
+          piece = piece.subarray(i);
+          break;
+        }
+      }
+      if (streams > 0 && zeros % 4) throw new FormatError(`xz stream padding of ${zeros} bytes is not a multiple of four (xz: "Compressed data is corrupt")`, consumed, 'xz-checksum');
+      if (!piece) {
+        if (streams === 0) throw new TruncatedError('xz file holds no stream', consumed);
+        break;
+      }
+      if (streams === 0) xzCheckSeen(piece, hooks);
+      if (streams > 0 && !(piece.length >= 6 && piece.subarray(0, 6).equals(Buffer.from([0xfd, 0x37, 0x7a, 0x58, 0x5a, 0x00])))) {
+        throw new FormatError(`data after xz stream ${streams} at byte ${consumed} is not another xz stream`, consumed, 'xz-checksum');
+      }
+      streams++;
+      const ctx = ex.create_context();
+      try {
+        const fields = () => new Uint32Array(ex.memory.buffer, ctx, 6);
+        const bufSize = fields()[0];
+        let cur: Buffer | null = piece;
+        let idle = 0;
+        for (;;) {
+          let f = fields();
+          if (f[2] === f[3]) {
+            cur ??= await next();
+            const n: number = cur ? Math.min(bufSize, cur.length) : 0;
+            if (cur && n) new Uint8Array(ex.memory.buffer, f[1], n).set(cur.subarray(0, n));
+            ex.supply_input(ctx, n);
+            cur = cur && n < cur.length ? cur.subarray(n) : null;
+          }
+          const before = fields()[2];
+          const r = ex.get_next_output(ctx);
+          f = fields();
+          consumed += f[2] - before;
+          const produced = f[5];
+          if (produced) yield Buffer.from(new Uint8Array(ex.memory.buffer, f[4], produced));
+          f = fields();
+          f[5] = 0;
+          if (r === 1) {
+            // The rest of this piece and of the buffer belongs to what follows the stream.
+            const left = Buffer.from(new Uint8Array(ex.memory.buffer, f[1] + f[2], f[3] - f[2]));
+            pending = cur ? Buffer.concat([left, cur]) : left;
+            break;
+          }
+          if (r === 2) throw new FormatError(`xz stream ${streams} uses a ${hooks.info.check ?? 'SHA-256'} check, which xz-embedded (ROMSCOPE_XZ=wasm, or no node-liblzma) cannot verify`, consumed, 'unsupported');
+          if (r === 8) throw new TruncatedError(`xz data ${XZ_ERRORS[8]} (xz-embedded)`, consumed);
+          if (r === 7) throw new FormatError(`xz data fails xz-embedded's verification: a block check, a header or index CRC32 or the LZMA2 data itself is wrong (by input byte ${consumed})`, consumed, 'xz-checksum');
+          if (r !== 0) throw new FormatError(`${xzMessage(new Error(`error code ${r}`))} (xz-embedded, by input byte ${consumed})`, consumed, r === 6 ? 'unsupported' : undefined);
+          idle = produced === 0 && f[2] === f[3] && !cur && eof ? idle + 1 : 0;
+          if (idle > 2) throw new TruncatedError(`xz data ${XZ_ERRORS[8]} (xz-embedded)`, consumed);
+        }
+      } finally {
+        ex.destroy_context(ctx);
+      }
+    }
+    hooks.info.streams = streams;
+    xzCheckedOk(hooks, 'xz-embedded');
+  } finally {
+    await it.return?.();
+  }
+}

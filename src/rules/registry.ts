@@ -5,6 +5,9 @@ import truncated from './integrity/truncated';
 import tarMd5 from './integrity/tar-md5';
 import lz4Checksum from './integrity/lz4-checksum';
 import gzipChecksum from './integrity/gzip-checksum';
+import xzChecksum from './integrity/xz-checksum';
+import zstdChecksum from './integrity/zstd-checksum';
+import bzip2Checksum from './integrity/bzip2-checksum';
 import cpioChecksum from './integrity/cpio-checksum';
 import checksumFile from './integrity/checksum-file';
 import listedFileMissing from './integrity/listed-file-missing';
@@ -60,6 +63,9 @@ export const RULES: readonly Rule[] = [
   tarMd5,
   lz4Checksum,
   gzipChecksum,
+  xzChecksum,
+  zstdChecksum,
+  bzip2Checksum,
   cpioChecksum,
   checksumFile,
   listedFileMissing,
@@ -115,7 +121,7 @@ export const RULES: readonly Rule[] = [
  * passed. The summary counts these facts, so it does not change when a user
  * re-grades a rule's severity.
  */
-export const INTEGRITY_CHECK_KINDS = ['zip-crc', 'tar-md5', 'lz4-checksum', 'gzip-checksum', 'cpio-checksum', 'checksum-file', 'sparse-crc', 'lp-checksum', 'gpt-crc', 'avb-hash', 'avb-hashtree', 'payload-operation-hash', 'payload-partition-hash', 'payload-properties', 'ota-property-files'];
+export const INTEGRITY_CHECK_KINDS = ['zip-crc', 'tar-md5', 'lz4-checksum', 'gzip-checksum', 'xz-checksum', 'zstd-checksum', 'bzip2-checksum', 'cpio-checksum', 'checksum-file', 'sparse-crc', 'lp-checksum', 'gpt-crc', 'avb-hash', 'avb-hashtree', 'payload-operation-hash', 'payload-partition-hash', 'payload-properties', 'ota-property-files'];
 export const PASSED_CHECK_KINDS = INTEGRITY_CHECK_KINDS.map((k) => `${k}-ok`);
 /** Facts that mean the bytes are not what their container says, though no checksum compared them. */
 export const INTEGRITY_FAILURE_KINDS = [...INTEGRITY_CHECK_KINDS, 'truncated', 'split-incomplete', 'blockota-short-data'];

@@ -1,0 +1,22 @@
+/**
+ * Zstandard (`.zst`, `.tzst`): `super.img.zst`, `*.tar.zst`. Frames and
+ * skippable frames, concatenated, as `zstd -d` accepts them; the frame
+ * structure is read in `src/codecs/zstd.ts`, fzstd decodes the blocks. Each
+ * frame's content checksum (low 32 bits of the xxh64 of its output) and
+ * declared content size are verified here, fzstd verifies neither: a
+ * mismatch is a `zstd-checksum` fact. A frame that needs a dictionary or a
+ * window over 128 MiB (what `zstd -d` takes without --memory) is
+ * `unsupported`.
+ */
+import { zstdMemberStream } from '../../codecs/zstd';
+import { memberTransform, strippedName } from '../compressed/member';
+import type { TransformHandler } from '../types';
+
+export const zstdHandler: TransformHandler = {
+  id: 'zstd',
+  kind: 'transform',
+  description: 'Zstandard compressed stream',
+  detect: ({ peek }) => peek.length >= 6 && peek.readUInt32LE(0) === 0xfd2fb528,
+  childName: (name) => strippedName(name, /\.zstd?$/i, /\.tzst$/i),
+  transform: (input, ctx, info) => memberTransform(zstdMemberStream, 'zstd-checksum', input, ctx, info),
+};
