@@ -521,6 +521,7 @@ async function* xzWasmMember(ex: XzExports, input: AsyncIterable<Buffer>, hooks:
         break;
       }
       if (streams === 0) xzCheckSeen(piece, hooks);
+      const check = piece.length >= 8 ? piece[7] & 0x0f : -1;
       if (streams > 0 && !(piece.length >= 6 && piece.subarray(0, 6).equals(Buffer.from([0xfd, 0x37, 0x7a, 0x58, 0x5a, 0x00])))) {
         throw new FormatError(`data after xz stream ${streams} at byte ${consumed} is not another xz stream`, consumed, 'xz-checksum');
       }
@@ -554,7 +555,10 @@ async function* xzWasmMember(ex: XzExports, input: AsyncIterable<Buffer>, hooks:
             pending = cur ? Buffer.concat([left, cur]) : left;
             break;
           }
-          if (r === 2) throw new FormatError(`xz stream ${streams} uses a ${hooks.info.check ?? 'SHA-256'} check, which xz-embedded (ROMSCOPE_XZ=wasm, or no node-liblzma) cannot verify`, consumed, 'unsupported');
+          // xz-embedded as built here refuses a check type it cannot compute (SHA-256) as an options error.
+          if ((r === 2 || r === 6) && check !== 0 && check !== 1 && check !== 4) {
+            throw new FormatError(`xz stream ${streams} uses a ${XZ_CHECKS[check] ?? `type ${check}`} check, which xz-embedded (ROMSCOPE_XZ=wasm, or no node-liblzma) cannot verify`, consumed, 'unsupported');
+          }
           if (r === 8) throw new TruncatedError(`xz data ${XZ_ERRORS[8]} (xz-embedded)`, consumed);
           if (r === 7) throw new FormatError(`xz data fails xz-embedded's verification: a block check, a header or index CRC32 or the LZMA2 data itself is wrong (by input byte ${consumed})`, consumed, 'xz-checksum');
           if (r !== 0) throw new FormatError(`${xzMessage(new Error(`error code ${r}`))} (xz-embedded, by input byte ${consumed})`, consumed, r === 6 ? 'unsupported' : undefined);

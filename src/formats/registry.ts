@@ -49,10 +49,11 @@ export const HANDLERS: readonly FormatHandler[] = [
   lpMetadataHandler,
   otaPayloadHandler,
   gptHandler,
+  // Before lz4: both formats have the same skippable frames; zstd claims only those a zstd frame follows.
+  zstdHandler,
   lz4Handler,
   gzipHandler,
   xzHandler,
-  zstdHandler,
   bzip2Handler,
   lzmaHandler,
   lzopHandler,

@@ -16,7 +16,12 @@ export const zstdHandler: TransformHandler = {
   id: 'zstd',
   kind: 'transform',
   description: 'Zstandard compressed stream',
-  detect: ({ peek }) => peek.length >= 6 && peek.readUInt32LE(0) === 0xfd2fb528,
+  detect: ({ peek }) => {
+    // Skippable frames (whose magic LZ4 shares) may come first: what follows them in the peek decides.
+    let p = 0;
+    for (let i = 0; i < 8 && p + 8 <= peek.length && peek.readUInt32LE(p) >>> 4 === 0x184d2a5; i++) p += 8 + peek.readUInt32LE(p + 4);
+    return p + 6 <= peek.length && peek.readUInt32LE(p) === 0xfd2fb528;
+  },
   childName: (name) => strippedName(name, /\.zstd?$/i, /\.tzst$/i),
   transform: (input, ctx, info) => memberTransform(zstdMemberStream, 'zstd-checksum', input, ctx, info),
 };
