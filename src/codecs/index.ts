@@ -11,7 +11,8 @@
  * the decode worker threads and, for operations too large to hand to a
  * worker, in the main thread.
  *
- * The member decoders (`./members`) stream `.xz`, `.zst`, `.bz2` files and
+ * The member decoders (`xzMemberStream`, `zstdMemberStream`, `bzip2MemberStream`,
+ * reporting through the hooks of `./member`) stream `.xz`, `.zst`, `.bz2` files and
  * verify each format's own checks.
  */
 import { bzip2Whole } from './bzip2';
