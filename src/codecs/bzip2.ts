@@ -37,7 +37,6 @@ export function bzip2Whole(input: Uint8Array, maxOut: number, into?: Uint8Array)
   return out.subarray(0, pos);
 }
 
-
 /** bzip2's CRC-32: polynomial 0x04C11DB7, most significant bit first (not zlib's reflected one). */
 const BZ_CRC = (() => {
   const t = new Uint32Array(256);
@@ -144,7 +143,13 @@ export async function* bzip2MemberStream(input: AsyncIterable<Buffer>, hooks: Me
         if (src.pos >= src.buf.length) break;
         if (!isBzipHeader(src.buf, src.pos)) {
           // bzip2 -d: "trailing garbage after EOF ignored" (exit 0), unless it begins like a header.
-          if (src.buf.length - src.pos < 4 && src.eof && Buffer.from('BZh').subarray(0, src.buf.length - src.pos).equals(src.buf.subarray(src.pos))) {
+          if (
+            src.buf.length - src.pos < 4 &&
+            src.eof &&
+            Buffer.from('BZh')
+              .subarray(0, src.buf.length - src.pos)
+              .equals(src.buf.subarray(src.pos))
+          ) {
             throw new TruncatedError(`bzip2 stream header at offset ${at} is cut short`, at);
           }
           let n = src.buf.length - src.pos;

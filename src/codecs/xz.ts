@@ -233,7 +233,6 @@ interface NodeLiblzma {
   LZMA_BUF_ERROR: number;
 }
 
-
 let nativeXz: NodeLiblzma | null | undefined;
 
 /**
@@ -372,7 +371,6 @@ export function xzNativeKept(m: NodeLiblzma, input: Uint8Array, maxOut: number, 
     throw e;
   }
 }
-
 
 /** Names of the xz integrity check ids (the low 4 bits of the stream flags). */
 export const XZ_CHECK_NAMES = XZ_CHECKS;

@@ -39,7 +39,6 @@ export async function* zstdStream(input: AsyncIterable<Uint8Array>, maxOut: numb
   yield* out;
 }
 
-
 const ZSTD_MAGIC = 0xfd2fb528;
 const isSkippable = (m: number) => m >>> 4 === 0x184d2a5;
 /** The largest window `zstd -d` accepts without --memory (ZSTD_WINDOWLOG_LIMIT_DEFAULT, 2^27): fzstd allocates the window whole. */
@@ -114,7 +113,11 @@ async function* zstdFrame(r: StreamReader, start: number, hooks: MemberHooks): A
   }
   if (dictId) throw new FormatError(`zstd frame at offset ${start} needs dictionary ${dictId}, which the file does not carry`, start, 'unsupported');
   if (window > ZSTD_MAX_WINDOW) {
-    throw new FormatError(`zstd frame at offset ${start} needs a ${Math.ceil(window / 2 ** 20)} MiB window; like zstd -d without --memory, romscope decodes windows up to ${ZSTD_MAX_WINDOW / 2 ** 20} MiB`, start, 'unsupported');
+    throw new FormatError(
+      `zstd frame at offset ${start} needs a ${Math.ceil(window / 2 ** 20)} MiB window; like zstd -d without --memory, romscope decodes windows up to ${ZSTD_MAX_WINDOW / 2 ** 20} MiB`,
+      start,
+      'unsupported',
+    );
   }
   const blockMax = Math.min(window, BLOCK_MAX);
   if (contentSize !== undefined) hooks.info.contentSize = ((hooks.info.contentSize as number | undefined) ?? 0) + contentSize;
@@ -157,7 +160,8 @@ async function* zstdFrame(r: StreamReader, start: number, hooks: MemberHooks): A
     const at = r.offset;
     const want = (await r.readExact(4, 'zstd content checksum')).readUInt32LE(0);
     const got = Number(h64.digest() & 0xffffffffn);
-    if (want !== got) hooks.check(false, `zstd frame at offset ${start}: content checksum ${want.toString(16).padStart(8, '0')}, computed ${got.toString(16).padStart(8, '0')} (low 32 bits of the xxh64 of its output)`, at);
+    if (want !== got)
+      hooks.check(false, `zstd frame at offset ${start}: content checksum ${want.toString(16).padStart(8, '0')}, computed ${got.toString(16).padStart(8, '0')} (low 32 bits of the xxh64 of its output)`, at);
     else hooks.check(true, `zstd frame at offset ${start}: content checksum (xxh64) matches`);
   }
   if (contentSize !== undefined && contentSize !== produced) {

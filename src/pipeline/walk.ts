@@ -227,7 +227,16 @@ export class Walker {
    * run first would have put them, so the report does not depend on timing.
    * A failed pass is thrown after the children are walked (and kept).
    */
-  private async hashBesideChildren(art: Artifact, src: RandomSource, digests: DigestSet, taps: RangeTap[], children: ChildSpec[], depth: number, hold: (h: Fact[] | null) => void, finish: () => void): Promise<Artifact[]> {
+  private async hashBesideChildren(
+    art: Artifact,
+    src: RandomSource,
+    digests: DigestSet,
+    taps: RangeTap[],
+    children: ChildSpec[],
+    depth: number,
+    hold: (h: Fact[] | null) => void,
+    finish: () => void,
+  ): Promise<Artifact[]> {
     const held: Fact[] = [];
     const before = art.facts.length;
     hold(held);
@@ -337,7 +346,6 @@ export class Walker {
     });
   }
 }
-
 
 function dirOf(name: string): string {
   const i = name.lastIndexOf('/');

@@ -78,22 +78,37 @@ for (const c of CASES) {
   test(`${c.format}: an expansion over --max-expanded stops with a budget finding`, async (t) => {
     if (!requireTools(t, c.tool)) return;
     const r = await run(t, `big.${c.ext}`, squeeze(c.tool, c.args, DATA), { maxExpandedBytes: 200_000 });
-    assert.ok(r.findings.some((f) => f.ruleId === 'format/budget-exceeded'), describe(r.findings));
+    assert.ok(
+      r.findings.some((f) => f.ruleId === 'format/budget-exceeded'),
+      describe(r.findings),
+    );
   });
 
   test(`${c.format}: a .tar inside is walked`, async (t) => {
     if (!requireTools(t, c.tool)) return;
-    const tar = buildTar([{ name: 'boot.img', data: DATA.subarray(0, 5000) }, { name: 'dtbo.img', data: DATA.subarray(5000, 9000) }]);
+    const tar = buildTar([
+      { name: 'boot.img', data: DATA.subarray(0, 5000) },
+      { name: 'dtbo.img', data: DATA.subarray(5000, 9000) },
+    ]);
     const r = await run(t, `x.tar.${c.ext}`, squeeze(c.tool, c.args, tar));
     const child = assertChild(r, tar, 'x.tar');
     assert.equal(child.format, 'tar');
-    assert.deepEqual(child.children.map((m) => [m.name, m.hashes.sha256]), [['boot.img', sha256(DATA.subarray(0, 5000))], ['dtbo.img', sha256(DATA.subarray(5000, 9000))]]);
+    assert.deepEqual(
+      child.children.map((m) => [m.name, m.hashes.sha256]),
+      [
+        ['boot.img', sha256(DATA.subarray(0, 5000))],
+        ['dtbo.img', sha256(DATA.subarray(5000, 9000))],
+      ],
+    );
   });
 
   test(`${c.format}: a sparse image inside is expanded`, async (t) => {
     if (!requireTools(t, c.tool)) return;
     const raw = DATA.subarray(0, 8192);
-    const sparse = buildSparse([{ type: 'raw', data: raw }, { type: 'fill', pattern: 0, blocks: 2 }]);
+    const sparse = buildSparse([
+      { type: 'raw', data: raw },
+      { type: 'fill', pattern: 0, blocks: 2 },
+    ]);
     const r = await run(t, `super.img.${c.ext}`, squeeze(c.tool, c.args, sparse));
     const child = assertChild(r, sparse, 'super.img');
     assert.equal(child.format, 'android-sparse');
@@ -105,7 +120,10 @@ for (const c of CASES) {
     for (let n = z.length; n <= z.length + 40; n += 7) {
       const r = await run(t, `g.${c.ext}`, Buffer.concat([z, pseudoRandom(n, n)]));
       assert.equal(r.root.format, c.format);
-      assert.ok(r.findings.some((f) => f.severity === 'error'), describe(r.findings));
+      assert.ok(
+        r.findings.some((f) => f.severity === 'error'),
+        describe(r.findings),
+      );
     }
   });
 }
@@ -116,7 +134,11 @@ test('xz: a flipped block check is an xz-checksum finding (CRC32, CRC64, SHA-256
     const z = squeeze('xz', ['-c', `--check=${check}`], DATA);
     const { at, size } = xzCheckOffset(z);
     const r = await run(t, 'bad.xz', flipped(z, at + size - 1));
-    assert.deepEqual(r.findings.map((f) => f.ruleId), ['integrity/xz-checksum'], `${check}: ${describe(r.findings)}`);
+    assert.deepEqual(
+      r.findings.map((f) => f.ruleId),
+      ['integrity/xz-checksum'],
+      `${check}: ${describe(r.findings)}`,
+    );
     assert.equal(r.root.info.check, { crc32: 'CRC32', crc64: 'CRC64', sha256: 'SHA-256' }[check]);
   }
 });
@@ -126,7 +148,11 @@ test('xz: a damaged index and damaged LZMA2 data are xz-checksum findings', asyn
   const z = squeeze('xz', ['-c'], DATA);
   for (const at of [z.length - 14, 200]) {
     const r = await run(t, 'bad.xz', flipped(z, at, 0x20));
-    assert.deepEqual(r.findings.map((f) => f.ruleId), ['integrity/xz-checksum'], `${at}: ${describe(r.findings)}`);
+    assert.deepEqual(
+      r.findings.map((f) => f.ruleId),
+      ['integrity/xz-checksum'],
+      `${at}: ${describe(r.findings)}`,
+    );
   }
 });
 
@@ -152,18 +178,30 @@ test('xz under the WebAssembly decoder (ROMSCOPE_XZ=wasm): same output, concaten
   assert.ok(kinds(ok.root).includes('xz-checksum-ok'));
   const { at, size } = xzCheckOffset(squeeze('xz', ['-c'], DATA));
   const bad = await run(t, 'b.xz', flipped(squeeze('xz', ['-c'], DATA), at + size - 1));
-  assert.deepEqual(bad.findings.map((f) => f.ruleId), ['integrity/xz-checksum'], describe(bad.findings));
+  assert.deepEqual(
+    bad.findings.map((f) => f.ruleId),
+    ['integrity/xz-checksum'],
+    describe(bad.findings),
+  );
   const cut = await run(t, 'c.xz', a.subarray(0, a.length - 5));
   assert.ok(kinds(cut.root).includes('truncated'), kinds(cut.root).join(','));
   const sha = await run(t, 's.xz', squeeze('xz', ['-c', '--check=sha256'], DATA));
-  assert.deepEqual(sha.findings.map((f) => f.ruleId), ['format/unsupported'], describe(sha.findings));
+  assert.deepEqual(
+    sha.findings.map((f) => f.ruleId),
+    ['format/unsupported'],
+    describe(sha.findings),
+  );
 });
 
 test('zstd: a flipped content checksum and a wrong content size are zstd-checksum findings; skippable frames are skipped', async (t) => {
   if (!requireTools(t, 'zstd')) return;
   const z = squeeze('zstd', ['-c', '-q'], DATA);
   const bad = await run(t, 'bad.zst', flipped(z, -2));
-  assert.deepEqual(bad.findings.map((f) => f.ruleId), ['integrity/zstd-checksum'], describe(bad.findings));
+  assert.deepEqual(
+    bad.findings.map((f) => f.ruleId),
+    ['integrity/zstd-checksum'],
+    describe(bad.findings),
+  );
   assert.match(bad.findings[0].message, /content checksum/);
   const skip = Buffer.concat([Buffer.from('502a4d1805000000', 'hex'), Buffer.from('hello'), z, Buffer.from('5f2a4d1800000000', 'hex')]);
   const r = await run(t, 'skip.zst', skip);
@@ -175,16 +213,26 @@ test('zstd: a flipped content checksum and a wrong content size are zstd-checksu
   const lie = Buffer.from(small);
   lie[5] = 101;
   const size = await run(t, 'size.zst', lie);
-  assert.ok(size.findings.some((f) => f.ruleId === 'integrity/zstd-checksum' && /declares 101 bytes/.test(f.message)), describe(size.findings));
+  assert.ok(
+    size.findings.some((f) => f.ruleId === 'integrity/zstd-checksum' && /declares 101 bytes/.test(f.message)),
+    describe(size.findings),
+  );
   const junk = await run(t, 'junk.zst', Buffer.concat([z, Buffer.from('junkjunk')]));
-  assert.ok(junk.findings.some((f) => f.ruleId === 'format/unreadable'), describe(junk.findings));
+  assert.ok(
+    junk.findings.some((f) => f.ruleId === 'format/unreadable'),
+    describe(junk.findings),
+  );
 });
 
 test('zstd: a frame needing more than a 128 MiB window is unsupported, not allocated', async (t) => {
   // Frame header: no single segment, window descriptor exponent 18 (2^28 bytes), then one empty raw last block.
   const frame = Buffer.from([0x28, 0xb5, 0x2f, 0xfd, 0x00, 18 << 3, 0x01, 0x00, 0x00]);
   const r = await run(t, 'w.zst', frame);
-  assert.deepEqual(r.findings.map((f) => f.ruleId), ['format/unsupported'], describe(r.findings));
+  assert.deepEqual(
+    r.findings.map((f) => f.ruleId),
+    ['format/unsupported'],
+    describe(r.findings),
+  );
 });
 
 test('bzip2: flipped block and stream CRCs are bzip2-checksum findings; trailing garbage is ignored as bzip2 does', async (t) => {
@@ -192,10 +240,18 @@ test('bzip2: flipped block and stream CRCs are bzip2-checksum findings; trailing
   const z = squeeze('bzip2', ['-c', '-1'], DATA);
   // The first block's CRC is byte-aligned: after "BZh1" and the 6-byte block magic.
   const block = await run(t, 'b.bz2', flipped(z, 10));
-  assert.deepEqual(block.findings.map((f) => f.ruleId), ['integrity/bzip2-checksum'], describe(block.findings));
+  assert.deepEqual(
+    block.findings.map((f) => f.ruleId),
+    ['integrity/bzip2-checksum'],
+    describe(block.findings),
+  );
   assert.match(block.findings[0].message, /block at offset/);
   const stream = await run(t, 's.bz2', flipped(z, -2));
-  assert.deepEqual(stream.findings.map((f) => f.ruleId), ['integrity/bzip2-checksum'], describe(stream.findings));
+  assert.deepEqual(
+    stream.findings.map((f) => f.ruleId),
+    ['integrity/bzip2-checksum'],
+    describe(stream.findings),
+  );
   assert.match(stream.findings[0].message, /combined CRC/);
   const junk = await run(t, 'j.bz2', Buffer.concat([z, Buffer.from('trailing')]));
   assertChild(junk, DATA, 'j');
@@ -207,7 +263,11 @@ test('lzma: a legacy .lzma file is an unsupported finding, its header read', asy
   if (!requireTools(t, 'xz')) return;
   const r = await run(t, 'ramdisk.lzma', squeeze('xz', ['-c', '--format=lzma'], DATA));
   assert.equal(r.root.format, 'lzma');
-  assert.deepEqual(r.findings.map((f) => f.ruleId), ['format/unsupported'], describe(r.findings));
+  assert.deepEqual(
+    r.findings.map((f) => f.ruleId),
+    ['format/unsupported'],
+    describe(r.findings),
+  );
   assert.equal(r.root.info.dictionarySize, 8 << 20);
   assert.equal(r.root.info.lc, 3);
 });

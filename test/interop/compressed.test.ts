@@ -127,7 +127,11 @@ test('interop: a damaged or cut file gets an error finding exactly when `<tool> 
       const failed = errors(r).length > 0 || r.findings.some((f) => f.ruleId === 'format/unsupported');
       assert.equal(failed, !accepted, `${tool} ${name}: tool ${accepted ? 'accepts' : 'refuses'}; romscope: ${describe(r.findings)}`);
       if (accepted) assert.equal(r.root.children[0].hashes.sha256, sha256(toolDecoded(tool, file)), `${tool} ${name}`);
-      if (name.startsWith('cut@') && !accepted && bytes.length > 13) assert.ok(r.findings.some((f) => f.ruleId === 'integrity/truncated'), `${tool} ${name}: ${describe(r.findings)}`);
+      if (name.startsWith('cut@') && !accepted && bytes.length > 13)
+        assert.ok(
+          r.findings.some((f) => f.ruleId === 'integrity/truncated'),
+          `${tool} ${name}: ${describe(r.findings)}`,
+        );
     }
   }
 });
@@ -138,7 +142,11 @@ test('interop: the WebAssembly xz decoder gives the bytes xz -dc gives; BCJ and 
   t.after(() => chooseXzDecoder('auto'));
   for (const filter of ['--x86', '--delta=dist=4']) {
     const r = await inspect(compressed(t, 'xz', [filter, '--lzma2=preset=1'], DATA));
-    assert.deepEqual(r.findings.map((f) => f.ruleId), ['format/unsupported'], `${filter}: ${describe(r.findings)}`);
+    assert.deepEqual(
+      r.findings.map((f) => f.ruleId),
+      ['format/unsupported'],
+      `${filter}: ${describe(r.findings)}`,
+    );
   }
   for (const opts of [[], ['-T2', '--block-size=300000', '--check=crc32'], ['-0', '--check=none']]) {
     const file = compressed(t, 'xz', opts, DATA);
@@ -159,18 +167,24 @@ test('interop: boot.img.xz, super.img.zst and rootfs.tar.bz2 in a zip are decode
   runTool('tar', ['-cjf', 'rootfs.tar.bz2', 'a.txt', 'b.bin'], { cwd: dir });
   const tbz = readFileSync(join(dir, 'rootfs.tar.bz2'));
   const zip = join(dir, 'rom.zip');
-  writeFileSync(zip, buildZip([
-    { name: 'boot.img.xz', data: xzBoot },
-    { name: 'recovery.img.zst', data: zstBoot, method: 'deflate' },
-    { name: 'rootfs.tar.bz2', data: tbz },
-  ]));
+  writeFileSync(
+    zip,
+    buildZip([
+      { name: 'boot.img.xz', data: xzBoot },
+      { name: 'recovery.img.zst', data: zstBoot, method: 'deflate' },
+      { name: 'rootfs.tar.bz2', data: tbz },
+    ]),
+  );
   const r = await inspect(zip);
   assert.deepEqual(errors(r), [], describe(r.findings));
   for (const p of ['boot.img.xz/boot.img', 'recovery.img.zst/recovery.img']) {
     const a = artifactAt(r.root, p);
     assert.equal(a.format, 'android-boot', p);
     assert.equal(a.hashes.sha256, sha256(boot), p);
-    assert.ok(a.children.some((c) => c.name === 'kernel'), p);
+    assert.ok(
+      a.children.some((c) => c.name === 'kernel'),
+      p,
+    );
   }
   const tar = artifactAt(r.root, 'rootfs.tar.bz2/rootfs.tar');
   assert.equal(tar.format, 'tar');

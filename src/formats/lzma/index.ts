@@ -30,6 +30,6 @@ export const lzmaHandler: TransformHandler = {
   },
   // eslint-disable-next-line require-yield
   async *transform() {
-    throw new FormatError('legacy .lzma (LZMA alone) data is not decoded: node-liblzma does not expose liblzma\'s alone decoder and xz-embedded has none; the member is listed, not checked', 0, 'unsupported');
+    throw new FormatError("legacy .lzma (LZMA alone) data is not decoded: node-liblzma does not expose liblzma's alone decoder and xz-embedded has none; the member is listed, not checked", 0, 'unsupported');
   },
 };

@@ -44,12 +44,7 @@ class SourceReader extends yauzl.RandomAccessReader {
 
 function openZip(src: RandomSource): Promise<yauzl.ZipFile> {
   return new Promise((resolve, reject) => {
-    yauzl.fromRandomAccessReader(
-      new SourceReader(src),
-      src.size,
-      { lazyEntries: true, decodeStrings: false, validateEntrySizes: false, autoClose: false },
-      (err, zf) => (err ? reject(err) : resolve(zf!)),
-    );
+    yauzl.fromRandomAccessReader(new SourceReader(src), src.size, { lazyEntries: true, decodeStrings: false, validateEntrySizes: false, autoClose: false }, (err, zf) => (err ? reject(err) : resolve(zf!)));
   });
 }
 
