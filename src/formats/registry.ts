@@ -12,7 +12,11 @@ import { tarHandler } from './tar';
 import { cpioHandler } from './cpio';
 import { lz4Handler } from './lz4';
 import { gzipHandler } from './gzip';
-import { xzHandler, zstdHandler, bzip2Handler, lzmaHandler, lzopHandler } from './compressed';
+import { xzHandler } from './xz';
+import { zstdHandler } from './zstd';
+import { bzip2Handler } from './bzip2';
+import { lzmaHandler } from './lzma';
+import { lzopHandler } from './compressed';
 import { checksumFileHandler } from './checksum-file';
 import { sparseHandler } from './android-sparse';
 import { androidBootHandler } from './android-boot';
@@ -68,10 +72,11 @@ const REGISTERED: readonly RegisteredHandler[] = [
   registered(dtboHandler),
   registered(fdtHandler),
   registered(gptHandler),
+  // Tie-break: zstd before lz4: both have the same skippable frames; zstd claims only those a zstd frame follows.
+  registered(zstdHandler),
   registered(lz4Handler),
   registered(gzipHandler),
   registered(xzHandler),
-  registered(zstdHandler),
   registered(bzip2Handler),
   registered(lzmaHandler),
   registered(lzopHandler),

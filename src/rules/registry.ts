@@ -5,6 +5,9 @@ import truncated from './integrity/truncated';
 import tarMd5 from './integrity/tar-md5';
 import lz4Checksum from './integrity/lz4-checksum';
 import gzipChecksum from './integrity/gzip-checksum';
+import xzChecksum from './integrity/xz-checksum';
+import zstdChecksum from './integrity/zstd-checksum';
+import bzip2Checksum from './integrity/bzip2-checksum';
 import cpioChecksum from './integrity/cpio-checksum';
 import checksumFile from './integrity/checksum-file';
 import listedFileMissing from './integrity/listed-file-missing';
@@ -60,6 +63,9 @@ export const RULES: readonly Rule[] = [
   tarMd5,
   lz4Checksum,
   gzipChecksum,
+  xzChecksum,
+  zstdChecksum,
+  bzip2Checksum,
   cpioChecksum,
   checksumFile,
   listedFileMissing,

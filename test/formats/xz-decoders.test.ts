@@ -8,7 +8,7 @@
  */
 import { test, type TestContext } from 'node:test';
 import assert from 'node:assert/strict';
-import { chooseXzDecoder, CodecError, decodeWhole, nativeXzDecoder, xzProbeStream } from '../../src/formats/ota-payload/codecs';
+import { chooseXzDecoder, CodecError, decodeWhole, nativeXzDecoder, xzProbeStream } from '../../src/codecs';
 import { pseudoRandom, compressible } from '../../fixtures/builders/data';
 import { hasTool, runTool } from '../helpers';
 

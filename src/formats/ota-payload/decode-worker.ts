@@ -4,7 +4,7 @@
  */
 import { parentPort } from 'node:worker_threads';
 import { readSync } from 'node:fs';
-import { decodeWhole, type Codec } from './codecs';
+import { decodeWhole, type Codec } from '../../codecs';
 
 export interface DecodeJob {
   id: number;

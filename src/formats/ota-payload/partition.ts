@@ -8,7 +8,7 @@
  */
 import { STREAM_CHUNK, type RandomSource } from '../../io/source';
 import { FormatError, TruncatedError } from '../../io/errors';
-import { CodecError, decodeStream, type Codec } from './codecs';
+import { CodecError, decodeStream, type Codec } from '../../codecs';
 import { decodePool, ShortReadError, type DecodePool } from './pool';
 
 /** What one operation contributes to the partition. */

@@ -9,7 +9,7 @@ import { Worker } from 'node:worker_threads';
 import { availableParallelism } from 'node:os';
 import { existsSync } from 'node:fs';
 import { join } from 'node:path';
-import { CodecError, decodeWhole, type Codec } from './codecs';
+import { CodecError, decodeWhole, type Codec } from '../../codecs';
 import { readFileRange, type DecodeJob, type DecodeResult } from './decode-worker';
 
 interface Pending {
