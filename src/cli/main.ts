@@ -19,6 +19,7 @@ import { UsageError, errorMessage } from '../io/errors';
 import { SEVERITIES, type Report, type Severity } from '../report/model';
 import type { SeverityOverrides } from '../rules/engine';
 import { Progress } from './progress';
+import { watchOutput } from './output';
 import { VERSION } from '../version';
 
 export const EXIT = { ok: 0, findings: 1, usage: 2 } as const;
@@ -161,6 +162,7 @@ function common<T>(y: Argv<T>) {
 }
 
 export async function main(argv: string[]): Promise<number> {
+  watchOutput();
   let code: number = EXIT.ok;
   const parser = yargs(argv)
     .scriptName('romscope')
