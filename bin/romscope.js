@@ -1,9 +1,10 @@
 #!/usr/bin/env node
 'use strict';
-let main, finish;
+let main, finish, terminalSafe;
 try {
   ({ main } = require('../dist/src/cli/main.js'));
   ({ finish } = require('../dist/src/cli/output.js'));
+  ({ terminalSafe } = require('../dist/src/report/format.js'));
 } catch (e) {
   process.stderr.write('romscope: not built yet; run `npm install` (or `npm run build`) in the romscope folder\n');
   process.exit(2);
@@ -13,7 +14,7 @@ try {
 main(process.argv.slice(2)).then(
   (code) => finish(code),
   (e) => {
-    process.stderr.write(`romscope: ${e && e.message ? e.message : e}\n`);
+    process.stderr.write(`romscope: ${terminalSafe(String(e && e.message ? e.message : e))}\n`);
     return finish(2);
   },
 );

@@ -12,7 +12,7 @@ import { zlibDecode } from '../../io/zlib-stream';
 import * as yauzl from 'yauzl';
 import { readExact, SliceSource, GeneratedStreamSource, type RandomSource } from '../../io/source';
 import { FormatError, TruncatedError, errorMessage } from '../../io/errors';
-import type { Budget } from '../../io/limits';
+import { LIMITS, type Budget } from '../../io/limits';
 import type { ChildSpec, ContainerHandler, DecodeContext } from '../types';
 import type { Fact } from '../../report/model';
 import { unsafePathReason } from '../../io/paths';
@@ -231,6 +231,7 @@ export const zipHandler: ContainerHandler = {
     }
     const children: ChildSpec[] = [];
     const seen = new Map<string, number>();
+    let repeated = 0;
     const spans: { start: number; end: number; spec: ChildSpec }[] = [];
     let count = 0;
     let dirs = 0;
@@ -252,7 +253,7 @@ export const zipHandler: ContainerHandler = {
         const facts: Fact[] = [];
         const copy = (seen.get(name) ?? 0) + 1;
         seen.set(name, copy);
-        if (copy > 1) facts.push({ kind: 'duplicate-entry', message: `copy ${copy} of a member named "${name}": tools disagree on which copy counts (extract it as "${name}#${copy}")` });
+        if (copy > 1 && ++repeated <= LIMITS.maxDuplicateEntryFacts) facts.push({ kind: 'duplicate-entry', message: `copy ${copy} of a member named "${name}": tools disagree on which copy counts (extract it as "${name}#${copy}")` });
         const m: MemberRecord = {
           name,
           flags: e.generalPurposeBitFlag,
@@ -273,6 +274,8 @@ export const zipHandler: ContainerHandler = {
       ctx.fact({ kind: 'truncated', message: `zip central directory unreadable after ${count} entries: ${errorMessage(err)}` });
     } finally {
       zf.close();
+      const more = repeated - LIMITS.maxDuplicateEntryFacts;
+      if (more > 0) ctx.fact({ kind: 'duplicate-entry', message: `${more} more members repeat the name of an earlier member (not listed one by one)` });
     }
     // Overlapping members are how "non-recursive" zip bombs multiply one
     // deflate stream; no zip writer produces them.
