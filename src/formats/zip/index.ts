@@ -182,7 +182,15 @@ async function salvageLocalHeaders(src: RandomSource, ctx: DecodeContext): Promi
     if (rest.length < nameLen + extraLen) break;
     let csize = lh.readUInt32LE(18);
     let usize = lh.readUInt32LE(22);
-    for (const f of yauzl.parseExtraFields(rest.subarray(nameLen))) {
+    let extra: ReturnType<typeof yauzl.parseExtraFields>;
+    try {
+      extra = yauzl.parseExtraFields(rest.subarray(nameLen));
+    } catch (e) {
+      // yauzl's words for a field running past the extra area: the header is damaged, and so is what follows.
+      ctx.fact({ kind: 'unreadable', message: `the local header at offset ${pos} has a malformed extra field (${errorMessage(e)}); members from here on are not recovered`, offset: pos + 30 + nameLen });
+      break;
+    }
+    for (const f of extra) {
       if (f.id === 0x0001 && f.data.length >= 16 && usize === 0xffffffff && csize === 0xffffffff) {
         usize = Number(f.data.readBigUInt64LE(0));
         csize = Number(f.data.readBigUInt64LE(8));
