@@ -65,6 +65,20 @@ export function drawTable(head: string[], rows: string[][], width: number | unde
     return w + 2;
   });
   const sep = `├${widths.map((w) => '─'.repeat(w)).join('┼')}┤`;
+  if (!fixed) {
+    // Nothing wraps: each line is every cell's line padded to its column, as cli-table3 pads it.
+    const draw = (cells: string[]): string => {
+      const lines = cells.map((c) => c.split('\n'));
+      const height = Math.max(...lines.map((l) => l.length));
+      const out: string[] = [];
+      for (let k = 0; k < height; k++) out.push(`│${lines.map((l, i) => ` ${l[k] ?? ''}${' '.repeat(widths[i] - 2 - strlen(l[k] ?? ''))} `).join('│')}│`);
+      return out.join('\n');
+    };
+    const out = [`┌${widths.map((w) => '─'.repeat(w)).join('┬')}┐`, draw(head)];
+    for (const r of rows) out.push(sep, draw(r));
+    out.push(`└${widths.map((w) => '─'.repeat(w)).join('┴')}┘`);
+    return out.join('\n');
+  }
   const out: string[] = [];
   for (let at = 0; at < rows.length; at += CHUNK_ROWS) {
     const t = new Table({ ...(at === 0 ? { head } : {}), ...opts, colWidths: widths });
