@@ -29,7 +29,7 @@ export async function writeData(path: string, bytes: number, pattern: Pattern): 
   const fh = await open(path, 'w');
   try {
     const buf = Buffer.allocUnsafe(CHUNK); // reused: memory stays at one chunk
-    for (let done = 0; done < bytes; ) {
+    for (let done = 0; done < bytes;) {
       const n = Math.min(CHUNK, bytes - done);
       const chunk = buf.subarray(0, n);
       if (pattern === 'random') randomFillSync(chunk);
@@ -58,7 +58,7 @@ function fillMixed(chunk: Buffer): void {
 
 /** FileHandle.write may write less than asked; loop until the whole chunk is on disk. */
 async function writeAll(fh: Awaited<ReturnType<typeof open>>, chunk: Buffer): Promise<void> {
-  for (let off = 0; off < chunk.length; ) {
+  for (let off = 0; off < chunk.length;) {
     const { bytesWritten } = await fh.write(chunk, off, chunk.length - off);
     off += bytesWritten;
   }
@@ -82,7 +82,7 @@ export async function writeHashtreeImage(path: string, bytes: number): Promise<{
   const fh = await open(path, 'r+');
   try {
     const buf = Buffer.allocUnsafe(CHUNK);
-    for (let pos = 0; pos < imageSize; ) {
+    for (let pos = 0; pos < imageSize;) {
       const { bytesRead } = await fh.read(buf, 0, Math.min(CHUNK, imageSize - pos), pos);
       for (let o = 0; o < bytesRead; o += BLOCK) level0.push(h(buf.subarray(o, o + BLOCK)));
       pos += bytesRead;
@@ -118,7 +118,7 @@ export async function writeHashtreeImage(path: string, bytes: number): Promise<{
     tree.copy(tail, 0);
     vbmeta.copy(tail, tree.length);
     footer.copy(tail, tail.length - 64);
-    for (let off = 0; off < tail.length; ) off += (await fh.write(tail, off, tail.length - off, imageSize + off)).bytesWritten;
+    for (let off = 0; off < tail.length;) off += (await fh.write(tail, off, tail.length - off, imageSize + off)).bytesWritten;
     return { imageSize, rootDigest: rootDigest.toString('hex'), fileSize };
   } finally {
     await fh.close();

@@ -52,7 +52,10 @@ export function renderTable(cases: CaseResult[]): string {
   const right = [false, false, true, true, true];
   const widths = head.map((h, i) => Math.max(h.length, ...rows.map((r) => r[i].length)));
   const line = (cells: string[]) =>
-    cells.map((s, i) => (right[i] ? s.padStart(widths[i]) : s.padEnd(widths[i]))).join('  ').trimEnd();
+    cells
+      .map((s, i) => (right[i] ? s.padStart(widths[i]) : s.padEnd(widths[i])))
+      .join('  ')
+      .trimEnd();
   return [line(head), widths.map((w) => '-'.repeat(w)).join('  '), ...rows.map(line)].join('\n');
 }
 
@@ -159,7 +162,11 @@ function payloadTargets(cases: CaseResult[]): Target[] {
   const xz = c?.references.find((r) => r.tool === 'xz -dc -T1 > /dev/null');
   const e = { id: 'e', description: `ota payload: romscope check at most ${PAYLOAD_RATIO}x single-threaded xz -dc of the image (ratio <= ${PAYLOAD_RATIO})` };
   const f = { id: 'f', description: `ota payload: romscope peak RSS < ${PAYLOAD_RSS_MIB} MiB` };
-  if (!c) return [{ ...e, verdict: 'SKIP', detail: 'ota payload case not run' }, { ...f, verdict: 'SKIP', detail: 'ota payload case not run' }];
+  if (!c)
+    return [
+      { ...e, verdict: 'SKIP', detail: 'ota payload case not run' },
+      { ...f, verdict: 'SKIP', detail: 'ota payload case not run' },
+    ];
   const out: Target[] = [];
   if (!xz) out.push({ ...e, verdict: 'SKIP', detail: 'xz -dc not measured' });
   else {

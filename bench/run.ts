@@ -279,7 +279,9 @@ async function main(): Promise<number> {
     const cases: CaseResult[] = [];
     const notes: string[] = [];
     // BENCH_CASES="ota payload,sparse" runs only those cases.
-    const only = process.env.BENCH_CASES?.split(',').map((x) => x.trim()).filter(Boolean);
+    const only = process.env.BENCH_CASES?.split(',')
+      .map((x) => x.trim())
+      .filter(Boolean);
     for (const spec of CASES.filter((c) => !only?.length || only.includes(c.name))) {
       const missing = spec.builders.filter((t) => !findTool(t));
       if (missing.length > 0) {

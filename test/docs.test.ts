@@ -72,11 +72,7 @@ test('docs: every rule has docs/rules/<id>.md titled with its id and naming its 
     const heading = firstHeading(doc);
     assert.ok(heading, `docs/rules/${rule.id}.md has no heading`);
     assert.ok(heading.includes(rule.id), `first heading of docs/rules/${rule.id}.md is "${heading}", not the rule id`);
-    assert.match(
-      doc,
-      new RegExp(`default severity[^\\n]*\\b${rule.defaultSeverity}\\b`, 'i'),
-      `docs/rules/${rule.id}.md does not state its default severity "${rule.defaultSeverity}"`,
-    );
+    assert.match(doc, new RegExp(`default severity[^\\n]*\\b${rule.defaultSeverity}\\b`, 'i'), `docs/rules/${rule.id}.md does not state its default severity "${rule.defaultSeverity}"`);
   }
 });
 

@@ -71,7 +71,10 @@ function targetOf(a: Common): Target | undefined {
 }
 
 function parseHashes(s: string): HashAlgo[] {
-  const list = s.split(',').map((x) => x.trim().toLowerCase()).filter(Boolean);
+  const list = s
+    .split(',')
+    .map((x) => x.trim().toLowerCase())
+    .filter(Boolean);
   for (const a of list) if (!isHashAlgo(a)) throw new UsageError(`unknown hash "${a}" (choose from ${HASH_ALGOS.join(', ')})`);
   return list as HashAlgo[];
 }
@@ -101,7 +104,10 @@ async function runInspect(file: string, a: Common): Promise<Report> {
   const hashes = parseHashes(a.hash);
   outputFormat(a);
   // The config file first, then --severity on top of it: the command line wins.
-  const config = loadConfig(a.config, RULES.map((r) => r.id));
+  const config = loadConfig(
+    a.config,
+    RULES.map((r) => r.id),
+  );
   const severity = { ...config.rules, ...parseSeverity(a.severity) };
   const target = targetOf(a);
   const progress = new Progress(!a.quiet && !!process.stderr.isTTY);
@@ -215,7 +221,13 @@ export async function main(argv: string[]): Promise<number> {
       (y) => y.option('json', { type: 'boolean', default: false }),
       (a) => {
         if (a.json) {
-          process.stdout.write(JSON.stringify(RULES.map((r) => ({ id: r.id, severity: r.defaultSeverity, description: r.description, docs: `docs/rules/${r.id}.md` })), null, 2) + '\n');
+          process.stdout.write(
+            JSON.stringify(
+              RULES.map((r) => ({ id: r.id, severity: r.defaultSeverity, description: r.description, docs: `docs/rules/${r.id}.md` })),
+              null,
+              2,
+            ) + '\n',
+          );
         } else {
           for (const r of RULES) process.stdout.write(`${r.id.padEnd(32)} ${r.defaultSeverity.padEnd(8)} ${r.description}\n`);
         }

@@ -27,18 +27,7 @@ export type IdentityKey = (typeof IDENTITY_KEYS)[number];
 /** Everything a declaration can require of the device. */
 export type RequirementKey = IdentityKey | 'bootloader' | 'baseband' | 'fingerprint' | 'thumbprint' | 'incremental' | 'other';
 
-export type DeclarationSource =
-  | 'ota-metadata'
-  | 'updater-script'
-  | 'android-info'
-  | 'flash-script'
-  | 'xiaomi-rom-info'
-  | 'odin-file-name'
-  | 'samsung-pit'
-  | 'mtk-scatter'
-  | 'boot-header'
-  | 'build-prop'
-  | 'avb-vbmeta';
+export type DeclarationSource = 'ota-metadata' | 'updater-script' | 'android-info' | 'flash-script' | 'xiaomi-rom-info' | 'odin-file-name' | 'samsung-pit' | 'mtk-scatter' | 'boot-header' | 'build-prop' | 'avb-vbmeta';
 
 /** How each source is named in messages. */
 export const SOURCE_LABEL: Record<DeclarationSource, string> = {
@@ -117,11 +106,7 @@ export function quoteList(values: Iterable<string>): string {
 }
 
 /** A declaration fact with its message. */
-export function declaration(
-  source: DeclarationSource,
-  alternatives: Alternative[],
-  o: { enforced: boolean; line?: number; negated?: boolean; onlyForProduct?: string; opaqueAlternatives?: number },
-): DeclarationFact {
+export function declaration(source: DeclarationSource, alternatives: Alternative[], o: { enforced: boolean; line?: number; negated?: boolean; onlyForProduct?: string; opaqueAlternatives?: number }): DeclarationFact {
   const byProp = new Map<string, string[]>();
   for (const a of alternatives) {
     const list = byProp.get(a.property);
@@ -145,13 +130,7 @@ export function declaration(
 }
 
 /** A build fact with its message. */
-export function buildFact(
-  source: DeclarationSource,
-  key: BuildKey,
-  property: string,
-  value: string,
-  o: { line?: number; enforced?: boolean; scheme?: AntiRollbackScheme; location?: number } = {},
-): BuildFact {
+export function buildFact(source: DeclarationSource, key: BuildKey, property: string, value: string, o: { line?: number; enforced?: boolean; scheme?: AntiRollbackScheme; location?: number } = {}): BuildFact {
   return {
     kind: 'build',
     message: `${where(o.line)}${SOURCE_LABEL[source]} gives ${property} "${value}"`,

@@ -189,7 +189,9 @@ export function compatibilitySummary(root: Artifact, target: Target = {}): Compa
   });
   const declared = declaredNames(decls);
   const base = { target: targetFields(target), declared, evidence: evidence.slice(0, MAX_EVIDENCE).map(({ strong: _s, applies: _a, d: _d, ...e }) => e) };
-  const names = Object.entries(declared).map(([k, v]) => `${k} ${v.join(', ')}`).join('; ');
+  const names = Object.entries(declared)
+    .map(([k, v]) => `${k} ${v.join(', ')}`)
+    .join('; ');
 
   if (decls.length === 0) return { verdict: 'unknown', reason: 'nothing in the package names the device it is for', ...base };
   if (!identityTarget) return { verdict: 'unknown', reason: `no target device given (--device, --model or --board); the package declares ${names}`, ...base };

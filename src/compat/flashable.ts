@@ -54,9 +54,7 @@ export function flashableEvidence(root: Artifact): string | null {
     if (a === pkg) continue;
     // A comment-only updater-script (`#MAGISK`) is a dummy: update-binary does the work, and its checks are not read.
     if (a.format === 'updater-script' && a.info.statements === 0) continue;
-    const what =
-      FLASHABLE[a.format] ??
-      (isOdinPart(a) ? 'an Odin firmware part' : /^ota-payload/.test(a.format) || /(^|\/)payload\.bin$/.test(a.name) ? 'an OTA payload' : null);
+    const what = FLASHABLE[a.format] ?? (isOdinPart(a) ? 'an Odin firmware part' : /^ota-payload/.test(a.format) || /(^|\/)payload\.bin$/.test(a.name) ? 'an OTA payload' : null);
     if (what) return `${what} (${a.path})`;
   }
   return null;

@@ -162,7 +162,7 @@ export class CmsContentVerifier {
       const digest = this.hash!.digest();
       if (!this.signer.messageDigest) return 'the signed attributes have no messageDigest';
       if (!digest.equals(this.signer.messageDigest)) return `the ${this.signer.digest.toUpperCase()} digest of the signed data does not match the messageDigest attribute`;
-      return cryptoVerify(this.signer.digest, this.signer.signedAttrs!, this.key, this.signer.signature) ? null : 'the signature over the signed attributes does not verify with the signer\'s key';
+      return cryptoVerify(this.signer.digest, this.signer.signedAttrs!, this.key, this.signer.signature) ? null : "the signature over the signed attributes does not verify with the signer's key";
     } catch (e) {
       return `the signature cannot be checked (${(e as Error).message})`;
     }

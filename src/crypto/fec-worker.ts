@@ -6,10 +6,7 @@
 import { parentPort } from 'node:worker_threads';
 import { FecEncoder } from './fec';
 
-export type FecMessage =
-  | { type: 'init'; dataBytes: number; blockSize: number; roots: number }
-  | { type: 'add'; first: number; data: Uint8Array }
-  | { type: 'finish' };
+export type FecMessage = { type: 'init'; dataBytes: number; blockSize: number; roots: number } | { type: 'add'; first: number; data: Uint8Array } | { type: 'finish' };
 
 let enc: FecEncoder | null = null;
 

@@ -125,7 +125,12 @@ export function checkJarSignature(manifest: Buffer, sf: Buffer, block: Buffer, n
   const whole = digestsOf(main, '-Digest-Manifest');
   const wholeOk = whole.length > 0 && whole.every(([algo, v]) => b64digest(algo, manifest) === v);
   if (!wholeOk) {
-    const bySection = new Map(man.slice(1).filter((s) => s.name !== null).map((s) => [s.name!, s.raw]));
+    const bySection = new Map(
+      man
+        .slice(1)
+        .filter((s) => s.name !== null)
+        .map((s) => [s.name!, s.raw]),
+    );
     let listed = 0;
     for (const s of sfs.slice(1)) {
       if (s.name === null) continue;

@@ -45,7 +45,9 @@ export function describePublicKey(k: KeyObject): string {
 }
 
 export function spkiSha256(k: KeyObject): string {
-  return createHash('sha256').update(k.export({ type: 'spki', format: 'der' })).digest('hex');
+  return createHash('sha256')
+    .update(k.export({ type: 'spki', format: 'der' }))
+    .digest('hex');
 }
 
 function isoDate(s: string): string {

@@ -38,9 +38,6 @@ export const KNOWN_TEST_KEYS: readonly KnownKey[] = [
 /** The known test key a certificate or public key is, if any. */
 export function knownTestKey(id: { certSha256?: string; certSha1?: string; spkiSha256?: string }): KnownKey | undefined {
   return KNOWN_TEST_KEYS.find(
-    (k) =>
-      (k.certSha256 !== undefined && k.certSha256 === id.certSha256) ||
-      (k.certSha1 !== undefined && k.certSha1 === id.certSha1) ||
-      (k.spkiSha256 !== undefined && k.spkiSha256 === id.spkiSha256),
+    (k) => (k.certSha256 !== undefined && k.certSha256 === id.certSha256) || (k.certSha1 !== undefined && k.certSha1 === id.certSha1) || (k.spkiSha256 !== undefined && k.spkiSha256 === id.spkiSha256),
   );
 }

@@ -8,7 +8,11 @@ export class RomscopeError extends Error {
    *   its class (a block OTA's new.dat running out is 'blockota-short-data',
    *   not just 'truncated').
    */
-  constructor(message: string, readonly offset?: number, readonly factKind?: string) {
+  constructor(
+    message: string,
+    readonly offset?: number,
+    readonly factKind?: string,
+  ) {
     super(message);
     this.name = new.target.name;
   }

@@ -55,9 +55,7 @@ export class Budget {
   chargeExpanded(n: number): void {
     this.expanded += n;
     if (this.expanded > this.opts.maxExpandedBytes) {
-      throw new BudgetError(
-        `decompressed data exceeds ${this.opts.maxExpandedBytes} bytes in total (limit --max-expanded); possible decompression bomb`,
-      );
+      throw new BudgetError(`decompressed data exceeds ${this.opts.maxExpandedBytes} bytes in total (limit --max-expanded); possible decompression bomb`);
     }
   }
 }

@@ -13,7 +13,11 @@ export function unsafePathReason(name: string): string | null {
 
 /** A file name safe to create inside an output directory (last path segment, no tricks). */
 export function safeBaseName(name: string): string {
-  const seg = name.split(/[\\/]+/).filter((s) => s && s !== '.' && s !== '..').pop() ?? '';
+  const seg =
+    name
+      .split(/[\\/]+/)
+      .filter((s) => s && s !== '.' && s !== '..')
+      .pop() ?? '';
   const cleaned = seg.replace(/[\0-\x1f]/g, '_').replace(/^[A-Za-z]:/, '');
   return cleaned === '' ? 'artifact.bin' : cleaned;
 }

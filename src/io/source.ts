@@ -65,7 +65,11 @@ function clampRange(size: number, start = 0, end = size): [number, number] {
 /** A file on disk, opened read-only; never written. */
 export class FileSource implements RandomSource {
   readonly kind = 'random' as const;
-  private constructor(private readonly fh: FileHandle, readonly name: string, readonly size: number) {}
+  private constructor(
+    private readonly fh: FileHandle,
+    readonly name: string,
+    readonly size: number,
+  ) {}
 
   static async open(path: string, name = path): Promise<FileSource> {
     const fh = await open(path, 'r');
@@ -108,7 +112,12 @@ export class FileSource implements RandomSource {
 export class SliceSource implements RandomSource {
   readonly kind = 'random' as const;
   readonly size: number;
-  constructor(private readonly parent: RandomSource, private readonly offset: number, size: number, readonly name: string) {
+  constructor(
+    private readonly parent: RandomSource,
+    private readonly offset: number,
+    size: number,
+    readonly name: string,
+  ) {
     // A member may claim more bytes than its parent has (a cut download): clamp, callers compare sizes.
     this.size = Math.max(0, Math.min(size, parent.size - offset));
   }
@@ -133,7 +142,10 @@ export class SliceSource implements RandomSource {
 export class BufferSource implements RandomSource {
   readonly kind = 'random' as const;
   readonly size: number;
-  constructor(private readonly buf: Buffer, readonly name: string) {
+  constructor(
+    private readonly buf: Buffer,
+    readonly name: string,
+  ) {
     this.size = buf.length;
   }
 
@@ -151,7 +163,11 @@ export class BufferSource implements RandomSource {
 /** A sequential source built from a function that starts a fresh stream each call. */
 export class GeneratedStreamSource implements StreamSource {
   readonly kind = 'stream' as const;
-  constructor(readonly name: string, readonly size: number | null, private readonly make: () => AsyncIterable<Buffer>) {}
+  constructor(
+    readonly name: string,
+    readonly size: number | null,
+    private readonly make: () => AsyncIterable<Buffer>,
+  ) {}
   stream(): AsyncIterable<Buffer> {
     return this.make();
   }

@@ -15,12 +15,7 @@ export interface ZlibProgress {
  * `onError`, which throws the finding-shaped error for its format or returns
  * to end the stream quietly. Errors of our own (budget) pass through.
  */
-export async function* zlibDecode(
-  input: AsyncIterable<Buffer>,
-  decoder: Transform,
-  budget: Budget,
-  onError: (e: Error, p: ZlibProgress) => void,
-): AsyncGenerator<Buffer> {
+export async function* zlibDecode(input: AsyncIterable<Buffer>, decoder: Transform, budget: Budget, onError: (e: Error, p: ZlibProgress) => void): AsyncGenerator<Buffer> {
   const p: ZlibProgress = { consumed: 0, produced: 0 };
   const counted = (async function* () {
     for await (const c of input) {

@@ -39,7 +39,8 @@ export function avbSignatureSummary(root: Artifact): { status: SignatureStatus; 
     return { status: 'unverifiable', reason: `${list(unverifiable)} could not be checked: ${why}` };
   }
   const unsigned = by('unsigned');
-  if (unsigned.length) return { status: 'unsigned', reason: `${list(unsigned)} ${unsigned.length > 1 ? 'are' : 'is'} not signed (AVB algorithm NONE) and nothing in the package verifies ${unsigned.length > 1 ? 'them' : 'it'}` };
+  if (unsigned.length)
+    return { status: 'unsigned', reason: `${list(unsigned)} ${unsigned.length > 1 ? 'are' : 'is'} not signed (AVB algorithm NONE) and nothing in the package verifies ${unsigned.length > 1 ? 'them' : 'it'}` };
   const chained = vbmetas.filter((a) => a.info.role === 'chained').length;
   const digests = vbmetas.reduce((n, a) => n + a.facts.filter((f) => f.kind === 'avb-hash-ok' || f.kind === 'avb-hashtree-ok').length, 0);
   const keys = top.map((a) => {

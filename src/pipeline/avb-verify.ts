@@ -118,8 +118,10 @@ export async function verifyAvb(root: Artifact, input: RandomSource, opts: AvbVe
         else if (got.sha256 !== want.sha256) fact(false, `the chain partition descriptor for "${partition}" expects key sha1 ${want.sha1}; ${show(chained.art)} is signed with key sha1 ${got.sha1}`);
         else fact(true, `${show(chained.art)} is signed with the key the chain partition descriptor for "${partition}" names (sha1 ${got.sha1}); rollback index location ${d.rollbackIndexLocation}`);
         // libavb (avb_slot_verify.c) refuses a chained vbmeta with flags, or one that chains further.
-        if (Number(chained.art.info.flags) !== 0) chained.art.facts.push({ kind: 'avb-invalid', message: `chained from ${show(vb.art)} but has flags ${chained.art.info.flags}; libavb refuses flags in a chained vbmeta` });
-        if ((chained.descriptors ?? []).some((x) => x.type === 'chain-partition')) chained.art.facts.push({ kind: 'avb-invalid', message: `chained from ${show(vb.art)} but has chain partition descriptors itself; libavb allows them only in the main vbmeta` });
+        if (Number(chained.art.info.flags) !== 0)
+          chained.art.facts.push({ kind: 'avb-invalid', message: `chained from ${show(vb.art)} but has flags ${chained.art.info.flags}; libavb refuses flags in a chained vbmeta` });
+        if ((chained.descriptors ?? []).some((x) => x.type === 'chain-partition'))
+          chained.art.facts.push({ kind: 'avb-invalid', message: `chained from ${show(vb.art)} but has chain partition descriptors itself; libavb allows them only in the main vbmeta` });
       }
     }
   }
@@ -186,7 +188,15 @@ function toDigestDescriptor(d: Record<string, unknown>, index: number): DigestDe
   if (d.type !== 'hash' && d.type !== 'hashtree') return null;
   const expected = Buffer.from(String((d.type === 'hash' ? d.digest : d.rootDigest) ?? ''), 'hex');
   if (expected.length === 0) return null; // persistent digest: lives on the device
-  const common = { index, offset: Number(d.offset), partition: String(d.partition), imageSize: BigInt(d.imageSize as number | string), hashAlgorithm: String(d.hashAlgorithm), salt: Buffer.from(String(d.salt), 'hex'), flags: Number(d.flags) };
+  const common = {
+    index,
+    offset: Number(d.offset),
+    partition: String(d.partition),
+    imageSize: BigInt(d.imageSize as number | string),
+    hashAlgorithm: String(d.hashAlgorithm),
+    salt: Buffer.from(String(d.salt), 'hex'),
+    flags: Number(d.flags),
+  };
   if (d.type === 'hash') return { type: 'hash', ...common, digest: expected };
   return {
     type: 'hashtree',
@@ -257,7 +267,13 @@ function slotOf(vb: Vbmeta): string | null {
 }
 
 function partitionStemOf(a: Artifact): string {
-  return a.name === 'raw' ? '' : a.name.split('/').pop()!.replace(/#\d+$/, '').replace(/\.(img|bin|elf|mbn)$/i, '');
+  return a.name === 'raw'
+    ? ''
+    : a.name
+        .split('/')
+        .pop()!
+        .replace(/#\d+$/, '')
+        .replace(/\.(img|bin|elf|mbn)$/i, '');
 }
 
 function candidates(images: Map<string, Artifact[]>, partition: string, vb: Vbmeta): Artifact[] {

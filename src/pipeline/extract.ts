@@ -30,7 +30,21 @@ export interface ExtractResult {
 export class ExtractVerifyError extends RomscopeError {}
 
 /** Facts that mean the bytes written are not the bytes the package promises. */
-const FAILING_KINDS = new Set(['zip-crc', 'lz4-checksum', 'gzip-checksum', 'cpio-checksum', 'sparse-crc', 'lp-checksum', 'truncated', 'unreadable', 'budget', 'split-incomplete', 'blockota-short-data', 'payload-partition-hash', 'payload-properties']);
+const FAILING_KINDS = new Set([
+  'zip-crc',
+  'lz4-checksum',
+  'gzip-checksum',
+  'cpio-checksum',
+  'sparse-crc',
+  'lp-checksum',
+  'truncated',
+  'unreadable',
+  'budget',
+  'split-incomplete',
+  'blockota-short-data',
+  'payload-partition-hash',
+  'payload-properties',
+]);
 
 async function isDir(p: string): Promise<boolean> {
   try {

@@ -46,7 +46,11 @@ export class Shielded implements AsyncIterable<Buffer> {
 export class OneShotSource implements StreamSource {
   readonly kind = 'stream' as const;
   private used = false;
-  constructor(readonly name: string, readonly size: number | null, private readonly input: AsyncIterable<Buffer>) {}
+  constructor(
+    readonly name: string,
+    readonly size: number | null,
+    private readonly input: AsyncIterable<Buffer>,
+  ) {}
   stream(): AsyncIterable<Buffer> {
     if (this.used) throw new Error(`internal: one-shot stream "${this.name}" read twice`);
     this.used = true;

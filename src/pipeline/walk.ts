@@ -243,7 +243,16 @@ export class Walker {
    * run first would have put them, so the report does not depend on timing.
    * A failed pass is thrown after the children are walked (and kept).
    */
-  private async hashBesideChildren(art: Artifact, src: RandomSource, digests: DigestSet, taps: RangeTap[], children: ChildEntry[], depth: number, hold: (h: Fact[] | null) => void, finish: () => void): Promise<Artifact[]> {
+  private async hashBesideChildren(
+    art: Artifact,
+    src: RandomSource,
+    digests: DigestSet,
+    taps: RangeTap[],
+    children: ChildEntry[],
+    depth: number,
+    hold: (h: Fact[] | null) => void,
+    finish: () => void,
+  ): Promise<Artifact[]> {
     const held: Fact[] = [];
     const before = art.facts.length;
     hold(held);
@@ -336,7 +345,6 @@ export class Walker {
     });
   }
 }
-
 
 /** Compares a computed digest with an expectation and records the outcome as a fact. */
 function checkExpected(push: (f: Fact) => void, e: ExpectedDigest, got: string | undefined): void {

@@ -115,7 +115,23 @@ export const RULES: readonly Rule[] = [
  * passed. The summary counts these facts, so it does not change when a user
  * re-grades a rule's severity.
  */
-export const INTEGRITY_CHECK_KINDS = ['zip-crc', 'tar-md5', 'lz4-checksum', 'gzip-checksum', 'cpio-checksum', 'checksum-file', 'sparse-crc', 'lp-checksum', 'gpt-crc', 'avb-hash', 'avb-hashtree', 'payload-operation-hash', 'payload-partition-hash', 'payload-properties', 'ota-property-files'];
+export const INTEGRITY_CHECK_KINDS = [
+  'zip-crc',
+  'tar-md5',
+  'lz4-checksum',
+  'gzip-checksum',
+  'cpio-checksum',
+  'checksum-file',
+  'sparse-crc',
+  'lp-checksum',
+  'gpt-crc',
+  'avb-hash',
+  'avb-hashtree',
+  'payload-operation-hash',
+  'payload-partition-hash',
+  'payload-properties',
+  'ota-property-files',
+];
 export const PASSED_CHECK_KINDS = INTEGRITY_CHECK_KINDS.map((k) => `${k}-ok`);
 /** Facts that mean the bytes are not what their container says, though no checksum compared them. */
 export const INTEGRITY_FAILURE_KINDS = [...INTEGRITY_CHECK_KINDS, 'truncated', 'split-incomplete', 'blockota-short-data'];

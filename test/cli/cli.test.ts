@@ -130,7 +130,10 @@ test('extract: temp name then rename, no overwrite without --force, never outsid
   const none = runCli(['extract', DEMO, 'no/such.img', '-o', out]);
   assert.equal(none.code, 2);
   assert.match(none.stderr, /no artifact/);
-  assert.ok(readdirSync(out).every((n) => !n.includes('.part')), 'no temp files left');
+  assert.ok(
+    readdirSync(out).every((n) => !n.includes('.part')),
+    'no temp files left',
+  );
 });
 
 test('extract of bytes that fail verification exits 1 and writes nothing', (t) => {
@@ -146,7 +149,10 @@ test('rules lists every registered rule', () => {
   assert.equal(r.code, 0);
   for (const rule of RULES) assert.ok(r.stdout.includes(rule.id), rule.id);
   const j = JSON.parse(runCli(['rules', '--json']).stdout);
-  assert.deepEqual(j.map((x: { id: string }) => x.id), RULES.map((x) => x.id));
+  assert.deepEqual(
+    j.map((x: { id: string }) => x.id),
+    RULES.map((x) => x.id),
+  );
 });
 
 test('--hash computes every algorithm; md5/sha1/sha256 agree with coreutils', (t) => {

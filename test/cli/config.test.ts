@@ -88,7 +88,11 @@ test('--format json is --json; --format sarif is SARIF; --json with another --fo
   assert.equal(JSON.parse(sarif.stdout).version, '2.1.0');
   const table = runCli(['inspect', file, '--format', 'table']);
   assert.match(table.stdout, /^compatibility: unknown/);
-  for (const args of [['--json', '--format', 'sarif'], ['--json', '--format', 'table'], ['--format', 'xml']]) {
+  for (const args of [
+    ['--json', '--format', 'sarif'],
+    ['--json', '--format', 'table'],
+    ['--format', 'xml'],
+  ]) {
     const r = runCli(['check', file, ...args]);
     assert.equal(r.code, 2, args.join(' '));
     assert.match(r.stderr, /^romscope: /);

@@ -68,7 +68,13 @@ const CASES: Case[] = [
   {
     source: 'flash-script',
     file: 'raphaelin_images_V12.0.5.0.tgz',
-    build: () => gzipSync(buildTar([{ name: 'raphaelin_images/flash_all.sh', data: Buffer.from(xiaomiFlashAll('raphaelin', 1)) }, { name: 'raphaelin_images/images/boot.img', data: bootWithProps({}) }])),
+    build: () =>
+      gzipSync(
+        buildTar([
+          { name: 'raphaelin_images/flash_all.sh', data: Buffer.from(xiaomiFlashAll('raphaelin', 1)) },
+          { name: 'raphaelin_images/images/boot.img', data: bootWithProps({}) },
+        ]),
+      ),
     flag: '--device',
     match: 'raphaelin',
     other: 'raphael',
@@ -85,14 +91,42 @@ const CASES: Case[] = [
     path: 'flash_all.bat',
     line: 3,
   },
-  { source: 'xiaomi-rom-info', file: 'rom.zip', build: () => zipOf({ 'misc.txt': 'device=raphaelin\nbuild_number=V12.0.5.0.QFKINXM\n', 'images/boot.img': bootWithProps({}) }), flag: '--device', match: 'raphaelin', other: 'raphael', path: 'misc.txt', line: 1 },
+  {
+    source: 'xiaomi-rom-info',
+    file: 'rom.zip',
+    build: () => zipOf({ 'misc.txt': 'device=raphaelin\nbuild_number=V12.0.5.0.QFKINXM\n', 'images/boot.img': bootWithProps({}) }),
+    flag: '--device',
+    match: 'raphaelin',
+    other: 'raphael',
+    path: 'misc.txt',
+    line: 1,
+  },
   { source: 'odin-file-name', file: AP, build: () => buildTarMd5(buildTar([{ name: 'boot.img', data: bootWithProps({}) }]), AP.replace(/\.md5$/, '')), flag: '--model', match: 'SM-T870', other: 'SM-T875', path: '' },
-  { source: 'build-prop', file: 'boot.zip', build: () => zipOf({ 'boot.img': bootWithProps({ 'ro.product.bootimage.device': 'a05s', 'ro.product.bootimage.model': 'SM-A057F' }) }), flag: '--device', match: 'a05s', other: 'a05', path: 'boot.img/ramdisk/ramdisk/prop.default', line: 2 },
-  { source: 'build-prop', file: 'ota.zip', build: () => zipOf({ 'system/build.prop': buildProp({ 'ro.build.id': 'IML74K', 'ro.product.model': 'Nexus S' }), [SCRIPT]: updaterScript([]) }), flag: '--model', match: 'Nexus S', other: 'Galaxy Nexus', path: 'system/build.prop', line: 3 },
+  {
+    source: 'build-prop',
+    file: 'boot.zip',
+    build: () => zipOf({ 'boot.img': bootWithProps({ 'ro.product.bootimage.device': 'a05s', 'ro.product.bootimage.model': 'SM-A057F' }) }),
+    flag: '--device',
+    match: 'a05s',
+    other: 'a05',
+    path: 'boot.img/ramdisk/ramdisk/prop.default',
+    line: 2,
+  },
+  {
+    source: 'build-prop',
+    file: 'ota.zip',
+    build: () => zipOf({ 'system/build.prop': buildProp({ 'ro.build.id': 'IML74K', 'ro.product.model': 'Nexus S' }), [SCRIPT]: updaterScript([]) }),
+    flag: '--model',
+    match: 'Nexus S',
+    other: 'Galaxy Nexus',
+    path: 'system/build.prop',
+    line: 3,
+  },
   {
     source: 'mtk-scatter',
     file: 'mtk.zip',
-    build: () => zipOf({ 'MT6765_Android_scatter.txt': buildScatterYaml([{ name: 'boot', file: 'boot.img', start: 0x1000000, size: 0x2000000 }], { platform: 'MT6765', project: 'k65v1_64_bsp' }), 'boot.img': bootWithProps({}) }),
+    build: () =>
+      zipOf({ 'MT6765_Android_scatter.txt': buildScatterYaml([{ name: 'boot', file: 'boot.img', start: 0x1000000, size: 0x2000000 }], { platform: 'MT6765', project: 'k65v1_64_bsp' }), 'boot.img': bootWithProps({}) }),
     flag: '--board',
     match: 'MT6765',
     other: 'MT6768',
@@ -185,7 +219,15 @@ test('bad target flags are usage errors (exit 2)', (t) => {
   const dir = tempDir(t);
   const file = join(dir, 'ota.zip');
   writeFileSync(file, CASES[0].build());
-  for (const args of [['--current-patch', '2023'], ['--current-patch', '2023-13-01'], ['--anti-rollback', '-1'], ['--anti-rollback', 'x'], ['--current-timestamp', '1.5'], ['--device', ''], ['--device', ' crespo']]) {
+  for (const args of [
+    ['--current-patch', '2023'],
+    ['--current-patch', '2023-13-01'],
+    ['--anti-rollback', '-1'],
+    ['--anti-rollback', 'x'],
+    ['--current-timestamp', '1.5'],
+    ['--device', ''],
+    ['--device', ' crespo'],
+  ]) {
     const r = runCli(['check', file, ...args]);
     assert.equal(r.code, 2, `${args.join(' ')}: ${r.stdout}${r.stderr}`);
     assert.match(r.stderr, /^romscope: /);

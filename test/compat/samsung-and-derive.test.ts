@@ -66,8 +66,14 @@ test('derive: OTA metadata exposed by another decoder in the OtaMetadataInfo sha
   junk.info = { precondition: { device: 'not-a-list', build: [1, 2] }, postcondition: 'nope' };
   root.children = [pb, junk];
   addDerivedFacts(root);
-  assert.deepEqual(pb.facts.filter(isDeclaration).map((d) => d.alternatives.map((a) => `${a.property}=${a.value}`)), [['pre-device=daisy']]);
-  assert.deepEqual(pb.facts.filter(isBuildFact).map((b) => `${b.key}=${b.value}`), ['fingerprint=xiaomi/daisy/daisy_sprout:10/Q/1:user/release-keys', 'timestamp=1699178100', 'security-patch=2023-09-01']);
+  assert.deepEqual(
+    pb.facts.filter(isDeclaration).map((d) => d.alternatives.map((a) => `${a.property}=${a.value}`)),
+    [['pre-device=daisy']],
+  );
+  assert.deepEqual(
+    pb.facts.filter(isBuildFact).map((b) => `${b.key}=${b.value}`),
+    ['fingerprint=xiaomi/daisy/daisy_sprout:10/Q/1:user/release-keys', 'timestamp=1699178100', 'security-patch=2023-09-01'],
+  );
   assert.deepEqual(junk.facts, [], 'info of another shape declares nothing and throws nothing');
   const c = compatibilitySummary(root, { device: 'daisy' });
   assert.equal(c.verdict, 'compatible');
@@ -90,13 +96,30 @@ test('derive: vbmeta rollback index (not for a GKI boot signature), boot header 
   const boot = mk('boot.img', 'android-boot', { board: 'SRPTH19C004', patchLevel: '2023-05' });
   const sc = mk('MT6768_Android_scatter.txt', 'mtk-scatter', { platform: 'MT6768', project: 'selene' });
   const pitHeader = Buffer.from('SM8250\0\0', 'latin1');
-  const pit = mk('x.pit', 'samsung-pit', { header: { unknown1: 0, unknown2: 0, unknown3: pitHeader.readUInt16LE(0), unknown4: pitHeader.readUInt16LE(2), unknown5: pitHeader.readUInt16LE(4), unknown6: pitHeader.readUInt16LE(6), unknown7: 0, unknown8: 0 } });
+  const pit = mk('x.pit', 'samsung-pit', {
+    header: { unknown1: 0, unknown2: 0, unknown3: pitHeader.readUInt16LE(0), unknown4: pitHeader.readUInt16LE(2), unknown5: pitHeader.readUInt16LE(4), unknown6: pitHeader.readUInt16LE(6), unknown7: 0, unknown8: 0 },
+  });
   const zeroPit = mk('y.pit', 'samsung-pit', { header: { unknown3: 0, unknown4: 0, unknown5: 0, unknown6: 0 } });
   addDerivedFacts(root);
-  assert.deepEqual(vb.facts.filter(isBuildFact).map((b) => [b.key, b.value, b.scheme, b.location]), [['anti-rollback', '1700000000', 'avb', 0]]);
+  assert.deepEqual(
+    vb.facts.filter(isBuildFact).map((b) => [b.key, b.value, b.scheme, b.location]),
+    [['anti-rollback', '1700000000', 'avb', 0]],
+  );
   assert.deepEqual(gki.facts, []);
-  assert.deepEqual(boot.facts.map((f) => (isDeclaration(f) ? `board=${f.alternatives[0].value}` : isBuildFact(f) ? `${f.key}=${f.value}` : f.kind)), ['board=SRPTH19C004', 'security-patch=2023-05']);
-  assert.deepEqual(sc.facts.filter(isDeclaration).map((d) => [d.alternatives[0].key, d.alternatives[0].value, d.enforced]), [['board', 'MT6768', true], ['project', 'selene', false]]);
-  assert.deepEqual(pit.facts.filter(isDeclaration).map((d) => d.alternatives[0].value), ['SM8250']);
+  assert.deepEqual(
+    boot.facts.map((f) => (isDeclaration(f) ? `board=${f.alternatives[0].value}` : isBuildFact(f) ? `${f.key}=${f.value}` : f.kind)),
+    ['board=SRPTH19C004', 'security-patch=2023-05'],
+  );
+  assert.deepEqual(
+    sc.facts.filter(isDeclaration).map((d) => [d.alternatives[0].key, d.alternatives[0].value, d.enforced]),
+    [
+      ['board', 'MT6768', true],
+      ['project', 'selene', false],
+    ],
+  );
+  assert.deepEqual(
+    pit.facts.filter(isDeclaration).map((d) => d.alternatives[0].value),
+    ['SM8250'],
+  );
   assert.deepEqual(zeroPit.facts, []);
 });

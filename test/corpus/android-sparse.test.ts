@@ -26,10 +26,17 @@ async function sha256File(path: string): Promise<string> {
 
 /** path → { size, sha256 } from MANIFEST.tsv (header line names the columns). */
 function manifest(): Map<string, { size: number; sha256: string }> {
-  const lines = readFileSync(join(CORPUS, 'MANIFEST.tsv'), 'utf8').split('\n').filter((l) => l.trim() !== '');
+  const lines = readFileSync(join(CORPUS, 'MANIFEST.tsv'), 'utf8')
+    .split('\n')
+    .filter((l) => l.trim() !== '');
   const head = lines[0].split('\t');
   const [p, s, h] = ['path', 'size', 'sha256'].map((n) => head.indexOf(n));
-  return new Map(lines.slice(1).map((l) => l.split('\t')).map((c) => [c[p], { size: Number(c[s]), sha256: c[h] }]));
+  return new Map(
+    lines
+      .slice(1)
+      .map((l) => l.split('\t'))
+      .map((c) => [c[p], { size: Number(c[s]), sha256: c[h] }]),
+  );
 }
 
 /** What simg2img expands `file` to: size and sha256, computed on disk and removed straight after. */

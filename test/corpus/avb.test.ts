@@ -108,9 +108,24 @@ for (const rel of files()) {
       return;
     }
     const got = r.findings.filter((f) => AVB_RULES.test(f.ruleId));
-    assert.deepEqual(got.filter((f) => f.severity === 'error').map((f) => f.ruleId), e.errors ?? [], describe(r.findings));
-    assert.deepEqual(errors(r).filter((f) => !AVB_RULES.test(f.ruleId)), [], describe(r.findings));
-    assert.deepEqual(got.filter((f) => f.severity !== 'error').map((f) => f.ruleId).sort(), [...(e.warnings ?? [])].sort(), describe(r.findings));
+    assert.deepEqual(
+      got.filter((f) => f.severity === 'error').map((f) => f.ruleId),
+      e.errors ?? [],
+      describe(r.findings),
+    );
+    assert.deepEqual(
+      errors(r).filter((f) => !AVB_RULES.test(f.ruleId)),
+      [],
+      describe(r.findings),
+    );
+    assert.deepEqual(
+      got
+        .filter((f) => f.severity !== 'error')
+        .map((f) => f.ruleId)
+        .sort(),
+      [...(e.warnings ?? [])].sort(),
+      describe(r.findings),
+    );
     assert.equal(r.summary.signature.status, e.status, r.summary.signature.reason);
     if (e.vbmeta === '-') return;
     const v = e.vbmeta ? artifactAt(r.root, e.vbmeta) : r.root;
@@ -118,7 +133,11 @@ for (const rel of files()) {
     assert.equal(v.info.algorithm, e.algorithm);
     assert.equal((v.info.publicKey as { name?: string } | undefined)?.name, e.key);
     assert.equal((v.info.trailer as { kind?: string } | undefined)?.kind, e.trailer);
-    if (e.ownDigest) assert.ok(v.facts.some((f) => f.kind === e.ownDigest && f.own === true), `${e.ownDigest} against its own image`);
+    if (e.ownDigest)
+      assert.ok(
+        v.facts.some((f) => f.kind === e.ownDigest && f.own === true),
+        `${e.ownDigest} against its own image`,
+      );
   });
 }
 
@@ -141,7 +160,10 @@ test('corpus avb-footer-images/cfig_taimen.avbfooter and the Samsung vbmeta: the
   );
   assert.equal(descs.filter((d) => d.type === 'hash').length, 8);
   assert.equal(descs.filter((d) => d.type === 'hashtree').length, 7);
-  assert.deepEqual(descs.find((d) => d.type === 'property' && d.key === 'com.android.build.system.security_patch'), { type: 'property', key: 'com.android.build.system.security_patch', value: '2025-11-01', offset: 256 + 576 + (16 + 1112) + 2 * (16 + 1120) + (16 + 56) + (16 + 72) + (16 + 56) });
+  assert.deepEqual(
+    descs.find((d) => d.type === 'property' && d.key === 'com.android.build.system.security_patch'),
+    { type: 'property', key: 'com.android.build.system.security_patch', value: '2025-11-01', offset: 256 + 576 + (16 + 1112) + 2 * (16 + 1120) + (16 + 56) + (16 + 72) + (16 + 56) },
+  );
   assert.equal(s.info.vbmetaSize, 9152);
   assert.deepEqual(s.info.trailer, { kind: 'samsung-signer', offset: 9152, size: 512, version: 'SignerVer02' });
 });
@@ -186,7 +208,13 @@ function specOf(d: Record<string, unknown>, vbmetaBytes: Buffer): DescriptorSpec
       const at = Number(d.offset);
       const nameLen = vbmetaBytes.readUInt32BE(at + 20);
       const keyLen = vbmetaBytes.readUInt32BE(at + 24);
-      return { type: 'chain-partition', partition: String(d.partition), rollbackIndexLocation: Number(d.rollbackIndexLocation), flags: Number(d.flags), publicKey: vbmetaBytes.subarray(at + 92 + nameLen, at + 92 + nameLen + keyLen) };
+      return {
+        type: 'chain-partition',
+        partition: String(d.partition),
+        rollbackIndexLocation: Number(d.rollbackIndexLocation),
+        flags: Number(d.flags),
+        publicKey: vbmetaBytes.subarray(at + 92 + nameLen, at + 92 + nameLen + keyLen),
+      };
     }
     default:
       throw new Error(`no spec for ${String(d.type)}`);
@@ -268,7 +296,11 @@ test("builder: avbtool's hash tree for system_dlkm (a hashtree footer with FEC) 
   const { rootDigest, tree } = hashTree(image, Buffer.from(String(ht.salt), 'hex'));
   assert.equal(rootDigest.toString('hex'), ht.rootDigest);
   assert.ok(tree.equals(file.subarray(Number(ht.treeOffset), Number(ht.treeOffset) + Number(ht.treeSize))), 'tree bytes');
-  const rebuilt = buildVbmeta({ descriptors: (v.info.descriptors as Record<string, unknown>[]).map((d) => specOf(d, vb)), releaseString: String(v.info.releaseString), requiredLibavbMinor: Number(String(v.info.requiredLibavbVersion).split('.')[1]) });
+  const rebuilt = buildVbmeta({
+    descriptors: (v.info.descriptors as Record<string, unknown>[]).map((d) => specOf(d, vb)),
+    releaseString: String(v.info.releaseString),
+    requiredLibavbMinor: Number(String(v.info.requiredLibavbVersion).split('.')[1]),
+  });
   assert.ok(rebuilt.equals(vb), 'unsigned vbmeta bytes');
 });
 

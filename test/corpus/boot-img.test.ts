@@ -45,10 +45,17 @@ interface Sect {
 
 /** path → { size, sha256 } from MANIFEST.tsv (header line names the columns). */
 function manifest(): Map<string, { size: number; sha256: string }> {
-  const lines = readFileSync(join(CORPUS, 'MANIFEST.tsv'), 'utf8').split('\n').filter((l) => l.trim() !== '');
+  const lines = readFileSync(join(CORPUS, 'MANIFEST.tsv'), 'utf8')
+    .split('\n')
+    .filter((l) => l.trim() !== '');
   const head = lines[0].split('\t');
   const [p, s, h] = ['path', 'size', 'sha256'].map((n) => head.indexOf(n));
-  return new Map(lines.slice(1).map((l) => l.split('\t')).map((c) => [c[p], { size: Number(c[s]), sha256: c[h] }]));
+  return new Map(
+    lines
+      .slice(1)
+      .map((l) => l.split('\t'))
+      .map((c) => [c[p], { size: Number(c[s]), sha256: c[h] }]),
+  );
 }
 
 /**
@@ -168,7 +175,10 @@ for (const name of NAMES) {
     // No integrity/boot-id finding on a real image; a non-zero v0–v2 id verifies.
     assert.deepEqual(bootIdFindings(r), [], describe(r.findings));
     if ((info.headerVersion as number) <= 2 && info.kind !== 'vendor_boot' && info.id) {
-      assert.ok(r.root.facts.some((f) => f.kind === 'boot-id-ok'), `the id of ${name} verifies (boot-id-ok fact)`);
+      assert.ok(
+        r.root.facts.some((f) => f.kind === 'boot-id-ok'),
+        `the id of ${name} verifies (boot-id-ok fact)`,
+      );
     }
 
     const candidates = rebuild(file, info);
@@ -220,7 +230,10 @@ test(`corpus ${DIR}/a057f_init_boot.img: Samsung init_boot v4, no kernel, an lz4
   assert.equal(info.osVersion, '13.0.0');
   assert.equal(info.patchLevel, '2025-11');
   // The footer's vbmeta (signed by Samsung; its hash descriptor covers the image) is the child `vbmeta`.
-  assert.deepEqual(r.root.children.map((c) => c.name), ['ramdisk', 'avb_footer', 'vbmeta']);
+  assert.deepEqual(
+    r.root.children.map((c) => c.name),
+    ['ramdisk', 'avb_footer', 'vbmeta'],
+  );
   assert.equal(artifactAt(r.root, 'vbmeta').info.signature, 'verified');
   const ramdisk = artifactAt(r.root, 'ramdisk');
   assert.equal(ramdisk.format, 'lz4');
@@ -253,7 +266,10 @@ test(`corpus ${DIR}/uboot_abootimg_v4_vendor_boot.img: vendor_boot v4 with a ram
   assert.equal(info.bootconfigSize, 26);
   // As the JSON report shows it (keys without a value are left out).
   assert.deepEqual(JSON.parse(JSON.stringify(info.vendorRamdisks)), [{ name: '', type: 'platform', size: 16, offset: 0 }]);
-  assert.deepEqual(r.root.children.map((c) => c.name), ['vendor_ramdisk00', 'dtb', 'bootconfig']);
+  assert.deepEqual(
+    r.root.children.map((c) => c.name),
+    ['vendor_ramdisk00', 'dtb', 'bootconfig'],
+  );
   const rd = artifactAt(r.root, 'vendor_ramdisk00');
   assert.equal(rd.size, 16);
   // The ramdisk's name (mkbootimg gives a plain --vendor_ramdisk the empty name) and type are on the child.
@@ -261,7 +277,9 @@ test(`corpus ${DIR}/uboot_abootimg_v4_vendor_boot.img: vendor_boot v4 with a ram
   assert.equal(rd.info.ramdiskType, 'platform');
   const bc = artifactAt(r.root, 'bootconfig');
   assert.equal(bc.size, 26);
-  const text = readFileSync(path).subarray(4 * 4096, 4 * 4096 + 26).toString('latin1');
+  const text = readFileSync(path)
+    .subarray(4 * 4096, 4 * 4096 + 26)
+    .toString('latin1');
   assert.equal(text, 'androidboot.hardware=test\n');
   assert.equal(artifactAt(r.root, 'dtb').size, 250);
   assert.deepEqual(errors(r), [], describe(r.findings));

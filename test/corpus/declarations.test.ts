@@ -56,7 +56,10 @@ for (const [name, declared, line] of SCRIPTS) {
     const script = r.root.children[0];
     assert.equal(script.format, 'updater-script');
     assert.equal(script.info.complete, undefined, 'the whole script parses');
-    assert.deepEqual(r.findings.filter((f) => f.ruleId === 'format/unreadable'), []);
+    assert.deepEqual(
+      r.findings.filter((f) => f.ruleId === 'format/unreadable'),
+      [],
+    );
     assert.deepEqual(r.summary.compatibility.declared, declared);
     const { decls } = facts(r);
     assert.equal(decls.length, 1);
@@ -69,8 +72,14 @@ test('corpus crespo updater-script: AssertOlderBuild gives the enforced build ti
   const r = await packaged(t, { 'META-INF/com/google/android/updater-script': 'updater-script/crespo_updater-script' }, { device: 'crespo', currentTimestamp: 1400000000 });
   if (!r) return;
   const ts = facts(r).builds.filter((b) => b.fact.key === 'timestamp');
-  assert.deepEqual(ts.map((b) => [b.fact.value, b.fact.line, b.fact.enforced]), [['1324365991', 1, true]]);
-  assert.deepEqual(r.findings.filter((f) => /^(compat|rollback)\//.test(f.ruleId)).map((f) => [f.ruleId, f.line]), [['rollback/downgrade', 1]]);
+  assert.deepEqual(
+    ts.map((b) => [b.fact.value, b.fact.line, b.fact.enforced]),
+    [['1324365991', 1, true]],
+  );
+  assert.deepEqual(
+    r.findings.filter((f) => /^(compat|rollback)\//.test(f.ruleId)).map((f) => [f.ruleId, f.line]),
+    [['rollback/downgrade', 1]],
+  );
   assert.equal(r.summary.compatibility.verdict, 'compatible');
 });
 
@@ -98,7 +107,11 @@ for (const [name, devices, build] of METADATA) {
     assert.equal(ev[0].path, 'META-INF/com/android/metadata');
     const text = readFileSync(path, 'utf8').split('\n');
     assert.equal(text[ev[0].line! - 1].split('=')[0], 'pre-device', 'the evidence line is the pre-device line');
-    const got = Object.fromEntries(facts(r).builds.filter((b) => b.fact.key in build).map((b) => [b.fact.key, b.fact.value]));
+    const got = Object.fromEntries(
+      facts(r)
+        .builds.filter((b) => b.fact.key in build)
+        .map((b) => [b.fact.key, b.fact.value]),
+    );
     assert.deepEqual(got, build);
   });
 }
@@ -135,7 +148,10 @@ test('corpus blueline factory image: matching device passes; another bootloader 
   if (!r) return;
   assert.equal(r.summary.compatibility.verdict, 'compatible');
   assert.equal(r.root.children[1].format, 'fastboot-script');
-  assert.deepEqual(r.findings.filter((f) => /^(compat|rollback)\//.test(f.ruleId)).map((f) => [f.ruleId, f.path, f.line]), [['compat/bootloader-mismatch', 'android-info.txt', 4]]);
+  assert.deepEqual(
+    r.findings.filter((f) => /^(compat|rollback)\//.test(f.ruleId)).map((f) => [f.ruleId, f.path, f.line]),
+    [['compat/bootloader-mismatch', 'android-info.txt', 4]],
+  );
 });
 
 const XIAOMI = ['raphael_flash_all.sh', 'raphael_flash_all_lock.sh', 'raphael_flash_all_except_storage.sh', 'raphael_flash_all.bat'];
@@ -153,7 +169,10 @@ for (const name of XIAOMI) {
     const { decls, builds } = facts(r);
     assert.equal(decls.length, 1, 'the .bat repeats the check: one declaration');
     assert.equal(decls[0].fact.line, name.endsWith('.bat') ? 7 : 5);
-    assert.deepEqual(builds.map((b) => [b.fact.key, b.fact.value, b.fact.line]), [['anti-rollback', '1', 1]]);
+    assert.deepEqual(
+      builds.map((b) => [b.fact.key, b.fact.value, b.fact.line]),
+      [['anti-rollback', '1', 1]],
+    );
   });
 }
 
@@ -176,14 +195,25 @@ test('corpus Xiaomi fastboot ROM as a .tgz (scripts and misc.txt): raphaelin pas
   assert.equal(ok.code, 0, ok.stdout);
   const good = JSON.parse(ok.stdout).summary.compatibility;
   assert.equal(good.verdict, 'compatible');
-  assert.deepEqual(good.evidence.map((e: { source: string; line: number }) => [e.source, e.line]), [['flash-script', 5], ['flash-script', 7], ['flash-script', 5], ['xiaomi-rom-info', 1]]);
+  assert.deepEqual(
+    good.evidence.map((e: { source: string; line: number }) => [e.source, e.line]),
+    [
+      ['flash-script', 5],
+      ['flash-script', 7],
+      ['flash-script', 5],
+      ['xiaomi-rom-info', 1],
+    ],
+  );
   const bad = runCli(['check', file, '--device', 'raphael', '--json']);
   assert.equal(bad.code, 1);
   assert.equal(JSON.parse(bad.stdout).findings.filter((f: { ruleId: string }) => f.ruleId === 'compat/device-mismatch').length, 4);
   const anti = runCli(['check', file, '--device', 'raphaelin', '--anti-rollback', '2', '--json']);
   assert.equal(anti.code, 1);
   const f = JSON.parse(anti.stdout).findings.filter((x: { ruleId: string }) => /^(compat|rollback)\//.test(x.ruleId));
-  assert.deepEqual(f.map((x: { ruleId: string; path: string; line: number }) => [x.ruleId, x.path, x.line]), [['rollback/anti-rollback', 'raphaelin_images_V12.0.5.0.QFKINXM_20210315.0000.00_10.0_in.tar/raphaelin_images_V12.0.5.0.QFKINXM/flash_all.sh', 1]]);
+  assert.deepEqual(
+    f.map((x: { ruleId: string; path: string; line: number }) => [x.ruleId, x.path, x.line]),
+    [['rollback/anti-rollback', 'raphaelin_images_V12.0.5.0.QFKINXM_20210315.0000.00_10.0_in.tar/raphaelin_images_V12.0.5.0.QFKINXM/flash_all.sh', 1]],
+  );
 });
 
 const SCATTER: [string, string, string][] = [
@@ -201,6 +231,9 @@ for (const [name, platform, project] of SCATTER) {
     assert.equal(r.summary.compatibility.verdict, 'compatible', 'the platform compares ignoring case');
     const other = await inspect(path, { target: { board: 'MT0000', device: project } });
     assert.equal(other.summary.compatibility.verdict, 'incompatible');
-    assert.deepEqual(other.findings.filter((f) => f.ruleId.startsWith('compat/')).map((f) => f.ruleId), ['compat/device-mismatch']);
+    assert.deepEqual(
+      other.findings.filter((f) => f.ruleId.startsWith('compat/')).map((f) => f.ruleId),
+      ['compat/device-mismatch'],
+    );
   });
 }

@@ -60,7 +60,10 @@ test('corpus gpt/arkt7_nabu_gpt_both0.bin: gpt_both dump, 4096-byte sectors, no 
 
   const parts = info.partitions;
   assert.equal(parts.length, 31);
-  assert.deepEqual(parts.map((p) => p.index), Array.from({ length: 31 }, (_, i) => i + 1));
+  assert.deepEqual(
+    parts.map((p) => p.index),
+    Array.from({ length: 31 }, (_, i) => i + 1),
+  );
   const names = parts.map((p) => p.name);
   for (const n of ['switch', 'keystore', 'frp', 'misc', 'devinfo', 'metadata', 'super', 'vbmeta_system_a', 'vbmeta_system_b', 'cust', 'rescue', 'userdata']) assert.ok(names.includes(n), `partition ${n}`);
   const byName = new Map(parts.map((p) => [p.name, p]));
@@ -81,5 +84,8 @@ test('corpus gpt/arkt7_nabu_gpt_both0.bin: gpt_both dump, 4096-byte sectors, no 
   assert.equal(layout.entries.length, 31);
   assert.ok(layout.entries.every((e) => e.device === 'lun0' && e.file === null && e.flashed === false));
   assert.equal(layout.deviceBytes, undefined, 'a dump does not know the disk it was made for as a whole');
-  assert.deepEqual(layout.entries.find((e) => e.partition === 'frp'), { partition: 'frp', file: null, sizeBytes: 128 * 4096, startBytes: 384 * 4096, device: 'lun0', flashed: false });
+  assert.deepEqual(
+    layout.entries.find((e) => e.partition === 'frp'),
+    { partition: 'frp', file: null, sizeBytes: 128 * 4096, startBytes: 384 * 4096, device: 'lun0', flashed: false },
+  );
 });

@@ -61,7 +61,10 @@ for (const c of CASES) {
     const facts: Fact[] = [];
     h.decode(bytes, { budget: undefined as never, fact: (f) => void facts.push(f) }, name);
     const layouts = facts.filter(isLayoutFact);
-    assert.deepEqual(facts.filter((f) => f.kind !== 'layout'), []);
+    assert.deepEqual(
+      facts.filter((f) => f.kind !== 'layout'),
+      [],
+    );
     if (c.layout === null) assert.equal(layouts.length, 0);
     else {
       assert.equal(layouts.length, 1);

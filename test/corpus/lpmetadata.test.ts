@@ -78,9 +78,15 @@ for (const c of CASES) {
     assert.equal(info.metadataSlotCount, c.slotCount);
     assert.equal(info.logicalBlockSize, 4096);
     assert.deepEqual(info.slots, [{ slot: 0, copy: 'primary', offset: 4096, valid: true }]);
-    assert.deepEqual(info.groups.map((g) => [g.name, g.maximumSize]), c.groups);
+    assert.deepEqual(
+      info.groups.map((g) => [g.name, g.maximumSize]),
+      c.groups,
+    );
     assert.deepEqual(info.blockDevices, [{ ...c.device, alignmentOffset: 0, flags: 0 }]);
-    assert.deepEqual(info.partitions.map((p) => p.name), c.partitions);
+    assert.deepEqual(
+      info.partitions.map((p) => p.name),
+      c.partitions,
+    );
     for (const p of info.partitions) {
       // super_empty partitions are empty, read-only, and sit in their slot's group.
       assert.equal(p.size, 0, p.name);
@@ -96,7 +102,10 @@ for (const c of CASES) {
     assert.ok(layout, 'a layout fact');
     assert.equal(layout.layout, 'lp-metadata');
     assert.equal(layout.sizesAreLimits, true);
-    assert.deepEqual(layout.entries.map((e) => e.partition), c.partitions);
+    assert.deepEqual(
+      layout.entries.map((e) => e.partition),
+      c.partitions,
+    );
     assert.ok(layout.entries.every((e) => !e.flashed && e.device === 'super' && e.sizeBytes === c.groups[1][1]));
   });
 

@@ -39,17 +39,23 @@ test('update_engine sample full payload: decodes, rebuilds kernel (REPLACE_BZ) a
   assert.equal(r.root.info.minorVersion, 0);
   assert.deepEqual(r.root.info.operationHashes, { checked: 3, failed: 0 });
   const parts = r.root.info.partitions as Record<string, unknown>[];
-  assert.deepEqual(parts.map((p) => [p.name, p.newSize, p.operations]), [
-    ['kernel', 4194304, { REPLACE_BZ: 2 }],
-    ['root', 12288, { REPLACE_XZ: 1 }],
-  ]);
+  assert.deepEqual(
+    parts.map((p) => [p.name, p.newSize, p.operations]),
+    [
+      ['kernel', 4194304, { REPLACE_BZ: 2 }],
+      ['root', 12288, { REPLACE_XZ: 1 }],
+    ],
+  );
   for (const p of parts) {
     const child = artifactAt(r.root, `${p.name}.img`);
     assert.equal(child.hashes.sha256, p.newSha256, `${p.name} rebuilt wrongly`);
     assert.ok(child.facts.some((f) => f.kind === 'payload-partition-hash-ok'));
   }
   // Unsigned sample: reported as such, nothing else.
-  assert.deepEqual(r.findings.map((f) => f.ruleId), ['signature/ota-unsigned']);
+  assert.deepEqual(
+    r.findings.map((f) => f.ruleId),
+    ['signature/ota-unsigned'],
+  );
   assert.equal(r.summary.integrity.status, 'verified');
 });
 
@@ -79,12 +85,18 @@ test('update_engine test keys: a payload signed with unittest_key.pem verifies w
   writeFileSync(file, built.payload);
   const r = await inspect(file, { keys: [pem] });
   assert.equal(r.summary.signature.status, 'verified', describe(r.findings));
-  assert.deepEqual(r.findings.map((f) => f.ruleId), ['signature/ota-test-key']);
+  assert.deepEqual(
+    r.findings.map((f) => f.ruleId),
+    ['signature/ota-test-key'],
+  );
   assert.match(r.findings[0].message, /update_engine unit-test key/);
   // The other test key is not the signer.
   const other = corpusFile(t, 'ota-misc/ue_payload-test-key.pem')!;
   const bad = await inspect(file, { keys: [other] });
-  assert.ok(bad.findings.some((f) => f.ruleId === 'signature/payload-invalid'), describe(bad.findings));
+  assert.ok(
+    bad.findings.some((f) => f.ruleId === 'signature/payload-invalid'),
+    describe(bad.findings),
+  );
 });
 
 test('OTA metadata (text): every corpus sample parses', async (t) => {
@@ -180,7 +192,11 @@ test('ota-property-files of real metadata: laid out as their packages were, the 
   // A block OTA listing only "metadata:69:311": a 10-byte local extra field (as the packager wrote) puts the data at 30 + 29 + 10.
   writeFileSync(join(dir, 'block.zip'), buildZip([{ name: META, data: readFileSync(dotos), localExtra: Buffer.alloc(10) }]));
   const r1 = await inspect(join(dir, 'block.zip'));
-  assert.deepEqual(r1.findings.filter((f) => f.ruleId === 'integrity/ota-property-files'), [], describe(r1.findings));
+  assert.deepEqual(
+    r1.findings.filter((f) => f.ruleId === 'integrity/ota-property-files'),
+    [],
+    describe(r1.findings),
+  );
   assert.equal(r1.root.facts.filter((f) => f.kind === 'ota-property-files-ok').length, 1);
   // An A/B OTA's metadata (69, 676 bytes) and metadata.pb (813, 902 bytes: 745 + 30 + 32 + 6 bytes of extra).
   writeFileSync(
@@ -195,5 +211,8 @@ test('ota-property-files of real metadata: laid out as their packages were, the 
   // Only the members this zip lacks (the payload and its companions), in both lists, each list checked once for both metadata files.
   assert.ok(msgs.length > 0 && msgs.every((m) => / is not in the package$/.test(m)), msgs.join('\n'));
   assert.ok(!msgs.some((m) => /(^|: )metadata(\.pb)?[: ]/.test(m.split('): ')[1] ?? '')), msgs.join('\n'));
-  assert.ok(msgs.some((m) => m.startsWith('ota-property-files (META-INF/com/android/metadata, META-INF/com/android/metadata.pb): payload.bin is not in the package')), msgs.join('\n'));
+  assert.ok(
+    msgs.some((m) => m.startsWith('ota-property-files (META-INF/com/android/metadata, META-INF/com/android/metadata.pb): payload.bin is not in the package')),
+    msgs.join('\n'),
+  );
 });

@@ -20,7 +20,9 @@ interface ManifestRow {
 
 /** MANIFEST.tsv: header line, then path, format, size, sha256, source columns. */
 function manifest(): Map<string, ManifestRow> {
-  const lines = readFileSync(join(CORPUS, 'MANIFEST.tsv'), 'utf8').split('\n').filter((l) => l.trim() !== '');
+  const lines = readFileSync(join(CORPUS, 'MANIFEST.tsv'), 'utf8')
+    .split('\n')
+    .filter((l) => l.trim() !== '');
   const head = lines[0].split('\t');
   const col = (n: string) => {
     const i = head.indexOf(n);

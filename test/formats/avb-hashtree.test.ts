@@ -24,7 +24,7 @@ function stream(image: Buffer, algo: string, salt: Buffer, bs: number, chunk: (i
 }
 
 const cases: { name: string; blocks: number; algo: string; bs: number }[] = [
-  { name: 'one block (the root is that block\'s hash)', blocks: 1, algo: 'sha256', bs: 4096 },
+  { name: "one block (the root is that block's hash)", blocks: 1, algo: 'sha256', bs: 4096 },
   { name: 'two blocks', blocks: 2, algo: 'sha256', bs: 4096 },
   { name: 'level 0 exactly one full hash block (128 digests)', blocks: 128, algo: 'sha256', bs: 4096 },
   { name: 'one digest more than a hash block', blocks: 129, algo: 'sha256', bs: 4096 },

@@ -92,7 +92,10 @@ test('package: intact, every check passes and the summary is verified', async (t
   assert.match(r.summary.signature.reason, /vbmeta\.img \(SHA256_RSA4096, key sha1 [0-9a-f]{40}\); 1 chained vbmeta signed with the expected keys, 4 image digests match/);
   const top = artifactAt(r.root, 'vbmeta.img');
   assert.equal(top.info.role, 'top-level');
-  const kinds = top.facts.map((f) => f.kind).filter((k) => k.startsWith('avb-')).sort();
+  const kinds = top.facts
+    .map((f) => f.kind)
+    .filter((k) => k.startsWith('avb-'))
+    .sort();
   assert.deepEqual(kinds, ['avb-chain-key-ok', 'avb-hash-ok', 'avb-hashtree-ok', 'avb-signature-ok']);
   assert.equal(top.facts.find((f) => f.kind === 'avb-hashtree-ok')!.image, 'system.img/raw');
   const sys = artifactAt(r.root, 'vbmeta_system.img');
@@ -112,7 +115,10 @@ test('package: intact, every check passes and the summary is verified', async (t
 test('package: a byte flipped in boot.img gives exactly integrity/avb-hash on vbmeta.img', async (t) => {
   const { r } = await run(t, 'factory.zip', pkg({ boot: flip(boot, 5000) }));
   assert.deepEqual(avbFindings(r), [{ ruleId: 'integrity/avb-hash', path: 'vbmeta.img' }], describe(r.findings));
-  assert.match(r.findings.find((f) => f.ruleId === 'integrity/avb-hash')!.message, /^"boot\.img" does not match the hash descriptor for "boot": the sha256 of the salted first 12411 bytes is [0-9a-f]{64}, the descriptor says [0-9a-f]{64}$/);
+  assert.match(
+    r.findings.find((f) => f.ruleId === 'integrity/avb-hash')!.message,
+    /^"boot\.img" does not match the hash descriptor for "boot": the sha256 of the salted first 12411 bytes is [0-9a-f]{64}, the descriptor says [0-9a-f]{64}$/,
+  );
   assert.equal(r.summary.signature.status, 'failed');
   assert.equal(r.summary.integrity.status, 'failed');
 });
@@ -156,13 +162,27 @@ test("an image's own footer: the chained boot.img is checked in its hashing pass
   const img = buildBootImage({ headerVersion: 2, kernel, ramdisk: pseudoRandom(3000, 22), dtb: pseudoRandom(500, 23) });
   const signedBoot = addHashFooter(img, { partitionName: 'boot', partitionSize: 128 * 1024, salt, vbmeta: { algorithm: 'SHA256_RSA2048', key: bootKey, rollbackIndexLocation: 0 } });
   const top = buildVbmeta({ algorithm: 'SHA256_RSA4096', key: topKey, descriptors: [{ type: 'chain-partition', partition: 'boot', rollbackIndexLocation: 2, publicKey: keyBlob(bootKey) }] });
-  const ok = await run(t, 'p.zip', buildZip([{ name: 'vbmeta.img', data: top }, { name: 'boot.img', data: signedBoot.image }]));
+  const ok = await run(
+    t,
+    'p.zip',
+    buildZip([
+      { name: 'vbmeta.img', data: top },
+      { name: 'boot.img', data: signedBoot.image },
+    ]),
+  );
   assert.deepEqual(avbFindings(ok.r), [], describe(ok.r.findings));
   assert.equal(ok.r.summary.signature.status, 'verified');
   const bv = artifactAt(ok.r.root, 'boot.img/vbmeta');
   assert.equal(bv.info.role, 'chained');
   assert.ok(bv.facts.some((f) => f.kind === 'avb-hash-ok' && f.own === true));
-  const bad = await run(t, 'p.zip', buildZip([{ name: 'vbmeta.img', data: top }, { name: 'boot.img', data: flip(signedBoot.image, 2048 + 100) }]));
+  const bad = await run(
+    t,
+    'p.zip',
+    buildZip([
+      { name: 'vbmeta.img', data: top },
+      { name: 'boot.img', data: flip(signedBoot.image, 2048 + 100) },
+    ]),
+  );
   assert.deepEqual(avbFindings(bad.r), [{ ruleId: 'integrity/avb-hash', path: 'boot.img/vbmeta' }], describe(bad.r.findings));
   assert.match(bad.r.findings.find((f) => f.ruleId === 'integrity/avb-hash')!.message, /^the image this vbmeta is the footer of does not match the hash descriptor for "boot"/);
 });
@@ -194,7 +214,16 @@ test('extract reaches the footer vbmeta of a logical partition', async (t) => {
 test('a hashtree descriptor claiming a 2^60-byte image: findings, nothing read, memory bounded', async (t) => {
   const huge: DescriptorSpec = { ...systemDesc, imageSize: 2n ** 60n };
   const vb = buildVbmeta({ algorithm: 'SHA256_RSA2048', key: sysKey, descriptors: [huge] });
-  const { value, rss } = await peakMemoryGrowth(() => run(t, 'p.zip', buildZip([{ name: 'vbmeta.img', data: vb }, { name: 'system.img', data: system }])));
+  const { value, rss } = await peakMemoryGrowth(() =>
+    run(
+      t,
+      'p.zip',
+      buildZip([
+        { name: 'vbmeta.img', data: vb },
+        { name: 'system.img', data: system },
+      ]),
+    ),
+  );
   assert.deepEqual(
     avbFindings(value.r),
     [
@@ -207,14 +236,24 @@ test('a hashtree descriptor claiming a 2^60-byte image: findings, nothing read, 
   assert.ok(rss < 64 * 1024 * 1024, `RSS grew by ${rss}`);
   // 2^52 is a believable number, but not for this image: only the integrity finding.
   const vb2 = buildVbmeta({ algorithm: 'SHA256_RSA2048', key: sysKey, descriptors: [{ ...systemDesc, imageSize: 2n ** 52n }] });
-  const { r } = await run(t, 'p.zip', buildZip([{ name: 'vbmeta.img', data: vb2 }, { name: 'system.img', data: system }]));
+  const { r } = await run(
+    t,
+    'p.zip',
+    buildZip([
+      { name: 'vbmeta.img', data: vb2 },
+      { name: 'system.img', data: system },
+    ]),
+  );
   assert.deepEqual(avbFindings(r), [{ ruleId: 'integrity/avb-hashtree', path: 'vbmeta.img' }], describe(r.findings));
 });
 
 test('the bytes read to check images are charged to the budget', async (t) => {
   const { r } = await run(t, 'factory.zip', pkg(), { budget: { maxExpandedBytes: 2 * 1024 * 1024 } });
   const budget = r.findings.filter((f) => f.ruleId === 'format/budget-exceeded');
-  assert.ok(budget.some((f) => /not checked against its descriptors/.test(f.message)), describe(r.findings));
+  assert.ok(
+    budget.some((f) => /not checked against its descriptors/.test(f.message)),
+    describe(r.findings),
+  );
 });
 
 test('a GKI boot signature (v4 boot_signature section) is verified but its descriptors are not matched to images', async (t) => {

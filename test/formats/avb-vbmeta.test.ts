@@ -63,7 +63,11 @@ for (const alg of signed) {
       const bad = Buffer.from(built.bytes);
       bad[at] ^= 0x01;
       const rb = await inspectBytes(t, 'vbmeta.img', bad);
-      assert.deepEqual(rb.findings.map((f) => f.ruleId), ['signature/avb-invalid'], `${what}: ${describe(rb.findings)}`);
+      assert.deepEqual(
+        rb.findings.map((f) => f.ruleId),
+        ['signature/avb-invalid'],
+        `${what}: ${describe(rb.findings)}`,
+      );
       assert.match(rb.findings[0].message, msg, what);
       assert.equal(rb.root.info.signature, 'failed');
       assert.equal(rb.summary.signature.status, 'failed');
@@ -75,13 +79,21 @@ test('vbmeta NONE: unsigned, reported once, summary unsigned', async (t) => {
   const r = await inspectBytes(t, 'vbmeta.img', buildVbmeta({ descriptors: allDescriptors(keyBlob(rsaKey(2048))) }));
   assert.equal(r.root.info.signature, 'unsigned');
   assert.equal(r.root.info.publicKey, undefined);
-  assert.deepEqual(r.findings.map((f) => f.ruleId), ['signature/avb-unsigned'], describe(r.findings));
+  assert.deepEqual(
+    r.findings.map((f) => f.ruleId),
+    ['signature/avb-unsigned'],
+    describe(r.findings),
+  );
   assert.equal(r.summary.signature.status, 'unsigned');
 });
 
 test('a key blob of another size than the algorithm needs fails the signature', async (t) => {
   const r = await inspectBytes(t, 'vbmeta.img', buildVbmeta({ algorithm: 'SHA256_RSA4096', key: rsaKey(4096), publicKeyBlob: keyBlob(rsaKey(2048)) }));
-  assert.deepEqual(r.findings.map((f) => f.ruleId), ['signature/avb-invalid'], describe(r.findings));
+  assert.deepEqual(
+    r.findings.map((f) => f.ruleId),
+    ['signature/avb-invalid'],
+    describe(r.findings),
+  );
   assert.match(r.findings[0].message, /2048 bits; SHA256_RSA4096 needs a 4096-bit key/);
 });
 
@@ -89,7 +101,11 @@ test('a key blob whose n0inv does not belong to its modulus fails (libavb comput
   const blob = keyBlob(rsaKey(2048));
   blob.writeUInt32BE((blob.readUInt32BE(4) ^ 0x10) >>> 0, 4);
   const r = await inspectBytes(t, 'vbmeta.img', buildVbmeta({ algorithm: 'SHA256_RSA2048', key: rsaKey(2048), publicKeyBlob: blob }));
-  assert.deepEqual(r.findings.map((f) => f.ruleId), ['signature/avb-invalid'], describe(r.findings));
+  assert.deepEqual(
+    r.findings.map((f) => f.ruleId),
+    ['signature/avb-invalid'],
+    describe(r.findings),
+  );
   assert.match(r.findings[0].message, /n0inv/);
 });
 
@@ -100,10 +116,17 @@ test('a descriptor whose length overruns the descriptor area stops the walk of d
     buildVbmeta({
       algorithm: 'SHA256_RSA2048',
       key: rsaKey(2048),
-      descriptors: [{ type: 'property', key: 'a', value: 'b' }, { type: 'raw', tag: 2, payload: Buffer.alloc(16), numBytesFollowing: 2n ** 62n }],
+      descriptors: [
+        { type: 'property', key: 'a', value: 'b' },
+        { type: 'raw', tag: 2, payload: Buffer.alloc(16), numBytesFollowing: 2n ** 62n },
+      ],
     }),
   );
-  assert.deepEqual(r.findings.map((f) => f.ruleId), ['format/avb-invalid'], describe(r.findings));
+  assert.deepEqual(
+    r.findings.map((f) => f.ruleId),
+    ['format/avb-invalid'],
+    describe(r.findings),
+  );
   assert.match(r.findings[0].message, /descriptor 1 at offset \d+ claims 4611686018427387904 bytes after its header, only 16 remain/);
   assert.equal(r.root.info.signature, 'verified');
   assert.equal((r.root.info.descriptors as unknown[]).length, 1);
@@ -114,16 +137,32 @@ test('lengths inside a descriptor that do not fit it (a hash descriptor claiming
   payload.writeBigUInt64BE(4096n, 0);
   payload.write('sha256', 8);
   payload.writeUInt32BE(0xffffffff, 40);
-  const r = await inspectBytes(t, 'vbmeta.img', buildVbmeta({ descriptors: [{ type: 'raw', tag: 2, payload }, { type: 'property', key: 'after', value: 'still read' }] }));
+  const r = await inspectBytes(
+    t,
+    'vbmeta.img',
+    buildVbmeta({
+      descriptors: [
+        { type: 'raw', tag: 2, payload },
+        { type: 'property', key: 'after', value: 'still read' },
+      ],
+    }),
+  );
   const invalid = r.findings.filter((f) => f.ruleId === 'format/avb-invalid');
   assert.equal(invalid.length, 1, describe(r.findings));
   assert.match(invalid[0].message, /partition name \(4294967295\), salt \(0\) and digest \(0\) do not fit in 4 bytes/);
-  assert.deepEqual((r.root.info.descriptors as { type: string }[]).map((d) => d.type), ['property']);
+  assert.deepEqual(
+    (r.root.info.descriptors as { type: string }[]).map((d) => d.type),
+    ['property'],
+  );
 });
 
 test('offsets past the end of their block: format/avb-invalid, the signature is not checked (summary unverifiable)', async (t) => {
   const r = await inspectBytes(t, 'vbmeta.img', buildVbmeta({ algorithm: 'SHA256_RSA2048', key: rsaKey(2048), headerOverrides: { descriptorsOffset: 2n ** 40n } }));
-  assert.deepEqual(r.findings.map((f) => f.ruleId), ['format/avb-invalid'], describe(r.findings));
+  assert.deepEqual(
+    r.findings.map((f) => f.ruleId),
+    ['format/avb-invalid'],
+    describe(r.findings),
+  );
   assert.match(r.findings[0].message, /the descriptors \(offset 1099511627776, 0 bytes\) is not inside the auxiliary block/);
   assert.equal(r.root.info.signature, 'unverifiable');
   assert.equal(r.summary.signature.status, 'unverifiable');
@@ -133,13 +172,21 @@ test('offsets past the end of their block: format/avb-invalid, the signature is 
 test('blocks larger than the file (a cut vbmeta): format/avb-invalid', async (t) => {
   const full = buildVbmeta({ algorithm: 'SHA512_RSA2048', key: rsaKey(2048) });
   const r = await inspectBytes(t, 'vbmeta.img', full.subarray(0, full.length - 100));
-  assert.deepEqual(r.findings.map((f) => f.ruleId), ['format/avb-invalid'], describe(r.findings));
+  assert.deepEqual(
+    r.findings.map((f) => f.ruleId),
+    ['format/avb-invalid'],
+    describe(r.findings),
+  );
   assert.match(r.findings[0].message, /bytes, but only \d+ are there/);
 });
 
 test('a header shorter than 256 bytes is truncated', async (t) => {
   const r = await inspectBytes(t, 'vbmeta.img', buildVbmeta().subarray(0, 100));
-  assert.deepEqual(r.findings.map((f) => f.ruleId), ['integrity/truncated'], describe(r.findings));
+  assert.deepEqual(
+    r.findings.map((f) => f.ruleId),
+    ['integrity/truncated'],
+    describe(r.findings),
+  );
 });
 
 test('a libavb version newer than 1.3, an unknown algorithm, an unterminated release string', async (t) => {
@@ -187,7 +234,11 @@ test('zero padding after the vbmeta data is not a trailer; flags and rollback fi
   assert.equal(r.root.info.rollbackIndex, '1152921504606846976', 'a u64 past 2^53 is a decimal string');
   assert.equal(r.root.info.rollbackIndexLocation, 2);
   assert.equal(r.root.info.releaseString, 'avbtool 1.2.0');
-  assert.deepEqual(r.findings.map((f) => f.ruleId), ['signature/avb-verification-disabled'], describe(r.findings));
+  assert.deepEqual(
+    r.findings.map((f) => f.ruleId),
+    ['signature/avb-verification-disabled'],
+    describe(r.findings),
+  );
 });
 
 test('a lone AVB footer: version 2, an original size past the vbmeta offset, a vbmeta too small', async (t) => {
@@ -207,7 +258,10 @@ test('odd-sized inputs starting with AVB0 never crash the decoder', async (t) =>
   for (const n of [4, 63, 255, 256, 257, 300, 900, base.length - 1]) {
     const r = await inspectBytes(t, 'vbmeta.img', base.subarray(0, n));
     assert.equal(r.root.format, 'avb-vbmeta');
-    assert.ok(r.findings.every((f) => ['integrity/truncated', 'format/avb-invalid'].includes(f.ruleId)), `${n}: ${describe(r.findings)}`);
+    assert.ok(
+      r.findings.every((f) => ['integrity/truncated', 'format/avb-invalid'].includes(f.ruleId)),
+      `${n}: ${describe(r.findings)}`,
+    );
   }
   for (let seed = 1; seed <= 30; seed++) {
     const junk = Buffer.from(base);
@@ -223,7 +277,15 @@ test('hash algorithm names come from the file: "constructor" or "__proto__" are 
     t,
     'p.zip',
     (await import('../../fixtures/builders/zip')).buildZip([
-      { name: 'vbmeta.img', data: buildVbmeta({ descriptors: [{ type: 'hash', partition: 'boot', imageSize: 4096, hashAlgorithm: 'constructor', salt, digest: pseudoRandom(32, 1) }, { type: 'hashtree', partition: 'system', imageSize: 4096, hashAlgorithm: '__proto__', salt, rootDigest: pseudoRandom(32, 1) }] }) },
+      {
+        name: 'vbmeta.img',
+        data: buildVbmeta({
+          descriptors: [
+            { type: 'hash', partition: 'boot', imageSize: 4096, hashAlgorithm: 'constructor', salt, digest: pseudoRandom(32, 1) },
+            { type: 'hashtree', partition: 'system', imageSize: 4096, hashAlgorithm: '__proto__', salt, rootDigest: pseudoRandom(32, 1) },
+          ],
+        }),
+      },
       { name: 'boot.img', data: image },
       { name: 'system.img', data: image },
     ]),

@@ -56,7 +56,13 @@ test('new.dat.br made by the brotli CLI', async (t) => {
   const ota = buildBlockOta(raw);
   writeFileSync(join(dir, 'system.new.dat'), ota.newDat);
   runTool('brotli', ['-q', '6', '-o', join(dir, 'system.new.dat.br'), join(dir, 'system.new.dat')]);
-  const { r, img } = await rebuilt(t, buildZip([{ name: 'system.transfer.list', data: Buffer.from(ota.transferList) }, { name: 'system.new.dat.br', data: readFileSync(join(dir, 'system.new.dat.br')) }]));
+  const { r, img } = await rebuilt(
+    t,
+    buildZip([
+      { name: 'system.transfer.list', data: Buffer.from(ota.transferList) },
+      { name: 'system.new.dat.br', data: readFileSync(join(dir, 'system.new.dat.br')) },
+    ]),
+  );
   assert.deepEqual(r.findings, []);
   assert.equal(img!.hashes.sha256, sha256(raw));
   const br = r.root.children.find((c) => c.name === 'system.new.dat.br')!;
@@ -68,12 +74,21 @@ test('a brotli stream cut short is a finding with an offset', async (t) => {
   const ota = buildBlockOta(raw);
   const br = brotliCompressSync(ota.newDat);
   const dir = tempDir(t);
-  writeFileSync(join(dir, 'ota.zip'), buildZip([{ name: 'system.transfer.list', data: Buffer.from(ota.transferList) }, { name: 'system.new.dat.br', data: br.subarray(0, br.length >> 1) }]));
+  writeFileSync(
+    join(dir, 'ota.zip'),
+    buildZip([
+      { name: 'system.transfer.list', data: Buffer.from(ota.transferList) },
+      { name: 'system.new.dat.br', data: br.subarray(0, br.length >> 1) },
+    ]),
+  );
   const r = await inspect(join(dir, 'ota.zip'));
   const f = r.findings.find((x) => x.path === 'system.new.dat.br' && x.ruleId === 'integrity/truncated');
   assert.ok(f, JSON.stringify(r.findings));
   assert.equal(typeof f.offset, 'number');
-  assert.ok(r.findings.some((x) => x.path === 'system.img'), 'the rebuilt image reports the shortfall too');
+  assert.ok(
+    r.findings.some((x) => x.path === 'system.img'),
+    'the rebuilt image reports the shortfall too',
+  );
 });
 
 test('malformed range sets are findings with their line', async (t) => {
@@ -89,7 +104,10 @@ test('malformed range sets are findings with their line', async (t) => {
   for (const [list, re] of cases) {
     writeFileSync(join(dir, 'system.transfer.list'), list);
     const r = await inspect(join(dir, 'system.transfer.list'));
-    assert.ok(r.findings.some((f) => f.ruleId === 'format/unreadable' && re.test(f.message)), `${JSON.stringify(list)}: ${JSON.stringify(r.findings)}`);
+    assert.ok(
+      r.findings.some((f) => f.ruleId === 'format/unreadable' && re.test(f.message)),
+      `${JSON.stringify(list)}: ${JSON.stringify(r.findings)}`,
+    );
   }
 });
 

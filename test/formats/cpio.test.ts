@@ -107,7 +107,11 @@ for (const format of ['newc', 'crc'] as const) {
     assert.equal(info.entries, files.size + 1 + 2 + 5);
     assert.deepEqual(info.symlinkTargets, { init: '/system/bin/init', 'link-to-c': 'sub/dir/c.dat' });
     assert.deepEqual(info.notable, ['init', 'init.rc', '/system/bin/init']);
-    assert.equal(info.totalDataBytes, [...files.values()].reduce((n, b) => n + b.length, 0), 'GNU cpio stores a hard link\'s data once');
+    assert.equal(
+      info.totalDataBytes,
+      [...files.values()].reduce((n, b) => n + b.length, 0),
+      "GNU cpio stores a hard link's data once",
+    );
 
     if (format === 'crc') {
       assert.equal(r.summary.integrity.status, 'verified');
@@ -122,8 +126,14 @@ for (const format of ['newc', 'crc'] as const) {
 test('concatenated archives (cat a.cpio b.cpio) list both sets of files', async (t) => {
   if (!requireTools(t, 'cpio')) return;
   const base = tempDir(t);
-  const a = new Map([['first_stage_ramdisk/fstab.qcom', Buffer.from('/dev/block/by-name/system /system ext4 ro wait\n')], ['a.txt', compressible(5000, 31)]]);
-  const b = new Map([['fstab.qcom', Buffer.from('# second\n')], ['lib/modules/x.ko', pseudoRandom(8193, 32)]]);
+  const a = new Map([
+    ['first_stage_ramdisk/fstab.qcom', Buffer.from('/dev/block/by-name/system /system ext4 ro wait\n')],
+    ['a.txt', compressible(5000, 31)],
+  ]);
+  const b = new Map([
+    ['fstab.qcom', Buffer.from('# second\n')],
+    ['lib/modules/x.ko', pseudoRandom(8193, 32)],
+  ]);
   const one = cpioCreate(makeSource(base, 'a', a, false), 'newc');
   const two = cpioCreate(makeSource(base, 'b', b, false), 'crc');
   const r = await inspectBytes(t, 'ramdisk.cpio', Buffer.concat([one, two]));
@@ -231,19 +241,33 @@ test('bad input: namesize 0x80000000 is a finding, not an allocation', async (t)
 });
 
 test('bad input: filesize past the end is truncated, on the member and the archive', async (t) => {
-  const img = buildCpio([{ name: 'a', data: Buffer.from('aaaa') }, { name: 'big.img', data: pseudoRandom(3000, 5) }], { pad: 0 });
+  const img = buildCpio(
+    [
+      { name: 'a', data: Buffer.from('aaaa') },
+      { name: 'big.img', data: pseudoRandom(3000, 5) },
+    ],
+    { pad: 0 },
+  );
   const dataStart = Math.ceil((img.indexOf('big.img', 0, 'latin1') + 8) / 4) * 4;
   const cut = img.subarray(0, dataStart + 1000);
   const r = await inspectBytes(t, 'r.cpio', cut);
   const tr = r.findings.filter((x) => x.ruleId === 'integrity/truncated');
-  assert.deepEqual(tr.map((x) => x.path), ['', 'big.img'], describe(r.findings));
+  assert.deepEqual(
+    tr.map((x) => x.path),
+    ['', 'big.img'],
+    describe(r.findings),
+  );
   assert.equal(artifactAt(r.root, 'big.img').size, 1000);
   assert.equal(tr[1].offset, dataStart);
   assert.equal(r.summary.integrity.status, 'failed');
   // A filesize of 0xffffffff in a small file.
   const h = cpioHeader({ ino: 1, mode: 0o100644, filesize: 0xffffffff, namesize: 2 });
   const r2 = await inspectBytes(t, 'r2.cpio', Buffer.concat([Buffer.from(h + 'x\0', 'latin1'), Buffer.alloc(32)]));
-  assert.deepEqual(r2.findings.filter((x) => x.ruleId === 'integrity/truncated').map((x) => x.path), ['', 'x'], describe(r2.findings));
+  assert.deepEqual(
+    r2.findings.filter((x) => x.ruleId === 'integrity/truncated').map((x) => x.path),
+    ['', 'x'],
+    describe(r2.findings),
+  );
   // No TRAILER!!! at all.
   const noTrailer = img.subarray(0, img.indexOf('TRAILER!!!', 0, 'latin1') - 110);
   const r3 = await inspectBytes(t, 'r3.cpio', noTrailer);
@@ -252,7 +276,10 @@ test('bad input: filesize past the end is truncated, on the member and the archi
 });
 
 test('bad input: a non-hex header field stops reading with a finding', async (t) => {
-  const img = buildCpio([{ name: 'a', data: Buffer.from('a') }, { name: 'b', data: Buffer.from('b') }]);
+  const img = buildCpio([
+    { name: 'a', data: Buffer.from('a') },
+    { name: 'b', data: Buffer.from('b') },
+  ]);
   const second = img.indexOf('070701', 8, 'latin1');
   img.write('0000zz00', second + 54, 'latin1'); // filesize
   const r = await inspectBytes(t, 'r.cpio', img);
@@ -272,7 +299,11 @@ test('bad input: names with ../, absolute names and garbage after the trailer', 
   const r = await inspectBytes(t, 'r.cpio', Buffer.concat([img, Buffer.from('junk')]));
   assert.deepEqual(names(r), ['../../etc/passwd', 'ok']);
   const unsafe = r.findings.filter((x) => x.ruleId === 'format/unsafe-path');
-  assert.deepEqual(unsafe.map((x) => x.path), ['', '../../etc/passwd'], describe(r.findings));
+  assert.deepEqual(
+    unsafe.map((x) => x.path),
+    ['', '../../etc/passwd'],
+    describe(r.findings),
+  );
   assert.match(unsafe[1].message, /climbs out/);
   assert.match(unsafe[0].message, /absolute/);
   const junk = r.findings.filter((x) => x.ruleId === 'format/unreadable');
@@ -282,17 +313,30 @@ test('bad input: names with ../, absolute names and garbage after the trailer', 
 });
 
 test('070702 checksum mismatch is a cpio-checksum fact on the file; --max-members caps entries', async (t) => {
-  const img = buildCpio([{ name: 'a', data: Buffer.from('hello') }, { name: 'b', data: Buffer.from('world') }], { checksum: true });
+  const img = buildCpio(
+    [
+      { name: 'a', data: Buffer.from('hello') },
+      { name: 'b', data: Buffer.from('world') },
+    ],
+    { checksum: true },
+  );
   img[img.indexOf('world', 0, 'latin1')] ^= 1;
   const r = await inspectBytes(t, 'r.cpio', img);
   const f = r.findings.filter((x) => x.ruleId === 'integrity/cpio-checksum');
-  assert.deepEqual(f.map((x) => x.path), ['b'], describe(r.findings));
+  assert.deepEqual(
+    f.map((x) => x.path),
+    ['b'],
+    describe(r.findings),
+  );
   assert.equal(r.summary.integrity.status, 'failed');
 
   const many = buildCpio(Array.from({ length: 20 }, (_, i) => ({ name: `f${i}`, data: Buffer.from(String(i)) })));
   const r2 = await inspectBytes(t, 'm.cpio', many, { budget: { maxMembers: 10 } });
   assert.equal(r2.root.info.entries, 10);
-  assert.ok(r2.findings.some((x) => x.ruleId === 'format/budget-exceeded' && x.path === ''), describe(r2.findings));
+  assert.ok(
+    r2.findings.some((x) => x.ruleId === 'format/budget-exceeded' && x.path === ''),
+    describe(r2.findings),
+  );
 });
 
 test('detection: 070701 and 070702 only', () => {
@@ -305,7 +349,10 @@ test('detection: 070701 and 070702 only', () => {
 
 test('a fixture of real files still reads the same after a round-trip through the builder', async (t) => {
   const files = treeA();
-  const img = buildCpio([...files].map(([name, data]) => ({ name, data })), { checksum: true });
+  const img = buildCpio(
+    [...files].map(([name, data]) => ({ name, data })),
+    { checksum: true },
+  );
   const r = await inspectBytes(t, 'r.cpio', img);
   assert.deepEqual(r.findings, []);
   for (const [n, data] of files) assert.equal(artifactAt(r.root, n).hashes.sha256, sha256(data));

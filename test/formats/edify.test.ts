@@ -62,7 +62,10 @@ test('edify: precedence is ; , if || && == + ! (lowest first), as in parser.yy',
 
 test('edify: statements, calls with arguments that hold sequences, if/else/endif, comments', () => {
   const stmts = parse('# comment\nui_print("a"); sleep (2);\nif is_mounted("/system") then unmount("/system"); else ui_print("no") endif;\nassert(x == "1";);\n');
-  assert.deepEqual(stmts.map((s) => s.k), ['call', 'call', 'if', 'call']);
+  assert.deepEqual(
+    stmts.map((s) => s.k),
+    ['call', 'call', 'if', 'call'],
+  );
   const assertCall = stmts[3] as Extract<Node, { k: 'call' }>;
   assert.equal(assertCall.args[0].k, 'seq', 'an argument may end in ";"');
   assert.deepEqual(parse(''), []);
@@ -73,7 +76,10 @@ test('edify: quoted strings with escapes and newlines, bare words, line numbers'
   const [s] = parse('\n\nf("a\\"b\\\\c\\x41\\n", /dev/block/bootdevice/boot, "two\nlines")\n;g()');
   const call = s as Extract<Node, { k: 'call' }>;
   assert.equal(call.line, 3);
-  assert.deepEqual(call.args.map((a) => (a as { v: string }).v), ['a"b\\cA\n', '/dev/block/bootdevice/boot', 'two\nlines']);
+  assert.deepEqual(
+    call.args.map((a) => (a as { v: string }).v),
+    ['a"b\\cA\n', '/dev/block/bootdevice/boot', 'two\nlines'],
+  );
   assert.match(parseError('f(/dev/block/by-name/boot)').message, /unexpected character "-"/, 'a dash is not part of a bare word (lexer.ll)');
   const stmts = parse('f("x\ny\nz");\ng();');
   assert.equal(stmts[1].line, 4, 'newlines inside strings count');
@@ -154,7 +160,10 @@ test('updater-script with unbalanced parentheses: format/unreadable with its lin
   const f = r.findings.filter((x) => x.ruleId === 'format/unreadable');
   assert.equal(f.length, 1);
   assert.match(f[0].message, /^line 4: not valid edify: expected "," or "\)" to close the arguments of ui_print\(\) from line 2/);
-  assert.deepEqual(decls.map((d) => d.alternatives[0].value), ['a']);
+  assert.deepEqual(
+    decls.map((d) => d.alternatives[0].value),
+    ['a'],
+  );
   assert.equal(r.summary.compatibility.verdict, 'compatible');
 });
 
@@ -169,16 +178,25 @@ test('updater-script with a 10 MB line: parsed, no crash, the assert after it is
   assert.equal(broken.r.summary.compatibility.verdict, 'unknown');
 });
 
-test('updater-script in UTF-16 or with CRLF: read like the LF one, and reported (recovery\'s lexer rejects the CR)', async (t) => {
+test("updater-script in UTF-16 or with CRLF: read like the LF one, and reported (recovery's lexer rejects the CR)", async (t) => {
   const text = 'ui_print("x");\r\nassert(getprop("ro.product.device") == "a" ||\r\n  getprop("ro.build.product") == "a");\r\n';
   const unreadable = (r: { findings: { ruleId: string; message: string }[] }) => r.findings.filter((f) => f.ruleId === 'format/unreadable').map((f) => f.message);
   const crlf = await declarationsOf(t, Buffer.from(text));
-  assert.deepEqual(crlf.decls.map((d) => [d.line, d.alternatives.map((a) => a.value)]), [[2, ['a', 'a']]]);
-  assert.deepEqual(unreadable(crlf.r).map((m) => m.slice(0, 48)), ['line 1: the script has Windows (CRLF) line ends;']);
+  assert.deepEqual(
+    crlf.decls.map((d) => [d.line, d.alternatives.map((a) => a.value)]),
+    [[2, ['a', 'a']]],
+  );
+  assert.deepEqual(
+    unreadable(crlf.r).map((m) => m.slice(0, 48)),
+    ['line 1: the script has Windows (CRLF) line ends;'],
+  );
   assert.equal(crlf.r.summary.compatibility.verdict, 'compatible');
   const bom = await declarationsOf(t, utf16le(text));
   assert.equal(bom.art.info.encoding, 'utf-16le');
-  assert.deepEqual(bom.decls.map((d) => [d.line, d.alternatives.map((a) => a.value)]), [[2, ['a', 'a']]]);
+  assert.deepEqual(
+    bom.decls.map((d) => [d.line, d.alternatives.map((a) => a.value)]),
+    [[2, ['a', 'a']]],
+  );
   assert.match(unreadable(bom.r)[0], /^line 1: the script is UTF-16LE text/);
   const noBom = await declarationsOf(t, Buffer.from(text.replace(/\r/g, ''), 'utf16le'));
   assert.equal(noBom.art.info.encoding, 'utf-16le');
@@ -191,7 +209,18 @@ test('updater-script in UTF-16 or with CRLF: read like the LF one, and reported 
 
 test('garbage named updater-script never throws', async (t) => {
   const dir = tempDir(t);
-  const bodies = [Buffer.alloc(0), Buffer.from('(((('), Buffer.from('))))'), Buffer.from('"'), Buffer.from('\\'), Buffer.from('assert('), Buffer.from([0xff, 0xfe, 0x00]), Buffer.from('\u0000\u0001abc'), Buffer.from('if if if then'), Buffer.from('a'.repeat(70000))];
+  const bodies = [
+    Buffer.alloc(0),
+    Buffer.from('(((('),
+    Buffer.from('))))'),
+    Buffer.from('"'),
+    Buffer.from('\\'),
+    Buffer.from('assert('),
+    Buffer.from([0xff, 0xfe, 0x00]),
+    Buffer.from('\u0000\u0001abc'),
+    Buffer.from('if if if then'),
+    Buffer.from('a'.repeat(70000)),
+  ];
   for (const [i, b] of bodies.entries()) {
     const f = join(dir, `${i}.zip`);
     writeFileSync(f, zipOf({ 'META-INF/com/google/android/updater-script': b }));

@@ -190,11 +190,12 @@ test('scatter legacy: detection needs two blocks, or one and a scatter name; bad
   const one = buildScatterLegacy([{ name: 'PRELOADER', start: 0 }]);
   assert.equal(detectFormat({ peek: Buffer.from(one), name: 'notes.txt', size: one.length }), null);
   assert.equal(decode(one, 'MT6577_Android_scatter.txt').id, 'mtk-scatter');
-  const bad = buildScatterLegacy([
-    { name: 'PRELOADER', start: 0 },
-    { name: 'BOOTIMG', start: 0x800000 },
-    { name: 'RECOVERY', start: 0x400000 },
-  ]) + 'garbage here\nUSRDATA 0x900000\n{\n';
+  const bad =
+    buildScatterLegacy([
+      { name: 'PRELOADER', start: 0 },
+      { name: 'BOOTIMG', start: 0x800000 },
+      { name: 'RECOVERY', start: 0x400000 },
+    ]) + 'garbage here\nUSRDATA 0x900000\n{\n';
   const d = decode(bad, 'MT6577_Android_scatter.txt');
   const msgs = d.problems.map((p) => p.message).join('\n');
   assert.ok(d.problems.every((p) => p.kind === 'layout-invalid'));
@@ -337,7 +338,10 @@ test('layouts in a package: each member is decoded and a bomb is reported on its
     'CSC/demo.pit': 'samsung-pit',
   });
   const invalid = r.findings.filter((f) => f.ruleId === 'format/layout-invalid');
-  assert.deepEqual(invalid.map((f) => f.path), ['images/rawprogram1.xml']);
+  assert.deepEqual(
+    invalid.map((f) => f.path),
+    ['images/rawprogram1.xml'],
+  );
 });
 
 test('rawprogram: a trailing "." marks a decimal number (Qualcomm syntax)', () => {

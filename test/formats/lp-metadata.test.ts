@@ -43,7 +43,11 @@ function abMetadata(extra: Partial<LpMetadataSpec> = {}): LpMetadataSpec {
         name: 'vendor_a',
         group: 'main_a',
         attributes: ['readonly'],
-        extents: [{ data: VENDOR_1, start: 4096 }, { type: 'zero', sectors: 16 }, { data: VENDOR_2, start: 3072 }],
+        extents: [
+          { data: VENDOR_1, start: 4096 },
+          { type: 'zero', sectors: 16 },
+          { data: VENDOR_2, start: 3072 },
+        ],
       },
       // Only a ZERO extent: a partition of zeros with no bytes on the disk.
       { name: 'cache_a', group: 'main_a', extents: [{ type: 'zero', sectors: 64 }] },
@@ -90,7 +94,10 @@ const ruleRegistered = (id: string) => RULES.some((r) => r.id === id);
 async function assertPartitions(t: TestContext, file: string, superPath: string, r: Report) {
   const sup = artifactAt(r.root, superPath);
   assert.equal(sup.format, 'lp-metadata');
-  assert.deepEqual(sup.children.map((c) => c.name), EXPECTED_CHILDREN);
+  assert.deepEqual(
+    sup.children.map((c) => c.name),
+    EXPECTED_CHILDREN,
+  );
   const out = join(tempDir(t), 'out');
   mkdirSync(out);
   for (const c of sup.children) {
@@ -110,7 +117,10 @@ test('lp-metadata: the builder lays out a full image the way liblp does', () => 
   assert.deepEqual(geometry, { metadataMaxSize: 65536, slotCount: 2, logicalBlockSize: 4096 });
   assert.equal(lpReservedBytes(geometry), 4096 + 2 * (4096 + 2 * 65536));
   assert.equal(firstLogicalSector, 2048, 'reserved area rounded up to the 1 MiB alignment');
-  assert.ok(image.subarray(0, 4096).every((b) => b === 0), 'reserved 4096 bytes are zero');
+  assert.ok(
+    image.subarray(0, 4096).every((b) => b === 0),
+    'reserved 4096 bytes are zero',
+  );
   assert.equal(image.readUInt32LE(4096), 0x616c4467);
   assert.ok(image.subarray(4096, 8192).equals(image.subarray(8192, 12288)), 'backup geometry is a copy');
   for (const slot of [0, 1]) {
@@ -146,7 +156,11 @@ test('lp-metadata: a raw full super image; partitions are children with their by
   ]);
   assert.deepEqual(
     (info.groups as { name: string; maximumSize: number }[]).map((g) => [g.name, g.maximumSize]),
-    [['default', 0], ['main_a', 1 << 20], ['main_b', 1 << 20]],
+    [
+      ['default', 0],
+      ['main_a', 1 << 20],
+      ['main_b', 1 << 20],
+    ],
   );
   assert.deepEqual(info.blockDevices, [{ firstLogicalSector: 2048, alignment: 1048576, alignmentOffset: 0, size: 3 << 20, name: 'super', flags: 0 }]);
   assert.deepEqual(info.partitions, [
@@ -230,9 +244,16 @@ test('lp-metadata: a damaged primary metadata copy is reported and its backup is
   assert.equal(found[0].severity, 'error');
   assert.match(found[0].message, /slot 0 primary metadata \(offset 12288\): metadata tables SHA-256 does not match/);
   assert.equal(found[0].offset, 12288);
-  assert.deepEqual(r.findings.filter((f) => f.ruleId !== 'integrity/lp-checksum'), [], describe(r.findings));
+  assert.deepEqual(
+    r.findings.filter((f) => f.ruleId !== 'integrity/lp-checksum'),
+    [],
+    describe(r.findings),
+  );
   const sup = await assertPartitions(t, file, '', r);
-  assert.deepEqual((sup.info.slots as { valid: boolean }[]).map((s) => s.valid), [false, true, true, true]);
+  assert.deepEqual(
+    (sup.info.slots as { valid: boolean }[]).map((s) => s.valid),
+    [false, true, true, true],
+  );
   assert.deepEqual(r.summary.integrity, { status: 'failed', checks: 5, failed: 1 });
 });
 
@@ -258,7 +279,10 @@ test('lp-metadata: every copy damaged: nothing is believed, no children', async 
   const { r } = await inspectBytes(t, 'super.img', image);
   assert.equal(r.findings.filter((f) => f.ruleId === 'integrity/lp-checksum').length, 4, describe(r.findings));
   const invalid = r.findings.filter((f) => f.ruleId === 'format/layout-invalid');
-  assert.deepEqual(invalid.map((f) => f.message), ['no metadata copy parses and verifies']);
+  assert.deepEqual(
+    invalid.map((f) => f.message),
+    ['no metadata copy parses and verifies'],
+  );
   assert.deepEqual(r.root.children, []);
   assert.equal(r.root.info.partitions, undefined);
 });
@@ -272,7 +296,10 @@ test('lp-metadata: a super_empty.img from the builder; a broken geometry checksu
   assert.deepEqual(good.r.root.children, []);
   const layout = good.r.root.facts.find((f) => f.kind === 'layout') as unknown as { sizesAreLimits: boolean; entries: { partition: string; sizeBytes: number }[] };
   assert.equal(layout.sizesAreLimits, true);
-  assert.deepEqual(layout.entries.map((e) => [e.partition, e.sizeBytes]), md.partitions.map((p) => [p.name, 1 << 20]));
+  assert.deepEqual(
+    layout.entries.map((e) => [e.partition, e.sizeBytes]),
+    md.partitions.map((p) => [p.name, 1 << 20]),
+  );
 
   const bad = await inspectBytes(t, 'super_empty.img', buildSuperEmpty(md, {}, { geometryChecksum: ['primary'] }));
   assert.deepEqual(
@@ -296,12 +323,18 @@ test('lp-metadata: a group whose partitions exceed its maximum size is a layout-
   assert.equal(overlap[0].message, `group main_a holds ${used} bytes of partitions, its maximum is 65536`);
   if (ruleRegistered('layout/overlap')) {
     const found = r.findings.filter((f) => f.ruleId === 'layout/overlap');
-    assert.deepEqual(found.map((f) => [f.path, f.message]), [['', overlap[0].message]]);
+    assert.deepEqual(
+      found.map((f) => [f.path, f.message]),
+      [['', overlap[0].message]],
+    );
   } else {
     t.diagnostic('layout/overlap is not registered yet: asserted on the layout-overlap fact only');
   }
   // The partitions are still readable.
-  assert.deepEqual(r.root.children.map((c) => c.name), EXPECTED_CHILDREN);
+  assert.deepEqual(
+    r.root.children.map((c) => c.name),
+    EXPECTED_CHILDREN,
+  );
 });
 
 test('lp-metadata: an extent past the end of the image is format/layout-invalid; the other partitions stay children', async (t) => {
@@ -314,7 +347,10 @@ test('lp-metadata: an extent past the end of the image is format/layout-invalid;
   assert.equal(found[0].path, '');
   assert.equal(found[0].message, `partition odm_a has an extent (sectors ${(3 << 20) / 512 - 8}+${ODM.length / 512}) past the end of the super image (${3 << 20} bytes)`);
   assert.equal(r.findings.length, 1, describe(r.findings));
-  assert.deepEqual(r.root.children.map((c) => c.name), ['system_a', 'vendor_a', 'cache_a']);
+  assert.deepEqual(
+    r.root.children.map((c) => c.name),
+    ['system_a', 'vendor_a', 'cache_a'],
+  );
 });
 
 test('lp-metadata: a table size of 2^31 is reported at once, with bounded memory', async (t) => {
@@ -375,7 +411,10 @@ test('lp-metadata: first_logical_sector inside the metadata area is format/layou
   const { image } = buildSuperImage(md, {}, {}, { size: 3 << 20 });
   const { r } = await inspectBytes(t, 'super.img', image);
   const invalid = r.findings.filter((f) => f.ruleId === 'format/layout-invalid');
-  assert.deepEqual(invalid.map((f) => f.message), [`first_logical_sector 256 lies inside the metadata area (${lpReservedBytes({})} bytes)`]);
+  assert.deepEqual(
+    invalid.map((f) => f.message),
+    [`first_logical_sector 256 lies inside the metadata area (${lpReservedBytes({})} bytes)`],
+  );
   assert.equal(r.findings.length, 1, describe(r.findings));
   assert.equal(r.root.children[0]?.hashes.sha256, sha256(SYSTEM));
 });
@@ -387,7 +426,10 @@ test('lp-metadata: a partition on a second block device (retrofit) is listed, no
   const { r } = await inspectBytes(t, 'super.img', image);
   assert.deepEqual(r.findings, [], describe(r.findings));
   assert.equal(r.root.info.otherBlockDevices, true);
-  assert.deepEqual(r.root.children.map((c) => c.name), ['vendor_a', 'cache_a', 'odm_a']);
+  assert.deepEqual(
+    r.root.children.map((c) => c.name),
+    ['vendor_a', 'cache_a', 'odm_a'],
+  );
   assert.equal((r.root.info.blockDevices as unknown[]).length, 2);
 });
 
@@ -402,7 +444,11 @@ test('lp-metadata: geometry fields out of range are format/layout-invalid', asyn
     const msgs = r.findings.map((f) => `${f.ruleId}: ${f.message}`).join('\n');
     assert.match(msgs, want);
     assert.match(msgs, /format\/layout-invalid: no usable geometry/);
-    assert.deepEqual(errors(r).filter((f) => f.ruleId === 'integrity/lp-checksum'), [], 'the checksums are right');
+    assert.deepEqual(
+      errors(r).filter((f) => f.ruleId === 'integrity/lp-checksum'),
+      [],
+      'the checksums are right',
+    );
     assert.deepEqual(r.root.children, []);
   }
 });
@@ -468,7 +514,10 @@ test('lp-metadata: a super image cut short is an error, not a crash', async (t) 
   const { r } = await inspectBytes(t, 'super.img', image.subarray(0, 150_000));
   assert.equal(r.root.format, 'lp-metadata');
   assert.ok(errors(r).length >= 1, describe(r.findings));
-  assert.ok(r.root.children.every((c) => c.hashes.sha256), 'no child is left half-read');
+  assert.ok(
+    r.root.children.every((c) => c.hashes.sha256),
+    'no child is left half-read',
+  );
 });
 
 test('lp-metadata: a geometry struct_size other than 52 is format/layout-invalid, not a checksum failure', async (t) => {

@@ -35,7 +35,12 @@ const MUTATIONS_PER_SEED = 24;
 async function seeds(): Promise<{ name: string; data: Buffer }[]> {
   const key = newRsaKeyPair(2048).privateKey;
   const data = Buffer.concat([pseudoRandom(3 * BS, 1), compressible(3 * BS, 2)]);
-  const ramdisk = gzipSync(buildCpio([{ name: 'init', data: Buffer.from('#!/bin/sh\n') }, { name: 'etc', type: 'dir' }]));
+  const ramdisk = gzipSync(
+    buildCpio([
+      { name: 'init', data: Buffer.from('#!/bin/sh\n') },
+      { name: 'etc', type: 'dir' },
+    ]),
+  );
   const boot = buildBootImage({ headerVersion: 2, kernel: pseudoRandom(5000, 3), ramdisk, dtb: pseudoRandom(300, 4) });
   const salt = pseudoRandom(32, 5);
   const vbmeta = buildVbmeta({
@@ -63,12 +68,33 @@ async function seeds(): Promise<{ name: string; data: Buffer }[]> {
     { name: 'system.img', data: addHashtreeFooter(data, { partitionName: 'system', partitionSize: data.length + 64 * 1024, salt }).image },
     { name: 'system.img', data: sparse },
     { name: 'super.img', data: buildSuperImage({ partitions: [{ name: 'system_a', data }] }, { metadataMaxSize: 4096, slotCount: 2 }).image },
-    { name: 'gpt.bin', data: buildGptDisk([{ name: 'boot', firstLba: 34, lastLba: 100 }, { name: 'system', firstLba: 101, lastLba: 300 }]) },
-    { name: 'x.pit', data: buildPit([{ identifier: 1, name: 'BOOT', flashFilename: 'boot.img', blockCount: 100 }, { identifier: 2, name: 'SYSTEM', flashFilename: 'system.img', blockSizeOrOffset: 100, blockCount: 1000 }]) },
+    {
+      name: 'gpt.bin',
+      data: buildGptDisk([
+        { name: 'boot', firstLba: 34, lastLba: 100 },
+        { name: 'system', firstLba: 101, lastLba: 300 },
+      ]),
+    },
+    {
+      name: 'x.pit',
+      data: buildPit([
+        { identifier: 1, name: 'BOOT', flashFilename: 'boot.img', blockCount: 100 },
+        { identifier: 2, name: 'SYSTEM', flashFilename: 'system.img', blockSizeOrOffset: 100, blockCount: 1000 },
+      ]),
+    },
     { name: 'ramdisk.cpio.gz', data: ramdisk },
     { name: 'boot.img.lz4', data: lz4 },
     { name: 'boot.img.lz4', data: buildLz4Legacy(boot) },
-    { name: 'AP_X.tar.md5', data: buildTarMd5(buildTar([{ name: 'boot.img.lz4', data: lz4 }, { name: 'vbmeta.img', data: vbmeta }]), 'AP_X.tar') },
+    {
+      name: 'AP_X.tar.md5',
+      data: buildTarMd5(
+        buildTar([
+          { name: 'boot.img.lz4', data: lz4 },
+          { name: 'vbmeta.img', data: vbmeta },
+        ]),
+        'AP_X.tar',
+      ),
+    },
     {
       name: 'factory.zip',
       data: buildZip([

@@ -27,9 +27,15 @@ const signer = () => (signerP ??= makeTestSigner({ cn: 'romscope OTA signer' }))
 const other = () => (otherP ??= makeTestSigner({ cn: 'someone else' }));
 
 async function otaEntries(s: TestSigner, opts: { props?: (p: string) => string; payloadKey?: TestSigner } = {}): Promise<ZipEntryInput[]> {
-  const built = buildPayload([{ name: 'boot', data: pseudoRandom(6 * 4096, 1), type: 'REPLACE_XZ', chunkBlocks: 2 }, { name: 'vendor', data: compressible(4 * 4096, 2), type: 'REPLACE_ZSTD' }], {
-    key: (opts.payloadKey ?? s).privateKey,
-  });
+  const built = buildPayload(
+    [
+      { name: 'boot', data: pseudoRandom(6 * 4096, 1), type: 'REPLACE_XZ', chunkBlocks: 2 },
+      { name: 'vendor', data: compressible(4 * 4096, 2), type: 'REPLACE_ZSTD' },
+    ],
+    {
+      key: (opts.payloadKey ?? s).privateKey,
+    },
+  );
   return [
     { name: 'META-INF/com/android/metadata', data: METADATA },
     { name: 'payload.bin', data: built.payload },
@@ -59,14 +65,13 @@ test('a whole-file signed A/B OTA package: signature, signer, otacert, payload s
   assert.equal(cert.sha256Fingerprint, s.certificate.fingerprint256);
   assert.equal(cert.subject, 'CN=romscope OTA signer');
   assert.equal(r.root.info.comment, 'signed by SignApk');
-  assert.deepEqual((r.root.info.otacert as Record<string, string>[]).map((c) => c.sha256Fingerprint), [s.certificate.fingerprint256]);
+  assert.deepEqual(
+    (r.root.info.otacert as Record<string, string>[]).map((c) => c.sha256Fingerprint),
+    [s.certificate.fingerprint256],
+  );
   const payload = artifactAt(r.root, 'payload.bin');
   assert.equal((payload.info.signatures as Record<string, Record<string, string>>).payload.key, 'META-INF/com/android/otacert');
-  assert.deepEqual(
-    payload.facts.filter((f) => f.kind === 'payload-properties-ok').length,
-    4,
-    'FILE_HASH, FILE_SIZE, METADATA_HASH, METADATA_SIZE',
-  );
+  assert.deepEqual(payload.facts.filter((f) => f.kind === 'payload-properties-ok').length, 4, 'FILE_HASH, FILE_SIZE, METADATA_HASH, METADATA_SIZE');
   assert.equal(artifactAt(r.root, 'META-INF/com/android/otacert').format, 'x509-certificate');
   assert.equal(artifactAt(r.root, 'payload_properties.txt').format, 'payload-properties');
   assert.equal(artifactAt(r.root, 'payload.bin/boot.img').size, 6 * 4096);
@@ -109,7 +114,10 @@ test('a truncated comment, a footer that lies, and a PKCS#7 block that is not DE
   const lie = Buffer.from(zip);
   lie.writeUInt16LE(lie.readUInt16LE(lie.length - 2) - 4, lie.length - 2);
   r = await run(t, lie);
-  assert.ok(r.findings.some((f) => f.ruleId === 'signature/ota-invalid' || f.ruleId === 'integrity/truncated' || f.ruleId === 'format/unreadable'), describe(r.findings));
+  assert.ok(
+    r.findings.some((f) => f.ruleId === 'signature/ota-invalid' || f.ruleId === 'integrity/truncated' || f.ruleId === 'format/unreadable'),
+    describe(r.findings),
+  );
   // Garbage, and BER with an indefinite length, instead of DER.
   const unsigned = buildZip(await otaEntries(s));
   for (const [block, why] of [
@@ -166,7 +174,11 @@ test('JAR signatures: verified member by member; a changed member, an unlisted m
   // A member changed after signing.
   let r = await run(t, buildZip(signed.map((e) => (e.name === 'boot.img' ? { ...e, data: pseudoRandom(10000, 5) } : e))));
   let f = r.findings.filter((x) => x.ruleId === 'signature/ota-invalid');
-  assert.deepEqual(f.map((x) => x.path), ['boot.img'], describe(r.findings));
+  assert.deepEqual(
+    f.map((x) => x.path),
+    ['boot.img'],
+    describe(r.findings),
+  );
   assert.equal(r.summary.signature.status, 'failed');
   // A member added after signing.
   r = await run(t, buildZip([...signed, { name: 'extra.sh', data: Buffer.from('echo hi\n') }]));
@@ -174,7 +186,10 @@ test('JAR signatures: verified member by member; a changed member, an unlisted m
   assert.match(f[0]?.message ?? '', /extra\.sh is not in META-INF\/MANIFEST\.MF/, describe(r.findings));
   // The manifest edited after signing (a digest replaced).
   r = await run(t, buildZip(signed.map((e) => (e.name === 'META-INF/MANIFEST.MF' ? { ...e, data: Buffer.from(e.data.toString().replace(/(Name: boot\.img\r\nSHA-256-Digest: )\S+/, '$1' + 'A'.repeat(43) + '=')) } : e))));
-  assert.ok(r.findings.some((x) => x.ruleId === 'signature/ota-invalid' && /manifest section for boot\.img does not match/.test(x.message)), describe(r.findings));
+  assert.ok(
+    r.findings.some((x) => x.ruleId === 'signature/ota-invalid' && /manifest section for boot\.img does not match/.test(x.message)),
+    describe(r.findings),
+  );
 });
 
 test('payload_properties.txt that disagrees with payload.bin is integrity/payload-properties', async (t) => {

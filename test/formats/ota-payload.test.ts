@@ -38,7 +38,13 @@ function allOps(withBz: boolean): { type: OpName; dst: { start: number; blocks: 
     { type: withBz ? 'REPLACE_BZ' : 'REPLACE', dst: [{ start: 7, blocks: 1 }] },
     { type: 'ZERO', dst: [{ start: 8, blocks: 4 }] },
     // One operation writing two extents, out of order.
-    { type: 'REPLACE_XZ', dst: [{ start: 16, blocks: 4 }, { start: 12, blocks: 4 }] },
+    {
+      type: 'REPLACE_XZ',
+      dst: [
+        { start: 16, blocks: 4 },
+        { start: 12, blocks: 4 },
+      ],
+    },
     { type: 'DISCARD', dst: [{ start: 20, blocks: 8 }] },
     { type: withBz ? 'REPLACE_BZ' : 'REPLACE_ZSTD', dst: [{ start: 28, blocks: 6 }] },
     { type: 'REPLACE_ZSTD', dst: [{ start: 34, blocks: 3 }] },
@@ -119,7 +125,10 @@ test('a signed payload with no key to check it is reported as unverifiable, with
 test('an unsigned payload is signature/ota-unsigned and summary.signature unsigned', async (t) => {
   const built = buildPayload(partitions(false));
   const { r } = await inspectBytes(t, 'payload.bin', built.payload);
-  assert.deepEqual(r.findings.map((f) => f.ruleId), ['signature/ota-unsigned']);
+  assert.deepEqual(
+    r.findings.map((f) => f.ruleId),
+    ['signature/ota-unsigned'],
+  );
   assert.equal(r.summary.signature.status, 'unsigned');
 });
 
@@ -129,7 +138,11 @@ test('a wrong operation hash, a changed blob, a wrong partition hash and a bad s
     return r;
   };
   let r = await rules({ breaks: { wrongOpHash: { part: 0, op: 2 } } });
-  assert.deepEqual(r.findings.map((f) => f.ruleId), ['integrity/payload-operation-hash'], describe(r.findings));
+  assert.deepEqual(
+    r.findings.map((f) => f.ruleId),
+    ['integrity/payload-operation-hash'],
+    describe(r.findings),
+  );
   assert.match(r.findings[0].message, /partition system operation 2 \(REPLACE_ZSTD\)/);
   assert.equal(r.summary.integrity.status, 'failed');
 
@@ -140,10 +153,18 @@ test('a wrong operation hash, a changed blob, a wrong partition hash and a bad s
   assert.ok(ids.includes('signature/payload-invalid'), describe(r.findings));
 
   r = await rules({ breaks: { wrongPartitionHash: 1 } });
-  assert.deepEqual(r.findings.map((f) => [f.ruleId, f.path]), [['integrity/payload-partition-hash', 'vendor.img']], describe(r.findings));
+  assert.deepEqual(
+    r.findings.map((f) => [f.ruleId, f.path]),
+    [['integrity/payload-partition-hash', 'vendor.img']],
+    describe(r.findings),
+  );
 
   r = await rules({ breaks: { flipMetadataSignature: true } });
-  assert.deepEqual(r.findings.map((f) => f.ruleId), ['signature/payload-invalid'], describe(r.findings));
+  assert.deepEqual(
+    r.findings.map((f) => f.ruleId),
+    ['signature/payload-invalid'],
+    describe(r.findings),
+  );
   assert.match(r.findings[0].message, /metadata signature/);
 });
 
@@ -205,7 +226,11 @@ test('a manifest size of 2^63 is format/payload-invalid', async (t) => {
 test('a manifest that does not decode, and major version 1, are format/payload-invalid', async (t) => {
   const garbage = Buffer.concat([payloadHeader(16, 0), Buffer.from([0x6a, 0xff, 0xff, 0xff, 0xff, 0x0f, 1, 2, 3, 4, 5, 6, 7, 8, 9, 10])]);
   let r = (await inspectBytes(t, 'payload.bin', garbage)).r;
-  assert.deepEqual(r.findings.map((f) => f.ruleId), ['format/payload-invalid'], describe(r.findings));
+  assert.deepEqual(
+    r.findings.map((f) => f.ruleId),
+    ['format/payload-invalid'],
+    describe(r.findings),
+  );
   assert.match(r.findings[0].message, /manifest does not decode/);
   r = (await inspectBytes(t, 'payload.bin', Buffer.concat([payloadHeader(0, 0, 1n), Buffer.alloc(40)]))).r;
   assert.match(r.findings[0].message, /major version 1/);
@@ -225,9 +250,18 @@ test('an operation whose extents leave the partition, and a blob past the end of
   );
   const { r } = await inspectBytes(t, 'payload.bin', bytes);
   const msgs = r.findings.filter((f) => f.ruleId === 'format/payload-invalid').map((f) => f.message);
-  assert.ok(msgs.some((m) => /writes blocks 1-5, past the end of a \(2 blocks/.test(m)), msgs.join('\n'));
-  assert.ok(msgs.some((m) => /runs past the end of the payload/.test(m)), msgs.join('\n'));
-  assert.ok(msgs.some((m) => /partition a is not rebuilt/.test(m)), msgs.join('\n'));
+  assert.ok(
+    msgs.some((m) => /writes blocks 1-5, past the end of a \(2 blocks/.test(m)),
+    msgs.join('\n'),
+  );
+  assert.ok(
+    msgs.some((m) => /runs past the end of the payload/.test(m)),
+    msgs.join('\n'),
+  );
+  assert.ok(
+    msgs.some((m) => /partition a is not rebuilt/.test(m)),
+    msgs.join('\n'),
+  );
   assert.equal(artifactAt(r.root, 'a.img').size, null);
   assert.equal(artifactAt(r.root, 'b.img').size, null);
 });
@@ -252,7 +286,10 @@ test('a blob that decompresses without bound stops at the extents it fills, in b
   const { value: r, arrayBuffers } = await peakMemoryGrowth(() => inspect(file));
   for (const name of ['z.img', 'x.img']) {
     const a = artifactAt(r.root, name);
-    assert.ok(a.facts.some((f) => f.kind === 'unreadable' && /decodes to more than the 4096 bytes/.test(f.message)), `${name}: ${JSON.stringify(a.facts)}`);
+    assert.ok(
+      a.facts.some((f) => f.kind === 'unreadable' && /decodes to more than the 4096 bytes/.test(f.message)),
+      `${name}: ${JSON.stringify(a.facts)}`,
+    );
   }
   assert.ok(arrayBuffers < 64 << 20, `array buffers grew by ${arrayBuffers}`);
 });
@@ -260,21 +297,30 @@ test('a blob that decompresses without bound stops at the extents it fills, in b
 test('a partition too large for --max-expanded is a budget finding, not rebuilt', async (t) => {
   const bytes = rawPayload({ partitions: [{ name: 'huge', newSize: 1n << 40n, newHash: Buffer.alloc(32), operations: [{ type: 6, dst: [{ start: 0, blocks: (1n << 40n) / 4096n }] }] }] });
   const { r } = await inspectBytes(t, 'payload.bin', bytes);
-  assert.ok(r.findings.some((f) => f.ruleId === 'format/budget-exceeded' && f.path === 'huge.img'), describe(r.findings));
+  assert.ok(
+    r.findings.some((f) => f.ruleId === 'format/budget-exceeded' && f.path === 'huge.img'),
+    describe(r.findings),
+  );
 });
 
 test('a payload cut short and a payload signature that does not decode are findings', async (t) => {
   const built = buildPayload(partitions(false), { key: KEY.privateKey });
   const cut = built.payload.subarray(0, built.blobOffsets[1][3]! + 10);
   let r = (await inspectBytes(t, 'payload.bin', cut, { keys: [KEY_PEM] })).r;
-  assert.ok(r.findings.some((f) => f.ruleId === 'format/payload-invalid' && /runs past the end of the payload/.test(f.message)), describe(r.findings));
+  assert.ok(
+    r.findings.some((f) => f.ruleId === 'format/payload-invalid' && /runs past the end of the payload/.test(f.message)),
+    describe(r.findings),
+  );
   assert.ok(r.findings.every((f) => f.severity !== 'error' || f.ruleId !== 'integrity/payload-partition-hash' || f.path !== 'system.img'));
 
   const garbled = Buffer.from(built.payload);
   // The first bytes of the payload's Signatures message: a field with wire type 7.
   garbled.fill(0xff, garbled.length - Number(built.manifest.signaturesSize), garbled.length - Number(built.manifest.signaturesSize) + 4);
   r = (await inspectBytes(t, 'payload.bin', garbled, { keys: [KEY_PEM] })).r;
-  assert.ok(r.findings.some((f) => f.ruleId === 'signature/payload-invalid' && /payload signature does not decode/.test(f.message)), describe(r.findings));
+  assert.ok(
+    r.findings.some((f) => f.ruleId === 'signature/payload-invalid' && /payload signature does not decode/.test(f.message)),
+    describe(r.findings),
+  );
 });
 
 test('an operation too large for a worker (over 64 MiB) is decoded streaming in the main thread', async (t) => {
@@ -318,7 +364,10 @@ test('a rebuilt partition is decoded further (a boot image with its sections) an
   const { r, file } = await inspectBytes(t, 'payload.bin', built.payload);
   const img = artifactAt(r.root, 'boot.img');
   assert.equal(img.format, 'android-boot');
-  assert.deepEqual(img.children.map((c) => c.name), ['kernel', 'ramdisk', 'dtb']);
+  assert.deepEqual(
+    img.children.map((c) => c.name),
+    ['kernel', 'ramdisk', 'dtb'],
+  );
   const x = await extract(file, 'boot.img/kernel', tempDir(t));
   assert.ok(readFileSync(x.output).equals(pseudoRandom(20000, 1)));
 });
@@ -329,13 +378,20 @@ test('hash tree and FEC extents that update_engine would refuse are format/paylo
     ['fec_roots 0', { fecDataExtent: { start: 0, blocks: 30 }, fecExtent: { start: 30, blocks: 2 }, fecRoots: 0 }, /fec_roots 0 is not a Reed-Solomon code/],
     ['FEC inside its data', { fecDataExtent: { start: 0, blocks: 36 }, fecExtent: { start: 30, blocks: 2 } }, /fec_extent starts at byte 122880, inside the data it protects/],
     ['a tree without its data extent', { hashTreeExtent: { start: 38, blocks: 1 } }, /has a hash_tree_extent but no hash_tree_data_extent/],
-    ['a tree data extent of 2^40 blocks', { hashTreeDataExtent: { start: 0, blocks: 2 ** 40 }, hashTreeExtent: { start: 38, blocks: 1 } }, /hash_tree_extent starts at byte \d+, inside the data it hashes|hash_tree_extent holds/],
+    [
+      'a tree data extent of 2^40 blocks',
+      { hashTreeDataExtent: { start: 0, blocks: 2 ** 40 }, hashTreeExtent: { start: 38, blocks: 1 } },
+      /hash_tree_extent starts at byte \d+, inside the data it hashes|hash_tree_extent holds/,
+    ],
     ['an FEC extent of the wrong size', { fecDataExtent: { start: 0, blocks: 30 }, fecExtent: { start: 30, blocks: 3 } }, /fec_extent holds 12288 bytes, the FEC data of 122880 bytes with 2 roots is 8192/],
   ];
   for (const [what, extra, msg] of cases) {
     const built = buildPayload([{ name: 'system', data, type: 'REPLACE', chunkBlocks: 8, ...extra }]);
     const { r } = await inspectBytes(t, 'payload.bin', built.payload);
-    assert.ok(r.findings.some((f) => f.ruleId === 'format/payload-invalid' && msg.test(f.message)), `${what}: ${describe(r.findings)}`);
+    assert.ok(
+      r.findings.some((f) => f.ruleId === 'format/payload-invalid' && msg.test(f.message)),
+      `${what}: ${describe(r.findings)}`,
+    );
     assert.match(String(artifactAt(r.root, 'system.img').info.partitionHash), /^not checked: /, what);
   }
 });

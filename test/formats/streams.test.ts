@@ -23,7 +23,13 @@ function shape(a: Artifact): unknown {
 
 async function odinTar(): Promise<Buffer> {
   const img = Buffer.concat([compressible(300000, 2), pseudoRandom(100000, 3)]);
-  return buildTarMd5(buildTar([{ name: 'boot.img.lz4', data: await buildLz4Frame(img, { contentChecksum: true }) }, { name: 'vbmeta.img', data: pseudoRandom(4096, 4) }]), 'AP.tar');
+  return buildTarMd5(
+    buildTar([
+      { name: 'boot.img.lz4', data: await buildLz4Frame(img, { contentChecksum: true }) },
+      { name: 'vbmeta.img', data: pseudoRandom(4096, 4) },
+    ]),
+    'AP.tar',
+  );
 }
 
 test('stored, deflated and gzip-wrapped copies of a package decode identically', async (t) => {
@@ -59,7 +65,10 @@ test('a sequential container larger than the memory cap is spilled to a temp fil
     tempDir: spillDir,
     onProgress: () => void seen.push(...readdirSync(spillDir)),
   });
-  assert.ok(seen.some((n) => n.startsWith('romscope-')), 'the spill went to a temp file');
+  assert.ok(
+    seen.some((n) => n.startsWith('romscope-')),
+    'the spill went to a temp file',
+  );
   assert.deepEqual(readdirSync(spillDir), [], 'temp files are removed');
   assert.deepEqual(r.findings, []);
   const unzipped = r.root.children[0];
@@ -80,5 +89,8 @@ test('a tar member whose size field claims a terabyte is a finding, not an alloc
   tar.write(sum.toString(8).padStart(6, '0') + '\0 ', 148, 'latin1');
   writeFileSync(join(dir, 'huge.tar'), tar);
   const r = await inspect(join(dir, 'huge.tar'));
-  assert.ok(r.findings.some((f) => f.ruleId === 'integrity/truncated' && f.path === 'huge.img' && /1099511627776/.test(f.message)), JSON.stringify(r.findings));
+  assert.ok(
+    r.findings.some((f) => f.ruleId === 'integrity/truncated' && f.path === 'huge.img' && /1099511627776/.test(f.message)),
+    JSON.stringify(r.findings),
+  );
 });

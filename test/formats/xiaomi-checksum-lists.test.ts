@@ -47,7 +47,10 @@ test('crclist.txt: partition lines become CRC-32 expectations on the image files
 });
 
 test('md5sum.xml: <digest hash="md5" name="..."> elements; a DTD is refused', () => {
-  const xml = '<?xml version="1.0" ?>\n<root>\n  <digests>\n    <digest hash="md5" name="boot.img">3D408AAD356F771ED052F91D480BCFA5</digest>\n    <digest hash="sha256" name="a&amp;b.img">' + 'ab'.repeat(32) + '</digest>\n  </digests>\n  <security-patch-level>\n    <level>PLATFORM_SECURITY_PATCH := 2021-03-01</level>\n  </security-patch-level>\n</root>\n';
+  const xml =
+    '<?xml version="1.0" ?>\n<root>\n  <digests>\n    <digest hash="md5" name="boot.img">3D408AAD356F771ED052F91D480BCFA5</digest>\n    <digest hash="sha256" name="a&amp;b.img">' +
+    'ab'.repeat(32) +
+    '</digest>\n  </digests>\n  <security-patch-level>\n    <level>PLATFORM_SECURITY_PATCH := 2021-03-01</level>\n  </security-patch-level>\n</root>\n';
   assert.deepEqual(parseChecksumFile(xml, 'md5sum.xml'), [
     { algo: 'md5', hex: '3d408aad356f771ed052f91d480bcfa5', name: 'boot.img', line: 4 },
     { algo: 'sha256', hex: 'ab'.repeat(32), name: 'a&b.img', line: 5 },

@@ -67,7 +67,12 @@ for (const [name, use] of DECODERS) {
     if (!hasTool('xz')) return t.skip('xz is not installed');
     if (!use(t)) return;
     try {
-      for (const args of [['-9', '--check=none'], ['-6', '--check=crc32'], ['-0', '--check=crc64'], ['-9e', '--check=crc64']]) {
+      for (const args of [
+        ['-9', '--check=none'],
+        ['-6', '--check=crc32'],
+        ['-0', '--check=crc64'],
+        ['-9e', '--check=crc64'],
+      ]) {
         const r = await decodeWhole('xz', new Uint8Array(xz(SOURCE, ...args)), SOURCE.length);
         assert.equal(r.length, SOURCE.length, args.join(' '));
         assert.ok(Buffer.from(r.buffer.buffer, r.buffer.byteOffset, r.length).equals(SOURCE), `${args.join(' ')}: wrong output`);

@@ -327,7 +327,9 @@ function assertAbootimgAgrees(path: string, r: Report, inp: Inputs): void {
   else assert.doesNotMatch(out, /second stage:/);
   assert.equal(parseInt(grab(/tags:\s+0x([0-9a-f]+)/), 16), info.tagsAddr);
   if (inp.cmdline.length < 512) assert.equal(grab(/\* cmdline = (.*)/), info.cmdline);
-  const words = grab(/id = ((?:0x[0-9a-f]{8} ?){8})/).trim().split(/\s+/);
+  const words = grab(/id = ((?:0x[0-9a-f]{8} ?){8})/)
+    .trim()
+    .split(/\s+/);
   const id = Buffer.alloc(32);
   words.forEach((w, i) => id.writeUInt32LE(parseInt(w, 16), 4 * i));
   assert.equal(id.subarray(0, 20).toString('hex'), info.id, 'abootimg id');
@@ -381,12 +383,12 @@ function assertRamdiskTree(r: Report, inp: Inputs, name: string): void {
     assert.equal(f.size, b.length, n);
     assert.equal(f.hashes.sha256, sha256(b), n);
   }
-  if (inp.ramdiskKind === 'gzip-cpio') assert.ok(rd.facts.some((f) => f.kind === 'gzip-checksum-ok'), 'gzip trailer checked');
-  assert.equal(
-    r.findings.filter((f) => f.ruleId === 'format/ramdisk-unknown-compression').length,
-    0,
-    describe(r.findings),
-  );
+  if (inp.ramdiskKind === 'gzip-cpio')
+    assert.ok(
+      rd.facts.some((f) => f.kind === 'gzip-checksum-ok'),
+      'gzip trailer checked',
+    );
+  assert.equal(r.findings.filter((f) => f.ruleId === 'format/ramdisk-unknown-compression').length, 0, describe(r.findings));
 }
 
 /** Our writer, given the same inputs, makes the same bytes as mkbootimg. */
@@ -446,7 +448,10 @@ for (const version of [0, 1, 2, 3] as const) {
       if (version === 3) {
         // Debian mkbootimg 29 writes 1596; bootimg.h (and every later mkbootimg) says 1580.
         assert.equal(bytes.readUInt32LE(20), 1596, 'premise: this mkbootimg writes header_size 1596 for v3');
-        assert.deepEqual(errors(r).map((f) => [f.ruleId, f.path, f.message]), [['format/boot-invalid', '', 'header_size is 1596, a v3 header is 1580 bytes']]);
+        assert.deepEqual(
+          errors(r).map((f) => [f.ruleId, f.path, f.message]),
+          [['format/boot-invalid', '', 'header_size is 1596, a v3 header is 1580 bytes']],
+        );
       } else {
         assert.deepEqual(errors(r), [], describe(r.findings));
       }
@@ -466,13 +471,20 @@ for (const version of [0, 1, 2, 3] as const) {
         assert.ok(id, 'premise: mkbootimg --id printed the id');
         assert.equal(info.id, id.slice(0, 40), 'id as printed by mkbootimg --id');
         assert.match(id.slice(40), /^0+$/);
-        assert.ok(r.root.facts.some((f) => f.kind === 'boot-id-ok'), 'the id verifies');
+        assert.ok(
+          r.root.facts.some((f) => f.kind === 'boot-id-ok'),
+          'the id verifies',
+        );
         // abootimg refuses an image without a ramdisk ("ramdisk size is null").
         if (inp.ramdisk) assertAbootimgAgrees(path, r, inp);
       } else {
         assert.equal(info.id, undefined, 'v3 has no id');
       }
-      assert.deepEqual(r.findings.filter((f) => f.ruleId === 'integrity/boot-id'), [], describe(r.findings));
+      assert.deepEqual(
+        r.findings.filter((f) => f.ruleId === 'integrity/boot-id'),
+        [],
+        describe(r.findings),
+      );
 
       assertRamdiskTree(r, inp, 'ramdisk');
       if (inp.ramdiskKind === 'random') {
@@ -498,7 +510,10 @@ for (const version of [0, 1, 2, 3] as const) {
         const r2 = await inspect(f);
         assert.deepEqual(errors(r2), [], describe(r2.findings));
         assert.deepEqual({ ...r2.root.info, headerSize: 1596 }, info);
-        assert.deepEqual(r2.root.children.map((c) => [c.name, c.hashes.sha256]), r.root.children.map((c) => [c.name, c.hashes.sha256]));
+        assert.deepEqual(
+          r2.root.children.map((c) => [c.name, c.hashes.sha256]),
+          r.root.children.map((c) => [c.name, c.hashes.sha256]),
+        );
       }
     });
   }
@@ -518,7 +533,10 @@ for (const seed of SEEDS) {
     assert.equal(info.pageSize, inp.pageSize);
     // Debian mkbootimg 29 writes 2108; bootimg.h (and every later mkbootimg) says 2112.
     assert.equal(bytes.readUInt32LE(2096), 2108, 'premise: this mkbootimg writes header_size 2108 for vendor_boot v3');
-    assert.deepEqual(errors(r).map((f) => [f.ruleId, f.path, f.message]), [['format/boot-invalid', '', 'header_size is 2108, a v3 vendor_boot header is 2112 bytes']]);
+    assert.deepEqual(
+      errors(r).map((f) => [f.ruleId, f.path, f.message]),
+      [['format/boot-invalid', '', 'header_size is 2108, a v3 vendor_boot header is 2112 bytes']],
+    );
 
     const un = unpackBootimg(t, path);
     assertFieldsMatch(un.fields, r.root);
@@ -533,10 +551,13 @@ for (const seed of SEEDS) {
       // pages after the header, as the current unpack_bootimg does (pages(header_size)).
       assert.ok(un.files.get('vendor_ramdisk')!.equals(bytes.subarray(inp.pageSize, inp.pageSize + inp.ramdisk!.length)), 'premise: unpack_bootimg 29 reads one page early');
       assert.ok(!un.files.get('vendor_ramdisk')!.equals(inp.ramdisk!), 'premise: so its vendor_ramdisk is not the input');
-      assert.deepEqual((info.sections as { name: string; offset: number }[]).map((x) => [x.name, x.offset]), [
-        ['vendor_ramdisk', 2 * inp.pageSize],
-        ['dtb', 2 * inp.pageSize + Math.ceil(inp.ramdisk!.length / inp.pageSize) * inp.pageSize],
-      ]);
+      assert.deepEqual(
+        (info.sections as { name: string; offset: number }[]).map((x) => [x.name, x.offset]),
+        [
+          ['vendor_ramdisk', 2 * inp.pageSize],
+          ['dtb', 2 * inp.pageSize + Math.ceil(inp.ramdisk!.length / inp.pageSize) * inp.pageSize],
+        ],
+      );
     }
     assertRamdiskTree(r, inp, 'vendor_ramdisk');
     if (inp.ramdiskKind === 'random') {
@@ -568,13 +589,27 @@ test('mkbootimg refuses v2 without a DTB; romscope reports such an image (made b
   const f = join(dir, 'mine.img');
   writeFileSync(f, buildBootImage({ headerVersion: 2, kernel: pseudoRandom(5000, 1) }));
   const r = await inspect(f);
-  assert.deepEqual(errors(r).map((x) => x.message), ['a v2 boot image needs a DTB (dtb_size is 0)']);
+  assert.deepEqual(
+    errors(r).map((x) => x.message),
+    ['a v2 boot image needs a DTB (dtb_size is 0)'],
+  );
 });
 
 test('unpack_bootimg and romscope agree on images from our writer that mkbootimg 29 cannot make (recovery DTBO with v1, 16 KiB pages, full 1536-byte cmdline)', async (t) => {
   if (!requireTools(t, 'unpack_bootimg')) return;
   const cases = [
-    buildBootImage({ headerVersion: 1, pageSize: 16384, kernel: pseudoRandom(40000, 3), ramdisk: pseudoRandom(20000, 4), second: pseudoRandom(100, 5), recoveryDtbo: pseudoRandom(7000, 6), cmdline: 'y'.repeat(1536), board: 'fifteen-chars-x', osVersion: '11.0.0', patchLevel: '2021-01' }),
+    buildBootImage({
+      headerVersion: 1,
+      pageSize: 16384,
+      kernel: pseudoRandom(40000, 3),
+      ramdisk: pseudoRandom(20000, 4),
+      second: pseudoRandom(100, 5),
+      recoveryDtbo: pseudoRandom(7000, 6),
+      cmdline: 'y'.repeat(1536),
+      board: 'fifteen-chars-x',
+      osVersion: '11.0.0',
+      patchLevel: '2021-01',
+    }),
     buildBootImage({ headerVersion: 2, pageSize: 2048, kernel: pseudoRandom(2048, 7), ramdisk: pseudoRandom(2049, 8), recoveryDtbo: pseudoRandom(1, 9), dtb: pseudoRandom(4096, 10), cmdline: 'console=ttyS0' }),
   ];
   for (const bytes of cases) {

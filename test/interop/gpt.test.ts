@@ -238,7 +238,7 @@ test('sgdisk -S 200 (200 entries, a 50-sector array): rows match', async (t) => 
   }
 });
 
-test('our builder\'s 512-byte-sector disk reads the same in sgdisk and romscope', async (t) => {
+test("our builder's 512-byte-sector disk reads the same in sgdisk and romscope", async (t) => {
   if (!requireTools(t, 'sgdisk')) return;
   const parts: GptPartitionSpec[] = [
     { name: 'boot_a', firstLba: 40, lastLba: 1063, type: '20117F86-E985-4357-B9EE-374BC1D8487D', attributes: 0x0037000000000000n },
@@ -247,9 +247,12 @@ test('our builder\'s 512-byte-sector disk reads the same in sgdisk and romscope'
   ];
   const file = join(tempDir(t), 'b.img');
   writeFileSync(file, buildGptDisk(parts, { mark: true }));
-  assert.match(runTool('sgdisk', ['-v', file]).stdout.toString(), /No problems found/, 'premise: sgdisk accepts the builder\'s disk');
+  assert.match(runTool('sgdisk', ['-v', file]).stdout.toString(), /No problems found/, "premise: sgdisk accepts the builder's disk");
   const ref = sgdiskPrint(file);
-  assert.deepEqual(ref.rows.map((x) => [x.number, x.start, x.end, x.name]), parts.map((p, i) => [i + 1, p.firstLba, p.lastLba, p.name]));
+  assert.deepEqual(
+    ref.rows.map((x) => [x.number, x.start, x.end, x.name]),
+    parts.map((p, i) => [i + 1, p.firstLba, p.lastLba, p.name]),
+  );
   const r = await inspect(file);
   assert.deepEqual(r.findings, [], describe(r.findings));
   assertMatchesSgdisk(r, file, ref);
@@ -271,12 +274,18 @@ test('4096-byte sectors (built by our builder; sgdisk cannot make them on a file
   const gi = r.root.info as unknown as GptInfo;
   assert.equal(gi.sectorSize, 4096);
   assert.equal(gi.firstUsableLba, 2 + 4, 'a 16 KiB array is 4 sectors of 4 KiB');
-  assert.deepEqual(gi.partitions.map((p) => [p.name, p.firstLba, p.lastLba, p.sizeBytes, p.typeName]), [
-    ['xbl_a', 6, 1029, 1024 * 4096, 'Linux filesystem'],
-    ['ufs_misc', 1030, 1030, 4096, 'Android misc 1'],
-    ['super', 2000, 4000, 2001 * 4096, 'Linux filesystem'],
-  ]);
-  assert.deepEqual(r.root.children.map((c) => [c.name, c.size, c.hashes.sha256]), parts.map((p) => [p.name, (p.lastLba - p.firstLba + 1) * 4096, sha256(bytes.subarray(p.firstLba * 4096, (p.lastLba + 1) * 4096))]));
+  assert.deepEqual(
+    gi.partitions.map((p) => [p.name, p.firstLba, p.lastLba, p.sizeBytes, p.typeName]),
+    [
+      ['xbl_a', 6, 1029, 1024 * 4096, 'Linux filesystem'],
+      ['ufs_misc', 1030, 1030, 4096, 'Android misc 1'],
+      ['super', 2000, 4000, 2001 * 4096, 'Linux filesystem'],
+    ],
+  );
+  assert.deepEqual(
+    r.root.children.map((c) => [c.name, c.size, c.hashes.sha256]),
+    parts.map((p) => [p.name, (p.lastLba - p.firstLba + 1) * 4096, sha256(bytes.subarray(p.firstLba * 4096, (p.lastLba + 1) * 4096))]),
+  );
   assert.deepEqual(r.summary.integrity, { status: 'verified', checks: 4, failed: 0 });
 });
 
@@ -313,14 +322,21 @@ test('a corrupted primary header CRC: integrity/gpt-crc, partitions read from th
   const b = readFileSync(file);
   patch(file, 512 + 60, Buffer.from([b[512 + 60] ^ 0x01]));
   const r = await inspect(file);
-  assert.deepEqual(errors(r).map((f) => [f.ruleId, f.path]), [['integrity/gpt-crc', '']], describe(r.findings));
+  assert.deepEqual(
+    errors(r).map((f) => [f.ruleId, f.path]),
+    [['integrity/gpt-crc', '']],
+    describe(r.findings),
+  );
   assert.match(errors(r)[0].message, /primary GPT header .*header CRC32/);
   assert.equal(errors(r)[0].offset, 512 + 16);
   const gi = r.root.info as unknown as GptInfo;
   assert.equal(gi.partitionsFrom, 'backup');
   assert.equal(gi.headers.primary?.valid, false);
   assert.equal(gi.headers.primary?.headerCrc, 'bad');
-  assert.ok(r.root.facts.some((f) => f.kind === 'gpt-primary-bad'), 'says the backup is used');
+  assert.ok(
+    r.root.facts.some((f) => f.kind === 'gpt-primary-bad'),
+    'says the backup is used',
+  );
   assertMatchesSgdisk(r, file, ref, info);
   assert.equal(r.summary.integrity.status, 'failed');
   assert.equal(runCli(['check', file, '--json']).code, 1);
@@ -332,7 +348,11 @@ test('a corrupted primary entry array: integrity/gpt-crc, partitions read from t
   // The name of entry 128 (unused): only the array CRC notices.
   patch(file, 1024 + 127 * 128 + 60, Buffer.from('X'));
   const r = await inspect(file);
-  assert.deepEqual(errors(r).map((f) => f.ruleId), ['integrity/gpt-crc'], describe(r.findings));
+  assert.deepEqual(
+    errors(r).map((f) => f.ruleId),
+    ['integrity/gpt-crc'],
+    describe(r.findings),
+  );
   assert.match(errors(r)[0].message, /partition entry array CRC32/);
   assert.equal((r.root.info as unknown as GptInfo).headers.primary?.entriesCrc, 'bad');
   assert.equal((r.root.info as unknown as GptInfo).partitionsFrom, 'backup');
@@ -344,7 +364,11 @@ test('the backup cut off (the image truncated): only the primary is used, integr
   const { file, ref, info } = damagedSetup(t, 23);
   truncateSync(file, DISK - 33 * 512);
   const r = await inspect(file);
-  assert.deepEqual(errors(r).map((f) => f.ruleId), ['integrity/truncated'], describe(r.findings));
+  assert.deepEqual(
+    errors(r).map((f) => f.ruleId),
+    ['integrity/truncated'],
+    describe(r.findings),
+  );
   assert.match(errors(r)[0].message, /backup header at LBA 131071/);
   const gi = r.root.info as unknown as GptInfo;
   assert.equal(gi.headers.backup, undefined);
@@ -358,7 +382,11 @@ test('a zeroed backup header in a full-size image: format/layout-invalid, the pr
   const { file, ref, info } = damagedSetup(t, 24);
   patch(file, DISK - 512, Buffer.alloc(512));
   const r = await inspect(file);
-  assert.deepEqual(errors(r).map((f) => f.ruleId), ['format/layout-invalid'], describe(r.findings));
+  assert.deepEqual(
+    errors(r).map((f) => f.ruleId),
+    ['format/layout-invalid'],
+    describe(r.findings),
+  );
   assert.match(errors(r)[0].message, /no backup GPT header/);
   assertMatchesSgdisk(r, file, ref, info);
 });
@@ -378,7 +406,11 @@ for (const [what, field, value] of [
     const { value: r, arrayBuffers } = await peakMemoryGrowth(() => inspect(file));
     assert.ok(performance.now() - t0 < 10_000, 'finished within 10 s');
     assert.ok(arrayBuffers < 64 * MiB, `buffers grew by ${arrayBuffers} bytes`);
-    assert.deepEqual(errors(r).map((f) => f.ruleId), ['format/layout-invalid'], describe(r.findings));
+    assert.deepEqual(
+      errors(r).map((f) => f.ruleId),
+      ['format/layout-invalid'],
+      describe(r.findings),
+    );
     assert.equal(errors(r)[0].offset, 512 + field);
     assert.equal((r.root.info as unknown as GptInfo).partitionsFrom, 'backup');
     assertMatchesSgdisk(r, file, ref, info);
@@ -404,7 +436,12 @@ test('Qualcomm dumps from our builder: gpt_main, gpt_backup, gpt_both with ptool
     // The last partition grows to fill the disk: no sectors until patch0.xml sizes it.
     { name: 'userdata', firstLba: 9001, lastLba: 9000 },
   ];
-  for (const [kind, name] of [['gpt_main', 'gpt_main0.bin'], ['gpt_backup', 'gpt_backup0.bin'], ['gpt_both', 'gpt_both4.bin'], ['gpt_main', 'PrimaryGPT.bin']] as const) {
+  for (const [kind, name] of [
+    ['gpt_main', 'gpt_main0.bin'],
+    ['gpt_backup', 'gpt_backup0.bin'],
+    ['gpt_both', 'gpt_both4.bin'],
+    ['gpt_main', 'PrimaryGPT.bin'],
+  ] as const) {
     const file = join(tempDir(t), name);
     writeFileSync(file, buildGptDump(kind, parts));
     const r = await inspect(file);
@@ -412,7 +449,15 @@ test('Qualcomm dumps from our builder: gpt_main, gpt_backup, gpt_both with ptool
     const gi = r.root.info as unknown as GptInfo & { lun?: number };
     assert.equal(r.root.format, 'gpt', name);
     assert.equal(gi.dumpKind, kind, name);
-    assert.deepEqual(gi.partitions.map((p) => [p.name, p.sizeBytes]), [['xbl_a', 6967 * 512], ['boot_a', 2000 * 512], ['userdata', 0]], name);
+    assert.deepEqual(
+      gi.partitions.map((p) => [p.name, p.sizeBytes]),
+      [
+        ['xbl_a', 6967 * 512],
+        ['boot_a', 2000 * 512],
+        ['userdata', 0],
+      ],
+      name,
+    );
     assert.deepEqual(r.root.children, [], `${name}: a dump holds no partition data`);
     const layout = r.root.facts.find(isLayoutFact)!;
     assert.equal(layout.deviceBytes, undefined);
@@ -421,13 +466,17 @@ test('Qualcomm dumps from our builder: gpt_main, gpt_backup, gpt_both with ptool
   }
 });
 
-test('a flipped byte in a gpt_backup dump\'s entries is integrity/gpt-crc', async (t) => {
+test("a flipped byte in a gpt_backup dump's entries is integrity/gpt-crc", async (t) => {
   const bytes = buildGptDump('gpt_backup', [{ name: 'boot_a', firstLba: 34, lastLba: 99 }]);
   bytes[56] ^= 0x20;
   const file = join(tempDir(t), 'gpt_backup0.bin');
   writeFileSync(file, bytes);
   const r = await inspect(file);
-  assert.deepEqual(errors(r).map((f) => f.ruleId), ['integrity/gpt-crc'], describe(r.findings));
+  assert.deepEqual(
+    errors(r).map((f) => f.ruleId),
+    ['integrity/gpt-crc'],
+    describe(r.findings),
+  );
 });
 
 interface SfdiskRow {
@@ -479,7 +528,11 @@ for (const seed of [1, 2, 3]) {
     const r = await inspect(file);
     assert.deepEqual(r.findings, [], describe(r.findings));
     assert.equal(r.root.format, 'mbr');
-    assert.equal(ref.rows.some((x) => x.number >= 5), logicals > 0, 'premise: sfdisk made the logical partitions');
+    assert.equal(
+      ref.rows.some((x) => x.number >= 5),
+      logicals > 0,
+      'premise: sfdisk made the logical partitions',
+    );
     const info = r.root.info as { diskSignature: string; dumpKind: string; partitions: { number: number; kind: string; type: string; bootable?: boolean; startLba: number; sectors: number; sizeBytes: number }[] };
     assert.equal(info.dumpKind, 'disk');
     assert.equal(info.diskSignature, ref.id);
@@ -500,12 +553,23 @@ for (const seed of [1, 2, 3]) {
 }
 
 test('an MBR whose EBR chain loops: format/layout-invalid, reading stops', async (t) => {
-  const bytes = buildMbrDisk([{ type: 0x83, startLba: 2048, sectors: 100 }, { type: 0x05, startLba: 4096, sectors: 2000 }], [{ type: 0x83, startLba: 4097, sectors: 50 }], { loop: true });
+  const bytes = buildMbrDisk(
+    [
+      { type: 0x83, startLba: 2048, sectors: 100 },
+      { type: 0x05, startLba: 4096, sectors: 2000 },
+    ],
+    [{ type: 0x83, startLba: 4097, sectors: 50 }],
+    { loop: true },
+  );
   const file = join(tempDir(t), 'loop.img');
   writeFileSync(file, bytes);
   const r = await inspect(file);
   assert.equal(r.root.format, 'mbr');
-  assert.deepEqual(errors(r).map((f) => f.ruleId), ['format/layout-invalid'], describe(r.findings));
+  assert.deepEqual(
+    errors(r).map((f) => f.ruleId),
+    ['format/layout-invalid'],
+    describe(r.findings),
+  );
   assert.match(errors(r)[0].message, /loops back to LBA 4096/);
 });
 
@@ -531,7 +595,13 @@ test('mbr detection: random sectors with 55 AA, a FAT boot sector and a lone pro
 
 test('a bare 512-byte MBR file (MediaTek `MBR`): partitions listed, no children, no findings', async (t) => {
   const file = join(tempDir(t), 'MBR');
-  writeFileSync(file, buildMbrSector([{ type: 0x83, startLba: 2048, sectors: 4096 }, { type: 0x05, startLba: 8192, sectors: 100000 }]));
+  writeFileSync(
+    file,
+    buildMbrSector([
+      { type: 0x83, startLba: 2048, sectors: 4096 },
+      { type: 0x05, startLba: 8192, sectors: 100000 },
+    ]),
+  );
   const r = await inspect(file);
   assert.equal(r.root.format, 'mbr');
   assert.deepEqual(r.findings, [], describe(r.findings));
@@ -540,7 +610,7 @@ test('a bare 512-byte MBR file (MediaTek `MBR`): partitions listed, no children,
   assert.deepEqual(r.root.children, []);
 });
 
-test('a GPT disk\'s protective MBR is described in the gpt info (hybrid records too), not as an mbr artifact', async (t) => {
+test("a GPT disk's protective MBR is described in the gpt info (hybrid records too), not as an mbr artifact", async (t) => {
   const bytes = buildGptDisk([{ name: 'esp', firstLba: 40, lastLba: 2000 }], { pmbr: [{ type: 0x0c, startLba: 40, sectors: 1961 }] });
   const file = join(tempDir(t), 'hybrid.img');
   writeFileSync(file, bytes);
@@ -550,11 +620,23 @@ test('a GPT disk\'s protective MBR is described in the gpt info (hybrid records 
   const pm = r.root.info.protectiveMbr as { valid: boolean; hybrid?: boolean; records: { type: string; startLba: number }[] };
   assert.equal(pm.valid, true);
   assert.equal(pm.hybrid, true);
-  assert.deepEqual(pm.records.map((x) => [x.type, x.startLba]), [['0xee', 1], ['0x0c', 40]]);
+  assert.deepEqual(
+    pm.records.map((x) => [x.type, x.startLba]),
+    [
+      ['0xee', 1],
+      ['0x0c', 40],
+    ],
+  );
 });
 
 test('random header fields, cut files and random sectors behind the GPT and MBR magics never throw', async () => {
-  const base = buildGptDisk([{ name: 'a', firstLba: 40, lastLba: 99 }, { name: 'b', firstLba: 100, lastLba: 300 }], { sectors: 2048 });
+  const base = buildGptDisk(
+    [
+      { name: 'a', firstLba: 40, lastLba: 99 },
+      { name: 'b', firstLba: 100, lastLba: 300 },
+    ],
+    { sectors: 2048 },
+  );
   const r = rng(99);
   const cases: Buffer[] = [];
   for (let i = 0; i < 300; i++) {
@@ -594,5 +676,9 @@ test('a gpt_main0.bin padded with zeros past its tables is still a main dump (it
   writeFileSync(other, readFileSync(file));
   const r2 = await inspect(other);
   assert.equal(r2.root.info.dumpKind, 'disk');
-  assert.deepEqual(errors(r2).map((f) => f.ruleId), ['integrity/truncated'], describe(r2.findings));
+  assert.deepEqual(
+    errors(r2).map((f) => f.ruleId),
+    ['integrity/truncated'],
+    describe(r2.findings),
+  );
 });

@@ -75,7 +75,7 @@ const VARIANTS: Variant[] = [
   { opts: ['--no-frame-crc'], info: { variant: 'frame', contentChecksum: false, blockChecksums: false }, integrity: 'unchecked' },
   { opts: ['-BX'], info: { variant: 'frame', blockChecksums: true, contentChecksum: true }, integrity: 'verified' },
   { opts: ['-BX', '--no-frame-crc', '-B5'], info: { variant: 'frame', blockChecksums: true, contentChecksum: false, blockMaxSize: 256 << 10 }, integrity: 'unchecked' },
-  { opts: ['-B4'], info: { variant: 'frame', blockMaxSize: 64 << 10, linkedBlocks: false } , integrity: 'verified' },
+  { opts: ['-B4'], info: { variant: 'frame', blockMaxSize: 64 << 10, linkedBlocks: false }, integrity: 'verified' },
   { opts: ['-B5'], info: { variant: 'frame', blockMaxSize: 256 << 10 }, integrity: 'verified' },
   { opts: ['-B6'], info: { variant: 'frame', blockMaxSize: MiB }, integrity: 'verified' },
   { opts: ['-B7'], info: { variant: 'frame', blockMaxSize: 4 * MiB }, integrity: 'verified' },
@@ -151,7 +151,10 @@ test('lz4: a flipped byte in compressed data with a content checksum is an error
   const r = await inspect(file);
   const errs = errors(r);
   assert.ok(errs.length >= 1, describe(r.findings));
-  assert.ok(errs.some((f) => f.ruleId === 'integrity/lz4-checksum' || f.ruleId === 'format/unreadable'), describe(errs));
+  assert.ok(
+    errs.some((f) => f.ruleId === 'integrity/lz4-checksum' || f.ruleId === 'format/unreadable'),
+    describe(errs),
+  );
   assert.notEqual(r.root.children[0]?.hashes.sha256, sha256(DATA));
   // The compressed file itself was fully read and hashed.
   assert.equal(r.root.hashes.sha256, sha256(raw));
@@ -175,7 +178,10 @@ test('lz4 -BX: a flipped byte in a block is integrity/lz4-checksum', async (t) =
   const r = await inspect(file);
   const sums = r.findings.filter((f) => f.ruleId === 'integrity/lz4-checksum');
   assert.ok(sums.length >= 1, describe(r.findings));
-  assert.ok(sums.every((f) => f.severity === 'error' && f.path === ''), describe(sums));
+  assert.ok(
+    sums.every((f) => f.severity === 'error' && f.path === ''),
+    describe(sums),
+  );
   assert.equal(r.summary.integrity.status, 'failed');
 });
 
@@ -211,7 +217,10 @@ test('lz4 legacy whose first block size lies (0x7ffffff0): a finding, no crash, 
   const { value: r, rss, arrayBuffers } = await peakMemoryGrowth(() => inspect(file));
   const errs = errors(r);
   assert.ok(errs.length >= 1, describe(r.findings));
-  assert.ok(errs.every((f) => ['format/unreadable', 'integrity/truncated'].includes(f.ruleId)), describe(errs));
+  assert.ok(
+    errs.every((f) => ['format/unreadable', 'integrity/truncated'].includes(f.ruleId)),
+    describe(errs),
+  );
   assert.equal(r.root.hashes.sha256, sha256(raw));
   assert.ok(arrayBuffers < 256 * MiB, `buffers grew by ${arrayBuffers} bytes for a ${raw.length}-byte input`);
   assert.ok(rss < 512 * MiB, `RSS grew by ${rss} bytes`);
@@ -229,6 +238,9 @@ test('lz4 frame whose block size lies (0x7ffffff0): a finding, no crash, bounded
   const { value: r, arrayBuffers } = await peakMemoryGrowth(() => inspect(file));
   const errs = errors(r);
   assert.ok(errs.length >= 1, describe(r.findings));
-  assert.ok(errs.every((f) => ['format/unreadable', 'integrity/truncated'].includes(f.ruleId)), describe(errs));
+  assert.ok(
+    errs.every((f) => ['format/unreadable', 'integrity/truncated'].includes(f.ruleId)),
+    describe(errs),
+  );
   assert.ok(arrayBuffers < 256 * MiB, `buffers grew by ${arrayBuffers} bytes`);
 });

@@ -41,8 +41,16 @@ function verityImage(t: TestContext, dataBlocks: number, opts: { hash: string; s
   const data = Buffer.concat(parts);
   writeFileSync(join(dir, 'data.img'), data);
   const r = runTool('veritysetup', [
-    'format', join(dir, 'data.img'), join(dir, 'hash.img'), '--no-superblock', `--hash=${opts.hash}`, `--salt=${opts.salt}`,
-    `--data-block-size=${BS}`, `--hash-block-size=${BS}`, `--fec-device=${join(dir, 'fec.img')}`, `--fec-roots=${opts.roots}`,
+    'format',
+    join(dir, 'data.img'),
+    join(dir, 'hash.img'),
+    '--no-superblock',
+    `--hash=${opts.hash}`,
+    `--salt=${opts.salt}`,
+    `--data-block-size=${BS}`,
+    `--hash-block-size=${BS}`,
+    `--fec-device=${join(dir, 'fec.img')}`,
+    `--fec-roots=${opts.roots}`,
   ]);
   assert.equal(r.status, 0, r.stderr.toString());
   const tree = readFileSync(join(dir, 'hash.img'));
@@ -84,7 +92,10 @@ async function check(t: TestContext, dataBlocks: number, o: { hash: string; algo
   assert.deepEqual(errors(r), [], describe(r.findings));
   const sys = artifactAt(r.root, 'system.img');
   assert.equal(sys.hashes.sha256, sha256(v.image), 'the rebuilt partition is not the veritysetup image');
-  assert.ok(sys.facts.some((f) => f.kind === 'payload-partition-hash-ok'), JSON.stringify(sys.facts));
+  assert.ok(
+    sys.facts.some((f) => f.kind === 'payload-partition-hash-ok'),
+    JSON.stringify(sys.facts),
+  );
   assert.match(String(sys.info.verity), new RegExp(`the ${o.algo} hash tree \\(${v.treeBlocks * BS} bytes.*the FEC data \\(${o.roots} roots, ${v.fecBlocks * BS} bytes`));
   const x = await extract(file, 'system.img', join(dir, 'out'));
   assert.ok(readFileSync(x.output).equals(v.image), 'extract writes another image');
@@ -106,7 +117,11 @@ test('a wrong salt in the manifest gives another tree: the partition hash fails'
   const file = join(tempDir(t), 'payload.bin');
   writeFileSync(file, buildPayload([{ ...partition(v, o), hashTreeSalt: Buffer.from('00112234', 'hex') }]).payload);
   const r = await inspect(file);
-  assert.deepEqual(errors(r).map((f) => [f.ruleId, f.path]), [['integrity/payload-partition-hash', 'system.img']], describe(r.findings));
+  assert.deepEqual(
+    errors(r).map((f) => [f.ruleId, f.path]),
+    [['integrity/payload-partition-hash', 'system.img']],
+    describe(r.findings),
+  );
 });
 
 test('tree and FEC regions read at random (and streamed from the middle) are the computed bytes', async (t) => {
@@ -148,7 +163,10 @@ test('a hash tree extent of the wrong size is format/payload-invalid, and the pa
   const file = join(tempDir(t), 'payload.bin');
   writeFileSync(file, buildPayload([{ ...p, hashTreeExtent: { start: v.dataBlocks, blocks: v.treeBlocks - 1 } }]).payload);
   const r = await inspect(file);
-  assert.ok(r.findings.some((f) => f.ruleId === 'format/payload-invalid' && /hash_tree_extent holds \d+ bytes, the hash tree of \d+ bytes is \d+/.test(f.message)), describe(r.findings));
+  assert.ok(
+    r.findings.some((f) => f.ruleId === 'format/payload-invalid' && /hash_tree_extent holds \d+ bytes, the hash tree of \d+ bytes is \d+/.test(f.message)),
+    describe(r.findings),
+  );
   const sys = artifactAt(r.root, 'system.img');
   assert.match(String(sys.info.partitionHash), /^not checked: .*the manifest describes them wrongly/);
 });

@@ -166,5 +166,8 @@ test('signapk JAR signature (no -w): verified member by member; a changed member
   bad[at] ^= 0x01;
   writeFileSync(join(dir, 'jar-bad.zip'), bad);
   const r = await inspect(join(dir, 'jar-bad.zip'));
-  assert.ok(r.findings.some((f) => f.ruleId === 'signature/ota-invalid' && f.path === 'META-INF/com/android/metadata'), describe(r.findings));
+  assert.ok(
+    r.findings.some((f) => f.ruleId === 'signature/ota-invalid' && f.path === 'META-INF/com/android/metadata'),
+    describe(r.findings),
+  );
 });

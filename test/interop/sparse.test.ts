@@ -53,7 +53,13 @@ const IMAGES: Record<string, Buffer> = {
   // Mostly holes: 8 MiB of zeros with small random islands.
   holes: (() => {
     const b = Buffer.alloc(8 * MiB + 3);
-    for (const [at, n, seed] of [[0, 100, 64], [3 * MiB + 777, 20_000, 65], [5 * MiB - 1, 70_001, 66], [8 * MiB - 9, 12, 67]]) pseudoRandom(n, seed).copy(b, at);
+    for (const [at, n, seed] of [
+      [0, 100, 64],
+      [3 * MiB + 777, 20_000, 65],
+      [5 * MiB - 1, 70_001, 66],
+      [8 * MiB - 9, 12, 67],
+    ])
+      pseudoRandom(n, seed).copy(b, at);
     return b;
   })(),
   // A flash-erased partition: all 0xff, then a little data.
@@ -186,7 +192,10 @@ for (const [label, raw] of Object.entries(IMAGES)) {
       // Premise: the reference expands to the original, padded with zeros to whole blocks.
       assert.equal(ref.length, Math.ceil(raw.length / bs) * bs);
       assert.ok(ref.subarray(0, raw.length).equals(raw), 'premise: simg2img gives the original back');
-      assert.ok(ref.subarray(raw.length).every((x) => x === 0), 'premise: padding is zeros');
+      assert.ok(
+        ref.subarray(raw.length).every((x) => x === 0),
+        'premise: padding is zeros',
+      );
 
       const r = await assertExpandsTo(t, file, '', bytes, ref);
       assert.equal(r.root.name, 'x.img');
@@ -229,8 +238,7 @@ test('random-access reads of the raw child at any offset equal simg2img output',
   const fillA = MiB + 5000 + 1.5 * MiB;
   const fillB = fillA + 700 * KiB + 12 + 300 * KiB + 7;
   const probes: [number, number][] = [];
-  for (const base of [fillA + 8192, fillB + 4096 * 3, MiB + 4096, 0])
-    for (let k = 0; k < 4; k++) probes.push([base + k, 37], [base + k, 4096 + k]);
+  for (const base of [fillA + 8192, fillB + 4096 * 3, MiB + 4096, 0]) for (let k = 0; k < 4; k++) probes.push([base + k, 37], [base + k, 4096 + k]);
   probes.push([fillA - 100, 9000], [fillB - 3, 2 * MiB], [1, ref.length - 2], [ref.length - 5, 5]);
   for (const [at, n] of probes) {
     const got = await child.read(at, n);
@@ -241,12 +249,14 @@ test('random-access reads of the raw child at any offset equal simg2img output',
   assert.ok(Buffer.concat(streamed).equals(ref.subarray(fillB + 2, fillB + 2 + 3 * MiB)), 'stream() from an unaligned offset');
 });
 
-test('simg2simg pieces (DONT_CARE chunks for the other pieces\' blocks) each expand like simg2img', async (t) => {
+test("simg2simg pieces (DONT_CARE chunks for the other pieces' blocks) each expand like simg2img", async (t) => {
   if (!requireTools(t, 'img2simg', 'simg2img', 'simg2simg')) return;
   const file = img2simg(t, IMAGES.mixed, 4096);
   const dir = tempDir(t);
   runTool('simg2simg', [file, join(dir, 'system.img'), String(400 * KiB)]);
-  const pieces = readdirSync(dir).filter((n) => n.startsWith('system.img.')).sort((a, b) => Number(a.split('.').pop()) - Number(b.split('.').pop()));
+  const pieces = readdirSync(dir)
+    .filter((n) => n.startsWith('system.img.'))
+    .sort((a, b) => Number(a.split('.').pop()) - Number(b.split('.').pop()));
   assert.ok(pieces.length >= 4, `premise: simg2simg split into several pieces (${pieces.join(', ')})`);
   let holes = 0;
   for (const p of pieces) {
@@ -272,7 +282,7 @@ function withTrailingCrc(sparse: Buffer, expanded: Buffer): Buffer {
   return out;
 }
 
-test('our builder\'s DONT_CARE, CRC32 and 32/16-byte headers: simg2img agrees, CRC verified', async (t) => {
+test("our builder's DONT_CARE, CRC32 and 32/16-byte headers: simg2img agrees, CRC verified", async (t) => {
   if (!requireTools(t, 'simg2img')) return;
   const bs = 4096;
   const a = pseudoRandom(5 * bs, 71);
@@ -358,7 +368,10 @@ test('a chunk whose total_sz lies (0xfffffff0): format/sparse-invalid, no crash,
     const { value: r, arrayBuffers } = await peakMemoryGrowth(() => inspect(file));
     const errs = errors(r);
     assert.ok(errs.length >= 1, describe(r.findings));
-    assert.ok(errs.every((f) => f.ruleId === 'format/sparse-invalid'), describe(errs));
+    assert.ok(
+      errs.every((f) => f.ruleId === 'format/sparse-invalid'),
+      describe(errs),
+    );
     assert.equal(errs[0].path, '');
     assert.equal(errs[0].offset, target.offset, 'the offset of the lying chunk');
     assert.equal(r.root.hashes.sha256, sha256(bytes), 'the file itself is still hashed');
@@ -384,7 +397,10 @@ test('a header declaring 2^40 bytes with one DONT_CARE chunk: a finding within 1
   assert.ok(seconds < 10, `took ${seconds.toFixed(1)} s`);
   const errs = errors(r);
   assert.ok(errs.length >= 1, describe(r.findings));
-  assert.ok(errs.some((f) => f.ruleId === 'format/budget-exceeded' || f.ruleId === 'format/sparse-invalid'), describe(errs));
+  assert.ok(
+    errs.some((f) => f.ruleId === 'format/budget-exceeded' || f.ruleId === 'format/sparse-invalid'),
+    describe(errs),
+  );
   assert.equal(r.root.info.expandedSize, 2 ** 40);
   assert.equal(r.root.info.holeBytes, 2 ** 40);
   const raw = r.root.children.find((c) => c.name === 'raw');
@@ -446,7 +462,11 @@ test('total_chunks larger than the chunks present: integrity/truncated at the en
   writeFileSync(file, bytes);
   const r = await inspect(file);
   const errs = errors(r);
-  assert.deepEqual(errs.map((f) => f.ruleId), ['integrity/truncated'], describe(r.findings));
+  assert.deepEqual(
+    errs.map((f) => f.ruleId),
+    ['integrity/truncated'],
+    describe(r.findings),
+  );
   assert.equal(errs[0].offset, bytes.length);
 });
 
@@ -455,7 +475,11 @@ test('a 20-byte file with the sparse magic is integrity/truncated', async (t) =>
   writeFileSync(file, buildSparse([{ type: 'dontcare', blocks: 1 }]).subarray(0, 20));
   const r = await inspect(file);
   assert.equal(r.root.format, 'android-sparse');
-  assert.deepEqual(errors(r).map((f) => f.ruleId), ['integrity/truncated'], describe(r.findings));
+  assert.deepEqual(
+    errors(r).map((f) => f.ruleId),
+    ['integrity/truncated'],
+    describe(r.findings),
+  );
 });
 
 test('total_chunks smaller than the chunks present: format/sparse-invalid (blocks missing)', async (t) => {
@@ -465,7 +489,11 @@ test('total_chunks smaller than the chunks present: format/sparse-invalid (block
   const file = join(tempDir(t), 'fewer.img');
   writeFileSync(file, bytes);
   const r = await inspect(file);
-  assert.deepEqual(errors(r).map((f) => f.ruleId), ['format/sparse-invalid'], describe(r.findings));
+  assert.deepEqual(
+    errors(r).map((f) => f.ruleId),
+    ['format/sparse-invalid'],
+    describe(r.findings),
+  );
 });
 
 test('a flipped byte inside a RAW chunk with a CRC32 chunk present is integrity/sparse-crc (simg2img does not notice)', async (t) => {
@@ -491,7 +519,11 @@ test('a flipped byte inside a RAW chunk with a CRC32 chunk present is integrity/
 
   const r = await inspect(file);
   const errs = errors(r);
-  assert.deepEqual(errs.map((f) => f.ruleId), ['integrity/sparse-crc'], describe(r.findings));
+  assert.deepEqual(
+    errs.map((f) => f.ruleId),
+    ['integrity/sparse-crc'],
+    describe(r.findings),
+  );
   assert.equal(errs[0].path, 'raw', 'the finding is on the expanded image');
   assert.equal(errs[0].offset, ref.length, 'the CRC covers the whole expanded image');
   assert.equal(r.summary.integrity.status, 'failed');
@@ -503,12 +535,7 @@ test('a flipped byte inside a RAW chunk with a CRC32 chunk present is integrity/
   assert.ok(JSON.parse(cli.stdout).findings.some((f: { ruleId: string; path: string }) => f.ruleId === 'integrity/sparse-crc' && f.path === 'raw'));
 });
 
-const MID_CRC = [
-  { type: 'raw', data: pseudoRandom(4 * 4096, 81) },
-  { type: 'crc32' },
-  { type: 'fill', pattern: 0x01020304, blocks: 3 },
-  { type: 'dontcare', blocks: 2 },
-] as const;
+const MID_CRC = [{ type: 'raw', data: pseudoRandom(4 * 4096, 81) }, { type: 'crc32' }, { type: 'fill', pattern: 0x01020304, blocks: 3 }, { type: 'dontcare', blocks: 2 }] as const;
 
 test('extract writes an expanded image whose CRC32 chunk (covering only its first blocks) matches', async (t) => {
   const file = join(tempDir(t), 'mid.img');
@@ -517,7 +544,11 @@ test('extract writes an expanded image whose CRC32 chunk (covering only its firs
   mkdirSync(out);
   const res = await extract(file, 'raw', out);
   assert.equal(res.bytes, 9 * 4096);
-  assert.ok(readFileSync(res.output).subarray(0, 4 * 4096).equals(MID_CRC[0].data));
+  assert.ok(
+    readFileSync(res.output)
+      .subarray(0, 4 * 4096)
+      .equals(MID_CRC[0].data),
+  );
 });
 
 test('extract refuses an expanded image that fails its CRC32 chunk (as for zip-crc, lz4-checksum, gzip-checksum)', async (t) => {
@@ -526,7 +557,11 @@ test('extract refuses an expanded image that fails its CRC32 chunk (as for zip-c
   const file = join(tempDir(t), 'bad.img');
   writeFileSync(file, bytes);
   const r = await inspect(file);
-  assert.deepEqual(errors(r).map((f) => f.ruleId), ['integrity/sparse-crc'], 'premise: inspect reports it');
+  assert.deepEqual(
+    errors(r).map((f) => f.ruleId),
+    ['integrity/sparse-crc'],
+    'premise: inspect reports it',
+  );
   const out = join(tempDir(t), 'out');
   mkdirSync(out);
   await assert.rejects(extract(file, 'raw', out), (e: Error) => e.name === 'ExtractVerifyError');

@@ -33,7 +33,9 @@ for (const method of ['-0', '-6']) {
     writeFileSync(join(dir, 'raw.img'), rawImage());
     runTool('img2simg', [join(dir, 'raw.img'), join(dir, 'super.sparse')]);
     runTool('simg2simg', [join(dir, 'super.sparse'), join(dir, 'piece'), String(1024 * 1024)]);
-    const pieces = readdirSync(dir).filter((n) => /^piece\.\d+$/.test(n)).sort((a, b) => Number(a.split('.')[1]) - Number(b.split('.')[1]));
+    const pieces = readdirSync(dir)
+      .filter((n) => /^piece\.\d+$/.test(n))
+      .sort((a, b) => Number(a.split('.')[1]) - Number(b.split('.')[1]));
     assert.ok(pieces.length >= 3, `simg2simg made ${pieces.length} pieces`);
     runTool('simg2img', [...pieces.map((p) => join(dir, p)), join(dir, 'joined.raw')]);
     const reference = readFileSync(join(dir, 'joined.raw'));

@@ -52,7 +52,10 @@ test('AP.tar.md5 made by tar + md5sum -t: verified, members decoded', async (t) 
   assert.equal(r.root.info.md5Name, 'AP.tar');
   assert.equal(r.root.hashes.sha256, sha256(raw));
 
-  assert.deepEqual(r.root.children.map((c) => c.name), runTool('tar', ['-tf', b.file]).stdout.toString('utf8').trim().split('\n'));
+  assert.deepEqual(
+    r.root.children.map((c) => c.name),
+    runTool('tar', ['-tf', b.file]).stdout.toString('utf8').trim().split('\n'),
+  );
   const lz4 = artifactAt(r.root, 'boot.img.lz4');
   assert.equal(lz4.format, 'lz4');
   assert.equal(lz4.hashes.sha256, sha256(b.bootLz4));
@@ -71,7 +74,10 @@ test('AP.tar.md5 made by tar + md5sum -t: verified, members decoded', async (t) 
   const json = JSON.parse(cli.stdout);
   assert.equal(json.root.format, 'samsung-tar-md5');
   assert.equal(json.summary.integrity.status, 'verified');
-  assert.deepEqual(json.findings.filter((f: { severity: string }) => f.severity === 'error'), []);
+  assert.deepEqual(
+    json.findings.filter((f: { severity: string }) => f.severity === 'error'),
+    [],
+  );
   // The computed digest is reported next to the expected one (last: a missing field should not hide the rest).
   assert.equal(r.root.info.md5Actual, r.root.info.md5Expected, 'root.info.md5Actual');
 });

@@ -26,7 +26,10 @@ function writeFiles(dir: string, files: Map<string, Buffer>): void {
 }
 
 function tarList(archive: string): string[] {
-  return runTool('tar', ['-tf', archive]).stdout.toString('utf8').split('\n').filter((l) => l !== '' && !l.endsWith('/'));
+  return runTool('tar', ['-tf', archive])
+    .stdout.toString('utf8')
+    .split('\n')
+    .filter((l) => l !== '' && !l.endsWith('/'));
 }
 
 /** inspect() lists the same files as `tar -tf`, with the bytes `tar -xf` extracts. */
@@ -36,7 +39,11 @@ async function assertMatchesTar(archive: string, files: Map<string, Buffer>, bas
   assert.equal(r.root.format, 'tar');
 
   const listed = tarList(archive);
-  assert.deepEqual(r.root.children.map((c) => c.name), listed, 'member names and order vs tar -tf');
+  assert.deepEqual(
+    r.root.children.map((c) => c.name),
+    listed,
+    'member names and order vs tar -tf',
+  );
   assert.deepEqual([...listed].sort(), [...files.keys()].sort(), 'tar -tf vs originals (test premise)');
   assert.equal(r.root.info.files, listed.length);
 
@@ -130,10 +137,17 @@ test('a tar cut in the middle of a member: integrity/truncated, earlier members 
   const trunc = r.findings.filter((f) => f.ruleId === 'integrity/truncated');
   assert.ok(trunc.length >= 1, describe(r.findings));
   assert.ok(trunc.every((f) => f.severity === 'error'));
-  assert.ok(trunc.some((f) => f.path === 'b.bin'), `the cut member is named: ${describe(trunc)}`);
+  assert.ok(
+    trunc.some((f) => f.path === 'b.bin'),
+    `the cut member is named: ${describe(trunc)}`,
+  );
   assert.equal(r.summary.integrity.status, 'failed');
   assert.equal(artifactAt(r.root, 'a.txt').hashes.sha256, sha256(files.get('a.txt')!));
-  assert.deepEqual(r.root.children.map((c) => c.name), ['a.txt', 'b.bin'], 'nothing invented after the cut');
+  assert.deepEqual(
+    r.root.children.map((c) => c.name),
+    ['a.txt', 'b.bin'],
+    'nothing invented after the cut',
+  );
   const bArt = artifactAt(r.root, 'b.bin');
   assert.notEqual(bArt.size, b.length, 'a cut member does not report its declared size as read');
   assert.notEqual(bArt.hashes.sha256, sha256(b));
@@ -192,7 +206,11 @@ test('a tar cut at a member boundary (no end-of-archive blocks): integrity/trunc
 
   const r = await inspect(cut);
   const trunc = r.findings.filter((f) => f.ruleId === 'integrity/truncated');
-  assert.deepEqual(trunc.map((f) => f.path), [''], describe(r.findings));
+  assert.deepEqual(
+    trunc.map((f) => f.path),
+    [''],
+    describe(r.findings),
+  );
   assert.equal(artifactAt(r.root, 'b.bin').hashes.sha256, sha256(b));
   assert.equal(artifactAt(r.root, 'a.txt').hashes.sha256, sha256(files.get('a.txt')!));
 });

@@ -52,7 +52,10 @@ function unzipV(zip: string): UnzipRow[] {
 }
 
 function unzipZ1(zip: string): string[] {
-  return runTool('unzip', ['-Z1', zip]).stdout.toString('utf8').split('\n').filter((l) => l !== '');
+  return runTool('unzip', ['-Z1', zip])
+    .stdout.toString('utf8')
+    .split('\n')
+    .filter((l) => l !== '');
 }
 
 /**
@@ -66,12 +69,19 @@ async function assertMatchesUnzip(zip: string, originals: Map<string, Buffer>): 
 
   const rows = unzipV(zip);
   const names = unzipZ1(zip);
-  assert.deepEqual(rows.map((x) => x.name), names, 'unzip -v and unzip -Z1 disagree (test parser bug)');
+  assert.deepEqual(
+    rows.map((x) => x.name),
+    names,
+    'unzip -v and unzip -Z1 disagree (test parser bug)',
+  );
   const fileRows = rows.filter((x) => !x.name.endsWith('/'));
   const dirRows = rows.filter((x) => x.name.endsWith('/'));
 
   // Same member names as unzip and as the originals, same order as the directory.
-  assert.deepEqual(r.root.children.map((c) => c.name), fileRows.map((x) => x.name));
+  assert.deepEqual(
+    r.root.children.map((c) => c.name),
+    fileRows.map((x) => x.name),
+  );
   assert.deepEqual([...r.root.children.map((c) => c.name)].sort(), [...originals.keys()].sort());
   assert.equal(r.root.info.files, fileRows.length);
   assert.equal(r.root.info.directories, dirRows.length);
@@ -130,7 +140,10 @@ test('zip -0 (stored): members, sizes, CRCs and sha256 match unzip and the origi
   const { dir, files } = makeTree(base);
   const zip = join(base, 'stored.zip');
   runTool('zip', ['-q', '-0', '-r', zip, ...TREE_ARGS], { cwd: dir });
-  assert.ok(unzipV(zip).every((x) => x.method === 'Stored'), 'premise: zip -0 stores every member');
+  assert.ok(
+    unzipV(zip).every((x) => x.method === 'Stored'),
+    'premise: zip -0 stores every member',
+  );
   const r = await assertMatchesUnzip(zip, files);
   assert.equal(r.root.info.directories, 3, 'sub/, sub/deeper/ and empty/');
   assert.equal(r.root.children.length, 5, 'directories are not artifacts');
@@ -143,7 +156,12 @@ test('zip -9 (deflated): members, sizes, CRCs and sha256 match unzip and the ori
   const { dir, files } = makeTree(base);
   const zip = join(base, 'deflated.zip');
   runTool('zip', ['-q', '-9', '-r', zip, ...TREE_ARGS], { cwd: dir });
-  assert.ok(unzipV(zip).find((x) => x.name === 'a.txt')!.method.startsWith('Defl'), 'premise: a.txt is deflated');
+  assert.ok(
+    unzipV(zip)
+      .find((x) => x.name === 'a.txt')!
+      .method.startsWith('Defl'),
+    'premise: a.txt is deflated',
+  );
   const r = await assertMatchesUnzip(zip, files);
   assert.equal(artifactAt(r.root, 'sub/c.dat').info.compression, 'deflate');
   await assertExtracts(t, zip, 'a.txt', files.get('a.txt')!);
@@ -207,12 +225,21 @@ for (const outer of ['stored', 'deflated'] as const) {
     const method = unzipV(zip).find((x) => x.name === 'inner.zip')!.method;
     assert.ok(outer === 'stored' ? method === 'Stored' : method.startsWith('Defl'), `premise: inner.zip is ${outer} (unzip says ${method})`);
 
-    const r = await assertMatchesUnzip(zip, new Map([['inner.zip', innerBytes], ['a.txt', files.get('a.txt')!]]));
+    const r = await assertMatchesUnzip(
+      zip,
+      new Map([
+        ['inner.zip', innerBytes],
+        ['a.txt', files.get('a.txt')!],
+      ]),
+    );
     const innerArt = artifactAt(r.root, 'inner.zip');
     assert.equal(innerArt.format, 'zip');
     assert.equal(innerArt.info.directories, 3);
     const innerRows = unzipV(inner).filter((x) => !x.name.endsWith('/'));
-    assert.deepEqual(innerArt.children.map((c) => c.name), innerRows.map((x) => x.name));
+    assert.deepEqual(
+      innerArt.children.map((c) => c.name),
+      innerRows.map((x) => x.name),
+    );
     for (const [name, data] of files) {
       const c = artifactAt(r.root, `inner.zip/${name}`);
       assert.equal(c.size, data.length, name);
@@ -242,7 +269,11 @@ test('one flipped byte in a stored member: integrity/zip-crc on that member only
   assert.equal(crc.length, 1, describe(r.findings));
   assert.equal(crc[0].path, 'sub/c.dat');
   assert.equal(crc[0].severity, 'error');
-  assert.deepEqual(errors(r).map((f) => f.path), ['sub/c.dat'], describe(r.findings));
+  assert.deepEqual(
+    errors(r).map((f) => f.path),
+    ['sub/c.dat'],
+    describe(r.findings),
+  );
   assert.equal(r.summary.integrity.status, 'failed');
   assert.equal(r.summary.integrity.failed, 1);
   // The rest of the archive is still inspected and correct.
@@ -269,7 +300,10 @@ test('corrupt deflate data in one member: a finding on it, other members still i
   const r = await inspect(zip);
   const onA = r.findings.filter((f) => f.path === 'a.txt' && f.severity === 'error');
   assert.ok(onA.length >= 1, describe(r.findings));
-  assert.ok(onA.every((f) => ['format/unreadable', 'integrity/zip-crc', 'integrity/truncated'].includes(f.ruleId)), describe(onA));
+  assert.ok(
+    onA.every((f) => ['format/unreadable', 'integrity/zip-crc', 'integrity/truncated'].includes(f.ruleId)),
+    describe(onA),
+  );
   assert.notEqual(artifactAt(r.root, 'a.txt').hashes.sha256, sha256(files.get('a.txt')!));
   assert.deepEqual([...new Set(errors(r).map((f) => f.path))], ['a.txt'], describe(r.findings));
   for (const name of ['b.bin', 'zero.bin', 'sub/c.dat', 'sub/deeper/d.bin']) {
@@ -346,7 +380,10 @@ test('member names that climb out ("../evil.txt", absolute): format/unsafe-path,
   assert.equal(existsSync(join(base, 'evil2.txt')), false);
   assert.equal(existsSync(join(work, 'evil.txt')), false);
   assert.equal(existsSync(absTarget), false);
-  assert.ok(readdirSync(out).every((n) => ['evil.txt', 'evil2.txt', 'pwned-abs.txt'].includes(n)), readdirSync(out).join(','));
+  assert.ok(
+    readdirSync(out).every((n) => ['evil.txt', 'evil2.txt', 'pwned-abs.txt'].includes(n)),
+    readdirSync(out).join(','),
+  );
   // The "../" member must be extractable by the path the report gives it.
   assert.ok(existsSync(join(out, 'evil.txt')), 'extract of "../evil.txt" should write out/evil.txt');
 });
@@ -360,7 +397,10 @@ test('every artifact path inspect reports for an unsafe zip resolves with extrac
   const zip = join(base, 'evil.zip');
   writeFileSync(zip, buildZip(names.map((name) => ({ name, data: evil }))));
   const r = await inspect(zip);
-  assert.deepEqual(r.root.children.map((c) => c.path), names);
+  assert.deepEqual(
+    r.root.children.map((c) => c.path),
+    names,
+  );
   for (const c of r.root.children) {
     const out = join(tempDir(t), 'out');
     mkdirSync(out);
@@ -387,7 +427,10 @@ test('zip of UTF-8 file names (Unix zip, no bit 11): names read as unzip lists t
   const env = toolEnv();
   const z = spawnSync('zip', ['-q', '-r', zip, 'прошивка', 'plain.txt'], { cwd: dir, env });
   assert.equal(z.status, 0, z.stderr?.toString());
-  const listed = spawnSync('unzip', ['-Z1', zip], { env }).stdout.toString('utf8').split('\n').filter((l) => l && !l.endsWith('/'));
+  const listed = spawnSync('unzip', ['-Z1', zip], { env })
+    .stdout.toString('utf8')
+    .split('\n')
+    .filter((l) => l && !l.endsWith('/'));
   assert.deepEqual(listed.sort(), [...files.keys()].sort(), 'premise: unzip lists the UTF-8 names');
   const raw = readFileSync(zip);
   assert.equal(raw.readUInt16LE(6) & 0x800, 0, 'premise: zip did not set the UTF-8 flag');

@@ -28,8 +28,14 @@ const sha256 = (b: Buffer) => createHash('sha256').update(b).digest('hex');
 /** Two pieces of one 8-block image, each marking the other's blocks DONT_CARE (what Motorola ships). */
 function splitPieces(a: Buffer, b: Buffer): [Buffer, Buffer] {
   return [
-    buildSparse([{ type: 'raw', data: a }, { type: 'dontcare', blocks: 4 }]),
-    buildSparse([{ type: 'dontcare', blocks: 4 }, { type: 'raw', data: b }]),
+    buildSparse([
+      { type: 'raw', data: a },
+      { type: 'dontcare', blocks: 4 },
+    ]),
+    buildSparse([
+      { type: 'dontcare', blocks: 4 },
+      { type: 'raw', data: b },
+    ]),
   ];
 }
 
@@ -89,7 +95,13 @@ test('every path of nested packages extracts to the bytes the report hashes', as
   const boot = compressible(64 * 1024, 9);
   const lz4 = await buildLz4Frame(boot, { contentChecksum: true, contentSize: true });
   const footered = addHashFooter(pseudoRandom(20000, 6), { partitionName: 'dtbo', partitionSize: 64 * 1024, salt: Buffer.alloc(32, 1) }).image;
-  const tar = buildTarMd5(buildTar([{ name: 'boot.img.lz4', data: lz4 }, { name: 'dtbo.img', data: footered }]), 'AP_X.tar');
+  const tar = buildTarMd5(
+    buildTar([
+      { name: 'boot.img.lz4', data: lz4 },
+      { name: 'dtbo.img', data: footered },
+    ]),
+    'AP_X.tar',
+  );
   const dup = buildZip([
     { name: 'a.txt', data: Buffer.from('first\n') },
     { name: 'a.txt', data: Buffer.from('second\n') },

@@ -63,7 +63,10 @@ test('sarif: rule metadata for every registered rule, results with level, locati
   assertValid(log);
   const run = log.runs[0];
   const rules = run.tool.driver.rules;
-  assert.deepEqual(rules.map((r: { id: string }) => r.id), RULES.map((r) => r.id));
+  assert.deepEqual(
+    rules.map((r: { id: string }) => r.id),
+    RULES.map((r) => r.id),
+  );
   for (const [i, rule] of RULES.entries()) {
     const d = rules[i];
     assert.equal(d.shortDescription.text, rule.description);
@@ -72,7 +75,14 @@ test('sarif: rule metadata for every registered rule, results with level, locati
   }
   // The base is this installation's docs/rules/ (that every rule has its page there is docs.test's job).
   for (const id of ['integrity/zip-crc', 'compat/device-mismatch']) assert.ok(existsSync(fileURLToPath(rules[RULES.findIndex((r) => r.id === id)].helpUri)), id);
-  const results = run.results as { ruleId: string; ruleIndex: number; level: string; message: { text: string }; locations: { physicalLocation: { artifactLocation: { uri: string }; region: { startLine: number } }; logicalLocations?: { fullyQualifiedName: string }[] }[]; properties: { artifactPath: string; line?: number } }[];
+  const results = run.results as {
+    ruleId: string;
+    ruleIndex: number;
+    level: string;
+    message: { text: string };
+    locations: { physicalLocation: { artifactLocation: { uri: string }; region: { startLine: number } }; logicalLocations?: { fullyQualifiedName: string }[] }[];
+    properties: { artifactPath: string; line?: number };
+  }[];
   assert.equal(results.length, report.findings.length);
   const mismatch = results.filter((r) => r.ruleId === 'compat/device-mismatch');
   assert.equal(mismatch.length, 2, JSON.stringify(results, null, 1));

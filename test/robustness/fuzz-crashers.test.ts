@@ -163,7 +163,10 @@ test('built: member names with terminal escapes reach no terminal raw; JSON keep
   assert.match(table.stdout, /bidi\\u202etxt\.exe/);
   const json = await runLimited(['inspect', file, '--json']);
   const report = JSON.parse(json.stdout) as { root: { children: { path: string }[] } };
-  assert.deepEqual(report.root.children.map((c) => c.path), names);
+  assert.deepEqual(
+    report.root.children.map((c) => c.path),
+    names,
+  );
 });
 
 test('a REPLACE_XZ blob decoding past its extents is a finding, for a streamed large operation too', { timeout: 600_000 }, async (t) => {
@@ -173,6 +176,9 @@ test('a REPLACE_XZ blob decoding past its extents is a finding, for a streamed l
     const r = await runLimited(['check', file, '--json']);
     assert.equal(r.code, 1, `${d}: ${r.stderr}`);
     const report = JSON.parse(r.stdout) as { findings: { ruleId: string; message: string }[] };
-    assert.ok(report.findings.some((f) => f.ruleId === 'format/unreadable' && /decodes to more than the \d+ bytes its extents hold/.test(f.message)), d);
+    assert.ok(
+      report.findings.some((f) => f.ruleId === 'format/unreadable' && /decodes to more than the \d+ bytes its extents hold/.test(f.message)),
+      d,
+    );
   }
 });

@@ -11,7 +11,15 @@ export const key = () => rsaKey(2048);
 export const boot = pseudoRandom(5 * 4096 + 10, 41);
 export const system = pseudoRandom(140 * 4096, 42);
 export const bootHash = () => hashDescriptor(boot, 'boot', salt);
-export const systemTree = (image = system): DescriptorSpec => ({ type: 'hashtree', partition: 'system', imageSize: image.length, treeOffset: image.length, treeSize: 8192, salt, rootDigest: hashTree(image, salt).rootDigest });
+export const systemTree = (image = system): DescriptorSpec => ({
+  type: 'hashtree',
+  partition: 'system',
+  imageSize: image.length,
+  treeOffset: image.length,
+  treeSize: 8192,
+  salt,
+  rootDigest: hashTree(image, salt).rootDigest,
+});
 
 /** A signed (SHA256_RSA2048) vbmeta with these descriptors. */
 export function signedVbmeta(descriptors: DescriptorSpec[] = [], more: VbmetaSpec = {}): Buffer {

@@ -84,7 +84,11 @@ export function parseBootHeader(h: Buffer): BootHeader {
     if (headerSize !== BOOT_HEADER_SIZES[headerVersion]) problems.push(`header_size is ${headerSize}, a v${headerVersion} header is ${BOOT_HEADER_SIZES[headerVersion]} bytes`);
     const sig = headerVersion === 4 ? u32(h, 1580) : 0;
     let at = page;
-    for (const [name, size] of [['kernel', kernel], ['ramdisk', ramdisk], ['boot_signature', sig]] as const) {
+    for (const [name, size] of [
+      ['kernel', kernel],
+      ['ramdisk', ramdisk],
+      ['boot_signature', sig],
+    ] as const) {
       if (size > 0) sections.push({ name, offset: at, size });
       at += pages(size, page) * page;
     }

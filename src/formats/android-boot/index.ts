@@ -35,16 +35,18 @@ function idTaps(components: (Section | null)[], done: (hex: string) => void): Ra
     if (i === components.length) done(h.digest('hex'));
   };
   skipAbsent();
-  return components.filter((c): c is Section => c !== null).map((c) => ({
-    start: c.offset,
-    end: c.offset + c.size,
-    update: (b: Buffer) => void h.update(b),
-    done: () => {
-      h.update(u32le(c.size));
-      i++;
-      skipAbsent();
-    },
-  }));
+  return components
+    .filter((c): c is Section => c !== null)
+    .map((c) => ({
+      start: c.offset,
+      end: c.offset + c.size,
+      update: (b: Buffer) => void h.update(b),
+      done: () => {
+        h.update(u32le(c.size));
+        i++;
+        skipAbsent();
+      },
+    }));
 }
 
 function kindOf(hdr: BootHeader, name: string): string {

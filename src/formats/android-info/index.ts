@@ -68,7 +68,7 @@ function keyOf(name: string): RequirementKey {
 export const androidInfoHandler: DocumentHandler = {
   id: 'android-info',
   kind: 'document',
-  description: "fastboot requirements file (android-info.txt, board-info.txt)",
+  description: 'fastboot requirements file (android-info.txt, board-info.txt)',
   maxBytes: MAX_BYTES,
   detect: ({ peek, name }) => NAME.test(baseName(name)) && (peek.length === 0 || looksLikeText(peek)),
   decode(bytes, ctx) {

@@ -82,11 +82,11 @@ export async function readSparse(src: RandomSource, ctx: DecodeContext): Promise
     return null;
   }
   const h = parseSparseHeader(await src.read(0, 28));
-  if (h.majorVersion !== 1) return void invalid(`sparse major version ${h.majorVersion} (only 1 exists)`, 4), null;
-  if (h.fileHeaderSize < 28) return void invalid(`file header size ${h.fileHeaderSize} is below the minimum 28`, 8), null;
-  if (h.chunkHeaderSize < 12) return void invalid(`chunk header size ${h.chunkHeaderSize} is below the minimum 12`, 10), null;
-  if (h.blockSize === 0 || h.blockSize % 4 !== 0) return void invalid(`block size ${h.blockSize} is not a non-zero multiple of 4`, 12), null;
-  if (h.totalBlocks === 0) return void invalid('total block count is 0', 16), null;
+  if (h.majorVersion !== 1) return (void invalid(`sparse major version ${h.majorVersion} (only 1 exists)`, 4), null);
+  if (h.fileHeaderSize < 28) return (void invalid(`file header size ${h.fileHeaderSize} is below the minimum 28`, 8), null);
+  if (h.chunkHeaderSize < 12) return (void invalid(`chunk header size ${h.chunkHeaderSize} is below the minimum 12`, 10), null);
+  if (h.blockSize === 0 || h.blockSize % 4 !== 0) return (void invalid(`block size ${h.blockSize} is not a non-zero multiple of 4`, 12), null);
+  if (h.totalBlocks === 0) return (void invalid('total block count is 0', 16), null);
 
   const map = new ChunkMap();
   const crcs: SparseLayout['crcs'] = [];

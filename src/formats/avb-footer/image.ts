@@ -75,7 +75,10 @@ export function vbmetaRange(f: AvbFooter, imageSize: number): { offset: number; 
 /** `boot`, `system` from `boot.img`, `images/system_a.img`, `system_a`. */
 export function partitionStem(name: string): string {
   const base = name.split('/').pop() ?? name;
-  return base.replace(/#\d+$/, '').replace(/\.(img|bin|elf|mbn)$/i, '').replace(/_[ab]$/, '');
+  return base
+    .replace(/#\d+$/, '')
+    .replace(/\.(img|bin|elf|mbn)$/i, '')
+    .replace(/_[ab]$/, '');
 }
 
 /**

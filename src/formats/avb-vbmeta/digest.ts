@@ -68,7 +68,13 @@ export class HashtreeBuilder implements DigestComputation {
   /** Every finished hash block of each level, when the tree itself is wanted (treeBytes). */
   private readonly kept: Buffer[][] | null;
 
-  constructor(algo: string, salt: Buffer, private readonly dataBlockSize: number, private readonly hashBlockSize: number, keepTree = false) {
+  constructor(
+    algo: string,
+    salt: Buffer,
+    private readonly dataBlockSize: number,
+    private readonly hashBlockSize: number,
+    keepTree = false,
+  ) {
     this.kept = keepTree ? [] : null;
     this.base = createHash(algo).update(salt);
     this.size = this.base.copy().digest().length;

@@ -3,7 +3,21 @@
  * descriptors read and checked one by one. Structure only; the signature is
  * signature.ts's business.
  */
-import { descriptorHash, MAX_ROLLBACK_LOCATIONS, VBMETA_HEADER_SIZE, VBMETA_MAGIC, checkHeader, parseDescriptors, parseHeader, parseKeyBlob, type Algorithm, type Layout, type Located, type Problem, type VbmetaHeader } from './structs';
+import {
+  descriptorHash,
+  MAX_ROLLBACK_LOCATIONS,
+  VBMETA_HEADER_SIZE,
+  VBMETA_MAGIC,
+  checkHeader,
+  parseDescriptors,
+  parseHeader,
+  parseKeyBlob,
+  type Algorithm,
+  type Layout,
+  type Located,
+  type Problem,
+  type VbmetaHeader,
+} from './structs';
 import { isBlockSize } from './digest';
 
 export interface ParsedVbmeta {
@@ -55,7 +69,8 @@ function checkDescriptor(d: Located): Problem[] {
       if (!isBlockSize(d.dataBlockSize) || !isBlockSize(d.hashBlockSize)) p(`${where('hashtree')}: data and hash block sizes ${d.dataBlockSize}/${d.hashBlockSize} must be powers of two from 512 to 1 MiB`);
       else if (d.imageSize % BigInt(d.dataBlockSize) !== 0n) p(`${where('hashtree')}: image size ${d.imageSize} is not a multiple of the ${d.dataBlockSize}-byte data block`);
       if (d.imageSize === 0n) p(`${where('hashtree')}: image size is 0`);
-      if (!safe(d.imageSize) || !safe(d.treeOffset + d.treeSize) || !safe(d.fecOffset + d.fecSize)) p(`${where('hashtree')}: image size ${d.imageSize}, tree ${d.treeOffset}+${d.treeSize} or FEC ${d.fecOffset}+${d.fecSize} is not a believable size`);
+      if (!safe(d.imageSize) || !safe(d.treeOffset + d.treeSize) || !safe(d.fecOffset + d.fecSize))
+        p(`${where('hashtree')}: image size ${d.imageSize}, tree ${d.treeOffset}+${d.treeSize} or FEC ${d.fecOffset}+${d.fecSize} is not a believable size`);
       if (d.partition === '') p(`${where('hashtree')}: empty partition name`);
       break;
     }

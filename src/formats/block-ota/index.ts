@@ -17,7 +17,7 @@ export const blockOtaHandler: DocumentHandler = {
   description: 'block-based OTA transfer list (versions 1-4) for <part>.new.dat[.br] / patch.dat',
   maxBytes: MAX_LIST_BYTES,
   // The name is the evidence that this text is a transfer list; the first line must agree.
-  detect: ({ peek, name }) => TRANSFER_LIST_NAME.test(name) && /^\d+\r?\n/.test(peek.toString("latin1", 0, 16)),
+  detect: ({ peek, name }) => TRANSFER_LIST_NAME.test(name) && /^\d+\r?\n/.test(peek.toString('latin1', 0, 16)),
   decode(bytes, ctx) {
     const tl = parseTransferList(bytes.toString('latin1'));
     for (const p of tl.problems.slice(0, 50)) ctx.fact({ kind: 'unreadable', message: `line ${p.line}: ${p.message}` });

@@ -46,7 +46,6 @@ export function findBlockOtas(specs: ChildSpec[]): BlockOtaSet[] {
   return out;
 }
 
-
 /** `resize <partition> <bytes>` lines of dynamic_partitions_op_list give partition sizes. */
 export function partitionSizes(text: string): Map<string, number> {
   const out = new Map<string, number>();

@@ -92,7 +92,14 @@ export function propertyFacts(props: Map<string, PropertyValue>): Fact[] {
     ['fingerprint', buildProp(props, 'fingerprint')],
     ['incremental', props.get('ro.build.version.incremental') ? ['ro.build.version.incremental', props.get('ro.build.version.incremental')!] : null],
     ['timestamp', buildProp(props, 'date.utc')],
-    ['security-patch', props.get('ro.build.version.security_patch') ? ['ro.build.version.security_patch', props.get('ro.build.version.security_patch')!] : props.get('ro.vendor.build.security_patch') ? ['ro.vendor.build.security_patch', props.get('ro.vendor.build.security_patch')!] : null],
+    [
+      'security-patch',
+      props.get('ro.build.version.security_patch')
+        ? ['ro.build.version.security_patch', props.get('ro.build.version.security_patch')!]
+        : props.get('ro.vendor.build.security_patch')
+          ? ['ro.vendor.build.security_patch', props.get('ro.vendor.build.security_patch')!]
+          : null,
+    ],
     ['type', buildProp(props, 'type')],
     ['tags', buildProp(props, 'tags')],
   ];

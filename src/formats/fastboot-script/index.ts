@@ -60,7 +60,13 @@ export const fastbootScriptHandler: DocumentHandler = {
       const key = names.join('|');
       if (seen.has(key)) return;
       seen.add(key);
-      ctx.fact(declaration('flash-script', names.map((value) => ({ key: 'device', property: 'getvar product', value })), { enforced: true, line: i + 1 }));
+      ctx.fact(
+        declaration(
+          'flash-script',
+          names.map((value) => ({ key: 'device', property: 'getvar product', value })),
+          { enforced: true, line: i + 1 },
+        ),
+      );
     });
     return {
       script: batch ? 'batch' : 'shell',

@@ -19,20 +19,7 @@ import type { Fact } from '../../report/model';
 import type { ChildSpec, ContainerHandler, ContainerResult, DecodeContext } from '../types';
 import { layoutFact, type LayoutEntry } from '../layout';
 import { hexByte, isProtectiveMbr, isPureProtectiveMbr, mbrTypeName, readRecords, hasBootSignature, GPT_PROTECTIVE } from '../mbr/records';
-import {
-  arrayGeometry,
-  checkHeader,
-  hasGptSignature,
-  hex32,
-  parseEntries,
-  parseHeader,
-  HEADER_MIN,
-  MAX_ARRAY_BYTES,
-  MIN_ARRAY_BYTES,
-  type GptHeader,
-  type GptPartition,
-  type Problem,
-} from './header';
+import { arrayGeometry, checkHeader, hasGptSignature, hex32, parseEntries, parseHeader, HEADER_MIN, MAX_ARRAY_BYTES, MIN_ARRAY_BYTES, type GptHeader, type GptPartition, type Problem } from './header';
 
 export type DumpKind = 'disk' | 'gpt_main' | 'gpt_backup' | 'gpt_both';
 const SECTOR_SIZES = [512, 4096] as const;
@@ -205,7 +192,11 @@ async function decodeGpt(src: RandomSource, ctx: DecodeContext): Promise<Contain
           offset: size,
         });
       } else {
-        ctx.fact({ kind: 'layout-invalid', message: `no backup GPT header in the last sector (LBA ${lastIdx})${primary.h.alternateLba !== lastIdx ? ` nor at the primary's alternate LBA ${primary.h.alternateLba}` : ''}`, offset: lastIdx * ss });
+        ctx.fact({
+          kind: 'layout-invalid',
+          message: `no backup GPT header in the last sector (LBA ${lastIdx})${primary.h.alternateLba !== lastIdx ? ` nor at the primary's alternate LBA ${primary.h.alternateLba}` : ''}`,
+          offset: lastIdx * ss,
+        });
       }
     }
   }
@@ -255,8 +246,7 @@ async function decodeGpt(src: RandomSource, ctx: DecodeContext): Promise<Contain
 
   // EDK2: a valid primary; else a valid backup. Failing both, the best that can still be read.
   const order: (TableRead | null)[] = [tP, tB];
-  const chosen =
-    order.find((t) => t?.valid) ?? order.find((t) => t?.usable) ?? order.find((t) => t?.partitions) ?? null;
+  const chosen = order.find((t) => t?.valid) ?? order.find((t) => t?.usable) ?? order.find((t) => t?.partitions) ?? null;
   if (chosen && chosen.role === 'backup' && tP && (chosen.valid || chosen.usable)) {
     ctx.fact({ kind: 'gpt-primary-bad', message: `primary GPT is not valid (${tP.firstProblem}); the partition table is read from the backup at offset ${chosen.h.offset}`, offset: ss });
   } else if (chosen && chosen.role === 'backup' && !tP && kind === 'disk') {

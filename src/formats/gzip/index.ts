@@ -26,7 +26,7 @@ export const gzipHandler: TransformHandler = {
   description: 'gzip compressed stream',
   detect: ({ peek }) => peek.length >= 10 && peek[0] === 0x1f && peek[1] === 0x8b && peek[2] === 8,
   // Without a .gz suffix the decoded child keeps the parent's name (a boot image's `kernel` stays `kernel`).
-  childName: (name, peek) => (/\.gz$/i.test(name) ? name.slice(0, -3) : /\.tgz$/i.test(name) ? `${name.slice(0, -4)}.tar` : originalName(peek) ?? name),
+  childName: (name, peek) => (/\.gz$/i.test(name) ? name.slice(0, -3) : /\.tgz$/i.test(name) ? `${name.slice(0, -4)}.tar` : (originalName(peek) ?? name)),
   headerInfo: (peek) => ({ originalName: originalName(peek) ?? undefined, mtime: peek.readUInt32LE(4) || undefined }),
   async *transform(input, ctx, info) {
     let ended = false;

@@ -22,7 +22,10 @@ export function findBanner(b: Buffer): string | null {
   let at = b.indexOf(BANNER);
   while (at >= 0) {
     const end = b.indexOf(0, at);
-    const text = b.toString('latin1', at, end < 0 ? Math.min(b.length, at + 512) : Math.min(end, at + 512)).split('\n')[0].trim();
+    const text = b
+      .toString('latin1', at, end < 0 ? Math.min(b.length, at + 512) : Math.min(end, at + 512))
+      .split('\n')[0]
+      .trim();
     // The format string "Linux version %s" also appears; a real banner has a release after it.
     if (/^Linux version \d/.test(text)) return text;
     at = b.indexOf(BANNER, at + 1);

@@ -51,7 +51,8 @@ function parseGeometry(b: Buffer): { geo: Geometry | null; problem?: string; che
   if (size !== 52) return { geo: null, problem: `geometry struct_size is ${size}, not 52`, checksum: null };
   const checksum = checksumOk(b.subarray(0, 52), 8);
   const geo = { metadataMaxSize: b.readUInt32LE(40), slotCount: b.readUInt32LE(44), logicalBlockSize: b.readUInt32LE(48) };
-  if (geo.metadataMaxSize === 0 || geo.metadataMaxSize % SECTOR !== 0 || geo.metadataMaxSize > MAX_METADATA) return { geo: null, problem: `metadata_max_size ${geo.metadataMaxSize} is not a multiple of 512 up to ${MAX_METADATA}`, checksum };
+  if (geo.metadataMaxSize === 0 || geo.metadataMaxSize % SECTOR !== 0 || geo.metadataMaxSize > MAX_METADATA)
+    return { geo: null, problem: `metadata_max_size ${geo.metadataMaxSize} is not a multiple of 512 up to ${MAX_METADATA}`, checksum };
   if (geo.slotCount < 1 || geo.slotCount > MAX_SLOTS) return { geo: null, problem: `metadata_slot_count ${geo.slotCount} is not 1-${MAX_SLOTS}`, checksum };
   if (geo.logicalBlockSize === 0 || geo.logicalBlockSize % SECTOR !== 0) return { geo: null, problem: `logical_block_size ${geo.logicalBlockSize} is not a multiple of 512`, checksum };
   return { geo, checksum };
@@ -114,7 +115,14 @@ export function parseMetadata(b: Buffer, maxSize: number): { md: LpMetadata | nu
   const blockDevices = [];
   for (let i = 0; i < t.devices.num; i++) {
     const d = tables.subarray(t.devices.offset + i * t.devices.size);
-    blockDevices.push({ firstLogicalSector: Number(d.readBigUInt64LE(0)), alignment: d.readUInt32LE(8), alignmentOffset: d.readUInt32LE(12), size: Number(d.readBigUInt64LE(16)), name: name36(d, 24), flags: d.readUInt32LE(60) });
+    blockDevices.push({
+      firstLogicalSector: Number(d.readBigUInt64LE(0)),
+      alignment: d.readUInt32LE(8),
+      alignmentOffset: d.readUInt32LE(12),
+      size: Number(d.readBigUInt64LE(16)),
+      name: name36(d, 24),
+      flags: d.readUInt32LE(60),
+    });
   }
   if (blockDevices.length === 0) problems.push('no block devices');
   const extents = [];
@@ -251,7 +259,7 @@ export const lpMetadataHandler: ContainerHandler = {
       entries.push({
         partition: p.name,
         file: null,
-        sizeBytes: empty ? (group?.maximumSize || null) : p.size,
+        sizeBytes: empty ? group?.maximumSize || null : p.size,
         startBytes: linear.length === 1 ? linear[0].start * SECTOR : null,
         device: 'super',
         flashed: false,

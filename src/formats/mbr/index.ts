@@ -38,8 +38,7 @@ export const mbrHandler: ContainerHandler = {
   id: 'mbr',
   kind: 'container',
   description: 'classic or hybrid MBR partition table, with extended (logical) partitions',
-  detect: ({ peek }) =>
-    peek.length >= SECTOR && !hasGptSignature(peek, 512) && !hasGptSignature(peek, 4096) && !isPureProtectiveMbr(peek) && mbrImplausible(peek) === null,
+  detect: ({ peek }) => peek.length >= SECTOR && !hasGptSignature(peek, 512) && !hasGptSignature(peek, 4096) && !isPureProtectiveMbr(peek) && mbrImplausible(peek) === null,
   decode: decodeMbr,
 };
 

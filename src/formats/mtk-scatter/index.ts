@@ -79,9 +79,13 @@ function lines(text: string, problems: Fact[]): string[] {
 /** Looks for the YAML-like form or at least `need` legacy blocks at the start of the text. */
 export function looksLikeScatter(text: string, nameHint: boolean): boolean {
   if (GENERAL_LINE.test(text)) return true;
-  const ls = text.replace(/^\uFEFF/, '').split(/\r?\n/).map((l) => l.trim()).filter((l) => l !== '' && !l.startsWith('#'));
+  const ls = text
+    .replace(/^\uFEFF/, '')
+    .split(/\r?\n/)
+    .map((l) => l.trim())
+    .filter((l) => l !== '' && !l.startsWith('#'));
   let blocks = 0;
-  for (let i = 0; i + 1 < ls.length && blocks < 2; ) {
+  for (let i = 0; i + 1 < ls.length && blocks < 2;) {
     if (!LEGACY_HEADER.test(ls[i]) || ls[i + 1] !== '{') break;
     let j = i + 2;
     while (j < ls.length && ls[j] !== '}' && j < i + 50) j++;

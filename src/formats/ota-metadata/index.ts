@@ -92,16 +92,17 @@ export function parseOtaMetadataText(text: string): { fields: Map<string, { valu
   };
   return {
     fields,
-    info: clean({
-      type: get('ota-type'),
-      wipe: yes('ota-wipe'),
-      downgrade: yes('ota-downgrade'),
-      splDowngrade: yes('spl-downgrade'),
-      retrofitDynamicPartitions: yes('ota-retrofit-dynamic-partitions'),
-      requiredCache: num('ota-required-cache'),
-      precondition: clean(pre),
-      postcondition: clean(post),
-    }) ?? {},
+    info:
+      clean({
+        type: get('ota-type'),
+        wipe: yes('ota-wipe'),
+        downgrade: yes('ota-downgrade'),
+        splDowngrade: yes('spl-downgrade'),
+        retrofitDynamicPartitions: yes('ota-retrofit-dynamic-partitions'),
+        requiredCache: num('ota-required-cache'),
+        precondition: clean(pre),
+        postcondition: clean(post),
+      }) ?? {},
   };
 }
 

@@ -142,7 +142,11 @@ export function decodeOtaMetadataPb(buf: Uint8Array): OtaMetadataPb {
   // proto3 leaves zeros out; the text form writes ota-required-cache=0.
   m.requiredCache ??= 0;
   // Device lists may be joined in one value, as in the text form (recovery splits on | : ,).
-  if (m.precondition?.device) m.precondition.device = m.precondition.device.flatMap((d) => d.split(/[|:,]/)).map((d) => d.trim()).filter(Boolean);
+  if (m.precondition?.device)
+    m.precondition.device = m.precondition.device
+      .flatMap((d) => d.split(/[|:,]/))
+      .map((d) => d.trim())
+      .filter(Boolean);
   for (const k of Object.keys(m) as (keyof OtaMetadataPb)[]) if (m[k] === undefined) delete m[k];
   return m;
 }

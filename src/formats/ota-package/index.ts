@@ -257,7 +257,12 @@ async function jarSignature(children: ChildSpec[], byName: Map<string, ChildSpec
   const ok = check.problems.length === 0 && missing.length === 0 && absent.length === 0 && !(check.signer && keyMismatch(ctx, check.signer));
   jarInfo.status = ok ? 'verified' : 'failed';
   const signer = jarInfo.signer ? signerLine(jarInfo.signer as CertSummary) : undefined;
-  if (ok) ctx.fact({ kind: 'jar-signature-ok', message: `JAR signature files verify (${blockName} over ${sfName}, ${covered} members listed; each member is checked against its digest as it is read)${signer ? `, signer ${signer}` : ''}`, ...(signer && { signer }) });
+  if (ok)
+    ctx.fact({
+      kind: 'jar-signature-ok',
+      message: `JAR signature files verify (${blockName} over ${sfName}, ${covered} members listed; each member is checked against its digest as it is read)${signer ? `, signer ${signer}` : ''}`,
+      ...(signer && { signer }),
+    });
   return true;
 }
 
@@ -345,7 +350,10 @@ async function propertyFiles(byName: Map<string, ChildSpec>, ctx: DecodeContext,
   for (const { key, value, from } of lists.values()) {
     const where = `${key} (${from.join(', ')})`;
     const problems: string[] = [];
-    const tokens = value.split(',').map((t) => t.trim()).filter(Boolean);
+    const tokens = value
+      .split(',')
+      .map((t) => t.trim())
+      .filter(Boolean);
     for (const token of tokens) {
       const m = /^(.+):(\d+):(\d+)$/.exec(token);
       if (!m) {

@@ -340,7 +340,6 @@ interface NodeLiblzma {
   LZMA_BUF_ERROR: number;
 }
 
-
 let nativeXz: NodeLiblzma | null | undefined;
 
 /**
@@ -498,9 +497,13 @@ export async function decodeWhole(codec: Codec, input: Uint8Array, maxOut: numbe
   }
   const buffer = new Uint8Array(maxOut);
   let length = 0;
-  for await (const c of decodeStream(codec, (async function* () {
-    yield input;
-  })(), maxOut)) {
+  for await (const c of decodeStream(
+    codec,
+    (async function* () {
+      yield input;
+    })(),
+    maxOut,
+  )) {
     buffer.set(c, length);
     length += c.length;
   }

@@ -396,9 +396,7 @@ async function decodePayload(src: RandomSource, ctx: DecodeContext): Promise<Con
       filesystemType: p.filesystemType || undefined,
       version: p.version || undefined,
       postinstall: p.runPostinstall ? p.postinstallPath || true : undefined,
-      hashTree: p.hashTreeExtent
-        ? { dataExtent: extentInfo(p.hashTreeDataExtent), extent: extentInfo(p.hashTreeExtent), algorithm: p.hashTreeAlgorithm || undefined, salt: p.hashTreeSalt?.toString('hex') }
-        : undefined,
+      hashTree: p.hashTreeExtent ? { dataExtent: extentInfo(p.hashTreeDataExtent), extent: extentInfo(p.hashTreeExtent), algorithm: p.hashTreeAlgorithm || undefined, salt: p.hashTreeSalt?.toString('hex') } : undefined,
       fec: p.fecExtent ? { dataExtent: extentInfo(p.fecDataExtent), extent: extentInfo(p.fecExtent), roots: p.fecRoots } : undefined,
     });
   });

@@ -28,7 +28,10 @@ export class DecodePool {
   private nextId = 1;
   private disabled: boolean;
 
-  constructor(size: number, private readonly script = join(__dirname, 'decode-worker.js')) {
+  constructor(
+    size: number,
+    private readonly script = join(__dirname, 'decode-worker.js'),
+  ) {
     this.size = Math.max(1, size);
     this.disabled = !existsSync(this.script);
   }

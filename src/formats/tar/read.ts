@@ -25,7 +25,7 @@ function parseNumber(b: Buffer, off: number, len: number): number | null {
   if (f[0] & 0x80) {
     let v = 0;
     for (let i = 1; i < f.length; i++) v = v * 256 + f[i];
-    return (f[0] & 0x40) ? null : v + (f[0] & 0x3f) * 256 ** (f.length - 1);
+    return f[0] & 0x40 ? null : v + (f[0] & 0x3f) * 256 ** (f.length - 1);
   }
   const s = f.toString('latin1').replace(/\0.*$/s, '').trim();
   if (s === '') return 0;
@@ -165,4 +165,3 @@ export async function readTar(src: RandomSource, ctx: DecodeContext): Promise<Ta
     return { flavour, files };
   }
 }
-

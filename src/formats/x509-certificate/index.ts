@@ -29,7 +29,7 @@ export function parseCertificates(bytes: Buffer): { certificates: CertSummary[];
 export const x509CertificateHandler: DocumentHandler = {
   id: 'x509-certificate',
   kind: 'document',
-  description: 'X.509 certificate, PEM or DER (an OTA package\'s otacert, *.x509.pem)',
+  description: "X.509 certificate, PEM or DER (an OTA package's otacert, *.x509.pem)",
   maxBytes: 1024 * 1024,
   detect: ({ peek, name }) => {
     if (/^\s*-----BEGIN (X509 |TRUSTED )?CERTIFICATE-----/.test(peek.toString('latin1', 0, 64))) return true;

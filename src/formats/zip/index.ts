@@ -42,12 +42,7 @@ class SourceReader extends yauzl.RandomAccessReader {
 
 function openZip(src: RandomSource): Promise<yauzl.ZipFile> {
   return new Promise((resolve, reject) => {
-    yauzl.fromRandomAccessReader(
-      new SourceReader(src),
-      src.size,
-      { lazyEntries: true, decodeStrings: false, validateEntrySizes: false, autoClose: false },
-      (err, zf) => (err ? reject(err) : resolve(zf!)),
-    );
+    yauzl.fromRandomAccessReader(new SourceReader(src), src.size, { lazyEntries: true, decodeStrings: false, validateEntrySizes: false, autoClose: false }, (err, zf) => (err ? reject(err) : resolve(zf!)));
   });
 }
 
@@ -261,7 +256,8 @@ export const zipHandler: ContainerHandler = {
         const facts: Fact[] = [];
         const copy = (seen.get(name) ?? 0) + 1;
         seen.set(name, copy);
-        if (copy > 1 && ++repeated <= LIMITS.maxDuplicateEntryFacts) facts.push({ kind: 'duplicate-entry', message: `copy ${copy} of a member named "${name}": tools disagree on which copy counts (extract it as "${name}#${copy}")` });
+        if (copy > 1 && ++repeated <= LIMITS.maxDuplicateEntryFacts)
+          facts.push({ kind: 'duplicate-entry', message: `copy ${copy} of a member named "${name}": tools disagree on which copy counts (extract it as "${name}#${copy}")` });
         const m: MemberRecord = {
           name,
           flags: e.generalPurposeBitFlag,

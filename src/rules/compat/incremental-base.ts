@@ -25,7 +25,9 @@ const rule: Rule = {
       ctx.report({
         path: artifact.path,
         line: fact.line,
-        message: `${at}incremental OTA: ${SOURCE_LABEL[fact.source]} requires the device to run ${describeValues(fact, KEYS).replace(/^fingerprint /, 'build ').replace(/^incremental /, 'incremental ')}; the current build is "${current}"`,
+        message: `${at}incremental OTA: ${SOURCE_LABEL[fact.source]} requires the device to run ${describeValues(fact, KEYS)
+          .replace(/^fingerprint /, 'build ')
+          .replace(/^incremental /, 'incremental ')}; the current build is "${current}"`,
       });
     }
   },

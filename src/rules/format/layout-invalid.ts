@@ -7,9 +7,4 @@ import { factRule } from '../types';
  * scatter or rawprogram file with broken records, an XML layout with a DTD or
  * entities (FORMATS.md §3, §4, §9.2, §10).
  */
-export default factRule(
-  'format/layout-invalid',
-  'A partition table or flash layout (GPT, MBR, super metadata, PIT, MTK scatter, Qualcomm rawprogram/patch XML) is malformed',
-  'error',
-  ['layout-invalid'],
-);
+export default factRule('format/layout-invalid', 'A partition table or flash layout (GPT, MBR, super metadata, PIT, MTK scatter, Qualcomm rawprogram/patch XML) is malformed', 'error', ['layout-invalid']);

@@ -38,8 +38,7 @@ const rule: Rule = {
     if (!t || (t.currentTimestamp === undefined && t.currentPatch === undefined)) return;
     const builds = buildFactsIn(ctx.root);
     const flag = (k: string) => builds.find((b) => b.fact.key === k);
-    const report = (b: Located<BuildFact>, message: string) =>
-      ctx.report({ path: b.artifact.path, line: b.fact.line, message: `${b.fact.line === undefined ? '' : `line ${b.fact.line}: `}${message}` });
+    const report = (b: Located<BuildFact>, message: string) => ctx.report({ path: b.artifact.path, line: b.fact.line, message: `${b.fact.line === undefined ? '' : `line ${b.fact.line}: `}${message}` });
 
     if (t.currentTimestamp !== undefined) {
       const ts = best(builds.filter((b) => b.fact.key === 'timestamp'));
@@ -49,9 +48,7 @@ const rule: Rule = {
         const what = `${SOURCE_LABEL[ts.fact.source]} ${ts.fact.property} ${v} (${date(v)}) is older than the build on the device (--current-timestamp ${t.currentTimestamp}, ${date(t.currentTimestamp)})`;
         report(
           ts,
-          ts.fact.enforced
-            ? `${what}: the updater-script aborts on such a device`
-            : `${what} and the package does not declare a downgrade (ota-downgrade=yes): recovery refuses it, and going back needs a data wipe`,
+          ts.fact.enforced ? `${what}: the updater-script aborts on such a device` : `${what} and the package does not declare a downgrade (ota-downgrade=yes): recovery refuses it, and going back needs a data wipe`,
         );
       }
     }

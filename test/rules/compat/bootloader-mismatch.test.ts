@@ -9,10 +9,21 @@ ruleTester('compat/bootloader-mismatch', {
     { name: 'the required bootloader', file: 'image.zip', build: info('b1c1-0.1-5004167'), options: { target: { bootloader: 'b1c1-0.1-5004167' } } },
     { name: 'a wildcard requirement', file: 'image.zip', build: info('b1c1-0.1*'), options: { target: { bootloader: 'b1c1-0.1-5004167' } } },
     { name: 'no --bootloader given', file: 'image.zip', build: info('b1c1-0.1-5004167') },
-    { name: 'pre-bootloader=* accepts any bootloader', file: 'ota.zip', build: () => zipOf({ 'META-INF/com/android/metadata': otaMetadata({ 'pre-bootloader': '*', 'pre-device': 'marvel' }) }), options: { target: { bootloader: '1.09.0000' } } },
+    {
+      name: 'pre-bootloader=* accepts any bootloader',
+      file: 'ota.zip',
+      build: () => zipOf({ 'META-INF/com/android/metadata': otaMetadata({ 'pre-bootloader': '*', 'pre-device': 'marvel' }) }),
+      options: { target: { bootloader: '1.09.0000' } },
+    },
   ],
   invalid: [
-    { name: 'android-info.txt requires another bootloader', file: 'image.zip', build: info('b1c1-0.1-5004167'), options: { target: { bootloader: 'b1c1-0.2-6085603' } }, errors: [{ path: 'android-info.txt', message: 'line 2: android-info.txt requires bootloader "b1c1-0.1-5004167"; the device bootloader is "b1c1-0.2-6085603"' }] },
+    {
+      name: 'android-info.txt requires another bootloader',
+      file: 'image.zip',
+      build: info('b1c1-0.1-5004167'),
+      options: { target: { bootloader: 'b1c1-0.2-6085603' } },
+      errors: [{ path: 'android-info.txt', message: 'line 2: android-info.txt requires bootloader "b1c1-0.1-5004167"; the device bootloader is "b1c1-0.2-6085603"' }],
+    },
     {
       name: 'a LineageOS AssertSomeBootloader',
       file: 'ota.zip',

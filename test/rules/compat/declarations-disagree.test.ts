@@ -15,7 +15,11 @@ ruleTester('compat/declarations-disagree', {
       file: 'ota.zip',
       build: () => zipOf({ [META]: otaMetadata({ 'pre-device': 'u8220' }), [SCRIPT]: updaterScript([assertDevice(['pulse', 'u8220', 'u8230'])]) }),
     },
-    { name: 'a generic (GSI) system build.prop declares no device', file: 'ota.zip', build: () => zipOf({ [META]: otaMetadata({ 'pre-device': 'crespo' }), 'system/build.prop': buildProp({ 'ro.product.system.device': 'generic_arm64' }) }) },
+    {
+      name: 'a generic (GSI) system build.prop declares no device',
+      file: 'ota.zip',
+      build: () => zipOf({ [META]: otaMetadata({ 'pre-device': 'crespo' }), 'system/build.prop': buildProp({ 'ro.product.system.device': 'generic_arm64' }) }),
+    },
     {
       name: 'boards are not compared (scatter platform and boot image board name)',
       file: 'mtk.zip',
@@ -24,7 +28,11 @@ ruleTester('compat/declarations-disagree', {
     {
       name: 'an Odin model T870 and ro.product.model SM-T870 are the same model',
       file: 'fw.zip',
-      build: () => zipOf({ 'AP_T870XXU2BUC6_CL1_QB2_REV00_user_low_ship_MULTI_CERT.tar.md5': odinPart('AP_T870XXU2BUC6_CL1_QB2_REV00_user_low_ship_MULTI_CERT.tar.md5'), 'system/build.prop': buildProp({ 'ro.product.model': 'SM-T870' }) }),
+      build: () =>
+        zipOf({
+          'AP_T870XXU2BUC6_CL1_QB2_REV00_user_low_ship_MULTI_CERT.tar.md5': odinPart('AP_T870XXU2BUC6_CL1_QB2_REV00_user_low_ship_MULTI_CERT.tar.md5'),
+          'system/build.prop': buildProp({ 'ro.product.model': 'SM-T870' }),
+        }),
     },
   ],
   invalid: [

@@ -19,13 +19,24 @@ ruleTester('compat/incremental-base', {
     {
       name: 'AssertFingerprintOrThumbprint: the thumbprint alternative matches the current fingerprint without BRAND/PRODUCT/DEVICE',
       file: 'inc.zip',
-      build: () => zipOf({ [SCRIPT]: updaterScript(['getprop("ro.build.thumbprint") == "10/QQ1A.200105.002/6031802:user/release-keys" || abort("E3002: Package expects build thumbprint of 10/QQ1A.200105.002/6031802:user/release-keys");']) }),
+      build: () =>
+        zipOf({
+          [SCRIPT]: updaterScript([
+            'getprop("ro.build.thumbprint") == "10/QQ1A.200105.002/6031802:user/release-keys" || abort("E3002: Package expects build thumbprint of 10/QQ1A.200105.002/6031802:user/release-keys");',
+          ]),
+        }),
       options: { target: { currentBuild: A } },
     },
     { name: 'pre-build-incremental matches the incremental of the current fingerprint', file: 'inc.zip', build: incremental({ 'pre-build-incremental': '6031802' }), options: { target: { currentBuild: A } } },
   ],
   invalid: [
-    { name: 'pre-build A, device runs B', file: 'inc.zip', build: incremental({ 'pre-build': A }), options: { target: { currentBuild: B } }, errors: [{ path: META, message: `line 3: incremental OTA: OTA metadata requires the device to run build "${A}"; the current build is "${B}"` }] },
+    {
+      name: 'pre-build A, device runs B',
+      file: 'inc.zip',
+      build: incremental({ 'pre-build': A }),
+      options: { target: { currentBuild: B } },
+      errors: [{ path: META, message: `line 3: incremental OTA: OTA metadata requires the device to run build "${A}"; the current build is "${B}"` }],
+    },
     {
       name: 'an updater-script fingerprint assert for other builds (line of its first comparison)',
       file: 'inc.zip',
@@ -40,6 +51,12 @@ ruleTester('compat/incremental-base', {
       options: { target: { currentBuild: B } },
       errors: [{ path: SCRIPT, message: 'thumbprint "10/QQ1A.200105.002/6031802:user/release-keys"' }],
     },
-    { name: 'pre-build-incremental differs from the current build', file: 'inc.zip', build: incremental({ 'pre-build-incremental': '6031802' }), options: { target: { currentBuild: B } }, errors: [{ path: META, message: 'incremental "6031802"' }] },
+    {
+      name: 'pre-build-incremental differs from the current build',
+      file: 'inc.zip',
+      build: incremental({ 'pre-build-incremental': '6031802' }),
+      options: { target: { currentBuild: B } },
+      errors: [{ path: META, message: 'incremental "6031802"' }],
+    },
   ],
 });

@@ -26,7 +26,11 @@ ruleTester('compat/patch-level-mismatch', {
     {
       name: 'a Samsung AP tar with the same levels',
       file: 'AP.tar',
-      build: () => buildTar([{ name: 'boot.img', data: boot('2025-11') }, { name: 'init_boot.img', data: initBoot('2025-11') }]),
+      build: () =>
+        buildTar([
+          { name: 'boot.img', data: boot('2025-11') },
+          { name: 'init_boot.img', data: initBoot('2025-11') },
+        ]),
     },
   ],
   invalid: [
@@ -57,7 +61,11 @@ ruleTester('compat/patch-level-mismatch', {
     {
       name: 'Samsung AP tar: boot and init_boot from different builds',
       file: 'AP.tar',
-      build: () => buildTar([{ name: 'boot.img', data: boot('2025-10') }, { name: 'init_boot.img', data: initBoot('2025-11') }]),
+      build: () =>
+        buildTar([
+          { name: 'boot.img', data: boot('2025-10') },
+          { name: 'init_boot.img', data: initBoot('2025-11') },
+        ]),
       errors: [{ path: 'init_boot.img', message: 'security patch level 2025-11' }],
     },
   ],

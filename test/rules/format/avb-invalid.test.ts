@@ -22,7 +22,7 @@ ruleTester('format/avb-invalid', {
       errors: [{ path: '', message: 'the public key (offset 0, 100000 bytes) is not inside the auxiliary block' }],
     },
     {
-      name: "a footer whose vbmeta blob runs into the footer",
+      name: 'a footer whose vbmeta blob runs into the footer',
       file: 'dtbo.img',
       build: () => {
         const img = unsignedFooter(boot, 'dtbo').image;
@@ -46,7 +46,10 @@ ruleTester('format/avb-invalid', {
       file: 'p.zip',
       build: () =>
         zip([
-          { name: 'vbmeta.img', data: buildVbmeta({ algorithm: 'SHA256_RSA2048', key: rsaKey(2048), descriptors: [{ type: 'chain-partition', partition: 'vbmeta_system', rollbackIndexLocation: 1, publicKey: keyBlob(rsaKey(2048)) }] }) },
+          {
+            name: 'vbmeta.img',
+            data: buildVbmeta({ algorithm: 'SHA256_RSA2048', key: rsaKey(2048), descriptors: [{ type: 'chain-partition', partition: 'vbmeta_system', rollbackIndexLocation: 1, publicKey: keyBlob(rsaKey(2048)) }] }),
+          },
           { name: 'vbmeta_system.img', data: signedVbmeta([], { flags: 1 }) },
         ]),
       errors: [{ path: 'vbmeta_system.img', message: 'chained from "vbmeta.img" but has flags 1; libavb refuses flags in a chained vbmeta' }],

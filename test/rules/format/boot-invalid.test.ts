@@ -6,7 +6,12 @@ import { buildZip } from '../../../fixtures/builders/zip';
 import { pseudoRandom } from '../../../fixtures/builders/data';
 
 const kernel = pseudoRandom(70_001, 1);
-const ramdisk = gzipSync(buildCpio([{ name: 'init', data: pseudoRandom(5000, 2) }, { name: 'init.rc', data: Buffer.from('on boot\n') }]));
+const ramdisk = gzipSync(
+  buildCpio([
+    { name: 'init', data: pseudoRandom(5000, 2) },
+    { name: 'init.rc', data: Buffer.from('on boot\n') },
+  ]),
+);
 const dtb = pseudoRandom(3000, 3);
 const dtbo = pseudoRandom(1234, 4);
 
@@ -57,7 +62,7 @@ ruleTester('format/boot-invalid', {
     { name: 'page size 0', file: 'boot.img', build: () => buildBootImage({ kernel, ramdisk, pageSize: 0 }), errors: [{ path: '', message: 'page size 0 is not a power of two' }] },
     { name: 'page size 3000', file: 'boot.img', build: () => buildBootImage({ kernel, ramdisk, pageSize: 3000 }), errors: [{ path: '', message: 'page size 3000 is not a power of two' }] },
     {
-      name: 'page size 32768 (a power of two, above mkbootimg\'s 16384)',
+      name: "page size 32768 (a power of two, above mkbootimg's 16384)",
       file: 'boot.img',
       build: () => buildBootImage({ kernel, ramdisk, pageSize: 32768 }),
       errors: [{ path: '', message: "page size 32768 is outside mkbootimg's 2048-16384" }],
@@ -75,7 +80,7 @@ ruleTester('format/boot-invalid', {
       errors: [{ path: '', message: 'header_size is 1580, a v4 header is 1584 bytes' }],
     },
     {
-      name: 'v3 header_size 1596 (what Debian\'s mkbootimg 29 writes)',
+      name: "v3 header_size 1596 (what Debian's mkbootimg 29 writes)",
       file: 'boot.img',
       build: () => buildBootImage({ headerVersion: 3, kernel, ramdisk, headerSize: 1596 }),
       errors: [{ path: '', message: 'header_size is 1596, a v3 header is 1580 bytes' }],
@@ -128,7 +133,14 @@ ruleTester('format/boot-invalid', {
     {
       name: 'vendor_boot v4 with two ramdisks of the same name',
       file: 'vendor_boot.img',
-      build: () => buildVendorBootImage({ ramdisks: [{ data: ramdisk, name: 'same' }, { data: ramdisk, name: 'same', type: 'dlkm' }], dtb }),
+      build: () =>
+        buildVendorBootImage({
+          ramdisks: [
+            { data: ramdisk, name: 'same' },
+            { data: ramdisk, name: 'same', type: 'dlkm' },
+          ],
+          dtb,
+        }),
       errors: [{ path: '', message: 'vendor ramdisk name "same" is used twice' }],
     },
     {

@@ -24,7 +24,11 @@ ruleTester('format/budget-exceeded', {
     {
       name: 'decompressed bytes over --max-expanded (a small zip bomb)',
       file: 'bomb.zip',
-      build: () => buildZip([{ name: 'a.img', data: zeros, method: 'deflate' }, { name: 'b.img', data: zeros, method: 'deflate' }]),
+      build: () =>
+        buildZip([
+          { name: 'a.img', data: zeros, method: 'deflate' },
+          { name: 'b.img', data: zeros, method: 'deflate' },
+        ]),
       options: { budget: { maxExpandedBytes: 6 << 20 } },
       errors: [{ path: 'b.img', message: 'decompression bomb' }],
     },
@@ -38,8 +42,16 @@ ruleTester('format/budget-exceeded', {
     {
       name: 'overlapping members (non-recursive zip bomb)',
       file: 'overlap.zip',
-      build: () => buildZip([{ name: 'kernel', data: zeros, method: 'deflate' }, { name: 'copy1', data: zeros, aliasOf: 0 }, { name: 'copy2', data: zeros, aliasOf: 0 }]),
-      errors: [{ path: 'copy1', message: 'overlaps' }, { path: 'copy2', message: 'overlaps' }],
+      build: () =>
+        buildZip([
+          { name: 'kernel', data: zeros, method: 'deflate' },
+          { name: 'copy1', data: zeros, aliasOf: 0 },
+          { name: 'copy2', data: zeros, aliasOf: 0 },
+        ]),
+      errors: [
+        { path: 'copy1', message: 'overlaps' },
+        { path: 'copy2', message: 'overlaps' },
+      ],
     },
   ],
 });

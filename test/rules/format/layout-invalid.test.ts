@@ -23,7 +23,16 @@ ruleTester('format/layout-invalid', {
   valid: [
     { name: 'a Samsung PIT padded to 4096 bytes', file: 'demo.pit', build: () => buildPit(PIT, { pad: true }) },
     { name: 'a YAML-like MTK scatter file', file: 'MT6765_Android_scatter.txt', build: text(buildScatterYaml(SCATTER)) },
-    { name: 'a legacy MTK scatter file', file: 'MT6589_Android_scatter.txt', build: text(buildScatterLegacy([{ name: 'PRELOADER', start: 0 }, { name: 'MBR', start: 0x600000 }])) },
+    {
+      name: 'a legacy MTK scatter file',
+      file: 'MT6589_Android_scatter.txt',
+      build: text(
+        buildScatterLegacy([
+          { name: 'PRELOADER', start: 0 },
+          { name: 'MBR', start: 0x600000 },
+        ]),
+      ),
+    },
     { name: 'a rawprogram with an expression for the backup GPT', file: 'rawprogram0.xml', build: text(buildRawprogram(PROGRAMS)) },
     {
       name: 'a patch list',
@@ -41,10 +50,7 @@ ruleTester('format/layout-invalid', {
     {
       name: 'a rawprogram with a DTD (entity bomb), inside a package',
       file: 'edl.zip',
-      build: () =>
-        buildZip([
-          { name: 'rawprogram0.xml', data: Buffer.from('<?xml version="1.0"?>\n<!DOCTYPE data [<!ENTITY a "aaaaaaaa"><!ENTITY b "&a;&a;&a;&a;">]>\n<data><program label="&b;"/></data>\n') },
-        ]),
+      build: () => buildZip([{ name: 'rawprogram0.xml', data: Buffer.from('<?xml version="1.0"?>\n<!DOCTYPE data [<!ENTITY a "aaaaaaaa"><!ENTITY b "&a;&a;&a;&a;">]>\n<data><program label="&b;"/></data>\n') }]),
       errors: [{ path: 'rawprogram0.xml', message: 'DTD or entity declaration' }],
     },
     {

@@ -31,7 +31,11 @@ ruleTester('format/payload-invalid', {
     {
       name: 'a blob past the end of the payload, and a full payload with minor version 6',
       file: 'payload.bin',
-      build: () => raw({ minorVersion: 6, partitions: [{ name: 'boot', newSize: 4096, newHash: Buffer.alloc(32), operations: [{ type: 0, dataOffset: 0, dataLength: 4096, dataHash: Buffer.alloc(32), dst: [{ start: 0, blocks: 1 }] }] }] }),
+      build: () =>
+        raw({
+          minorVersion: 6,
+          partitions: [{ name: 'boot', newSize: 4096, newHash: Buffer.alloc(32), operations: [{ type: 0, dataOffset: 0, dataLength: 4096, dataHash: Buffer.alloc(32), dst: [{ start: 0, blocks: 1 }] }] }],
+        }),
       errors: [
         { path: '', message: 'a full payload has minor version 6' },
         { path: '', message: 'runs past the end of the payload' },

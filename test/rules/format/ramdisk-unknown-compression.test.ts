@@ -42,7 +42,15 @@ ruleTester('format/ramdisk-unknown-compression', {
     {
       name: 'vendor_boot v4 with gzip, lz4 legacy and plain cpio fragments',
       file: 'vendor_boot.img',
-      build: () => buildVendorBootImage({ ramdisks: [{ data: gz, name: 'a' }, { data: buildLz4Legacy(cpio), name: 'b', type: 'dlkm' }, { data: cpio, name: 'c', type: 'recovery' }], dtb }),
+      build: () =>
+        buildVendorBootImage({
+          ramdisks: [
+            { data: gz, name: 'a' },
+            { data: buildLz4Legacy(cpio), name: 'b', type: 'dlkm' },
+            { data: cpio, name: 'c', type: 'recovery' },
+          ],
+          dtb,
+        }),
     },
     { name: 'random bytes that are not a ramdisk (dtb, second) are not judged', file: 'boot.img', build: () => buildBootImage({ headerVersion: 2, kernel, ramdisk: gz, second: random, dtb: random }) },
   ],
@@ -62,11 +70,24 @@ ruleTester('format/ramdisk-unknown-compression', {
       build: () => buildLz4Frame(cpio).then((lz4) => buildBootImage({ kernel, ramdisk: lz4 })),
       errors: [{ path: 'ramdisk', message: 'lz4' }],
     },
-    { name: 'random bytes as the vendor_boot v3 ramdisk', file: 'vendor_boot.img', build: () => buildVendorBootImage({ headerVersion: 3, ramdisk: random, dtb }), errors: [{ path: 'vendor_ramdisk', message: 'in no known format' }] },
+    {
+      name: 'random bytes as the vendor_boot v3 ramdisk',
+      file: 'vendor_boot.img',
+      build: () => buildVendorBootImage({ headerVersion: 3, ramdisk: random, dtb }),
+      errors: [{ path: 'vendor_ramdisk', message: 'in no known format' }],
+    },
     {
       name: 'random bytes as the second of three vendor_boot v4 fragments',
       file: 'vendor_boot.img',
-      build: () => buildVendorBootImage({ ramdisks: [{ data: gz, name: 'a' }, { data: random, name: 'b' }, { data: cpio, name: 'c' }], dtb }),
+      build: () =>
+        buildVendorBootImage({
+          ramdisks: [
+            { data: gz, name: 'a' },
+            { data: random, name: 'b' },
+            { data: cpio, name: 'c' },
+          ],
+          dtb,
+        }),
       errors: [{ path: 'vendor_ramdisk01', message: 'in no known format' }],
     },
     {

@@ -12,7 +12,10 @@ const good: SparseChunk[] = [
   { type: 'raw', data: data.subarray(0, BS) },
 ];
 
-const sparse = (chunks: SparseChunk[] = good, o: SparseOptions = {}) => () => buildSparse(chunks, o);
+const sparse =
+  (chunks: SparseChunk[] = good, o: SparseOptions = {}) =>
+  () =>
+    buildSparse(chunks, o);
 
 /** A good image with one header field overwritten (for values the builder cannot lay out itself). */
 const patched = (offset: number, width: 2 | 4, value: number) => () => {
@@ -30,7 +33,17 @@ ruleTester('format/sparse-invalid', {
     { name: 'RAW, FILL and DONT_CARE chunks', file: 'ok.img', build: sparse() },
     { name: 'with a trailing CRC32 chunk', file: 'crc.img', build: sparse([...good, { type: 'crc32' }]) },
     { name: '32-byte file header and 16-byte chunk headers', file: 'ext.img', build: sparse([...good, { type: 'crc32' }], { fileHeaderSize: 32, chunkHeaderSize: 16 }) },
-    { name: '1024-byte blocks', file: 'bs1k.img', build: sparse([{ type: 'raw', data: data.subarray(0, 3072) }, { type: 'dontcare', blocks: 7 }], { blockSize: 1024 }) },
+    {
+      name: '1024-byte blocks',
+      file: 'bs1k.img',
+      build: sparse(
+        [
+          { type: 'raw', data: data.subarray(0, 3072) },
+          { type: 'dontcare', blocks: 7 },
+        ],
+        { blockSize: 1024 },
+      ),
+    },
     { name: 'one DONT_CARE chunk for the whole image', file: 'hole.img', build: sparse([{ type: 'dontcare', blocks: 256 }]) },
     { name: 'a higher minor version is accepted', file: 'minor.img', build: patched(6, 2, 3) },
   ],

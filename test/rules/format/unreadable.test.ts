@@ -16,7 +16,10 @@ ruleTester('format/unreadable', {
       name: 'corrupt deflate data in one member, the other still read',
       file: 'bad.zip',
       build: () => {
-        const z = buildZip([{ name: 'a.txt', data: text, method: 'deflate' }, { name: 'b.txt', data: Buffer.from('fine\n') }]);
+        const z = buildZip([
+          { name: 'a.txt', data: text, method: 'deflate' },
+          { name: 'b.txt', data: Buffer.from('fine\n') },
+        ]);
         z.fill(0xff, 30 + 5 + 10, 30 + 5 + 60);
         return z;
       },
@@ -26,7 +29,10 @@ ruleTester('format/unreadable', {
       name: 'bad tar header checksum after the first member',
       file: 'x.tar',
       build: () => {
-        const t = buildTar([{ name: 'a', data: Buffer.from('a') }, { name: 'b', data: Buffer.from('b') }]);
+        const t = buildTar([
+          { name: 'a', data: Buffer.from('a') },
+          { name: 'b', data: Buffer.from('b') },
+        ]);
         t[1024 + 10] ^= 0x55;
         return t;
       },

@@ -34,14 +34,33 @@ ruleTester('integrity/blockota-short-data', {
 const h = 'a'.repeat(40);
 const incremental = ['4', '8', '1', '4', `bsdiff 0 300 ${h} ${'b'.repeat(40)} 2,0,4 4 2,4,8`, ''].join('\n');
 ruleTester('integrity/blockota-short-data', {
-  valid: [{ name: 'incremental OTA whose patch.dat holds every patch', file: 'inc.zip', build: () => buildZip([{ name: 'system.transfer.list', data: Buffer.from(incremental) }, { name: 'system.patch.dat', data: Buffer.alloc(300) }]) }],
+  valid: [
+    {
+      name: 'incremental OTA whose patch.dat holds every patch',
+      file: 'inc.zip',
+      build: () =>
+        buildZip([
+          { name: 'system.transfer.list', data: Buffer.from(incremental) },
+          { name: 'system.patch.dat', data: Buffer.alloc(300) },
+        ]),
+    },
+  ],
   invalid: [
     {
       name: 'incremental OTA whose patch.dat is shorter than a patch it addresses',
       file: 'inc.zip',
-      build: () => buildZip([{ name: 'system.transfer.list', data: Buffer.from(incremental) }, { name: 'system.patch.dat', data: Buffer.alloc(299) }]),
+      build: () =>
+        buildZip([
+          { name: 'system.transfer.list', data: Buffer.from(incremental) },
+          { name: 'system.patch.dat', data: Buffer.alloc(299) },
+        ]),
       errors: [{ path: 'system.transfer.list', message: 'up to 300' }],
     },
-    { name: 'incremental OTA without its patch.dat', file: 'inc.zip', build: () => buildZip([{ name: 'system.transfer.list', data: Buffer.from(incremental) }]), errors: [{ path: 'system.transfer.list', message: 'missing' }] },
+    {
+      name: 'incremental OTA without its patch.dat',
+      file: 'inc.zip',
+      build: () => buildZip([{ name: 'system.transfer.list', data: Buffer.from(incremental) }]),
+      errors: [{ path: 'system.transfer.list', message: 'missing' }],
+    },
   ],
 });

@@ -93,5 +93,8 @@ test('an all-zero id is reported as id null and checked by neither variant', asy
   writeFileSync(file, buildBootImage({ kernel, ramdisk, id: 'zero' }));
   const r = await inspect(file);
   assert.equal(r.root.info.id, null);
-  assert.deepEqual(r.root.facts.filter((f) => f.kind.startsWith('boot-id')), []);
+  assert.deepEqual(
+    r.root.facts.filter((f) => f.kind.startsWith('boot-id')),
+    [],
+  );
 });

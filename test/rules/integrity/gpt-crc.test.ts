@@ -41,7 +41,10 @@ ruleTester('integrity/gpt-crc', {
       name: 'both header CRCs wrong: one finding each',
       file: 'disk.img',
       build: () => buildGptDisk(PARTS, { primary: { headerCrc: 1 }, backup: { headerCrc: 2 } }),
-      errors: [{ path: '', message: 'primary GPT header' }, { path: '', message: 'backup GPT header' }],
+      errors: [
+        { path: '', message: 'primary GPT header' },
+        { path: '', message: 'backup GPT header' },
+      ],
     },
     {
       name: 'a flipped byte in the entries of a gpt_backup0.bin',

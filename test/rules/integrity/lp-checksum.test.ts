@@ -30,7 +30,17 @@ ruleTester('integrity/lp-checksum', {
       name: 'rule breaks with correct checksums are not checksum failures (bad attribute bits, extent past the end)',
       file: 'super.img',
       build: () =>
-        buildSuperImage({ ...md, version: '10.0', partitions: [{ ...md.partitions[0], attributes: 0xf }, { name: 'odm', group: 'main', extents: [{ data: Buffer.alloc(512), start: 1 << 20 }] }] }, GEO).image,
+        buildSuperImage(
+          {
+            ...md,
+            version: '10.0',
+            partitions: [
+              { ...md.partitions[0], attributes: 0xf },
+              { name: 'odm', group: 'main', extents: [{ data: Buffer.alloc(512), start: 1 << 20 }] },
+            ],
+          },
+          GEO,
+        ).image,
     },
   ],
   invalid: [

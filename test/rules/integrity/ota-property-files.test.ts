@@ -11,14 +11,16 @@ function ota(opts: Partial<AbOtaInput> = {}): Buffer {
 }
 
 /** Changes one entry `name:offset:size` of a list. */
-const shift = (name: string, dOffset: number, dSize = 0) => (v: string) =>
-  v
-    .split(',')
-    .map((t) => {
-      const [n, o, s] = t.split(':');
-      return n === name ? `${n}:${Number(o) + dOffset}:${Number(s) + dSize}` : t;
-    })
-    .join(',');
+const shift =
+  (name: string, dOffset: number, dSize = 0) =>
+  (v: string) =>
+    v
+      .split(',')
+      .map((t) => {
+        const [n, o, s] = t.split(':');
+        return n === name ? `${n}:${Number(o) + dOffset}:${Number(s) + dSize}` : t;
+      })
+      .join(',');
 
 ruleTester('integrity/ota-property-files', {
   valid: [

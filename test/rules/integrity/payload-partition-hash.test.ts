@@ -26,7 +26,7 @@ ruleTester('integrity/payload-partition-hash', {
   ],
   invalid: [
     {
-      name: 'new_partition_info has another image\'s hash',
+      name: "new_partition_info has another image's hash",
       file: 'payload.bin',
       build: () => buildPayload([{ name: 'vendor', data, type: 'REPLACE_ZSTD' }], { breaks: { wrongPartitionHash: 0 } }).payload,
       errors: [{ path: 'vendor.img', message: 'the payload manifest (new_partition_info)' }],

@@ -52,7 +52,7 @@ ruleTester('integrity/sparse-crc', {
       errors: [{ path: 'raw', message: 'CRC32 chunk at offset' }],
     },
     {
-      name: 'wrong CRC32 value in a sparse image inside a zip: on the member\'s raw child',
+      name: "wrong CRC32 value in a sparse image inside a zip: on the member's raw child",
       file: 'pkg.zip',
       build: () => buildZip([{ name: 'x.img', data: buildSparse([...body, { type: 'crc32', crc: 0x12345678 }]), method: 'deflate' }]),
       errors: [{ path: 'x.img/raw', message: '12345678' }],

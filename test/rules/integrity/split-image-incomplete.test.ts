@@ -21,7 +21,15 @@ ruleTester('integrity/split-image-incomplete', {
   valid: [
     { name: 'three sparsechunk pieces', file: 'moto.zip', build: () => pkg([0, 1, 2].map((n) => [`super.img_sparsechunk.${n}`, piece(n)])) },
     { name: 'numbered super.N.img pieces', file: 'x.zip', build: () => pkg([0, 1, 2].map((n) => [`super.${n}.img`, piece(n)])) },
-    { name: 'numbered files that are not sparse are left alone', file: 'y.zip', build: () => pkg([['lib.so.1', Buffer.from('a')], ['lib.so.3', Buffer.from('b')]]) },
+    {
+      name: 'numbered files that are not sparse are left alone',
+      file: 'y.zip',
+      build: () =>
+        pkg([
+          ['lib.so.1', Buffer.from('a')],
+          ['lib.so.3', Buffer.from('b')],
+        ]),
+    },
   ],
   invalid: [
     {
@@ -39,14 +47,25 @@ ruleTester('integrity/split-image-incomplete', {
     {
       name: 'a piece from another image (different size)',
       file: 'moto.zip',
-      build: () => pkg([['super.img_sparsechunk.0', piece(0)], ['super.img_sparsechunk.1', piece(1, 16)]]),
+      build: () =>
+        pkg([
+          ['super.img_sparsechunk.0', piece(0)],
+          ['super.img_sparsechunk.1', piece(1, 16)],
+        ]),
       errors: [{ path: 'super.img', message: 'not one image' }],
     },
     {
       name: 'the same data in two pieces (a duplicated piece)',
       file: 'moto.zip',
-      build: () => pkg([['super.img_sparsechunk.0', piece(0)], ['super.img_sparsechunk.1', piece(0)]]),
-      errors: [{ path: 'super.img', message: 'both write block 0' }, { path: 'super.img', message: 'overlapping' }],
+      build: () =>
+        pkg([
+          ['super.img_sparsechunk.0', piece(0)],
+          ['super.img_sparsechunk.1', piece(0)],
+        ]),
+      errors: [
+        { path: 'super.img', message: 'both write block 0' },
+        { path: 'super.img', message: 'overlapping' },
+      ],
     },
   ],
 });

@@ -2,7 +2,11 @@ import { ruleTester } from '../harness';
 import { buildTar, buildTarMd5 } from '../../../fixtures/builders/tar';
 import { pseudoRandom } from '../../../fixtures/builders/data';
 
-const tar = () => buildTar([{ name: 'boot.img', data: pseudoRandom(30000, 9) }, { name: 'vbmeta.img', data: pseudoRandom(4096, 8) }]);
+const tar = () =>
+  buildTar([
+    { name: 'boot.img', data: pseudoRandom(30000, 9) },
+    { name: 'vbmeta.img', data: pseudoRandom(4096, 8) },
+  ]);
 
 ruleTester('integrity/tar-md5', {
   valid: [

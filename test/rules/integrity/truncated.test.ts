@@ -6,7 +6,11 @@ import { gzipSync } from 'node:zlib';
 import { compressible, pseudoRandom } from '../../../fixtures/builders/data';
 
 const data = Buffer.concat([compressible(150000, 4), pseudoRandom(50000, 5)]);
-const tar = () => buildTar([{ name: 'one.bin', data }, { name: 'two.txt', data: Buffer.from('two\n') }]);
+const tar = () =>
+  buildTar([
+    { name: 'one.bin', data },
+    { name: 'two.txt', data: Buffer.from('two\n') },
+  ]);
 
 ruleTester('integrity/truncated', {
   valid: [
@@ -20,6 +24,14 @@ ruleTester('integrity/truncated', {
     { name: 'lz4 frame cut short', file: 'cut.img.lz4', build: async () => (await buildLz4Frame(data)).subarray(0, 30000), errors: [{ path: '', message: 'offset' }] },
     { name: 'lz4 legacy cut short', file: 'cut-legacy.lz4', build: () => buildLz4Legacy(data).subarray(0, 5000), errors: [{ path: '' }] },
     { name: 'gzip cut short', file: 'cut.gz', build: () => gzipSync(data).subarray(0, 20000), errors: [{ path: '', message: 'gzip' }] },
-    { name: 'zip without its central directory (cut download)', file: 'cut.zip', build: () => buildZip([{ name: 'a.bin', data }]).subarray(0, 120000), errors: [{ path: '', message: 'recovered' }, { path: 'a.bin', message: 'past the end' }] },
+    {
+      name: 'zip without its central directory (cut download)',
+      file: 'cut.zip',
+      build: () => buildZip([{ name: 'a.bin', data }]).subarray(0, 120000),
+      errors: [
+        { path: '', message: 'recovered' },
+        { path: 'a.bin', message: 'past the end' },
+      ],
+    },
   ],
 });

@@ -7,14 +7,26 @@ const b = pseudoRandom(5000, 2);
 
 ruleTester('integrity/zip-crc', {
   valid: [
-    { name: 'stored and deflated members with their CRCs', file: 'ok.zip', build: () => buildZip([{ name: 'a.txt', data: a, method: 'deflate' }, { name: 'b.bin', data: b }]) },
+    {
+      name: 'stored and deflated members with their CRCs',
+      file: 'ok.zip',
+      build: () =>
+        buildZip([
+          { name: 'a.txt', data: a, method: 'deflate' },
+          { name: 'b.bin', data: b },
+        ]),
+    },
     { name: 'zip64 records', file: 'z64.zip', build: () => buildZip([{ name: 'a.txt', data: a, method: 'deflate' }], { zip64: true }) },
   ],
   invalid: [
     {
       name: 'stored member with a wrong CRC',
       file: 'bad.zip',
-      build: () => buildZip([{ name: 'a.txt', data: a, method: 'deflate' }, { name: 'b.bin', data: b, crc: 0xdeadbeef }]),
+      build: () =>
+        buildZip([
+          { name: 'a.txt', data: a, method: 'deflate' },
+          { name: 'b.bin', data: b, crc: 0xdeadbeef },
+        ]),
       errors: [{ path: 'b.bin', message: 'deadbeef' }],
     },
     {

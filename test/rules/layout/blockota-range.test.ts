@@ -5,8 +5,7 @@ import { pseudoRandom } from '../../../fixtures/builders/data';
 
 const raw = Buffer.concat([pseudoRandom(8 * 4096, 1), Buffer.alloc(4 * 4096), pseudoRandom(4 * 4096, 2)]);
 const ota = buildBlockOta(raw);
-const pkg = (list: string, extra: { name: string; data: Buffer }[] = []) =>
-  buildZip([{ name: 'system.transfer.list', data: Buffer.from(list) }, { name: 'system.new.dat', data: ota.newDat }, ...extra]);
+const pkg = (list: string, extra: { name: string; data: Buffer }[] = []) => buildZip([{ name: 'system.transfer.list', data: Buffer.from(list) }, { name: 'system.new.dat', data: ota.newDat }, ...extra]);
 const opList = (bytes: number) => ({ name: 'dynamic_partitions_op_list', data: Buffer.from(`# resize\nresize system ${bytes}\n`) });
 
 ruleTester('layout/blockota-range', {

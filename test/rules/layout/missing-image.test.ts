@@ -50,10 +50,7 @@ ruleTester('layout/missing-image', {
       name: 'an entry that is not downloaded (is_download: false) may name a missing file',
       file: 'rom.zip',
       build: () =>
-        buildZip([
-          { name: SCATTER, data: scatter([{ name: 'userdata', file: 'userdata.img', isDownload: false, start: 296 * MiB, size: 64 * MiB }]) },
-          ...files(['preloader_demo.bin', 'boot.img', 'system.img']),
-        ]),
+        buildZip([{ name: SCATTER, data: scatter([{ name: 'userdata', file: 'userdata.img', isDownload: false, start: 296 * MiB, size: 64 * MiB }]) }, ...files(['preloader_demo.bin', 'boot.img', 'system.img'])]),
     },
     {
       name: 'layouts that do not flash files (super_empty.img, a Samsung PIT) are not manifests',
@@ -75,11 +72,7 @@ ruleTester('layout/missing-image', {
     {
       name: 'two entries naming the same missing file are one finding; a nested scatter is reported at its path',
       file: 'rom.zip',
-      build: () =>
-        buildZip([
-          { name: `fw/${SCATTER}`, data: scatter([{ name: 'system_b', file: 'system.img', start: 296 * MiB, size: 256 * MiB }]) },
-          ...files(['preloader_demo.bin'], 'fw/'),
-        ]),
+      build: () => buildZip([{ name: `fw/${SCATTER}`, data: scatter([{ name: 'system_b', file: 'system.img', start: 296 * MiB, size: 256 * MiB }]) }, ...files(['preloader_demo.bin'], 'fw/')]),
       errors: [
         { path: `fw/${SCATTER}`, message: 'boot is flashed from "boot.img"' },
         { path: `fw/${SCATTER}`, message: 'system is flashed from "system.img"' },

@@ -4,7 +4,10 @@ import { buildScatterYaml } from '../../../fixtures/builders/scatter';
 
 const PARTS: GptPartitionSpec[] = consecutive(['xbl_a', 'boot_a', 'boot_b', 'super'], [64, 2048, 2048, 3000], 34);
 /** A 4 MiB disk of 512-byte sectors: usable LBAs 34..8158. */
-const with_ = (...extra: GptPartitionSpec[]) => () => buildGptDisk([...PARTS, ...extra]);
+const with_ =
+  (...extra: GptPartitionSpec[]) =>
+  () =>
+    buildGptDisk([...PARTS, ...extra]);
 
 ruleTester('layout/overlap', {
   valid: [
@@ -31,8 +34,14 @@ ruleTester('layout/overlap', {
       file: 'sd.img',
       build: () =>
         buildMbrDisk(
-          [{ type: 0x0c, startLba: 2048, sectors: 1000, boot: true }, { type: 0x05, startLba: 4096, sectors: 3000 }],
-          [{ type: 0x83, startLba: 4097, sectors: 100 }, { type: 0x83, startLba: 4300, sectors: 500 }],
+          [
+            { type: 0x0c, startLba: 2048, sectors: 1000, boot: true },
+            { type: 0x05, startLba: 4096, sectors: 3000 },
+          ],
+          [
+            { type: 0x83, startLba: 4097, sectors: 100 },
+            { type: 0x83, startLba: 4300, sectors: 500 },
+          ],
         ),
     },
   ],
@@ -76,7 +85,14 @@ ruleTester('layout/overlap', {
     {
       name: 'an MBR logical partition running past the end of its extended partition',
       file: 'sd.img',
-      build: () => buildMbrDisk([{ type: 0x83, startLba: 2048, sectors: 1000 }, { type: 0x05, startLba: 4096, sectors: 2000 }], [{ type: 0x83, startLba: 4097, sectors: 3000 }]),
+      build: () =>
+        buildMbrDisk(
+          [
+            { type: 0x83, startLba: 2048, sectors: 1000 },
+            { type: 0x05, startLba: 4096, sectors: 2000 },
+          ],
+          [{ type: 0x83, startLba: 4097, sectors: 3000 }],
+        ),
       errors: [{ path: '', message: 'logical partition 5 (LBAs 4097..7096) lies outside its extended partition (4096..6095)' }],
     },
   ],

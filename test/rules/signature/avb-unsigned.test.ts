@@ -9,10 +9,14 @@ ruleTester('signature/avb-unsigned', {
     {
       name: "boot.img's unsigned footer, covered by vbmeta.img's hash descriptor for boot",
       file: 'p.zip',
-      build: () => zip([{ name: 'vbmeta.img', data: signedVbmeta([footer().descriptor]) }, { name: 'boot.img', data: footer().image }]),
+      build: () =>
+        zip([
+          { name: 'vbmeta.img', data: signedVbmeta([footer().descriptor]) },
+          { name: 'boot.img', data: footer().image },
+        ]),
     },
     {
-      name: 'an unsigned chained image is signature/avb-chain-key\'s finding, not this one',
+      name: "an unsigned chained image is signature/avb-chain-key's finding, not this one",
       file: 'p.zip',
       build: () =>
         zip([
@@ -26,7 +30,11 @@ ruleTester('signature/avb-unsigned', {
     {
       name: "boot.img's unsigned footer, and vbmeta.img's descriptor names another partition",
       file: 'p.zip',
-      build: () => zip([{ name: 'vbmeta.img', data: signedVbmeta([{ ...bootHash(), partition: 'dtbo' }]) }, { name: 'boot.img', data: footer().image }]),
+      build: () =>
+        zip([
+          { name: 'vbmeta.img', data: signedVbmeta([{ ...bootHash(), partition: 'dtbo' }]) },
+          { name: 'boot.img', data: footer().image },
+        ]),
       errors: [{ path: 'boot.img/vbmeta', message: 'no other vbmeta in the package has a hash or hashtree descriptor for this image' }],
     },
   ],

@@ -16,6 +16,11 @@ ruleTester('signature/avb-verification-disabled', {
   invalid: [
     { name: 'signed with --flags 2 (verification disabled)', file: 'vbmeta.img', build: () => signedVbmeta([bootHash()], { flags: 2 }), errors: [{ path: '', message: 'flags 0x2 (verification-disabled)' }] },
     { name: 'dm-verity disabled by fastboot after signing (the signature no longer verifies either)', file: 'vbmeta.img', build: () => patched(1), errors: [{ path: '', message: 'flags 0x1 (hashtree-disabled)' }] },
-    { name: 'both, the usual "disabled vbmeta"', file: 'vbmeta.img', build: () => signedVbmeta([], { algorithm: 'NONE', flags: 3 }), errors: [{ path: '', message: 'flags 0x3 (hashtree-disabled, verification-disabled)' }] },
+    {
+      name: 'both, the usual "disabled vbmeta"',
+      file: 'vbmeta.img',
+      build: () => signedVbmeta([], { algorithm: 'NONE', flags: 3 }),
+      errors: [{ path: '', message: 'flags 0x3 (hashtree-disabled, verification-disabled)' }],
+    },
   ],
 });

@@ -13,7 +13,7 @@ ruleTester('signature/ota-test-key', {
   ],
   invalid: [
     {
-      name: "the AOSP testkey certificate as the whole-file signer",
+      name: 'the AOSP testkey certificate as the whole-file signer',
       file: 'ota.zip',
       build: async () => {
         const s = await makeTestSigner();
