@@ -13,12 +13,13 @@ import { renderTable } from '../report/table';
 import { renderSarif } from '../report/sarif';
 import { loadConfig } from './config';
 import { validateTarget, type Target } from '../compat/target';
-import { ANSI, PLAIN } from '../report/format';
+import { ANSI, PLAIN, terminalSafe } from '../report/format';
 import { HASH_ALGOS, isHashAlgo, type HashAlgo } from '../io/hash';
 import { UsageError, errorMessage } from '../io/errors';
 import { SEVERITIES, type Report, type Severity } from '../report/model';
 import type { SeverityOverrides } from '../rules/engine';
 import { Progress } from './progress';
+import { watchOutput } from './output';
 import { VERSION } from '../version';
 
 const EXIT = { ok: 0, findings: 1, usage: 2 } as const;
@@ -170,6 +171,7 @@ function common<T>(y: Argv<T>) {
 }
 
 export async function main(argv: string[]): Promise<number> {
+  watchOutput();
   let code: number = EXIT.ok;
   const parser = yargs(argv)
     .scriptName('romscope')
@@ -213,7 +215,7 @@ export async function main(argv: string[]): Promise<number> {
           .option('json', { type: 'boolean', default: false }),
       async (a) => {
         const r = await extract(a.file, a.artifact, a.output, { force: a.force });
-        process.stdout.write(a.json ? JSON.stringify(r, null, 2) + '\n' : `wrote ${r.output} (${r.bytes} bytes, sha256 ${r.hashes.sha256})\n`);
+        process.stdout.write(a.json ? JSON.stringify(r, null, 2) + '\n' : `wrote ${terminalSafe(r.output)} (${r.bytes} bytes, sha256 ${r.hashes.sha256})\n`);
       },
     )
     .command(
@@ -241,7 +243,7 @@ export async function main(argv: string[]): Promise<number> {
   try {
     await parser.parseAsync();
   } catch (e) {
-    process.stderr.write(`romscope: ${errorMessage(e)}\n`);
+    process.stderr.write(`romscope: ${terminalSafe(errorMessage(e))}\n`);
     if (e instanceof ExtractVerifyError) return EXIT.findings;
     return EXIT.usage;
   }

@@ -1,4 +1,4 @@
-import { humanSize } from '../report/format';
+import { humanSize, terminalSafe } from '../report/format';
 
 /**
  * A one-line progress display on stderr, only when stderr is a terminal and
@@ -19,7 +19,7 @@ export class Progress {
     const secs = (now - this.start) / 1000;
     const rate = humanSize(Math.round(bytes / secs));
     const cols = process.stderr.columns || 80;
-    const line = `romscope: ${humanSize(bytes)} read (${rate}/s) ${path || ''}`;
+    const line = `romscope: ${humanSize(bytes)} read (${rate}/s) ${terminalSafe(path || '')}`;
     process.stderr.write(`\r${line.length > cols - 1 ? line.slice(0, cols - 2) + '…' : line.padEnd(cols - 1)}`);
   }
 

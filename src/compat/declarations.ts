@@ -20,6 +20,7 @@
  * vbmeta is no GKI boot signature.
  */
 import type { Fact } from '../report/model';
+import { LIMITS } from '../io/limits';
 
 /** Keys that name the device itself; the compatibility verdict is about these. */
 export const IDENTITY_KEYS = ['device', 'model', 'board', 'name', 'project'] as const;
@@ -97,14 +98,22 @@ export function isBuildFact(f: Fact): f is BuildFact {
 
 const where = (line?: number) => (line === undefined ? '' : `line ${line}: `);
 
-function quoteList(values: string[]): string {
-  return values.map((v) => `"${v}"`).join(' or ');
+/** `"a" or "b"`, each value once, at most LIMITS.maxValuesInMessage of them. */
+export function quoteList(values: Iterable<string>): string {
+  const distinct = [...new Set(values)];
+  const shown = distinct.slice(0, LIMITS.maxValuesInMessage).map((v) => `"${v}"`);
+  const more = distinct.length - shown.length;
+  return shown.join(' or ') + (more > 0 ? ` (and ${more} more)` : '');
 }
 
 /** A declaration fact with its message. */
 export function declaration(source: DeclarationSource, alternatives: Alternative[], o: { enforced: boolean; line?: number; negated?: boolean; onlyForProduct?: string; opaqueAlternatives?: number }): DeclarationFact {
   const byProp = new Map<string, string[]>();
-  for (const a of alternatives) byProp.set(a.property, [...(byProp.get(a.property) ?? []), a.value]);
+  for (const a of alternatives) {
+    const list = byProp.get(a.property);
+    if (list) list.push(a.value);
+    else byProp.set(a.property, [a.value]);
+  }
   const parts = [...byProp].map(([p, v]) => `${p} ${quoteList(v)}`);
   const verb = o.negated ? 'rejects' : o.enforced ? 'requires' : 'declares';
   const cond = o.onlyForProduct ? ` (for product "${o.onlyForProduct}" only)` : '';

@@ -22,7 +22,7 @@
  */
 import { walkArtifacts, type Artifact, type CompatibilityEvidence, type CompatibilitySummary } from '../report/model';
 import { andMore } from '../report/lists';
-import { IDENTITY_KEYS, SOURCE_LABEL, isBuildFact, isDeclaration, type Alternative, type BuildFact, type DeclarationFact, type IdentityKey, type RequirementKey } from './declarations';
+import { IDENTITY_KEYS, SOURCE_LABEL, quoteList, isBuildFact, isDeclaration, type Alternative, type BuildFact, type DeclarationFact, type IdentityKey, type RequirementKey } from './declarations';
 import { parseFingerprint, type Target } from './target';
 
 export type Outcome = 'match' | 'mismatch' | 'unknown';
@@ -129,9 +129,14 @@ export function where(artifact: Artifact, fact: { line?: number }, rootName?: st
 
 /** `device "a" or "b"` for the alternatives of the given keys. */
 export function describeValues(d: DeclarationFact, keys: readonly RequirementKey[]): string {
-  const byKey = new Map<string, string[]>();
-  for (const a of d.alternatives) if (keys.includes(a.key)) byKey.set(a.key, [...new Set([...(byKey.get(a.key) ?? []), a.value])]);
-  return [...byKey].map(([k, v]) => `${k} ${v.map((x) => `"${x}"`).join(' or ')}`).join(', or ');
+  const byKey = new Map<string, Set<string>>();
+  for (const a of d.alternatives) {
+    if (!keys.includes(a.key)) continue;
+    const set = byKey.get(a.key);
+    if (set) set.add(a.value);
+    else byKey.set(a.key, new Set([a.value]));
+  }
+  return [...byKey].map(([k, v]) => `${k} ${quoteList(v)}`).join(', or ');
 }
 
 function targetFields(t: Target): Record<string, string | number> {
@@ -161,8 +166,14 @@ export function compatibilitySummary(root: Artifact, target: Target = {}): Compa
   const identityTarget = t(target);
   const rootName = root.name;
   const evidence: (CompatibilityEvidence & { strong: boolean; applies: boolean; d: Located<DeclarationFact> })[] = decls.map((d) => {
-    const declares: Record<string, string[]> = {};
-    for (const a of d.fact.alternatives) if (isIdentityKey(a.key)) declares[a.key] = [...new Set([...(declares[a.key] ?? []), a.value])];
+    const sets = new Map<string, Set<string>>();
+    for (const a of d.fact.alternatives) {
+      if (!isIdentityKey(a.key)) continue;
+      const set = sets.get(a.key);
+      if (set) set.add(a.value);
+      else sets.set(a.key, new Set([a.value]));
+    }
+    const declares: Record<string, string[]> = Object.fromEntries([...sets].map(([k, v]) => [k, [...v]]));
     const outcome = evaluate(d.fact, target, IDENTITY_KEYS);
     return {
       path: d.artifact.path,

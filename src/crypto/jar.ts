@@ -8,6 +8,7 @@
  */
 import { createHash, type X509Certificate } from 'node:crypto';
 import { CmsContentVerifier, parseSignedData } from './cms';
+import { certificatePublicKey } from './keys';
 
 /** Digest attribute prefixes to node:crypto names, strongest first. */
 const DIGEST_NAMES: [string, string][] = [
@@ -154,7 +155,7 @@ export function checkJarSignature(manifest: Buffer, sf: Buffer, block: Buffer, n
     if (!signer.certificate) out.problems.push(`${names.block}: no certificate of the signer`);
     else {
       out.signer = signer.certificate;
-      const v = new CmsContentVerifier(signer, signer.certificate.publicKey);
+      const v = new CmsContentVerifier(signer, certificatePublicKey(signer.certificate));
       v.update(sf);
       const why = v.finish();
       if (why) out.problems.push(`${names.block}: ${why} (over ${names.sf})`);

@@ -5,6 +5,7 @@
  */
 import { X509Certificate, createHash, createPrivateKey, createPublicKey, type KeyObject } from 'node:crypto';
 import { knownTestKey } from './known-keys';
+import { FormatError } from '../io/errors';
 
 /** What a report says about a certificate. */
 export interface CertSummary {
@@ -59,11 +60,31 @@ function dn(s: string): string {
   return s.split('\n').filter(Boolean).join(', ');
 }
 
+/**
+ * A certificate's public key. OpenSSL parses it only when asked, so a
+ * certificate whose key is damaged reads fine until then: this says so in
+ * words (a FormatError) instead of OpenSSL's decoder error.
+ */
+export function certificatePublicKey(x: X509Certificate): KeyObject {
+  try {
+    return x.publicKey;
+  } catch (e) {
+    const code = (e as NodeJS.ErrnoException).code;
+    throw new FormatError(`the public key in the certificate of ${dn(x.subject) || 'its signer'} is malformed: it does not parse as a key${code ? ` (${code})` : ''}`);
+  }
+}
+
 export function summarizeCertificate(x: X509Certificate): CertSummary {
   const sha256 = x.fingerprint256;
   const sha1 = x.fingerprint;
   const plain = (f: string) => f.replace(/:/g, '').toLowerCase();
-  const known = knownTestKey({ certSha256: plain(sha256), certSha1: plain(sha1), spkiSha256: spkiSha256(x.publicKey) });
+  let key: KeyObject | null = null;
+  try {
+    key = certificatePublicKey(x);
+  } catch {
+    // Described as malformed below; whoever verifies with it reports why.
+  }
+  const known = knownTestKey({ certSha256: plain(sha256), certSha1: plain(sha1), ...(key ? { spkiSha256: spkiSha256(key) } : {}) });
   return {
     subject: dn(x.subject),
     issuer: dn(x.issuer),
@@ -72,14 +93,15 @@ export function summarizeCertificate(x: X509Certificate): CertSummary {
     notAfter: isoDate(x.validTo),
     sha256Fingerprint: sha256,
     sha1Fingerprint: sha1,
-    publicKey: describePublicKey(x.publicKey),
+    publicKey: key ? describePublicKey(key) : 'malformed (does not parse)',
     ...(known && { knownAs: known.name }),
   };
 }
 
 function keyFromCertificate(x: X509Certificate, label: string, origin: TrustedKey['origin']): TrustedKey {
   const certificate = summarizeCertificate(x);
-  return { label, origin, publicKey: x.publicKey, spkiSha256: spkiSha256(x.publicKey), certificate, ...(certificate.knownAs && { knownAs: certificate.knownAs }) };
+  const publicKey = certificatePublicKey(x);
+  return { label, origin, publicKey, spkiSha256: spkiSha256(publicKey), certificate, ...(certificate.knownAs && { knownAs: certificate.knownAs }) };
 }
 
 function keyFromPublicKey(k: KeyObject, label: string, origin: TrustedKey['origin']): TrustedKey {

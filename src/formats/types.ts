@@ -22,6 +22,13 @@ export interface ChildSpec {
   info?: Record<string, unknown>;
   /** False when the child cannot be decoded at all (encrypted, unknown method): it is listed, not walked. */
   readable?: boolean;
+  /**
+   * False when the child is read, hashed and extractable but not opened as a
+   * container or stream (a partition EDK2 would not expose: one lying over its
+   * own partition table or over another partition, whose decoding would only
+   * read the same table again). It keeps the format it is recognised as.
+   */
+  open?: boolean;
   /** Keys the container vouches for, to check the child's signatures with (an OTA package's otacert, for its payload.bin). */
   keys?: TrustedKey[];
   /** Where the member's stored (possibly compressed) bytes lie in its container, when they lie there plainly (zip members). */

@@ -21,6 +21,10 @@ export const LIMITS = {
   maxPayloadExtents: 16_000_000,
   /** A payload or metadata `Signatures` message larger than this is not read. */
   maxPayloadSignatureBytes: 1024 * 1024,
+  /** Distinct values a message names for one property ("a" or "b" ... (and N more)); the facts keep them all. */
+  maxValuesInMessage: 20,
+  /** Members of one zip with a `duplicate-entry` finding of their own; the rest are counted in one finding on the zip. */
+  maxDuplicateEntryFacts: 100,
 };
 
 export interface BudgetOptions {

@@ -63,7 +63,17 @@ export async function extract(inputPath: string, artifactPath: string, out: stri
     const target = await resolveOutput(out, artifactPath, src.name);
     if (target === (await realpath(inputPath))) throw new UsageError('refusing to overwrite the input file');
     if (!opts.force && (await stat(target).catch(() => null))) throw new UsageError(`${target} exists (use --force to overwrite)`);
-    const loc = await locate(src, artifactPath, opts.tempDir);
+    let loc: Awaited<ReturnType<typeof locate>>;
+    try {
+      loc = await locate(src, artifactPath, opts.tempDir);
+    } catch (e) {
+      // A container on the way that stops decoding (a cut LZ4 stream holding the boot image asked into)
+      // fails verification like the artifact's own bytes would: exit 1, with what went wrong.
+      if (e instanceof UsageError) throw e;
+      const f = errorToFact(e);
+      if (FAILING_KINDS.has(f.kind)) throw new ExtractVerifyError(`${artifactPath}: a container on the way to it cannot be read whole: ${f.message}; nothing written`);
+      throw e;
+    }
     const tmp = join(dirname(target), `.${basename(target)}.romscope-${randomBytes(6).toString('hex')}.part`);
     const hasher = new DigestSet(['sha256', ...loc.expect.filter((e) => !e.range).map((e) => e.algo)]);
     for (const e of loc.expect) {

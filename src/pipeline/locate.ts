@@ -109,6 +109,7 @@ export async function locate(root: RandomSource, artifactPath: string, tempDir?:
       expect = child.expect ?? [];
       walked = walked ? `${walked}/${picked.child.name}` : picked.child.name;
       rest = picked.rest;
+      if (child.open === false && rest !== '') throw new UsageError(`no artifact "${artifactPath}": ${walked} is not opened (docs/formats.md), so it has no members`);
     }
   } catch (e) {
     await release();

@@ -37,6 +37,8 @@ interface NodeInput {
   facts?: Fact[];
   info?: Record<string, unknown>;
   readable?: boolean;
+  /** ChildSpec.open: false when a container or stream is recognised but not opened. */
+  open?: boolean;
   /** Keys the parent vouches for (ChildSpec.keys). */
   keys?: TrustedKey[];
 }
@@ -99,6 +101,7 @@ export class Walker {
       fact({ kind: 'budget', message: `nested more than ${this.opts.budget.opts.maxDepth} levels deep (limit --max-depth); not decoded` });
       handler = null;
     }
+    if (node.open === false && (handler?.kind === 'container' || handler?.kind === 'transform')) handler = null;
     const rest = (): AsyncIterable<Buffer> => (reader ? reader.rest() : hashing((source as RandomSource).stream()));
 
     try {
@@ -340,6 +343,7 @@ export class Walker {
       facts: spec.facts,
       info: spec.info,
       readable: spec.readable,
+      open: spec.open,
       keys: spec.keys,
     });
   }

@@ -1,7 +1,13 @@
 /** Human output: artifact tree, findings and summary as tables. Pure: report in, text out. */
 import Table from 'cli-table3';
 import type { Artifact, Report, Severity } from './model';
-import { humanSize, type Colors } from './format';
+import { humanSize, terminalSafe as safe, type Colors } from './format';
+
+// cli-table3's own width measure (ANSI colours stripped, wide characters counted twice), so widths agree with its layout.
+// eslint-disable-next-line @typescript-eslint/no-require-imports
+const { strlen: tableStrlen } = require('cli-table3/src/utils') as { strlen(s: string): number };
+// Printable ASCII, the common case, is one column a character.
+const strlen = (s: string): number => (/^[\x20-\x7e]*$/.test(s) ? s.length : tableStrlen(s));
 
 export interface TableOptions {
   colors: Colors;
@@ -21,7 +27,7 @@ function infoSummary(a: Artifact): string {
   const parts: string[] = [];
   for (const [k, v] of Object.entries(a.info)) {
     if (v === undefined || v === null || typeof v === 'object') continue;
-    parts.push(`${k}=${v}`);
+    parts.push(safe(`${k}=${v}`));
     if (parts.length >= 4) break;
   }
   return parts.join(' ');
@@ -36,23 +42,74 @@ function wrap(width: number | undefined, columns: number, last: number) {
   return { wordWrap: true, wrapOnWordBoundary: false, colWidths: widths as number[] };
 }
 
+/** Rows cli-table3 lays out at once: its layout costs more than linear time in the row count. */
+const CHUNK_ROWS = 200;
+
+/**
+ * A table drawn as cli-table3 draws it, in linear time: the column widths are
+ * measured over all rows first, then the rows are drawn in chunks with those
+ * widths fixed, and the chunks joined with the row separator.
+ */
+export function drawTable(head: string[], rows: string[][], width: number | undefined, last: number): string {
+  const opts = { ...tableChars, ...wrap(width, head.length, last) };
+  if (rows.length <= CHUNK_ROWS) {
+    const t = new Table({ head, ...opts });
+    t.push(...rows);
+    return t.toString();
+  }
+  const fixed = (opts as { colWidths?: (number | null)[] }).colWidths;
+  const widths = head.map((h, i) => {
+    if (fixed?.[i]) return fixed[i];
+    let w = strlen(h);
+    for (const r of rows) w = Math.max(w, strlen(r[i] ?? ''));
+    return w + 2;
+  });
+  const sep = `├${widths.map((w) => '─'.repeat(w)).join('┼')}┤`;
+  if (!fixed) {
+    // Nothing wraps: each line is every cell's line padded to its column, as cli-table3 pads it.
+    const draw = (cells: string[]): string => {
+      const lines = cells.map((c) => c.split('\n'));
+      const height = Math.max(...lines.map((l) => l.length));
+      const out: string[] = [];
+      for (let k = 0; k < height; k++) out.push(`│${lines.map((l, i) => ` ${l[k] ?? ''}${' '.repeat(widths[i] - 2 - strlen(l[k] ?? ''))} `).join('│')}│`);
+      return out.join('\n');
+    };
+    const out = [`┌${widths.map((w) => '─'.repeat(w)).join('┬')}┐`, draw(head)];
+    for (const r of rows) out.push(sep, draw(r));
+    out.push(`└${widths.map((w) => '─'.repeat(w)).join('┴')}┘`);
+    return out.join('\n');
+  }
+  const out: string[] = [];
+  for (let at = 0; at < rows.length; at += CHUNK_ROWS) {
+    const t = new Table({ ...(at === 0 ? { head } : {}), ...opts, colWidths: widths });
+    // A column cli-table3 would size itself is never wrapped, as it would not be (its wrapping miscounts colour codes).
+    const chunk = rows.slice(at, at + CHUNK_ROWS);
+    t.push(...(fixed ? chunk.map((r) => r.map((content, i) => (fixed[i] ? content : { content, wordWrap: false }))) : chunk));
+    const lines = t.toString().split('\n');
+    if (at > 0) lines[0] = sep;
+    if (at + CHUNK_ROWS < rows.length) lines.pop();
+    out.push(lines.join('\n'));
+  }
+  return out.join('\n');
+}
+
 /** The compatibility verdict, and (unless quiet) the declarations behind it: this opens the output. */
 function compatibility(r: Report, o: TableOptions): string[] {
   const c = o.colors;
   const s = r.summary.compatibility;
   if (!s) return [];
   const v = s.verdict === 'compatible' ? c.green('compatible') : s.verdict === 'incompatible' ? c.red('INCOMPATIBLE') : c.yellow('unknown');
-  const out = [`${c.bold('compatibility')}: ${v} (${s.reason})`];
+  const out = [`${c.bold('compatibility')}: ${v} (${safe(s.reason)})`];
   if (o.quiet || s.evidence.length === 0) return out;
-  const t = new Table({ head: ['result', 'declares', 'where', 'source', 'checked by flasher'], ...tableChars, ...wrap(o.width, 5, 20) });
+  const rows: string[][] = [];
   for (const e of s.evidence) {
     const declares = Object.entries(e.declares)
       .map(([k, vs]) => `${k} ${vs.join(' | ')}`)
       .join('; ');
     const res = e.result === 'match' ? c.green('match') : e.result === 'mismatch' ? c.red('mismatch') : c.dim('unknown');
-    t.push([res, declares, `${e.path || r.root.name}${e.line === undefined ? '' : `:${e.line}`}`, e.source, e.enforced ? 'yes' : 'no']);
+    rows.push([res, safe(declares), safe(`${e.path || r.root.name}${e.line === undefined ? '' : `:${e.line}`}`), e.source, e.enforced ? 'yes' : 'no']);
   }
-  out.push(t.toString());
+  out.push(drawTable(['result', 'declares', 'where', 'source', 'checked by flasher'], rows, o.width, 20));
   return out;
 }
 
@@ -61,26 +118,25 @@ export function renderTable(r: Report, o: TableOptions): string {
   const out: string[] = [...compatibility(r, o)];
   const hash = o.hash ?? 'sha256';
   if (!o.quiet) {
-    const t = new Table({ head: ['artifact', 'format', 'size', hash, 'details'], ...tableChars, ...wrap(o.width, 5, 40) });
+    const rows: string[][] = [];
     const add = (a: Artifact, depth: number) => {
       const label = depth === 0 ? r.root.name : `${'  '.repeat(depth - 1)}${a.path}`;
       const h = a.hashes[hash as keyof typeof a.hashes];
-      t.push([label, a.format, humanSize(a.size), h ? (h.length > 16 ? `${h.slice(0, 16)}…` : h) : c.dim('-'), infoSummary(a)]);
+      rows.push([safe(label), a.format, humanSize(a.size), h ? (h.length > 16 ? `${h.slice(0, 16)}…` : h) : c.dim('-'), infoSummary(a)]);
       for (const ch of a.children) add(ch, depth + 1);
     };
     add(r.root, 0);
-    out.push(t.toString());
+    out.push(drawTable(['artifact', 'format', 'size', hash, 'details'], rows, o.width, 40));
   }
   if (r.findings.length) {
-    const t = new Table({ head: ['severity', 'rule', 'artifact', 'message'], ...tableChars, ...wrap(o.width, 4, 64) });
-    for (const f of r.findings) t.push([sevColor(c, f.severity), f.ruleId, f.path || r.root.name, f.message]);
-    out.push(t.toString());
+    const rows = r.findings.map((f) => [sevColor(c, f.severity), f.ruleId, safe(f.path || r.root.name), safe(f.message)]);
+    out.push(drawTable(['severity', 'rule', 'artifact', 'message'], rows, o.width, 64));
   } else {
     out.push(c.green('No findings.'));
   }
   const s = r.summary;
   const integ = s.integrity.status === 'failed' ? c.red('FAILED') : s.integrity.status === 'verified' ? c.green('verified') : c.yellow('unchecked');
-  out.push(`${c.bold('integrity')}: ${integ} (${s.integrity.checks} checks, ${s.integrity.failed} failed)   ` + `${c.bold('signature')}: ${s.signature.status} (${s.signature.reason})`);
+  out.push(`${c.bold('integrity')}: ${integ} (${s.integrity.checks} checks, ${s.integrity.failed} failed)   ` + `${c.bold('signature')}: ${s.signature.status} (${safe(s.signature.reason)})`);
   out.push(`${s.artifacts} artifacts, ${s.errors} errors, ${s.warnings} warnings, ${s.infos} info`);
   return out.join('\n');
 }

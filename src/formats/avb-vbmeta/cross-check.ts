@@ -184,7 +184,9 @@ export async function crossCheckAvb(root: Artifact, opts: AvbCrossCheckOptions):
       j.vb.art.facts.push({ kind: 'unsupported', message: `the ${j.d.type} descriptor for "${j.d.partition}" is not checked against ${name}: ${why}`, offset: j.d.offset });
       continue;
     }
-    pending.set(j.image, [...(pending.get(j.image) ?? []), j]);
+    const list = pending.get(j.image);
+    if (list) list.push(j);
+    else pending.set(j.image, [j]);
   }
   for (const [image, list] of pending) await computeForImage(image, list, opts);
 

@@ -282,7 +282,8 @@ async function decodeGpt(src: RandomSource, ctx: DecodeContext): Promise<Contain
     return { info, children: [] };
   }
   const parts = chosen.partitions;
-  for (const f of partitionFacts(parts, chosen, kind, ss)) ctx.fact(f);
+  const closed = new Map<number, string>();
+  for (const f of partitionFacts(parts, chosen, kind, ss, closed)) ctx.fact(f);
 
   const entries: LayoutEntry[] = parts.map((p) => ({
     partition: p.name,
@@ -303,19 +304,25 @@ async function decodeGpt(src: RandomSource, ctx: DecodeContext): Promise<Contain
       if (start + p.sizeBytes > size) {
         facts.push({ kind: 'truncated', message: `partition ${p.index} needs ${p.sizeBytes} bytes from offset ${start}, the image ends after ${size - start}`, offset: size - start });
       }
+      // EDK2 exposes no partition that breaks its entry rules; opening one that lies over the table would read the table again.
+      const notOpened = closed.get(p.index);
       children.push({
         name: childName(p),
         source: new SliceSource(src, start, p.sizeBytes, childName(p)),
         facts: facts.length ? facts : undefined,
-        info: { partition: p.index, startOffset: start },
+        info: { partition: p.index, startOffset: start, ...(notOpened ? { notOpened } : {}) },
+        ...(notOpened ? { open: false } : {}),
       });
     }
   }
   return { info, children };
 }
 
-/** EDK2's entry rules (§3.3): first ≤ last, inside the usable range, no overlaps. */
-function partitionFacts(parts: GptPartition[], t: TableRead, kind: DumpKind, ss: number): Fact[] {
+/**
+ * EDK2's entry rules (§3.3): first ≤ last, inside the usable range, no
+ * overlaps. Partitions breaking the last two go into `closed` with the reason.
+ */
+function partitionFacts(parts: GptPartition[], t: TableRead, kind: DumpKind, ss: number, closed: Map<number, string>): Fact[] {
   const out: Fact[] = [];
   const isDump = kind !== 'disk';
   const h = t.h;
@@ -335,6 +342,7 @@ function partitionFacts(parts: GptPartition[], t: TableRead, kind: DumpKind, ss:
     // A dump's last usable LBA depends on the disk size, so only the lower bound can be checked there.
     const above = !isDump && p.lastLba > h.lastUsableLba;
     if (below || above) {
+      closed.set(p.index, below ? 'starts before the first usable LBA (over the partition table)' : 'ends after the last usable LBA');
       if (outside++ < MAX_REPORTED) {
         out.push({
           kind: 'layout-overlap',
@@ -352,6 +360,8 @@ function partitionFacts(parts: GptPartition[], t: TableRead, kind: DumpKind, ss:
   let reach: GptPartition | null = null;
   for (const p of live) {
     if (reach && p.firstLba <= reach.lastLba) {
+      if (!closed.has(p.index)) closed.set(p.index, `overlaps partition ${reach.index}`);
+      if (!closed.has(reach.index)) closed.set(reach.index, `overlaps partition ${p.index}`);
       if (overlaps++ < MAX_REPORTED) {
         const end = Math.min(p.lastLba, reach.lastLba);
         out.push({

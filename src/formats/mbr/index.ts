@@ -60,10 +60,17 @@ async function decodeMbr(src: RandomSource, ctx: DecodeContext): Promise<Contain
   for (const r of records) parts.push(makePartition(r.slot + 1, EXTENDED_TYPES.has(r.type) ? 'extended' : 'primary', r.type, r.bootFlag, r.startLba, r.sectors));
 
   const ext = records.find((r) => EXTENDED_TYPES.has(r.type));
-  if (ext && isDisk) parts.push(...(await readLogical(src, ctx, ext.startLba, ext.sectors)));
+  // Partitions not opened, with the reason: those over a table (the MBR, an EBR) or over another partition.
+  const closed = new Map<number, string>();
+  const ebrs = new Set<number>();
+  if (ext && isDisk) parts.push(...(await readLogical(src, ctx, ext.startLba, ext.sectors, ebrs, closed)));
 
   const data = parts.filter((p) => p.kind !== 'extended');
-  for (const f of overlapFacts(data)) ctx.fact(f);
+  for (const f of overlapFacts(data, closed)) ctx.fact(f);
+  for (const p of data) {
+    if (p.startLba === 0) closed.set(p.number, 'starts at LBA 0 (over the MBR)');
+    else for (const e of ebrs) if (e >= p.startLba && e < p.startLba + p.sectors) closed.set(p.number, `holds the extended boot record at LBA ${e}`);
+  }
 
   const info: Record<string, unknown> = {
     dumpKind: isDisk ? 'disk' : 'table',
@@ -87,7 +94,14 @@ async function decodeMbr(src: RandomSource, ctx: DecodeContext): Promise<Contain
         facts.push({ kind: 'truncated', message: `partition ${p.number} needs ${p.sizeBytes} bytes from offset ${start}, the image ends after ${size - start}`, offset: size - start });
       }
       const name = `partition${p.number}`;
-      children.push({ name, source: new SliceSource(src, start, p.sizeBytes, name), facts: facts.length ? facts : undefined, info: { partition: p.number, startOffset: start } });
+      const notOpened = closed.get(p.number);
+      children.push({
+        name,
+        source: new SliceSource(src, start, p.sizeBytes, name),
+        facts: facts.length ? facts : undefined,
+        info: { partition: p.number, startOffset: start, ...(notOpened ? { notOpened } : {}) },
+        ...(notOpened ? { open: false } : {}),
+      });
     }
   }
   return { info, children };
@@ -99,9 +113,8 @@ async function decodeMbr(src: RandomSource, ctx: DecodeContext): Promise<Contain
  * extended partition's start). Records 3 and 4 of an EBR are ignored, as Linux
  * mostly does (they often hold garbage).
  */
-async function readLogical(src: RandomSource, ctx: DecodeContext, extStart: number, extSectors: number): Promise<MbrPartition[]> {
+async function readLogical(src: RandomSource, ctx: DecodeContext, extStart: number, extSectors: number, seen: Set<number>, closed: Map<number, string>): Promise<MbrPartition[]> {
   const out: MbrPartition[] = [];
-  const seen = new Set<number>();
   let number = 5;
   let cur: number | null = extStart;
   for (let hops = 0; cur !== null; hops++) {
@@ -133,6 +146,7 @@ async function readLogical(src: RandomSource, ctx: DecodeContext, extStart: numb
       }
       const p = makePartition(number++, 'logical', r.type, r.bootFlag, cur + r.startLba, r.sectors);
       if (p.startLba < extStart || p.startLba + p.sectors > extStart + extSectors) {
+        closed.set(p.number, 'lies outside its extended partition');
         ctx.fact({
           kind: 'layout-overlap',
           message: `logical partition ${p.number} (LBAs ${p.startLba}..${p.startLba + p.sectors - 1}) lies outside its extended partition (${extStart}..${extStart + extSectors - 1})`,
@@ -150,7 +164,7 @@ function makePartition(number: number, kind: MbrPartition['kind'], type: number,
   return { number, kind, type: hexByte(type), typeName: mbrTypeName(type), bootable: boot === 0x80 || undefined, startLba, sectors, sizeBytes: sectors * SECTOR };
 }
 
-function overlapFacts(parts: MbrPartition[]): Fact[] {
+function overlapFacts(parts: MbrPartition[], closed: Map<number, string>): Fact[] {
   const out: Fact[] = [];
   const sorted = [...parts].sort((a, b) => a.startLba - b.startLba || a.number - b.number);
   let reach: MbrPartition | null = null;
@@ -158,6 +172,8 @@ function overlapFacts(parts: MbrPartition[]): Fact[] {
   for (const p of sorted) {
     const end = p.startLba + p.sectors - 1;
     if (reach && p.startLba <= reach.startLba + reach.sectors - 1) {
+      if (!closed.has(p.number)) closed.set(p.number, `overlaps partition ${reach.number}`);
+      if (!closed.has(reach.number)) closed.set(reach.number, `overlaps partition ${p.number}`);
       if (n++ < MAX_REPORTED) {
         const shared = Math.min(end, reach.startLba + reach.sectors - 1);
         out.push({ kind: 'layout-overlap', message: `partition ${p.number} overlaps partition ${reach.number}: LBAs ${p.startLba}..${shared} belong to both` });

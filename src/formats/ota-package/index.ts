@@ -12,13 +12,14 @@
  * - `payload_properties.txt`: its hashes and sizes become expectations on
  *   payload.bin, checked while payload.bin streams past.
  */
-import { X509Certificate } from 'node:crypto';
+import { X509Certificate, type KeyObject } from 'node:crypto';
+import { errorMessage } from '../../io/errors';
 import { readWhole, type RandomSource, type Source } from '../../io/source';
 import type { RangeTap } from '../../io/digest-set';
 import type { ChildSpec, DecodeContext, SiblingHook } from '../types';
 import type { Fact } from '../../report/model';
 import { CmsContentVerifier, isKnownDigest, parseSignedData, type CmsSigner } from '../../crypto/cms';
-import { parseKeyFile, spkiSha256, summarizeCertificate, type CertSummary, type TrustedKey } from '../../crypto/keys';
+import { certificatePublicKey, parseKeyFile, spkiSha256, summarizeCertificate, type CertSummary, type TrustedKey } from '../../crypto/keys';
 import { checkJarSignature } from '../../crypto/jar';
 import { parsePayloadProperties } from '../payload-properties';
 import { PAYLOAD_MAGIC, parsePayloadHeader } from '../ota-payload';
@@ -67,7 +68,12 @@ function signerLine(c: CertSummary): string {
 function keyMismatch(ctx: DecodeContext, signerKey: X509Certificate): string | null {
   const user = (ctx.keys ?? []).filter((k) => k.origin === 'user');
   if (user.length === 0) return null;
-  const spki = spkiSha256(signerKey.publicKey);
+  let spki: string;
+  try {
+    spki = spkiSha256(certificatePublicKey(signerKey));
+  } catch (e) {
+    return `it cannot be checked against the --key key: ${errorMessage(e)}`;
+  }
   if (user.some((k) => k.spkiSha256 === spki)) return null;
   return `it is not signed by the --key key (${[...new Set(user.map((k) => k.label))].join(', ')})`;
 }
@@ -163,8 +169,17 @@ async function wholeFileSignature(src: RandomSource, ctx: DecodeContext, info: R
     signer.certificateDigest && signer.certificateDigest !== signer.digest
       ? `it is made with ${signer.digest.toUpperCase()} but recovery hashes with ${signer.certificateDigest.toUpperCase()} for this certificate (its signature algorithm), so a device rejects it`
       : null;
+  let signerKey: KeyObject;
+  try {
+    signerKey = certificatePublicKey(signer.certificate!);
+  } catch (e) {
+    wf.status = 'failed';
+    wf.reason = `${errorMessage(e)}, so the signature cannot be verified`;
+    ctx.fact({ kind: 'ota-signature', message: `whole-file signature: ${wf.reason}`, offset: size - sigStart });
+    return true;
+  }
   const mismatch = recoveryDigest ?? keyMismatch(ctx, signer.certificate!);
-  const verifier = new CmsContentVerifier(signer, signer.certificate!.publicKey);
+  const verifier = new CmsContentVerifier(signer, signerKey);
   taps.push({
     start: 0,
     end: signedEnd,

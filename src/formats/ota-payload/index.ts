@@ -467,10 +467,15 @@ async function decodePayload(src: RandomSource, ctx: DecodeContext): Promise<Con
   }
   info.rebuilt = true;
   const used = new Set<string>();
+  // Next suffix to try per name, so that thousands of partitions of one name cost one lookup each.
+  const nextSuffix = new Map<string, number>();
   m.partitions.forEach((p, pi) => {
     const size = p.newInfo?.size ?? 0;
-    let name = partitionFileName(p.name, pi);
-    for (let k = 2; used.has(name); k++) name = `${partitionFileName(p.name, pi).replace(/\.img$/, '')}#${k}.img`;
+    const first = partitionFileName(p.name, pi);
+    let name = first;
+    let k = nextSuffix.get(first) ?? 2;
+    while (used.has(name)) name = `${first.replace(/\.img$/, '')}#${k++}.img`;
+    if (name !== first) nextSuffix.set(first, k);
     used.add(name);
     const plan = plans[pi];
     const childInfo: Record<string, unknown> = { partition: p.name, rebuiltFrom: `${p.operations.length} operations of the payload` };

@@ -235,15 +235,18 @@ export class PartitionSource implements RandomSource {
   private async *bigOpBytes(op: OpPlan, from: number, want: number): AsyncGenerator<Buffer> {
     let at = 0;
     let left = want;
+    // A read reaching the end of the extents decodes on to the end of the blob: one that holds more
+    // than its extents is a finding (decodeStream throws past op.outBytes), as on the worker path.
+    const toEnd = from + want >= op.outBytes;
     try {
       for await (const c of decodeStream(op.kind as Codec, this.payload.stream(op.dataStart, op.dataStart + op.dataLength), op.outBytes)) {
         const s = Math.max(0, from - at);
         at += c.length;
-        if (s >= c.length) continue;
+        if (s >= c.length || left === 0) continue;
         const piece = Buffer.from(c.buffer, c.byteOffset + s, Math.min(c.length - s, left));
         left -= piece.length;
         yield piece;
-        if (left === 0) return;
+        if (left === 0 && !toEnd) return;
       }
     } catch (e) {
       if (e instanceof CodecError) throw new FormatError(`${this.what(op)}: ${e.message}`);

@@ -14,6 +14,9 @@
  * It stops at the first problem and returns what it read up to there.
  */
 
+/** A name from the input as a message quotes it: a megabyte attribute name is not repeated whole. */
+const short = (s: string): string => (s.length > 64 ? `${s.slice(0, 64)}… (${s.length} characters)` : s);
+
 export interface XmlElement {
   name: string;
   attrs: Record<string, string>;
@@ -145,23 +148,23 @@ export function parseSimpleXml(text: string, limits: Partial<XmlLimits> = {}): X
         j += 1;
         break;
       }
-      if (j >= n) return fail(`unterminated <${el.name}> tag`, i);
-      if (!hadSpace) return fail(`<${el.name}>: expected a space before an attribute`, j);
+      if (j >= n) return fail(`unterminated <${short(el.name)}> tag`, i);
+      if (!hadSpace) return fail(`<${short(el.name)}>: expected a space before an attribute`, j);
       NAME.lastIndex = j;
       const a = NAME.exec(text);
-      if (!a) return fail(`<${el.name}>: malformed attribute`, j);
+      if (!a) return fail(`<${short(el.name)}>: malformed attribute`, j);
       const eq = /\s*=\s*(["'])/y;
       eq.lastIndex = NAME.lastIndex;
       const q = eq.exec(text);
-      if (!q) return fail(`<${el.name}>: attribute ${a[0]} has no quoted value`, j);
+      if (!q) return fail(`<${short(el.name)}>: attribute ${short(a[0])} has no quoted value`, j);
       const end = text.indexOf(q[1], eq.lastIndex);
-      if (end < 0) return fail(`<${el.name}>: unterminated value of ${a[0]}`, j);
+      if (end < 0) return fail(`<${short(el.name)}>: unterminated value of ${short(a[0])}`, j);
       const raw = text.slice(eq.lastIndex, end);
-      if (raw.includes('<')) return fail(`<${el.name}>: "<" in the value of ${a[0]}`, j);
-      if (Object.prototype.hasOwnProperty.call(el.attrs, a[0])) return fail(`<${el.name}>: attribute ${a[0]} given twice`, j);
-      if (Object.keys(el.attrs).length >= lim.maxAttributes) return fail(`<${el.name}>: more than ${lim.maxAttributes} attributes`, j);
+      if (raw.includes('<')) return fail(`<${short(el.name)}>: "<" in the value of ${short(a[0])}`, j);
+      if (Object.prototype.hasOwnProperty.call(el.attrs, a[0])) return fail(`<${short(el.name)}>: attribute ${short(a[0])} given twice`, j);
+      if (Object.keys(el.attrs).length >= lim.maxAttributes) return fail(`<${short(el.name)}>: more than ${lim.maxAttributes} attributes`, j);
       const v = decodeEntities(raw);
-      if ('bad' in v) return fail(`<${el.name}>: undefined entity reference ${v.bad} in ${a[0]} (only &lt; &gt; &amp; &quot; &apos; and &#N; are read)`, j);
+      if ('bad' in v) return fail(`<${short(el.name)}>: undefined entity reference ${v.bad} in ${short(a[0])} (only &lt; &gt; &amp; &quot; &apos; and &#N; are read)`, j);
       el.attrs[a[0]] = v.value;
       j = end + 1;
     }

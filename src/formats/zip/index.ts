@@ -12,7 +12,7 @@ import { zlibDecode } from '../../io/zlib-stream';
 import * as yauzl from 'yauzl';
 import { readExact, SliceSource, GeneratedStreamSource, type RandomSource } from '../../io/source';
 import { FormatError, TruncatedError, errorMessage } from '../../io/errors';
-import type { Budget } from '../../io/limits';
+import { LIMITS, type Budget } from '../../io/limits';
 import type { ChildSpec, ContainerHandler, DecodeContext } from '../types';
 import type { Fact } from '../../report/model';
 import { unsafePathReason } from '../../io/paths';
@@ -177,7 +177,15 @@ async function salvageLocalHeaders(src: RandomSource, ctx: DecodeContext): Promi
     if (rest.length < nameLen + extraLen) break;
     let csize = lh.readUInt32LE(18);
     let usize = lh.readUInt32LE(22);
-    for (const f of yauzl.parseExtraFields(rest.subarray(nameLen))) {
+    let extra: ReturnType<typeof yauzl.parseExtraFields>;
+    try {
+      extra = yauzl.parseExtraFields(rest.subarray(nameLen));
+    } catch (e) {
+      // yauzl's words for a field running past the extra area: the header is damaged, and so is what follows.
+      ctx.fact({ kind: 'unreadable', message: `the local header at offset ${pos} has a malformed extra field (${errorMessage(e)}); members from here on are not recovered`, offset: pos + 30 + nameLen });
+      break;
+    }
+    for (const f of extra) {
       if (f.id === 0x0001 && f.data.length >= 16 && usize === 0xffffffff && csize === 0xffffffff) {
         usize = Number(f.data.readBigUInt64LE(0));
         csize = Number(f.data.readBigUInt64LE(8));
@@ -227,6 +235,7 @@ export const zipHandler: ContainerHandler = {
     }
     const children: ChildSpec[] = [];
     const seen = new Map<string, number>();
+    let repeated = 0;
     const spans: { start: number; end: number; spec: ChildSpec }[] = [];
     let count = 0;
     let dirs = 0;
@@ -248,7 +257,8 @@ export const zipHandler: ContainerHandler = {
         const facts: Fact[] = [];
         const copy = (seen.get(name) ?? 0) + 1;
         seen.set(name, copy);
-        if (copy > 1) facts.push({ kind: 'duplicate-entry', message: `copy ${copy} of a member named "${name}": tools disagree on which copy counts (extract it as "${name}#${copy}")` });
+        if (copy > 1 && ++repeated <= LIMITS.maxDuplicateEntryFacts)
+          facts.push({ kind: 'duplicate-entry', message: `copy ${copy} of a member named "${name}": tools disagree on which copy counts (extract it as "${name}#${copy}")` });
         const m: MemberRecord = {
           name,
           flags: e.generalPurposeBitFlag,
@@ -269,6 +279,8 @@ export const zipHandler: ContainerHandler = {
       ctx.fact({ kind: 'truncated', message: `zip central directory unreadable after ${count} entries: ${errorMessage(err)}` });
     } finally {
       zf.close();
+      const more = repeated - LIMITS.maxDuplicateEntryFacts;
+      if (more > 0) ctx.fact({ kind: 'duplicate-entry', message: `${more} more members repeat the name of an earlier member (not listed one by one)` });
     }
     // Overlapping members are how "non-recursive" zip bombs multiply one
     // deflate stream; no zip writer produces them.

@@ -10,7 +10,9 @@ export function imageIndex(root: Artifact): ImageIndex {
   for (const a of walkArtifacts(root)) {
     if (a === root) continue;
     const base = a.name.split('/').pop()!.toLowerCase();
-    idx.set(base, [...(idx.get(base) ?? []), a]);
+    const list = idx.get(base);
+    if (list) list.push(a);
+    else idx.set(base, [a]);
   }
   return idx;
 }
