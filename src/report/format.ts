@@ -33,13 +33,11 @@ export const PLAIN: Colors = { red: id, yellow: id, green: id, dim: id, bold: id
  * through it; JSON and SARIF keep the exact string.
  */
 export function terminalSafe(s: string): string {
-   
   return UNSAFE.test(s) ? s.replace(UNSAFE_ALL, escapeChar) : s;
 }
 
- 
 const UNSAFE = /[\u0000-\u001f\u007f-\u009f\u061c\u200e\u200f\u202a-\u202e\u2066-\u2069]/;
- 
+
 const UNSAFE_ALL = new RegExp(UNSAFE.source, 'g');
 const NAMED: Record<string, string> = { '\n': '\\n', '\r': '\\r', '\t': '\\t' };
 

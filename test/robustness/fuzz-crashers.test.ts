@@ -72,7 +72,7 @@ async function assertBounded(file: string, label: string): Promise<void> {
   assert.ok(table.code === 0 || table.code === 1, twhere);
   assert.ok(table.cpuMs < CPU_LIMIT_MS, twhere);
   assert.ok(table.maxRss < RSS_LIMIT, twhere);
-   
+
   const control = /[\u0000-\u0009\u000b-\u001f\u007f-\u009f]/.exec(table.stdout);
   assert.equal(control, null, `${label}: control byte 0x${control?.[0].charCodeAt(0).toString(16)} in the table output`);
 }
