@@ -2,8 +2,9 @@
  * The romscope command line: a thin yargs layer over the library.
  * Exit codes (docs/cli.md): 0 nothing at or above --fail-on, 1 findings at or
  * above it (or an extract that failed verification), 2 unreadable input or a
- * bad command line.
+ * bad command line; 128 + the signal number when interrupted (./signals.ts).
  */
+import { statSync } from 'node:fs';
 import yargs, { type Argv } from 'yargs';
 import { inspect, type InspectOptions } from '../pipeline/inspect';
 import { extract, ExtractVerifyError } from '../pipeline/extract';
@@ -20,6 +21,7 @@ import { SEVERITIES, type Report, type Severity } from '../report/model';
 import type { SeverityOverrides } from '../rules/engine';
 import { Progress } from './progress';
 import { watchOutput } from './output';
+import { installSignalHandlers } from './signals';
 import { VERSION } from '../version';
 
 const EXIT = { ok: 0, findings: 1, usage: 2 } as const;
@@ -33,6 +35,7 @@ interface Common {
   'max-members'?: number;
   'max-expanded'?: number;
   'max-seconds'?: number;
+  'temp-dir'?: string;
   severity: string[];
   format?: string;
   config?: string;
@@ -45,6 +48,15 @@ interface Common {
   key?: string[];
   bootloader?: string;
   'anti-rollback'?: number;
+}
+
+const TEMP_DIR_OPTION = { type: 'string', describe: 'directory for spill files (default: $TMPDIR or the system temp directory)' } as const;
+
+/** `--temp-dir`, which must be an existing directory (a usage error otherwise, before any work). */
+function tempDirOf(dir: string | undefined): { tempDir?: string } {
+  if (dir === undefined) return {};
+  if (!statSync(dir, { throwIfNoEntry: false })?.isDirectory()) throw new UsageError(`--temp-dir ${dir}: not an existing directory`);
+  return { tempDir: dir };
 }
 
 export const FORMATS = ['table', 'json', 'sarif'] as const;
@@ -125,6 +137,7 @@ async function runInspect(file: string, a: Common): Promise<Report> {
       }).filter(([, v]) => v !== undefined),
     ),
     onProgress: (b, p) => progress.update(b, p),
+    ...tempDirOf(a['temp-dir']),
     ...(a.key?.length ? { keys: a.key } : {}),
   };
   try {
@@ -167,11 +180,13 @@ function common<T>(y: Argv<T>) {
     .option('max-depth', { type: 'number', describe: 'deepest container nesting to decode' })
     .option('max-members', { type: 'number', describe: 'most artifacts to visit' })
     .option('max-expanded', { type: 'number', describe: 'most decompressed bytes in total' })
-    .option('max-seconds', { type: 'number', describe: 'most seconds the inspection may take (no limit by default)' });
+    .option('max-seconds', { type: 'number', describe: 'most seconds the inspection may take (no limit by default)' })
+    .option('temp-dir', TEMP_DIR_OPTION);
 }
 
 export async function main(argv: string[]): Promise<number> {
   watchOutput();
+  installSignalHandlers();
   let code: number = EXIT.ok;
   const parser = yargs(argv)
     .scriptName('romscope')
@@ -212,9 +227,10 @@ export async function main(argv: string[]): Promise<number> {
           .positional('artifact', { type: 'string', demandOption: true, describe: 'artifact path as shown by inspect' })
           .option('output', { alias: 'o', type: 'string', demandOption: true, describe: 'output directory (or file name)' })
           .option('force', { type: 'boolean', default: false, describe: 'overwrite an existing output file' })
+          .option('temp-dir', TEMP_DIR_OPTION)
           .option('json', { type: 'boolean', default: false }),
       async (a) => {
-        const r = await extract(a.file, a.artifact, a.output, { force: a.force });
+        const r = await extract(a.file, a.artifact, a.output, { force: a.force, ...tempDirOf(a['temp-dir']) });
         process.stdout.write(a.json ? JSON.stringify(r, null, 2) + '\n' : `wrote ${terminalSafe(r.output)} (${r.bytes} bytes, sha256 ${r.hashes.sha256})\n`);
       },
     )

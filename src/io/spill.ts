@@ -2,32 +2,10 @@ import { mkdtempSync, rmSync, openSync, writeSync, closeSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { BufferSource, FileSource, type RandomSource } from './source';
+import { registerCleanup } from './cleanup';
 
-/** Everything spilled to disk lives under these directories; all are removed at exit. */
-const liveTempDirs = new Set<string>();
-let exitHookInstalled = false;
-
-function removeAllTemps(): void {
-  for (const d of liveTempDirs) {
-    try {
-      rmSync(d, { recursive: true, force: true });
-    } catch {
-      /* best effort at exit */
-    }
-  }
-  liveTempDirs.clear();
-}
-
-function installExitHook(): void {
-  if (exitHookInstalled) return;
-  exitHookInstalled = true;
-  process.on('exit', removeAllTemps);
-  for (const sig of ['SIGINT', 'SIGTERM'] as const) {
-    process.once(sig, () => {
-      removeAllTemps();
-      process.kill(process.pid, sig);
-    });
-  }
+function removeDir(dir: string): void {
+  rmSync(dir, { recursive: true, force: true });
 }
 
 export interface Spilled {
@@ -49,7 +27,8 @@ export interface SpillOptions {
 /**
  * The one helper that gives a decoder random access over a sequential source:
  * small inputs are buffered in memory under a cap, larger ones go to a temp
- * file that is removed on release and, whatever happens, at process exit.
+ * file that is removed on release and, whatever happens, at process exit or
+ * on an interrupt (the cleanup registry of ./cleanup.ts).
  */
 export async function spillToRandom(input: AsyncIterable<Buffer>, name: string, opts: SpillOptions): Promise<Spilled> {
   const mem: Buffer[] = [];
@@ -58,6 +37,7 @@ export async function spillToRandom(input: AsyncIterable<Buffer>, name: string, 
   let dir = '';
   let file = '';
   let total = 0;
+  let unregister = (): void => {};
   try {
     for await (const chunk of input) {
       opts.onChunk?.(chunk);
@@ -68,9 +48,9 @@ export async function spillToRandom(input: AsyncIterable<Buffer>, name: string, 
         continue;
       }
       if (fd < 0) {
-        installExitHook();
-        dir = mkdtempSync(join(opts.tempDir ?? tmpdir(), 'romscope-'));
-        liveTempDirs.add(dir);
+        const made = mkdtempSync(join(opts.tempDir ?? tmpdir(), 'romscope-'));
+        dir = made;
+        unregister = registerCleanup(() => removeDir(made));
         file = join(dir, 'spill.bin');
         fd = openSync(file, 'w', 0o600);
         for (const m of mem) writeAll(fd, m);
@@ -82,8 +62,8 @@ export async function spillToRandom(input: AsyncIterable<Buffer>, name: string, 
   } catch (e) {
     if (fd >= 0) closeSync(fd);
     if (dir) {
-      rmSync(dir, { recursive: true, force: true });
-      liveTempDirs.delete(dir);
+      removeDir(dir);
+      unregister();
     }
     throw e;
   }
@@ -99,8 +79,8 @@ export async function spillToRandom(input: AsyncIterable<Buffer>, name: string, 
     bytes: total,
     release: async () => {
       await src.close();
-      rmSync(dir, { recursive: true, force: true });
-      liveTempDirs.delete(dir);
+      removeDir(dir);
+      unregister();
     },
   };
 }

@@ -4,6 +4,7 @@
  * outside the output directory, never over the input, never over an existing
  * file without `force`.
  */
+import { rmSync } from 'node:fs';
 import { open, rename, rm, stat, realpath, mkdir } from 'node:fs/promises';
 import { basename, dirname, join, resolve, sep } from 'node:path';
 import { randomBytes } from 'node:crypto';
@@ -14,6 +15,7 @@ import { locate } from './locate';
 import { openInput } from './inspect';
 import { safeBaseName } from '../io/paths';
 import { errorToFact } from './streams';
+import { registerCleanup } from '../io/cleanup';
 import { BAD_BYTES_KINDS, type FactKind } from '../facts';
 
 export interface ExtractOptions {
@@ -85,6 +87,8 @@ export async function extract(inputPath: string, artifactPath: string, out: stri
       });
     }
     const fh = await open(tmp, 'wx', 0o644);
+    // An interrupt (or an exit) before the rename removes the partial file (src/io/cleanup.ts).
+    const unregister = registerCleanup(() => rmSync(tmp, { force: true }));
     let ok = false;
     try {
       try {
@@ -111,6 +115,7 @@ export async function extract(inputPath: string, artifactPath: string, out: stri
         await fh.close().catch(() => {});
         await rm(tmp, { force: true });
       }
+      unregister();
       await loc.release();
     }
   } catch (e) {
