@@ -280,7 +280,7 @@ function runIsolated(file: string, c: FuzzConfig): Promise<CaseResult> {
     const p = spawn(process.execPath, ['--max-old-space-size=' + c.rssMiB, '-e', wrapper, BIN, 'check', file, '--json', '--max-seconds', String(c.timeLimit)], {
       stdio: ['ignore', 'pipe', 'pipe', 'pipe'],
       env: { ...process.env, NO_COLOR: '1' },
-      timeout: (c.timeLimit * 3 + 10) * 1000,
+      timeout: (c.timeLimit * 2 + 5) * 1000,
       killSignal: 'SIGKILL',
     });
     const out: Buffer[] = [];
@@ -351,7 +351,6 @@ async function supervise(c: FuzzConfig): Promise<number> {
   let done = 0;
   const BATCH = 25;
   const hardLimitMs = (c.timeLimit * 2 + 15) * 1000;
-  const minimiseSlackMs = c.minimiseSeconds * 1000;
   const covDir = c.coverage ? mkdtempSync(join(tmpdir(), 'romscope-fuzz-cov-')) : '';
   const log = (s: string) => void (!c.quiet && process.stderr.write(s + '\n'));
   log(`romscope fuzz: seed ${c.seed}, ${total} cases over ${targets.length} targets, ${c.jobs} worker(s)${c.isolate ? ', isolated' : ''}; failures go to ${c.out}`);
@@ -457,8 +456,8 @@ async function supervise(c: FuzzConfig): Promise<number> {
   const watchdog = setInterval(() => {
     for (const w of workers) {
       if (w.ended || w.current === undefined || w.killedForHang) continue;
-      // A heartbeat comes with each minimisation attempt; a case gets the hard limit, a minimisation attempt too.
-      if (Date.now() - w.since > hardLimitMs + (w.batch.length ? 0 : minimiseSlackMs)) {
+      // A heartbeat comes with each minimisation attempt: a case gets the hard limit, and so does each attempt.
+      if (Date.now() - w.since > hardLimitMs) {
         w.killedForHang = true;
         w.proc.kill('SIGKILL');
       }
