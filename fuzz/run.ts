@@ -512,10 +512,15 @@ interface V8Range {
   count: number;
 }
 
-/** Share of each area's code (dist/src/formats/<id>, dist/src/<dir>) that ran, from NODE_V8_COVERAGE files (merged over workers). */
+/** Share of each area's code (dist/src/formats/<id>, dist/src/<dir>) that ran, from NODE_V8_COVERAGE files (merged over workers); bytes of the compiled JavaScript. */
 function coverageByArea(dir: string): Record<string, number> {
   const srcRoot = join(ROOT, 'dist', 'src') + sep;
   const covered = new Map<string, Uint8Array>();
+  // Every module counts, loaded or not (a module no case loaded is 0%).
+  for (const e of readdirSync(srcRoot, { recursive: true, withFileTypes: true })) {
+    const path = join(e.parentPath ?? e.path, e.name);
+    if (e.isFile() && e.name.endsWith('.js')) covered.set(path, new Uint8Array(readFileSync(path).length));
+  }
   for (const f of readdirSync(dir)) {
     if (!f.endsWith('.json')) continue;
     const data = JSON.parse(readFileSync(join(dir, f), 'utf8')) as { result: { url: string; functions: { ranges: V8Range[] }[] }[] };
@@ -525,9 +530,10 @@ function coverageByArea(dir: string): Record<string, number> {
       if (!path.startsWith(srcRoot) || !existsSync(path)) continue;
       let bits = covered.get(path);
       if (!bits) covered.set(path, (bits = new Uint8Array(readFileSync(path).length)));
-      // Ranges come outermost first within a function; inner ranges override (paint them in order, per script).
+      // Inner ranges (blocks, nested functions) override outer ones: paint all of a script's ranges outermost first.
+      const ranges = s.functions.flatMap((fn) => fn.ranges).sort((x, y) => x.startOffset - y.startOffset || y.endOffset - x.endOffset);
       const paint = new Uint8Array(bits.length);
-      for (const fn of s.functions) for (const r of fn.ranges) paint.fill(r.count > 0 ? 1 : 0, r.startOffset, Math.min(r.endOffset, bits.length));
+      for (const r of ranges) paint.fill(r.count > 0 ? 1 : 0, r.startOffset, Math.min(r.endOffset, bits.length));
       for (let k = 0; k < bits.length; k++) bits[k] |= paint[k];
     }
   }
