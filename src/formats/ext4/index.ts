@@ -142,7 +142,8 @@ export const ext4Handler: ContainerHandler = {
     const walk = await fs.walkDirs(MAX_WALK_DIRS);
     info.directories = walk.dirs;
     info.entries = walk.entries;
-    info.links = { files: walk.files, symlinks: walk.symlinks };
+    info.files = walk.files;
+    info.symlinks = walk.symlinks;
     if (!walk.complete) info.walkIncomplete = `stopped after ${walk.dirs} directories`;
     const children: ChildSpec[] = [];
     for (const path of PROPERTY_PATHS) {
