@@ -201,7 +201,7 @@ export async function formatSeeds(): Promise<FormatSeed[]> {
           'system/bin/sh': { type: 'file', data: pseudoRandom(20000, 13), mode: 0o755 },
           'system/etc/link': { type: 'symlink', target: '../build.prop' },
         },
-        ['-t', 'ext4', '-b', '1024', '-I', '128', '-N', '16', '-O', 'metadata_csum,^has_journal,^resize_inode'],
+        ['-t', 'ext4', '-b', '1024', '-I', '128', '-N', '32', '-O', 'metadata_csum,^has_journal,^resize_inode'],
         256,
       ),
     },
