@@ -138,7 +138,7 @@ for (const c of CONFIGS) {
       // debugfs reads the same inode.
       if (path.startsWith('system/app/') && !path.endsWith('0007.apk')) continue;
       const d = debugfsStat(img, path);
-      assert.equal(Number.parseInt(d.mode, 8) & 0o7777, Number.parseInt(fi.mode as string, 8), `${path}: mode ${d.mode}`);
+      assert.equal(Number.parseInt(d.mode, 8) & 0o7777, Number.parseInt(fi.mode, 8), `${path}: mode ${d.mode}`);
       assert.deepEqual([d.uid, d.gid, d.size, d.links], [fi.uid, fi.gid, fi.size, fi.links], path);
     }
     assert.deepEqual(problems, []);
@@ -176,7 +176,13 @@ function inodeOffset(img: string, path: string, bs: number): number {
 
 /** The first block of a directory (`bmap`), in bytes from the start of the image. */
 function dirBlockOffset(img: string, path: string, bs: number): number {
-  return Number(runTool('debugfs', ['-R', `bmap "/${path}" 0`, img]).stdout.toString().trim()) * bs;
+  return (
+    Number(
+      runTool('debugfs', ['-R', `bmap "/${path}" 0`, img])
+        .stdout.toString()
+        .trim(),
+    ) * bs
+  );
 }
 
 function e2fsckComplains(img: string): boolean {
@@ -205,7 +211,10 @@ test('a damaged inode (metadata_csum): e2fsck -fn complains, romscope reports it
   writeFileSync(img, b);
   assert.equal(e2fsckComplains(img), true);
   const found = await fsFindings(img);
-  assert.ok(found.some((f) => /integrity\/fs-checksum: inode \d+ crc32c/.test(f)), found.join('\n'));
+  assert.ok(
+    found.some((f) => /integrity\/fs-checksum: inode \d+ crc32c/.test(f)),
+    found.join('\n'),
+  );
 });
 
 test('a damaged directory block (metadata_csum): e2fsck -fn complains, romscope reports its checksum', async (t) => {
@@ -217,7 +226,10 @@ test('a damaged directory block (metadata_csum): e2fsck -fn complains, romscope 
   writeFileSync(img, b);
   assert.equal(e2fsckComplains(img), true);
   const found = await fsFindings(img);
-  assert.ok(found.some((f) => /integrity\/fs-checksum: directory inode \d+, block \d+: crc32c/.test(f)), found.join('\n'));
+  assert.ok(
+    found.some((f) => /integrity\/fs-checksum: directory inode \d+, block \d+: crc32c/.test(f)),
+    found.join('\n'),
+  );
 });
 
 test('a directory entry whose rec_len does not fit (no checksums): e2fsck -fn complains, romscope reports it invalid', async (t) => {
@@ -230,7 +242,10 @@ test('a directory entry whose rec_len does not fit (no checksums): e2fsck -fn co
   writeFileSync(img, b);
   assert.equal(e2fsckComplains(img), true);
   const found = await fsFindings(img);
-  assert.ok(found.some((f) => /format\/fs-invalid: directory inode \d+, block \d+: entry at 0 has rec_len 7/.test(f)), found.join('\n'));
+  assert.ok(
+    found.some((f) => /format\/fs-invalid: directory inode \d+, block \d+: entry at 0 has rec_len 7/.test(f)),
+    found.join('\n'),
+  );
 });
 
 test('a superblock whose checksum disagrees (metadata_csum): e2fsck -fn complains, romscope reports it', async (t) => {
@@ -241,5 +256,8 @@ test('a superblock whose checksum disagrees (metadata_csum): e2fsck -fn complain
   writeFileSync(img, b);
   assert.equal(e2fsckComplains(img), true);
   const found = await fsFindings(img);
-  assert.ok(found.some((f) => /integrity\/fs-checksum: superblock crc32c/.test(f)), found.join('\n'));
+  assert.ok(
+    found.some((f) => /integrity\/fs-checksum: superblock crc32c/.test(f)),
+    found.join('\n'),
+  );
 });

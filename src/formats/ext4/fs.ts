@@ -35,8 +35,45 @@ export const EXT4_LIMITS = {
 };
 
 const COMPAT = ['dir_prealloc', 'imagic_inodes', 'has_journal', 'ext_attr', 'resize_inode', 'dir_index', 'lazy_bg', 'exclude_inode', 'exclude_bitmap', 'sparse_super2', 'fast_commit', 'stable_inodes', 'orphan_file'];
-const INCOMPAT = ['compression', 'filetype', 'needs_recovery', 'journal_dev', 'meta_bg', '', 'extent', '64bit', 'mmp', 'flex_bg', 'ea_inode', '', 'dirdata', 'metadata_csum_seed', 'large_dir', 'inline_data', 'encrypt', 'casefold'];
-const RO_COMPAT = ['sparse_super', 'large_file', 'btree_dir', 'huge_file', 'uninit_bg', 'dir_nlink', 'extra_isize', 'has_snapshot', 'quota', 'bigalloc', 'metadata_csum', 'replica', 'read-only', 'project', 'shared_blocks', 'verity', 'orphan_present'];
+const INCOMPAT = [
+  'compression',
+  'filetype',
+  'needs_recovery',
+  'journal_dev',
+  'meta_bg',
+  '',
+  'extent',
+  '64bit',
+  'mmp',
+  'flex_bg',
+  'ea_inode',
+  '',
+  'dirdata',
+  'metadata_csum_seed',
+  'large_dir',
+  'inline_data',
+  'encrypt',
+  'casefold',
+];
+const RO_COMPAT = [
+  'sparse_super',
+  'large_file',
+  'btree_dir',
+  'huge_file',
+  'uninit_bg',
+  'dir_nlink',
+  'extra_isize',
+  'has_snapshot',
+  'quota',
+  'bigalloc',
+  'metadata_csum',
+  'replica',
+  'read-only',
+  'project',
+  'shared_blocks',
+  'verity',
+  'orphan_present',
+];
 const CREATOR_OS = ['Linux', 'Hurd', 'Masix', 'FreeBSD', 'Lites'];
 
 const INCOMPAT_FILETYPE = 0x2;
@@ -286,11 +323,13 @@ export class Ext4Fs {
     const fsBytes = sb.blocksCount * bs;
     // A file system larger than its image: only the groups in the image are believed.
     const blocksInImage = Math.min(sb.blocksCount, Math.floor(src.size / bs));
-    if (fsBytes > src.size) early({ kind: 'fs-invalid', message: `the file system has ${sb.blocksCount} blocks of ${bs} bytes (${fsBytes} bytes), the image ${src.size}: blocks past its end read as missing`, offset: SB_OFFSET + 4 });
+    if (fsBytes > src.size)
+      early({ kind: 'fs-invalid', message: `the file system has ${sb.blocksCount} blocks of ${bs} bytes (${fsBytes} bytes), the image ${src.size}: blocks past its end read as missing`, offset: SB_OFFSET + 4 });
     const groups = Math.ceil((sb.blocksCount - sb.firstDataBlock) / sb.blocksPerGroup);
     if (groups > EXT4_LIMITS.maxGroups) throw bad(`${groups} block groups (romscope believes at most ${EXT4_LIMITS.maxGroups})`, 0x4);
     if (sb.inodesCount !== groups * sb.inodesPerGroup) early({ kind: 'fs-invalid', message: `s_inodes_count ${sb.inodesCount} is not ${groups} groups x ${sb.inodesPerGroup} inodes`, offset: SB_OFFSET });
-    if (sb.freeBlocks > sb.blocksCount || sb.freeInodes > sb.inodesCount) early({ kind: 'fs-invalid', message: `free counts (${sb.freeBlocks} blocks, ${sb.freeInodes} inodes) exceed the totals (${sb.blocksCount}, ${sb.inodesCount})`, offset: SB_OFFSET + 0xc });
+    if (sb.freeBlocks > sb.blocksCount || sb.freeInodes > sb.inodesCount)
+      early({ kind: 'fs-invalid', message: `free counts (${sb.freeBlocks} blocks, ${sb.freeInodes} inodes) exceed the totals (${sb.blocksCount}, ${sb.inodesCount})`, offset: SB_OFFSET + 0xc });
     // Group descriptors: contiguous after the superblock's block, or one block per meta group (meta_bg).
     const perBlock = Math.floor(bs / sb.descSize);
     const gdtBlocks = Math.ceil(groups / perBlock);
