@@ -19,7 +19,7 @@ import { mke2fs, type TreeEntry } from '../../fixtures/builders/ext4';
 import { pseudoRandom, compressible } from '../../fixtures/builders/data';
 import { buildProp } from '../../fixtures/builders/rom';
 import { requireTools, runTool, tempDir, toolEnv } from '../helpers';
-import { describe, errors } from './util';
+import { artifactAt, describe, errors } from './util';
 
 const isRoot = process.getuid?.() === 0;
 /** vfs_cap_data revision 2, effective: cap_chown and cap_net_raw permitted. */
@@ -260,4 +260,18 @@ test('a superblock whose checksum disagrees (metadata_csum): e2fsck -fn complain
     found.some((f) => /integrity\/fs-checksum: superblock crc32c/.test(f)),
     found.join('\n'),
   );
+});
+
+test('inside a sparse image (img2simg): the raw child is ext4, its build.prop a child, any file extracts', async (t) => {
+  if (!requireTools(t, 'mke2fs', 'e2fsck', 'img2simg')) return;
+  const img = makeImage(t, CONFIGS[0]);
+  const simg = join(tempDir(t), 'system.img');
+  runTool('img2simg', [img, simg]);
+  const r = await inspect(simg);
+  assert.deepEqual(errors(r), [], describe(r.findings));
+  assert.equal(artifactAt(r.root, 'raw').format, 'ext4');
+  assert.equal(artifactAt(r.root, 'raw/system/build.prop').format, 'build-prop');
+  const out = join(tempDir(t), 'sh');
+  await extract(simg, 'raw/system/bin/sh', out);
+  assert.ok(readFileSync(out).equals(pseudoRandom(70000, 7)));
 });
