@@ -275,3 +275,31 @@ test('inside a sparse image (img2simg): the raw child is ext4, its build.prop a 
   await extract(simg, 'raw/system/bin/sh', out);
   assert.ok(readFileSync(out).equals(pseudoRandom(70000, 7)));
 });
+
+test('an extent tree that reaches one block twice: e2fsck -fn complains, romscope reports it invalid', async (t) => {
+  if (!requireTools(t, 'mke2fs', 'debugfs', 'e2fsck')) return;
+  const img = makeImage(t, CONFIGS[2]);
+  const b = readFileSync(img);
+  const leaf = b.length / 1024 - 1; // the last block: free in this image
+  // The inode's root becomes an index (depth 1) whose two entries both point at one empty leaf.
+  const at = inodeOffset(img, 'data/medium', 1024) + 0x28;
+  b.fill(0, at, at + 60);
+  b.writeUInt16LE(0xf30a, at);
+  b.writeUInt16LE(2, at + 2);
+  b.writeUInt16LE(4, at + 4);
+  b.writeUInt16LE(1, at + 6);
+  for (const [i, first] of [0, 1].entries()) {
+    b.writeUInt32LE(first, at + 12 + 12 * i);
+    b.writeUInt32LE(leaf, at + 16 + 12 * i);
+  }
+  b.writeUInt16LE(0xf30a, leaf * 1024);
+  b.writeUInt16LE(0, leaf * 1024 + 2);
+  b.writeUInt16LE(84, leaf * 1024 + 4);
+  writeFileSync(img, b);
+  assert.equal(e2fsckComplains(img), true);
+  const found = await fsFindings(img);
+  assert.ok(
+    found.some((f) => /format\/fs-invalid: inode \d+: the extent tree reaches block \d+ twice/.test(f)),
+    found.join('\n'),
+  );
+});

@@ -221,6 +221,8 @@ export class Ext4Fs {
     private readonly report: (p: Problem) => void,
     gdt: Buffer,
     groups: number,
+    /** Groups whose descriptors were read (those past the end of the image are not). */
+    private readonly groupsRead: number,
   ) {
     this.checksums = (sb.roCompat & RO_COMPAT_METADATA_CSUM) !== 0;
     this.gdt = gdt;
@@ -314,7 +316,8 @@ export class Ext4Fs {
     if (logBs > 6) throw bad(`s_log_block_size ${logBs} (blocks of 1 KiB to 64 KiB only)`, 0x18);
     const bs = sb.blockSize;
     if (sb.inodeSize < 128 || sb.inodeSize > bs || (sb.inodeSize & (sb.inodeSize - 1)) !== 0) throw bad(`inode size ${sb.inodeSize}`, 0x58);
-    if (sb.blocksPerGroup === 0 || sb.blocksPerGroup > 8 * bs) throw bad(`${sb.blocksPerGroup} blocks per group`, 0x20);
+    // mke2fs makes at least 256 blocks per group (more than 8 x block size only with bigalloc clusters).
+    if (sb.blocksPerGroup < 256 || sb.blocksPerGroup % 8 !== 0 || sb.blocksPerGroup > 2 ** 31) throw bad(`${sb.blocksPerGroup} blocks per group`, 0x20);
     if (sb.inodesPerGroup === 0 || sb.inodesPerGroup > 8 * bs) throw bad(`${sb.inodesPerGroup} inodes per group`, 0x28);
     if (sb.blocksCount <= sb.firstDataBlock) throw bad(`${sb.blocksCount} blocks, first data block ${sb.firstDataBlock}`, 0x4);
     if (sb.incompat & INCOMPAT_64BIT && (sb.descSize < 32 || sb.descSize > 1024 || (sb.descSize & (sb.descSize - 1)) !== 0)) throw bad(`group descriptor size ${sb.descSize}`, 0xfe);
@@ -331,9 +334,12 @@ export class Ext4Fs {
     if (sb.freeBlocks > sb.blocksCount || sb.freeInodes > sb.inodesCount)
       early({ kind: 'fs-invalid', message: `free counts (${sb.freeBlocks} blocks, ${sb.freeInodes} inodes) exceed the totals (${sb.blocksCount}, ${sb.inodesCount})`, offset: SB_OFFSET + 0xc });
     // Group descriptors: contiguous after the superblock's block, or one block per meta group (meta_bg).
+    // Only the descriptors of groups that start inside the image are kept: the rest have nothing to read.
     const perBlock = Math.floor(bs / sb.descSize);
-    const gdtBlocks = Math.ceil(groups / perBlock);
+    const groupsInImage = Math.max(1, Math.ceil((blocksInImage - sb.firstDataBlock) / sb.blocksPerGroup));
+    const gdtBlocks = Math.ceil(Math.min(groups, groupsInImage) / perBlock);
     const gdt = Buffer.alloc(gdtBlocks * bs);
+    let read = 0;
     const hasSuper = (g: number) => {
       if (!(sb.roCompat & RO_COMPAT_SPARSE_SUPER) || g <= 1) return true;
       for (const p of [3, 5, 7]) {
@@ -349,20 +355,19 @@ export class Ext4Fs {
         const g = m * perBlock;
         blk = sb.firstDataBlock + g * sb.blocksPerGroup + (hasSuper(g) ? 1 : 0);
       } else blk = sb.firstDataBlock + 1 + m;
-      if (blk >= blocksInImage) {
-        if (blk >= sb.blocksCount) throw bad(`group descriptor block ${blk} lies past the ${sb.blocksCount}-block file system`, 0x4);
-        continue;
-      }
+      if (blk >= sb.blocksCount) throw bad(`group descriptor block ${blk} lies past the ${sb.blocksCount}-block file system`, 0x4);
+      if (blk >= blocksInImage) break;
       (await src.read(blk * bs, bs)).copy(gdt, m * bs);
+      read = Math.min(groups, (m + 1) * perBlock);
     }
-    const fs = new Ext4Fs(src, sb, raw, report, gdt, groups);
+    const fs = new Ext4Fs(src, sb, raw, report, gdt, groups, read);
     for (const p of problems) fs.problem(p);
     if (fs.checksums) {
       if (sb.checksumType !== 1) fs.problem({ kind: 'fs-invalid', message: `s_checksum_type ${sb.checksumType} is not crc32c (1)`, offset: SB_OFFSET + 0x175 });
       const sum = crc32cUpdate(0xffffffff, raw.subarray(0, 0x3fc));
       fs.check('sb', sum === raw.readUInt32LE(0x3fc), `superblock crc32c is ${hex(raw.readUInt32LE(0x3fc))}, computed ${hex(sum)}`, SB_OFFSET + 0x3fc);
       fs.seed = sb.incompat & INCOMPAT_CSUM_SEED ? raw.readUInt32LE(0x270) : crc32cUpdate(0xffffffff, raw.subarray(0x68, 0x78));
-      for (let g = 0; g < groups; g++) fs.checkGroup(g);
+      for (let g = 0; g < read; g++) fs.checkGroup(g);
     }
     return fs;
   }
@@ -397,6 +402,10 @@ export class Ext4Fs {
       return null;
     }
     const g = Math.floor((ino - 1) / sb.inodesPerGroup);
+    if (g >= this.groupsRead) {
+      this.problem({ kind: 'fs-invalid', message: `inode ${ino} is in group ${g}, past the ${this.groupsRead} groups whose descriptors the image holds` });
+      return null;
+    }
     const table = this.inodeTable(g);
     const tableBlocks = Math.ceil((sb.inodesPerGroup * sb.inodeSize) / sb.blockSize);
     if (table === 0 || table + tableBlocks > sb.blocksCount) {
@@ -772,6 +781,8 @@ export class Ext4Fs {
         if (kind !== S_IFDIR) {
           if (kind === S_IFLNK) r.symlinks++;
           else r.files++;
+          // An extent tree deeper than the inode is metadata too: its index and leaf blocks are read (file data is not).
+          if (child.flags & FL_EXTENTS && !(child.flags & FL_INLINE_DATA) && child.raw.readUInt16LE(0x28) === EXTENT_MAGIC && child.raw.readUInt16LE(0x28 + 6) > 0) await this.runs(child);
           const seenRef = refs.get(e.ino);
           if (seenRef) seenRef.names++;
           else refs.set(e.ino, { names: 1, links: child.links });
