@@ -43,6 +43,7 @@ import { xiaomiRomInfoHandler } from './xiaomi-rom-info';
 import { buildPropHandler } from './build-prop';
 import { dtboHandler } from './dtbo';
 import { fdtHandler } from './fdt';
+import { ext4Handler } from './ext4';
 import { otaPackageSiblings } from './ota-package';
 import { checksumFileSiblings } from './checksum-file/siblings';
 import { checksumSidecars } from './checksum-file/sidecar';
@@ -71,6 +72,7 @@ const REGISTERED: readonly RegisteredHandler[] = [
   registered(otaPayloadHandler),
   registered(dtboHandler),
   registered(fdtHandler),
+  registered(ext4Handler),
   registered(gptHandler),
   // Tie-break: zstd before lz4: both have the same skippable frames; zstd claims only those a zstd frame follows.
   registered(zstdHandler),

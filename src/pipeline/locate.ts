@@ -83,15 +83,22 @@ export async function locate(root: RandomSource, artifactPath: string, tempDir?:
         rest = picked.rest;
         continue;
       }
+      let resolver: { src: RandomSource; h: ContainerHandler } | null = null;
       if (!entries) {
         const rsrc = await toRandom();
+        if ((h as ContainerHandler).resolve) resolver = { src: rsrc, h: h as ContainerHandler };
         const res = await (h as ContainerHandler).decode(rsrc, containerCtx);
         if (h!.traits?.avbFooter) res.children = [...res.children, ...(await trailersOf(rsrc, res.children)).children];
         // The same member list, unique names, hooks and derived children as the walk: every reported path resolves.
         const list = await childrenOf(res.children, { budget, container: { format: res.format ?? h!.id, name: cur.name, source: rsrc }, fact: () => {}, tempDir });
         entries = list.entries;
       }
-      const picked = pickChild(entries, rest);
+      let picked = pickChild(entries, rest);
+      if (!picked && resolver) {
+        // A file system: any file by its path inside (a directory or a missing path is no artifact).
+        const spec = await resolver.h.resolve!(resolver.src, rest, containerCtx);
+        if (spec) picked = { child: { name: rest, spec: { ...spec, name: rest } }, rest: '' };
+      }
       if (!picked) throw new UsageError(`no artifact "${artifactPath}": nothing named "${rest}" in ${here}`);
       let child: ChildSpec;
       if (picked.child.spec) child = picked.child.spec;

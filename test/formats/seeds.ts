@@ -29,6 +29,7 @@ import { buildRawprogram } from '../../fixtures/builders/rawprogram';
 import { androidInfo, buildProp, otaMetadata, updaterScript, xiaomiFlashAll } from '../../fixtures/builders/rom';
 import { makeTestSigner } from '../../fixtures/builders/ota-sign';
 import { buildDtTable, buildFdt } from '../../fixtures/builders/fdt';
+import { mke2fs } from '../../fixtures/builders/ext4';
 
 const BS = 4096;
 
@@ -190,5 +191,19 @@ export async function formatSeeds(): Promise<FormatSeed[]> {
     { format: 'brotli', name: 'system.new.dat.br', data: brotliCompressSync(blockOta.newDat) },
     { format: 'fdt', name: 'board.dtb', data: fdt },
     { format: 'dtbo', name: 'dtbo.img', data: addHashFooter(buildDtTable([{ dtb: fdt, id: 7 }, { dtb: overlay }]), { partitionName: 'dtbo', partitionSize: 64 * 1024, salt }).image },
+    // A small ext4 (1 KiB blocks, metadata_csum, 128-byte inodes) made by mke2fs: superblock, descriptors and inode table in the first 8 KiB the mutations hit most.
+    {
+      format: 'ext4',
+      name: 'system.img',
+      data: mke2fs(
+        {
+          'system/build.prop': { type: 'file', data: buildProp({ 'ro.product.device': 'x' }) },
+          'system/bin/sh': { type: 'file', data: pseudoRandom(20000, 13), mode: 0o755 },
+          'system/etc/link': { type: 'symlink', target: '../build.prop' },
+        },
+        ['-t', 'ext4', '-b', '1024', '-I', '128', '-N', '32', '-O', 'metadata_csum,^has_journal,^resize_inode'],
+        256,
+      ),
+    },
   ];
 }
