@@ -57,6 +57,8 @@ import otaSignatureInvalid from './signature/ota-invalid';
 import otaUnsigned from './signature/ota-unsigned';
 import otaTestKey from './signature/ota-test-key';
 import payloadFormatInvalid from './format/payload-invalid';
+import fsChecksum from './integrity/fs-checksum';
+import fsInvalid from './format/fs-invalid';
 export const RULES: readonly Rule[] = [
   zipCrc,
   truncated,
@@ -114,4 +116,6 @@ export const RULES: readonly Rule[] = [
   otaSignatureInvalid,
   otaUnsigned,
   otaTestKey,
+  fsChecksum,
+  fsInvalid,
 ];
