@@ -43,6 +43,7 @@ import { xiaomiRomInfoHandler } from './xiaomi-rom-info';
 import { buildPropHandler } from './build-prop';
 import { dtboHandler } from './dtbo';
 import { fdtHandler } from './fdt';
+import { erofsHandler } from './erofs';
 import { otaPackageSiblings } from './ota-package';
 import { checksumFileSiblings } from './checksum-file/siblings';
 import { checksumSidecars } from './checksum-file/sidecar';
@@ -72,6 +73,7 @@ const REGISTERED: readonly RegisteredHandler[] = [
   registered(dtboHandler),
   registered(fdtHandler),
   registered(gptHandler),
+  registered(erofsHandler),
   // Tie-break: zstd before lz4: both have the same skippable frames; zstd claims only those a zstd frame follows.
   registered(zstdHandler),
   registered(lz4Handler),

@@ -128,6 +128,8 @@ interface HandlerBase {
 export interface ContainerHandler extends HandlerBase {
   kind: 'container';
   decode(src: RandomSource, ctx: DecodeContext): Promise<ContainerResult>;
+  /** A member not among the listed children, by its path inside the container (file systems: any file); null when there is none. */
+  resolve?(src: RandomSource, path: string, ctx: DecodeContext): Promise<ChildSpec | null>;
 }
 
 /**
