@@ -29,6 +29,7 @@ import { buildRawprogram } from '../../fixtures/builders/rawprogram';
 import { androidInfo, buildProp, otaMetadata, updaterScript, xiaomiFlashAll } from '../../fixtures/builders/rom';
 import { makeTestSigner } from '../../fixtures/builders/ota-sign';
 import { buildDtTable, buildFdt } from '../../fixtures/builders/fdt';
+import { buildErofs, buildF2fsSuperblock } from '../../fixtures/builders/erofs';
 
 const BS = 4096;
 
@@ -190,5 +191,14 @@ export async function formatSeeds(): Promise<FormatSeed[]> {
     { format: 'brotli', name: 'system.new.dat.br', data: brotliCompressSync(blockOta.newDat) },
     { format: 'fdt', name: 'board.dtb', data: fdt },
     { format: 'dtbo', name: 'dtbo.img', data: addHashFooter(buildDtTable([{ dtb: fdt, id: 7 }, { dtb: overlay }]), { partitionName: 'dtbo', partitionSize: 64 * 1024, salt }).image },
+    {
+      format: 'erofs',
+      name: 'system.img',
+      data: buildErofs([
+        { name: 'build.prop', data: buildProp({ 'ro.product.device': 'x', 'ro.build.fingerprint': 'a/x/x:14/AP1/1:user/release-keys' }) },
+        { name: 'default.prop', data: Buffer.from('ro.secure=1\n') },
+      ]).image,
+    },
+    { format: 'f2fs', name: 'userdata.img', data: buildF2fsSuperblock() },
   ];
 }
