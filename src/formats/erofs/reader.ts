@@ -481,7 +481,8 @@ export class ErofsReader {
       input = raw.subarray(skip);
     }
     try {
-      if (alg === 0) return lz4BlockDecode(input, llen, { partial: !zeroPadding || rec.partialRef });
+      // An extent may end before its pcluster's data does (the kernel decodes it partially too).
+      if (alg === 0) return lz4BlockDecode(input, llen, { partial: true });
       if (alg === 2) {
         const out = inflateRawSync(input, { maxOutputLength: Math.max(llen, 1), finishFlush: 2 /* Z_SYNC_FLUSH: stop when the output is full */ });
         if (out.length < llen) throw new Error(`inflates to ${out.length} bytes`);
@@ -562,7 +563,7 @@ class LclusterIndex {
     pos += l * (1 << shift);
     const vcnt = shift === 2 ? 2 : 16;
     const size = vcnt << shift;
-    const pack = pos - ((pos - this.base) % size);
+    const pack = pos - (pos % size); // packs are aligned in the image, not relative to the index start
     return { pack, vcnt, size, k: (pos - pack) >> shift };
   }
 
