@@ -77,7 +77,7 @@ export function lz4BlockDecode(input: Uint8Array, outSize: number, opts: Lz4Bloc
       out.copyWithin(op, from, from + matchLen);
       op += matchLen;
     } else {
-      for (const end = op + matchLen; op < end; ) out[op++] = out[from++];
+      for (const end = op + matchLen; op < end;) out[op++] = out[from++];
     }
     if (op === outSize && (opts.partial || ip === inEnd)) return out;
   }

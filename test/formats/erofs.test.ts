@@ -37,7 +37,10 @@ test('crc32c: the standard check value', () => {
 });
 
 test('erofs: identity, checksum and the build.prop child', async () => {
-  const { image } = buildErofs([{ name: 'build.prop', data: PROP }, { name: 'other', data: Buffer.from('x') }]);
+  const { image } = buildErofs([
+    { name: 'build.prop', data: PROP },
+    { name: 'other', data: Buffer.from('x') },
+  ]);
   const facts: Fact[] = [];
   const r = await erofsHandler.decode(new BufferSource(image, 'system.img'), ctx(facts));
   assert.equal(r.info.blockSize, 4096);
@@ -58,7 +61,10 @@ test('erofs: identity, checksum and the build.prop child', async () => {
 });
 
 test('erofs: resolve opens any file by path, and not a missing one or a directory', async () => {
-  const { image } = buildErofs([{ name: 'build.prop', data: PROP }, { name: 'other', data: Buffer.from('hello') }]);
+  const { image } = buildErofs([
+    { name: 'build.prop', data: PROP },
+    { name: 'other', data: Buffer.from('hello') },
+  ]);
   const src = new BufferSource(image, 'system.img');
   const facts: Fact[] = [];
   const c = await erofsHandler.resolve!(src, '/other', ctx(facts));
@@ -97,7 +103,10 @@ test('erofs: damaged structures are fs-invalid facts, never a throw or a hang', 
     const kinds = facts.map((f) => f.kind);
     if (r.children.length === 1) {
       // The damage lies in the file's own metadata: reading it reports it.
-      await assert.rejects(all(r.children[0].source).then(() => erofsHandler.resolve!(new BufferSource(b, 'x'), 'build.prop', ctx(facts))), name);
+      await assert.rejects(
+        all(r.children[0].source).then(() => erofsHandler.resolve!(new BufferSource(b, 'x'), 'build.prop', ctx(facts))),
+        name,
+      );
     } else assert.ok(kinds.includes('fs-invalid'), `${name}: ${JSON.stringify(facts)}`);
   }
 });

@@ -45,7 +45,10 @@ function buildTree(dir: string): { fileContexts: string; xattrs: boolean } {
     chownSync(join(dir, 'block.bin'), 1000, 1000);
     chownSync(join(dir, 'many'), 1013, 1013);
   }
-  const py = spawnSync('python3', ['-c', `import os; os.setxattr(${JSON.stringify(join(dir, 'big.txt'))}, b'user.romscope', b'checked'); os.setxattr(${JSON.stringify(join(dir, 'system/build.prop'))}, b'user.k', b'v' * 300)`]);
+  const py = spawnSync('python3', [
+    '-c',
+    `import os; os.setxattr(${JSON.stringify(join(dir, 'big.txt'))}, b'user.romscope', b'checked'); os.setxattr(${JSON.stringify(join(dir, 'system/build.prop'))}, b'user.k', b'v' * 300)`,
+  ]);
   const fileContexts = join(dir, '..', 'file_contexts');
   writeFileSync(fileContexts, ['/.* u:object_r:system_file:s0', '/system/build\\.prop u:object_r:system_prop_file:s0', '/su u:object_r:su_exec:s0', ''].join('\n'));
   return { fileContexts, xattrs: py.status === 0 };

@@ -119,7 +119,10 @@ export const erofsHandler: ContainerHandler = {
     const { sb } = await open(src);
     if (sb.featureIncompat & ~INCOMPAT_READ) return null;
     const r = new ErofsReader(src, sb);
-    const clean = path.split('/').filter((p) => p !== '' && p !== '.').join('/');
+    const clean = path
+      .split('/')
+      .filter((p) => p !== '' && p !== '.')
+      .join('/');
     try {
       const i = await r.lookup(clean, true);
       if (!i || !isReg(i)) return null;

@@ -640,7 +640,7 @@ export class MappedSource implements RandomSource {
     const s = Math.max(0, Math.min(offset, this.size));
     const e = Math.max(s, Math.min(offset + length, this.size));
     const parts: Buffer[] = [];
-    for (let pos = s; pos < e; ) {
+    for (let pos = s; pos < e;) {
       const run = await this.map(pos);
       if (run.len <= 0) throw invalid(`${this.name}: no data mapped at ${pos}`);
       const n = Math.min(run.len, e - pos);

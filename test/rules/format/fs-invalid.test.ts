@@ -26,7 +26,7 @@ ruleTester('format/fs-invalid', {
       errors: [{ path: '', message: 'is not a multiple of 12' }],
     },
     {
-      name: "a file whose inline data crosses its block (a lying size): on the file",
+      name: 'a file whose inline data crosses its block (a lying size): on the file',
       file: 'system.img',
       build: () => damaged((b, fx) => b.writeUInt32LE(4000, fx.inodes['build.prop'] + 8)),
       errors: [{ path: '', message: 'crosses a block boundary' }],
