@@ -44,6 +44,8 @@ import { buildPropHandler } from './build-prop';
 import { dtboHandler } from './dtbo';
 import { fdtHandler } from './fdt';
 import { ext4Handler } from './ext4';
+import { erofsHandler } from './erofs';
+import { f2fsHandler } from './f2fs';
 import { otaPackageSiblings } from './ota-package';
 import { checksumFileSiblings } from './checksum-file/siblings';
 import { checksumSidecars } from './checksum-file/sidecar';
@@ -74,6 +76,8 @@ const REGISTERED: readonly RegisteredHandler[] = [
   registered(fdtHandler),
   registered(ext4Handler),
   registered(gptHandler),
+  registered(erofsHandler),
+  registered(f2fsHandler),
   // Tie-break: zstd before lz4: both have the same skippable frames; zstd claims only those a zstd frame follows.
   registered(zstdHandler),
   registered(lz4Handler),

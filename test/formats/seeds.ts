@@ -30,6 +30,7 @@ import { androidInfo, buildProp, otaMetadata, updaterScript, xiaomiFlashAll } fr
 import { makeTestSigner } from '../../fixtures/builders/ota-sign';
 import { buildDtTable, buildFdt } from '../../fixtures/builders/fdt';
 import { mke2fs } from '../../fixtures/builders/ext4';
+import { buildErofs, buildF2fsSuperblock } from '../../fixtures/builders/erofs';
 
 const BS = 4096;
 
@@ -205,5 +206,14 @@ export async function formatSeeds(): Promise<FormatSeed[]> {
         256,
       ),
     },
+    {
+      format: 'erofs',
+      name: 'system.img',
+      data: buildErofs([
+        { name: 'build.prop', data: buildProp({ 'ro.product.device': 'x', 'ro.build.fingerprint': 'a/x/x:14/AP1/1:user/release-keys' }) },
+        { name: 'default.prop', data: Buffer.from('ro.secure=1\n') },
+      ]).image,
+    },
+    { format: 'f2fs', name: 'userdata.img', data: buildF2fsSuperblock() },
   ];
 }
