@@ -10,7 +10,8 @@
  * worker carries on. With --isolate every case runs the built CLI in its own
  * process instead, and its CPU time and peak RSS are checked too.
  */
-import { fork, spawn } from 'node:child_process';
+import { fork } from 'node:child_process';
+import { runCliMeasured } from '../test/measured-cli';
 import { existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, relative, resolve, sep } from 'node:path';
@@ -20,7 +21,6 @@ import { generateCase, runCase, stage, INTERNAL_TEXT, type CaseResult, type Fail
 import { minimise } from './minimise';
 
 const ROOT = resolve(__dirname, '..', '..');
-const BIN = join(ROOT, 'bin', 'romscope.js');
 
 export interface FuzzConfig {
   cases: number;
@@ -274,43 +274,28 @@ function saveFailure(c: FuzzConfig, i: number, target: Target, bytes: Buffer, ho
 
 /** --isolate: the built CLI on the file, in its own process, reporting its own CPU time and peak RSS. */
 function runIsolated(file: string, c: FuzzConfig): Promise<CaseResult> {
-  const wrapper = `process.on('exit', () => { const u = process.resourceUsage(); require('fs').writeSync(3, JSON.stringify({ cpu: (u.userCPUTime + u.systemCPUTime) / 1000, rss: u.maxRSS * 1024 })); }); require(${JSON.stringify(BIN)});`;
-  const started = Date.now();
-  return new Promise((done) => {
-    const p = spawn(process.execPath, ['--max-old-space-size=' + c.rssMiB, '-e', wrapper, BIN, 'check', file, '--json', '--max-seconds', String(c.timeLimit)], {
-      stdio: ['ignore', 'pipe', 'pipe', 'pipe'],
-      env: { ...process.env, NO_COLOR: '1' },
-      timeout: (c.timeLimit * 2 + 5) * 1000,
-      killSignal: 'SIGKILL',
-    });
-    const out: Buffer[] = [];
-    const err: Buffer[] = [];
-    const usage: Buffer[] = [];
-    p.stdout!.on('data', (b: Buffer) => out.push(b));
-    p.stderr!.on('data', (b: Buffer) => err.push(b));
-    (p.stdio[3] as NodeJS.ReadableStream).on('data', (b: Buffer) => usage.push(b));
-    p.on('close', (code, signal) => {
-      const ms = Date.now() - started;
-      const res: CaseResult = { ms, formats: [], kinds: [], rules: [], artifacts: 0, extracted: 0 };
-      const stderr = Buffer.concat(err).toString('utf8');
+  const run = runCliMeasured(['check', file, '--json', '--max-seconds', String(c.timeLimit)], { heapMiB: c.rssMiB, timeoutMs: (c.timeLimit * 2 + 5) * 1000, killSignal: 'SIGKILL' });
+  return run.then(
+    ({ code, signal, stdout, stderr, cpuMs, maxRss, wallMs }) => {
+      const res: CaseResult = { ms: wallMs, formats: [], kinds: [], rules: [], artifacts: 0, extracted: 0 };
       if (code !== 0 && code !== 1) {
         res.failure = { kind: signal === 'SIGKILL' ? 'hang' : 'crash', message: `exit ${code} (${signal}): ${stderr.slice(-500)}` };
-        return done(res);
+        return res;
       }
-      const u = JSON.parse(Buffer.concat(usage).toString() || '{"cpu":0,"rss":0}') as { cpu: number; rss: number };
-      if (u.rss > c.rssMiB * 2 ** 20) res.failure = { kind: 'memory', message: `peak RSS ${Math.round(u.rss / 2 ** 20)} MiB (limit ${c.rssMiB} MiB)` };
-      else if (u.cpu > c.timeLimit * 1000) res.failure = { kind: 'slow', message: `${Math.round(u.cpu)} ms of CPU (limit ${c.timeLimit} s)` };
+      if (maxRss > c.rssMiB * 2 ** 20) res.failure = { kind: 'memory', message: `peak RSS ${Math.round(maxRss / 2 ** 20)} MiB (limit ${c.rssMiB} MiB)` };
+      else if (cpuMs > c.timeLimit * 1000) res.failure = { kind: 'slow', message: `${Math.round(cpuMs)} ms of CPU (limit ${c.timeLimit} s)` };
       try {
-        const report = JSON.parse(Buffer.concat(out).toString('utf8')) as { findings: { ruleId: string; message: string }[] };
+        const report = JSON.parse(stdout) as { findings: { ruleId: string; message: string }[] };
         res.rules = [...new Set(report.findings.map((f) => f.ruleId))];
         const bad = report.findings.find((f) => INTERNAL_TEXT.test(f.message) || /--max-seconds/.test(f.message));
         if (bad && !res.failure) res.failure = { kind: /--max-seconds/.test(bad.message) ? 'slow' : 'internal-text', message: `${bad.ruleId}: ${bad.message}` };
       } catch {
         res.failure ??= { kind: 'crash', message: `no JSON report on stdout: ${stderr.slice(-500)}` };
       }
-      done(res);
-    });
-  });
+      return res;
+    },
+    (e: Error) => ({ ms: 0, formats: [], kinds: [], rules: [], artifacts: 0, extracted: 0, failure: { kind: 'crash', message: `could not start the CLI: ${e.message}` } }),
+  );
 }
 
 // ---------------------------------------------------------------- supervisor

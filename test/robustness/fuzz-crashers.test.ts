@@ -10,10 +10,10 @@
  */
 import { test, type TestContext } from 'node:test';
 import assert from 'node:assert/strict';
-import { spawn } from 'node:child_process';
 import { existsSync, readdirSync, writeFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
-import { BIN, ROOT, tempDir } from '../helpers';
+import { ROOT, tempDir } from '../helpers';
+import { runCliMeasured, type MeasuredRun } from '../measured-cli';
 import { buildZip } from '../../fixtures/builders/zip';
 import { buildTar } from '../../fixtures/builders/tar';
 import { buildGptDisk, LINUX_FS } from '../../fixtures/builders/gpt';
@@ -25,37 +25,9 @@ const RSS_LIMIT = 400 * 1024 * 1024;
 /** A hang is caught here; the CPU limit is the real bound (a loaded machine stretches wall time). */
 const WALL_LIMIT_MS = 60_000;
 
-interface Run {
-  code: number | null;
-  stdout: string;
-  stderr: string;
-  cpuMs: number;
-  maxRss: number;
-  wallMs: number;
-}
-
-/** Runs the CLI in a child whose exit handler reports its own CPU time and peak RSS on fd 3. */
-function runLimited(args: string[]): Promise<Run> {
-  const wrapper = `process.on('exit', () => { const u = process.resourceUsage(); require('fs').writeSync(3, JSON.stringify({ cpu: (u.userCPUTime + u.systemCPUTime) / 1000, rss: u.maxRSS * 1024 })); }); require(${JSON.stringify(BIN)});`;
-  const started = Date.now();
-  return new Promise((done, fail) => {
-    const p = spawn(process.execPath, ['--max-old-space-size=384', '-e', wrapper, BIN, ...args], {
-      stdio: ['ignore', 'pipe', 'pipe', 'pipe'],
-      env: { ...process.env, NO_COLOR: '1' },
-      timeout: WALL_LIMIT_MS,
-    });
-    const out: Buffer[] = [];
-    const err: Buffer[] = [];
-    const usage: Buffer[] = [];
-    p.stdout!.on('data', (b: Buffer) => out.push(b));
-    p.stderr!.on('data', (b: Buffer) => err.push(b));
-    (p.stdio[3] as NodeJS.ReadableStream).on('data', (b: Buffer) => usage.push(b));
-    p.on('error', fail);
-    p.on('close', (code) => {
-      const u = usage.length ? (JSON.parse(Buffer.concat(usage).toString()) as { cpu: number; rss: number }) : { cpu: NaN, rss: NaN };
-      done({ code, stdout: Buffer.concat(out).toString('utf8'), stderr: Buffer.concat(err).toString('utf8'), cpuMs: u.cpu, maxRss: u.rss, wallMs: Date.now() - started });
-    });
-  });
+/** Runs the CLI in a child that reports its own CPU time and peak RSS. */
+function runLimited(args: string[]): Promise<MeasuredRun> {
+  return runCliMeasured(args, { heapMiB: 384, timeoutMs: WALL_LIMIT_MS });
 }
 
 /** `check` in JSON and as a table; both within the bounds, the JSON without internal errors, the table without control bytes. */
