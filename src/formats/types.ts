@@ -217,6 +217,8 @@ export interface TrailerHook {
   id: string;
   /** Bytes of the end the streamed variant needs. */
   tailBytes: number;
+  /** Names of the children it gives: a decoder that already lists one reads the trailer itself. */
+  childNames: readonly string[];
   /** Children found at the end of a random-access source, and taps over its bytes. */
   random(src: RandomSource): Promise<{ children: ChildSpec[]; taps: RangeTap[] } | null>;
   /** Children from the last `tailBytes` of a source that could only be streamed. */

@@ -89,8 +89,9 @@ export async function trailersOf(src: RandomSource, listed: readonly ChildSpec[]
   const children: ChildSpec[] = [];
   const taps: RangeTap[] = [];
   for (const hook of TRAILER_HOOKS) {
+    if (hook.childNames.some((n) => names.has(n))) continue;
     const found = await hook.random(src);
-    if (!found || found.children.some((c) => names.has(c.name))) continue;
+    if (!found) continue;
     children.push(...found.children);
     taps.push(...found.taps);
   }

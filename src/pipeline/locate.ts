@@ -11,6 +11,7 @@ import { detectFormat } from '../formats/registry';
 import type { ContainerHandler, DecodeContext, ChildSpec } from '../formats/types';
 import type { ExpectedDigest, Fact } from '../report/model';
 import { OneShotSource } from './streams';
+import { TRAILER_HOOKS } from '../formats/registry';
 import { childrenOf, namedEntries, trailersOf, type ChildEntry } from './children';
 
 export interface Located {
@@ -66,8 +67,10 @@ export async function locate(root: RandomSource, artifactPath: string, tempDir?:
         return s.source;
       };
       let entries: ChildEntry[] | null = null;
-      if (!h || h.kind === 'opaque') {
-        // The walk gives unrecognised bytes the children of a trailer they end in (an AVB footer and its vbmeta).
+      const next = rest.split('/')[0];
+      if ((!h || h.kind === 'opaque') && TRAILER_HOOKS.some((t) => t.childNames.includes(next))) {
+        // The walk gives unrecognised bytes the children of a trailer they end in (an AVB footer and its vbmeta);
+        // a streamed source is spilled only when the path asks for one of them.
         const trailers = (await trailersOf(await toRandom())).children;
         if (trailers.length) entries = namedEntries(trailers);
       }

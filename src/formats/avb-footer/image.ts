@@ -163,6 +163,7 @@ export function streamedFooterChildren(tail: Buffer, imageSize: number): ChildSp
 export const avbFooterTrailer: TrailerHook = {
   id: 'avb-footer',
   tailBytes: AVB_FOOTER_SIZE,
+  childNames: ['avb_footer', 'vbmeta'],
   random: footerChildren,
   streamed: streamedFooterChildren,
 };
