@@ -60,6 +60,18 @@ test('erofs: identity, checksum and the build.prop child', async () => {
   assert.equal(r.children[0].info?.mode, '0644');
 });
 
+test('erofs: a build time JavaScript cannot hold is left out, not an internal error (fuzz seed 20261203 case 61726)', async () => {
+  const { image } = buildErofs([{ name: 'build.prop', data: PROP }], { buildTime: 2 ** 53 - 1 });
+  const facts: Fact[] = [];
+  const r = await erofsHandler.decode(new BufferSource(image, 'system.img'), ctx(facts));
+  assert.equal(r.info.buildTime, undefined);
+  assert.equal(r.info.volumeName, 'fixture');
+  assert.deepEqual(
+    facts.map((f) => f.kind),
+    ['fs-checksum-ok'],
+  );
+});
+
 test('erofs: resolve opens any file by path, and not a missing one or a directory', async () => {
   const { image } = buildErofs([
     { name: 'build.prop', data: PROP },

@@ -15,6 +15,7 @@ import { crc32cUpdate } from '../../io/crc32c';
 import type { Fact } from '../../report/model';
 import { COMPAT_SB_CHKSUM, EROFS_MAGIC, INCOMPAT_READ, SB_OFFSET, SB_SIZE, compatNames, incompatNames, parseSuperblock, ALGORITHMS, LAYOUT_NAMES, type Superblock } from './layout';
 import { ErofsReader, invalid, isReg, type ErofsInode } from './reader';
+import { isoSeconds } from '../../io/time';
 
 /** Where Android keeps build properties inside a partition image (system-as-root, vendor, product, odm, *_dlkm...). */
 export const PROPERTY_PATHS = [
@@ -81,7 +82,7 @@ export const erofsHandler: ContainerHandler = {
       blockSize: sb.blockSize,
       uuid: sb.uuid,
       volumeName: sb.volumeName,
-      buildTime: new Date(sb.buildTime * 1000).toISOString(),
+      buildTime: isoSeconds(sb.buildTime),
       blocks: sb.blocks,
       size: sb.blocks * sb.blockSize,
       inodes: sb.inodes,

@@ -12,6 +12,7 @@
 import type { RandomSource } from '../../io/source';
 import { FormatError } from '../../io/errors';
 import { crc32cUpdate } from '../../io/crc32c';
+import { isoSeconds } from '../../io/time';
 
 export const SB_OFFSET = 1024;
 export const EXT4_MAGIC = 0xef53;
@@ -280,7 +281,7 @@ export class Ext4Fs {
   /** Identity and sizes, for `info`. */
   describe(): Record<string, unknown> {
     const sb = this.sb;
-    const time = (t: number) => (t ? new Date(t * 1000).toISOString() : null);
+    const time = (t: number) => (t ? (isoSeconds(t) ?? null) : null);
     return {
       type: fsType(sb),
       label: sb.label,

@@ -12,6 +12,7 @@ import type { RandomSource } from '../../io/source';
 import { BufferSource } from '../../io/source';
 import type { ChildSpec, ContainerHandler, DecodeContext } from '../types';
 import { EXT4_LIMITS, Ext4Fs, S_IFDIR, S_IFLNK, S_IFMT, S_IFREG, isExt4, type Inode, type Problem } from './fs';
+import { isoSeconds } from '../../io/time';
 
 /** Where Android keeps property files, relative to a partition's root (system-as-root images hold `system/`). */
 export const PROPERTY_PATHS = [
@@ -83,7 +84,7 @@ export async function fileInfo(fs: Ext4Fs, ino: Inode): Promise<Record<string, u
     gid: ino.gid,
     size: ino.size,
     links: ino.links,
-    mtime: new Date(ino.mtime * 1000).toISOString(),
+    mtime: isoSeconds(ino.mtime),
   };
   const xattrs = await fs.xattrs(ino);
   const other: Record<string, string> = {};

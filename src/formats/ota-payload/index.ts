@@ -21,6 +21,7 @@ import { planVerity, VeritySource } from './verity';
 import { PayloadSignatureCheck, payloadKeys, type SignatureOutcome } from './signatures';
 import type { Fact } from '../../report/model';
 import { firstN } from '../../report/lists';
+import { isoSeconds } from '../../io/time';
 
 export const PAYLOAD_MAGIC = 'CrAU';
 const HEADER = 24;
@@ -220,7 +221,7 @@ async function decodePayload(src: RandomSource, ctx: DecodeContext): Promise<Con
     minorVersion: m.minorVersion,
     partialUpdate: m.partialUpdate || undefined,
     maxTimestamp: m.maxTimestamp ?? undefined,
-    maxTimestampDate: m.maxTimestamp ? new Date(m.maxTimestamp * 1000).toISOString().replace('.000Z', 'Z') : undefined,
+    maxTimestampDate: m.maxTimestamp ? isoSeconds(m.maxTimestamp)?.replace('.000Z', 'Z') : undefined,
     securityPatchLevel: m.securityPatchLevel || undefined,
   });
   const dpm = m.dynamicPartitionMetadata;

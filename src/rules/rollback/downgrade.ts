@@ -2,6 +2,7 @@ import type { Rule } from '../types';
 import { SOURCE_LABEL, type BuildFact, type DeclarationSource } from '../../compat/declarations';
 import { buildFactsIn, type Located } from '../../compat/evaluate';
 import { comparePatch } from '../../compat/target';
+import { isoSeconds } from '../../io/time';
 
 /** Sources in the order they are believed: what the installer checks first, what only describes an image last. */
 const PRIORITY: DeclarationSource[] = ['ota-metadata', 'updater-script', 'build-prop', 'boot-header'];
@@ -17,7 +18,7 @@ function best(facts: Located<BuildFact>[]): Located<BuildFact> | null {
 }
 
 function date(seconds: number): string {
-  return new Date(seconds * 1000).toISOString().slice(0, 10);
+  return isoSeconds(seconds)?.slice(0, 10) ?? `${seconds} s after 1970`;
 }
 
 /**
