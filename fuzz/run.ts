@@ -203,6 +203,8 @@ async function worker(c: FuzzConfig): Promise<void> {
   const targetOf = scheduler(all);
   const scratch = mkdtempSync(join(tmpdir(), 'romscope-fuzz-'));
   const send = (m: FromWorker) => process.send!(m);
+  // Ctrl-C reaches the whole process group: the supervisor decides (finish the batch, or stop at once on a second Ctrl-C), not the worker.
+  process.on('SIGINT', () => undefined);
   const saved = new Map<string, number>();
   const onMessage = async (m: ToWorker): Promise<void> => {
     if (m.t === 'stop') {
@@ -436,7 +438,14 @@ async function supervise(c: FuzzConfig): Promise<number> {
     total = Math.min(total, next);
   };
   const stopTimer = c.maxTotalTime ? setTimeout(stopEarly, c.maxTotalTime * 1000) : undefined;
-  process.on('SIGINT', stopEarly);
+  let interrupts = 0;
+  const onInterrupt = () => {
+    if (++interrupts === 1) return stopEarly();
+    for (const w of workers) if (!w.ended) w.proc.kill('SIGKILL');
+    log('romscope fuzz: stopped at once (second Ctrl-C); no summary');
+    process.exit(130);
+  };
+  process.on('SIGINT', onInterrupt);
 
   const watchdog = setInterval(() => {
     for (const w of workers) {
@@ -458,7 +467,7 @@ async function supervise(c: FuzzConfig): Promise<number> {
   clearInterval(watchdog);
   clearInterval(progress);
   clearTimeout(stopTimer);
-  process.removeListener('SIGINT', stopEarly);
+  process.removeListener('SIGINT', onInterrupt);
 
   const secs = (Date.now() - started) / 1000;
   const coverage = covDir ? coverageByArea(covDir) : undefined;
