@@ -90,6 +90,16 @@ export function parseSignedData(der: Buffer): ParsedCms {
     if (e instanceof FormatError) throw e;
     throw new FormatError(`the PKCS#7 block is not a CMS SignedData (${(e as Error).message})`);
   }
+  try {
+    return readSignedData(signed);
+  } catch (e) {
+    if (e instanceof FormatError) throw e;
+    // pkijs checks the outline of the structure, not the ASN.1 type of every field: a damaged block can hold, say, a SEQUENCE where an OCTET STRING belongs.
+    throw new FormatError('the PKCS#7 SignedData has a field of the wrong ASN.1 type');
+  }
+}
+
+function readSignedData(signed: pkijs.SignedData): ParsedCms {
   const pkiCerts = (signed.certificates ?? []).filter((c): c is pkijs.Certificate => c instanceof pkijs.Certificate);
   const certificates: X509Certificate[] = [];
   const byIndex = new Map<pkijs.Certificate, X509Certificate>();
@@ -111,8 +121,8 @@ export function parseSignedData(der: Buffer): ParsedCms {
       enc[0] = 0x31; // signed as an explicit SET OF, not the [0] IMPLICIT it is stored as
       signer.signedAttrs = enc;
       const md = si.signedAttrs.attributes.find((a) => a.type === OID_MESSAGE_DIGEST);
-      const v = md?.values[0] as asn1js.OctetString | undefined;
-      if (v) signer.messageDigest = Buffer.from(v.valueBlock.valueHexView);
+      const v: unknown = md?.values[0];
+      if (v instanceof asn1js.OctetString) signer.messageDigest = Buffer.from(v.valueBlock.valueHexView);
     }
     let cert: pkijs.Certificate | undefined;
     if (si.sid instanceof pkijs.IssuerAndSerialNumber) {
@@ -126,8 +136,9 @@ export function parseSignedData(der: Buffer): ParsedCms {
     }
     return signer;
   });
-  const econtent = signed.encapContentInfo?.eContent;
-  return { certificates, signers, content: econtent ? Buffer.from(econtent.getValue()) : null };
+  const econtent: unknown = signed.encapContentInfo?.eContent;
+  if (econtent !== undefined && !(econtent instanceof asn1js.OctetString)) throw new FormatError('the PKCS#7 encapsulated content is not an OCTET STRING');
+  return { certificates, signers, content: econtent instanceof asn1js.OctetString ? Buffer.from(econtent.getValue()) : null };
 }
 
 export function isKnownDigest(d: string): boolean {
