@@ -34,6 +34,8 @@ import { blockOtaHandler } from './block-ota';
 import { samsungPitHandler } from './samsung-pit';
 import { mtkScatterHandler } from './mtk-scatter';
 import { qcomRawprogramHandler } from './qcom-rawprogram';
+import { motoFlashfileHandler } from './moto-flashfile';
+import { motoFlashfileSiblings } from './moto-flashfile/siblings';
 import { brotliHandler } from './brotli';
 import { otaMetadataHandler } from './ota-metadata';
 import { updaterScriptHandler } from './updater-script';
@@ -94,6 +96,7 @@ const REGISTERED: readonly RegisteredHandler[] = [
   registered(blockOtaHandler),
   registered(mtkScatterHandler),
   registered(qcomRawprogramHandler),
+  registered(motoFlashfileHandler),
   // Tie-break: a child named `kernel` (a boot image's) is the kernel, whatever text it holds.
   registered(linuxKernelHandler),
   registered(otaMetadataHandler),
@@ -153,7 +156,7 @@ export function isCompression(formatId: string): boolean {
  * derived children (rebuilt block-OTA images, joined split sparse images)
  * follow the members in this order.
  */
-export const SIBLING_HOOKS: readonly SiblingHook[] = [otaPackageSiblings, checksumFileSiblings, blockOtaSiblings, splitSparseSiblings];
+export const SIBLING_HOOKS: readonly SiblingHook[] = [otaPackageSiblings, checksumFileSiblings, motoFlashfileSiblings, blockOtaSiblings, splitSparseSiblings];
 
 /** Trailers any otherwise unrecognised image may end in. */
 export const TRAILER_HOOKS: readonly TrailerHook[] = [avbFooterTrailer];

@@ -31,6 +31,7 @@ import { makeTestSigner } from '../../fixtures/builders/ota-sign';
 import { buildDtTable, buildFdt } from '../../fixtures/builders/fdt';
 import { mke2fs } from '../../fixtures/builders/ext4';
 import { buildErofs, buildF2fsSuperblock } from '../../fixtures/builders/erofs';
+import { buildFlashfile } from '../../fixtures/builders/moto-flashfile';
 
 const BS = 4096;
 
@@ -215,5 +216,20 @@ export async function formatSeeds(): Promise<FormatSeed[]> {
       ]).image,
     },
     { format: 'f2fs', name: 'userdata.img', data: buildF2fsSuperblock() },
+    {
+      format: 'moto-flashfile',
+      name: 'flashfile.xml',
+      data: buildFlashfile({
+        model: 'x',
+        version: 'x-user 12 S1.1 abc release-keys',
+        config: [{ element: 'cid_template_config', name: 'cid.dat', sha1: 'ab'.repeat(20) }],
+        steps: [
+          { operation: 'getvar', var: 'max-sparse-size' },
+          { operation: 'flash', partition: 'boot_a', filename: 'boot.img', md5: 'cd'.repeat(16) },
+          { operation: 'flash', partition: 'super', filename: 'super.img_sparsechunk.0', md5: 'ef'.repeat(16) },
+          { operation: 'erase', partition: 'userdata' },
+        ],
+      }),
+    },
   ];
 }
