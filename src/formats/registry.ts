@@ -35,6 +35,7 @@ import { samsungPitHandler } from './samsung-pit';
 import { mtkScatterHandler } from './mtk-scatter';
 import { qcomRawprogramHandler } from './qcom-rawprogram';
 import { motoFlashfileHandler } from './moto-flashfile';
+import { qcomMbnHandler } from './qcom-mbn';
 import { motoFlashfileSiblings } from './moto-flashfile/siblings';
 import { brotliHandler } from './brotli';
 import { otaMetadataHandler } from './ota-metadata';
@@ -80,6 +81,7 @@ const REGISTERED: readonly RegisteredHandler[] = [
   registered(gptHandler),
   registered(erofsHandler),
   registered(f2fsHandler),
+  registered(qcomMbnHandler),
   // Tie-break: zstd before lz4: both have the same skippable frames; zstd claims only those a zstd frame follows.
   registered(zstdHandler),
   registered(lz4Handler),
