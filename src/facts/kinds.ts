@@ -168,14 +168,19 @@ export const FACT_KINDS = {
     badBytes: true,
     signature: { scheme: 'qcom', status: 'failed' },
   },
-  'mbn-segment-hash-ok': { category: 'integrity-passed', description: "every segment of a Qualcomm signed image matches its digest in the hash table segment", rules: [] },
+  'mbn-segment-hash-ok': { category: 'integrity-passed', description: 'every segment of a Qualcomm signed image matches its digest in the hash table segment', rules: [] },
   'mbn-signature': {
     category: 'signature',
     description: "a Qualcomm signed image's signature does not verify with its attestation certificate, or its certificate chain is broken",
     rules: ['signature/mbn-invalid'],
     signature: { scheme: 'qcom', status: 'failed' },
   },
-  'mbn-signature-ok': { category: 'signature', description: "a Qualcomm signed image's signature and chain verify up to a root given with --key", rules: [], signature: { scheme: 'qcom', status: 'verified', what: 'the image signature' } },
+  'mbn-signature-ok': {
+    category: 'signature',
+    description: "a Qualcomm signed image's signature and chain verify up to a root given with --key",
+    rules: [],
+    signature: { scheme: 'qcom', status: 'verified', what: 'the image signature' },
+  },
   'mbn-signature-unchecked': {
     category: 'signature',
     description: "a Qualcomm signed image's signature could not be verified to a trusted root (no OEM root key, or a signature version romscope does not verify)",

@@ -57,7 +57,16 @@ export function parseElfHeader(b: Buffer): ElfHeader | string {
   if (cls !== 1 && cls !== 2) return `ELF class ${cls} is neither 32- nor 64-bit`;
   if (b[5] !== 1) return 'a big-endian ELF';
   if (cls === 1) {
-    return { class: 32, type: b.readUInt16LE(16), machine: b.readUInt16LE(18), entry: BigInt(b.readUInt32LE(24)), phoff: b.readUInt32LE(28), flags: b.readUInt32LE(36), phentsize: b.readUInt16LE(42), phnum: b.readUInt16LE(44) };
+    return {
+      class: 32,
+      type: b.readUInt16LE(16),
+      machine: b.readUInt16LE(18),
+      entry: BigInt(b.readUInt32LE(24)),
+      phoff: b.readUInt32LE(28),
+      flags: b.readUInt32LE(36),
+      phentsize: b.readUInt16LE(42),
+      phnum: b.readUInt16LE(44),
+    };
   }
   if (b.length < 64) return 'the ELF64 header is cut short';
   const phoff = b.readBigUInt64LE(32);

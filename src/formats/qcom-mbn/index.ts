@@ -120,7 +120,19 @@ async function decodeMbn(src: Parameters<ContainerHandler['decode']>[0], ctx: De
     segmentTaps(src.size, ph, hashPh, seg.subarray(layout.hashTable.offset, layout.hashTable.offset + layout.hashTable.size), table, ctx, info, taps);
   }
 
-  checkSignature({ layout, header: seg.subarray(0, layout.hashTable.offset + layout.hashTable.size), signature: region(layout.oemSignature), chain: region(layout.oemCertChain), qtiSignature: region(layout.qtiSignature), qtiChain: region(layout.qtiCertChain), digestSize: table?.size ?? null }, ctx, info);
+  checkSignature(
+    {
+      layout,
+      header: seg.subarray(0, layout.hashTable.offset + layout.hashTable.size),
+      signature: region(layout.oemSignature),
+      chain: region(layout.oemCertChain),
+      qtiSignature: region(layout.qtiSignature),
+      qtiChain: region(layout.qtiCertChain),
+      digestSize: table?.size ?? null,
+    },
+    ctx,
+    info,
+  );
   return { info, children: [], rangeTaps: taps };
 }
 
@@ -132,7 +144,14 @@ function segmentTaps(size: number, ph: ProgramHeader[], hashPh: ProgramHeader, t
   const report = (p: ProgramHeader, got: string, want: string) => {
     counts.failed++;
     if (counts.failed <= MAX_MISMATCHES) {
-      ctx.fact({ kind: 'mbn-segment-hash', message: `segment ${p.index} (${PT_NAMES[p.type] ?? hex(p.type)}, bytes ${p.offset}-${p.offset + p.filesz}): ${algo} is ${got}, the hash table says ${want}`, offset: p.offset, algo, expected: want, actual: got });
+      ctx.fact({
+        kind: 'mbn-segment-hash',
+        message: `segment ${p.index} (${PT_NAMES[p.type] ?? hex(p.type)}, bytes ${p.offset}-${p.offset + p.filesz}): ${algo} is ${got}, the hash table says ${want}`,
+        offset: p.offset,
+        algo,
+        expected: want,
+        actual: got,
+      });
     }
   };
   const finish = () => {

@@ -141,14 +141,17 @@ export function checkSignature(s: SignatureInput, ctx: DecodeContext, info: Reco
     return;
   }
   const want = mbnV3Digest(s.header, BigInt(`0x${fields.SW_ID}`), BigInt(`0x${fields.HW_ID}`), algo);
-  let got: Buffer | null = null;
+  let got: Buffer | null;
   try {
     got = publicDecrypt({ key: attKey, padding: constants.RSA_PKCS1_PADDING }, s.signature);
   } catch {
     got = null;
   }
   if (!got || !got.equals(want)) {
-    ctx.fact({ kind: 'mbn-signature', message: `the image signature does not verify with the key of the attestation certificate "${cn(att)}": the hash table or header was changed after signing, or the signature belongs to another image` });
+    ctx.fact({
+      kind: 'mbn-signature',
+      message: `the image signature does not verify with the key of the attestation certificate "${cn(att)}": the hash table or header was changed after signing, or the signature belongs to another image`,
+    });
     return;
   }
   const userKey = (ctx.keys ?? []).find((k) => k.origin === 'user' && k.spkiSha256 === rootKeySha);

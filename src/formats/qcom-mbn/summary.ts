@@ -5,7 +5,7 @@
  * names the image and says why).
  */
 import { walkArtifacts, type Artifact } from '../../report/model';
-import { signatureKinds, type FactKind } from '../../facts';
+import { signatureKinds } from '../../facts';
 import { andMore } from '../../report/lists';
 import type { SignatureVerdict } from '../../pipeline/ota-summary';
 
@@ -14,7 +14,7 @@ const ORDER = (['failed', 'verified', 'unsigned', 'unverifiable'] as const).map(
 export function qcomSignatureSummary(root: Artifact): SignatureVerdict | null {
   for (const { status, kinds } of ORDER) {
     const found: { a: Artifact; message: string }[] = [];
-    for (const a of walkArtifacts(root)) for (const f of a.facts) if ((kinds as readonly FactKind[]).includes(f.kind)) found.push({ a, message: f.message });
+    for (const a of walkArtifacts(root)) for (const f of a.facts) if (kinds.includes(f.kind)) found.push({ a, message: f.message });
     if (found.length === 0) continue;
     const where = (a: Artifact) => a.path || a.name;
     if (status === 'verified') return { status, reason: `verified: the image signature of ${[...new Set(found.map((f) => where(f.a)))].join(', ')}` };
