@@ -26,7 +26,7 @@ export const FACT_CATEGORIES: readonly FactCategory[] = ['integrity-passed', 'in
 
 /** How `summary.signature` reads a kind: for which scheme (`src/formats/avb-vbmeta/summary.ts`, `src/pipeline/ota-summary.ts`) and as what. */
 export interface SignatureRole {
-  readonly scheme: 'avb' | 'ota';
+  readonly scheme: 'avb' | 'ota' | 'qcom';
   readonly status: 'failed' | 'verified' | 'unsigned' | 'unverifiable';
   /** For a verified kind: what was verified, as the summary's reason names it. */
   readonly what?: string;
@@ -161,6 +161,33 @@ export const FACT_KINDS = {
   'jar-digest-ok': { category: 'signature', description: 'a member of a JAR-signed OTA package matches the digest of MANIFEST.MF', rules: [] },
   'ota-unsigned': { category: 'signature', description: 'an OTA package without a whole-file signature, or an unsigned payload', rules: ['signature/ota-unsigned'], signature: { scheme: 'ota', status: 'unsigned' } },
   'ota-test-key': { category: 'signature', description: 'an OTA package or payload is signed with a public test key', rules: ['signature/ota-test-key'] },
+  'mbn-segment-hash': {
+    category: 'integrity-failure',
+    description: "a segment of a Qualcomm signed image does not match its digest in the image's hash table segment",
+    rules: ['integrity/mbn-segment-hash'],
+    badBytes: true,
+    signature: { scheme: 'qcom', status: 'failed' },
+  },
+  'mbn-segment-hash-ok': { category: 'integrity-passed', description: 'every segment of a Qualcomm signed image matches its digest in the hash table segment', rules: [] },
+  'mbn-signature': {
+    category: 'signature',
+    description: "a Qualcomm signed image's signature does not verify with its attestation certificate, or its certificate chain is broken",
+    rules: ['signature/mbn-invalid'],
+    signature: { scheme: 'qcom', status: 'failed' },
+  },
+  'mbn-signature-ok': {
+    category: 'signature',
+    description: "a Qualcomm signed image's signature and chain verify up to a root given with --key",
+    rules: [],
+    signature: { scheme: 'qcom', status: 'verified', what: 'the image signature' },
+  },
+  'mbn-signature-unchecked': {
+    category: 'signature',
+    description: "a Qualcomm signed image's signature could not be verified to a trusted root (no OEM root key, or a signature version romscope does not verify)",
+    rules: [],
+    signature: { scheme: 'qcom', status: 'unverifiable' },
+  },
+  'mbn-unsigned': { category: 'signature', description: "a Qualcomm image's hash table segment carries no signature", rules: [], signature: { scheme: 'qcom', status: 'unsigned' } },
   truncated: { category: 'integrity-failure', description: 'bytes end before their own structure says they should', rules: ['integrity/truncated'], badBytes: true },
   unreadable: { category: 'malformed', description: 'bytes that do not decode', rules: ['format/unreadable'], badBytes: true },
   unsupported: { category: 'limit', description: 'something romscope cannot decode or check (encryption, a compression method, a digest algorithm, a size)', rules: ['format/unsupported'] },

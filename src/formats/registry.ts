@@ -34,6 +34,9 @@ import { blockOtaHandler } from './block-ota';
 import { samsungPitHandler } from './samsung-pit';
 import { mtkScatterHandler } from './mtk-scatter';
 import { qcomRawprogramHandler } from './qcom-rawprogram';
+import { motoFlashfileHandler } from './moto-flashfile';
+import { qcomMbnHandler } from './qcom-mbn';
+import { motoFlashfileSiblings } from './moto-flashfile/siblings';
 import { brotliHandler } from './brotli';
 import { otaMetadataHandler } from './ota-metadata';
 import { updaterScriptHandler } from './updater-script';
@@ -78,6 +81,7 @@ const REGISTERED: readonly RegisteredHandler[] = [
   registered(gptHandler),
   registered(erofsHandler),
   registered(f2fsHandler),
+  registered(qcomMbnHandler),
   // Tie-break: zstd before lz4: both have the same skippable frames; zstd claims only those a zstd frame follows.
   registered(zstdHandler),
   registered(lz4Handler),
@@ -94,6 +98,7 @@ const REGISTERED: readonly RegisteredHandler[] = [
   registered(blockOtaHandler),
   registered(mtkScatterHandler),
   registered(qcomRawprogramHandler),
+  registered(motoFlashfileHandler),
   // Tie-break: a child named `kernel` (a boot image's) is the kernel, whatever text it holds.
   registered(linuxKernelHandler),
   registered(otaMetadataHandler),
@@ -153,7 +158,7 @@ export function isCompression(formatId: string): boolean {
  * derived children (rebuilt block-OTA images, joined split sparse images)
  * follow the members in this order.
  */
-export const SIBLING_HOOKS: readonly SiblingHook[] = [otaPackageSiblings, checksumFileSiblings, blockOtaSiblings, splitSparseSiblings];
+export const SIBLING_HOOKS: readonly SiblingHook[] = [otaPackageSiblings, checksumFileSiblings, motoFlashfileSiblings, blockOtaSiblings, splitSparseSiblings];
 
 /** Trailers any otherwise unrecognised image may end in. */
 export const TRAILER_HOOKS: readonly TrailerHook[] = [avbFooterTrailer];

@@ -9,6 +9,7 @@ import { locate } from './locate';
 import { crossCheckAvb } from '../formats/avb-vbmeta/cross-check';
 import { avbSignatureSummary } from '../formats/avb-vbmeta/summary';
 import { combineSignatureStatus, otaSignatureSummary } from './ota-summary';
+import { qcomSignatureSummary } from '../formats/qcom-mbn/summary';
 import { loadKeys } from './keys';
 import { NEIGHBOUR_HOOKS } from '../formats/registry';
 import type { ExpectedDigest } from '../report/model';
@@ -93,7 +94,7 @@ function summarize(root: Artifact, findings: Finding[], target?: Target): Summar
     warnings: findings.filter((f) => f.severity === 'warning').length,
     infos: findings.filter((f) => f.severity === 'info').length,
     integrity: { status: failed > 0 ? 'failed' : passed > 0 ? 'verified' : 'unchecked', checks: passed + failed, failed },
-    signature: combineSignatureStatus(avbSignatureSummary(root), otaSignatureSummary(root)) ?? {
+    signature: combineSignatureStatus(combineSignatureStatus(avbSignatureSummary(root), otaSignatureSummary(root)), qcomSignatureSummary(root)) ?? {
       status: 'unverifiable',
       reason: `no signed format found that this version verifies (found: ${formats.join(', ') || 'plain data'})`,
     },

@@ -54,6 +54,8 @@ import payloadProperties from './integrity/payload-properties';
 import otaPropertyFiles from './integrity/ota-property-files';
 import payloadSignatureInvalid from './signature/payload-invalid';
 import otaSignatureInvalid from './signature/ota-invalid';
+import mbnSegmentHash from './integrity/mbn-segment-hash';
+import mbnSignatureInvalid from './signature/mbn-invalid';
 import otaUnsigned from './signature/ota-unsigned';
 import otaTestKey from './signature/ota-test-key';
 import payloadFormatInvalid from './format/payload-invalid';
@@ -118,4 +120,6 @@ export const RULES: readonly Rule[] = [
   otaTestKey,
   fsChecksum,
   fsInvalid,
+  mbnSegmentHash,
+  mbnSignatureInvalid,
 ];

@@ -31,6 +31,8 @@ import { makeTestSigner } from '../../fixtures/builders/ota-sign';
 import { buildDtTable, buildFdt } from '../../fixtures/builders/fdt';
 import { mke2fs } from '../../fixtures/builders/ext4';
 import { buildErofs, buildF2fsSuperblock } from '../../fixtures/builders/erofs';
+import { buildFlashfile } from '../../fixtures/builders/moto-flashfile';
+import { buildMbn } from '../../fixtures/builders/mbn';
 
 const BS = 4096;
 
@@ -215,5 +217,22 @@ export async function formatSeeds(): Promise<FormatSeed[]> {
       ]).image,
     },
     { format: 'f2fs', name: 'userdata.img', data: buildF2fsSuperblock() },
+    {
+      format: 'moto-flashfile',
+      name: 'flashfile.xml',
+      data: buildFlashfile({
+        model: 'x',
+        version: 'x-user 12 S1.1 abc release-keys',
+        config: [{ element: 'cid_template_config', name: 'cid.dat', sha1: 'ab'.repeat(20) }],
+        steps: [
+          { operation: 'getvar', var: 'max-sparse-size' },
+          { operation: 'flash', partition: 'boot_a', filename: 'boot.img', md5: 'cd'.repeat(16) },
+          { operation: 'flash', partition: 'super', filename: 'super.img_sparsechunk.0', md5: 'ef'.repeat(16) },
+          { operation: 'erase', partition: 'userdata' },
+        ],
+      }),
+    },
+    { format: 'qcom-mbn', name: 'tz.mbn', data: buildMbn({ version: 3, segments: [{ data: pseudoRandom(3000, 14) }, { data: Buffer.alloc(0), memsz: 4096, flags: 6 }, { data: compressible(2000, 15), flags: 6 }] }) },
+    { format: 'qcom-mbn', name: 'xbl.elf', data: buildMbn({ version: 6, elfClass: 64, segments: [{ data: pseudoRandom(2000, 16) }] }) },
   ];
 }

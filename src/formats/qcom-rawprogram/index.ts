@@ -52,7 +52,7 @@ export interface ParsedRawprogram {
 }
 
 /** The root element's name, skipping the prolog, comments and a DOCTYPE (so a hostile one is still recognised). */
-function rootElementName(text: string): string | null {
+export function rootElementName(text: string): string | null {
   let i = text.charCodeAt(0) === 0xfeff ? 1 : 0;
   for (let guard = 0; guard < 64; guard++) {
     while (i < text.length && /\s/.test(text[i])) i++;
