@@ -18,7 +18,7 @@
  * `ro.product.<partition>.<field>` before the plain keys, except for system,
  * whose plain keys are its own.
  */
-import { walkArtifacts, type Artifact, type BuildPartition, type BuildSummary } from '../report/model';
+import { walkArtifacts, type Artifact, type BuildIdentityValues, type BuildPartition, type BuildSummary } from '../report/model';
 
 /** Partitions whose property files are read, in Android's order for the build's own values. */
 export const PARTITIONS = ['system', 'system_ext', 'product', 'vendor', 'odm', 'vendor_dlkm', 'odm_dlkm', 'system_dlkm', 'bootimage'] as const;
@@ -200,16 +200,21 @@ export function buildSummary(root: Artifact): BuildSummary | null {
   if (files.length === 0) return null;
   const partitions = files.map(identityOf);
   const ordered = [...partitions].sort((a, b) => rank(a.partition) - rank(b.partition));
-  const summary: BuildSummary = { partitions: partitions.slice(0, MAX_PARTITIONS), differ: [] };
-  if (partitions.length > MAX_PARTITIONS) summary.partitionsNotListed = partitions.length - MAX_PARTITIONS;
+  const values: BuildIdentityValues = {};
+  const differ: string[] = [];
   for (const [field] of IDENTITY_FIELDS) {
     const withValue = ordered.filter((p) => p[field] !== undefined);
     if (withValue.length === 0) continue;
-    summary[field] = withValue[0][field] as never;
-    if (field === 'buildDate') summary.buildDateUtc = withValue[0].buildDateUtc;
-    if (new Set(withValue.map((p) => p[field])).size > 1) summary.differ.push(field);
+    values[field] = withValue[0][field] as never;
+    if (field === 'buildDate') values.buildDateUtc = withValue[0].buildDateUtc;
+    if (new Set(withValue.map((p) => p[field])).size > 1) differ.push(field);
   }
-  return summary;
+  return {
+    ...values,
+    partitions: partitions.slice(0, MAX_PARTITIONS),
+    differ,
+    ...(partitions.length > MAX_PARTITIONS ? { partitionsNotListed: partitions.length - MAX_PARTITIONS } : {}),
+  };
 }
 
 /** `system.img/system/build.prop (ro.build.fingerprint "x")`: a property file and the key a value came from. */
