@@ -205,7 +205,7 @@ export function buildSummary(root: Artifact): BuildSummary | null {
   for (const [field] of IDENTITY_FIELDS) {
     const withValue = ordered.filter((p) => p[field] !== undefined);
     if (withValue.length === 0) continue;
-    values[field] = withValue[0][field] as never;
+    values[field] = withValue[0][field];
     if (field === 'buildDate') values.buildDateUtc = withValue[0].buildDateUtc;
     if (new Set(withValue.map((p) => p[field])).size > 1) differ.push(field);
   }

@@ -99,10 +99,13 @@ test('identity: a package whose system.img is EROFS (mkfs.erofs -zlz4hc)', async
   const pkg = zipOf({ 'system.img': erofsPartition('system', partitionProps('system', DEMO_BUILD), { compress: true }), 'vendor.img': erofsPartition('vendor', partitionProps('vendor', DEMO_BUILD)) });
   const r = await run(t, 'demo-erofs.zip', pkg);
   assertDemoIdentity(r);
-  assert.deepEqual(r.summary.build!.partitions.map((p) => [p.partition, p.path]), [
-    ['system', 'system.img/system/build.prop'],
-    ['vendor', 'vendor.img/build.prop'],
-  ]);
+  assert.deepEqual(
+    r.summary.build!.partitions.map((p) => [p.partition, p.path]),
+    [
+      ['system', 'system.img/system/build.prop'],
+      ['vendor', 'vendor.img/build.prop'],
+    ],
+  );
   assert.deepEqual(r.summary.build!.differ, []);
 });
 

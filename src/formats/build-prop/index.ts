@@ -90,7 +90,14 @@ function propertyFacts(props: Map<string, PropertyValue>): Fact[] {
       if (found && found[1].value !== '' && !GENERIC_DEVICE.test(found[1].value)) alts.push(found);
       const product = props.get('ro.build.product');
       if (product && product.value !== '' && !GENERIC_DEVICE.test(product.value) && !alts.some(([, v]) => v.value === product.value)) alts.push(['ro.build.product', product]);
-      if (alts.length) out.push(declaration('build-prop', alts.map(([property, v]) => ({ key, property, value: v.value })), { enforced: false, line: alts[0][1].line }));
+      if (alts.length)
+        out.push(
+          declaration(
+            'build-prop',
+            alts.map(([property, v]) => ({ key, property, value: v.value })),
+            { enforced: false, line: alts[0][1].line },
+          ),
+        );
       continue;
     }
     if (!found || found[1].value === '') continue;

@@ -39,8 +39,9 @@ const rule: Rule = {
         for (const f of filesOfPartition(files, partition, parentPrefix(a.path))) {
           const v = fieldOf(f, field);
           if (!v) continue;
-          const also = field === 'release' ? fieldOf({ ...f, props: { ...f.props, 'ro.build.version.release': f.props['ro.build.version.release_or_codename'] ?? '' } }, 'release') : null;
-          if (v.value === d.value || also?.value === d.value) continue;
+          // A preview build's os_version is its codename (ro.build.version.release_or_codename).
+          const codename = field === 'release' ? (f.props[`ro.${partition}.build.version.release_or_codename`] ?? f.props['ro.build.version.release_or_codename']) : undefined;
+          if (v.value === d.value || codename === d.value) continue;
           if (reported++ < MAX_IDENTITY_FINDINGS) {
             ctx.report({ path: a.path, offset: typeof d.offset === 'number' ? d.offset : undefined, message: `vbmeta property ${d.key} is "${d.value}", but ${describeAt(f, v, ctx.root.name)}` });
           }

@@ -14,7 +14,9 @@ const rule: Rule = {
   description: "android-info.txt's board (product) is not the ro.product.board of the images in the package",
   defaultSeverity: 'error',
   check(ctx) {
-    const infos = declarationsIn(ctx.root).filter((d) => d.fact.source === 'android-info' && !d.fact.negated && d.fact.onlyForProduct === undefined && d.fact.alternatives.some((a) => a.property === 'board' || a.property === 'product'));
+    const infos = declarationsIn(ctx.root).filter(
+      (d) => d.fact.source === 'android-info' && !d.fact.negated && d.fact.onlyForProduct === undefined && d.fact.alternatives.some((a) => a.property === 'board' || a.property === 'product'),
+    );
     if (infos.length === 0) return;
     const boards = propertyFilesIn(ctx.root)
       .map((f) => ({ f, v: fieldOf(f, 'board') }))

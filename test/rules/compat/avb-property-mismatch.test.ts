@@ -17,7 +17,9 @@ const props = (p: string, fp: string, patch = '2024-01-05', os = '14') => [
 ];
 const pkg = (descriptors: ReturnType<typeof props>) => () =>
   zipOf({ 'vbmeta.img': buildVbmeta({ descriptors }), 'system/build.prop': partitionProps('system', DEMO_BUILD), 'vendor/build.prop': partitionProps('vendor', DEMO_BUILD) });
-const vendorWithFooter = (fp: string) => () => addHashtreeFooter(ext4Partition('vendor', partitionProps('vendor', DEMO_BUILD)), { partitionName: 'vendor', partitionSize: 1536 * 1024, salt: pseudoRandom(32, 9), vbmeta: { extraDescriptors: props('vendor', fp) } }).image;
+const vendorWithFooter = (fp: string) => () =>
+  addHashtreeFooter(ext4Partition('vendor', partitionProps('vendor', DEMO_BUILD)), { partitionName: 'vendor', partitionSize: 1536 * 1024, salt: pseudoRandom(32, 9), vbmeta: { extraDescriptors: props('vendor', fp) } })
+    .image;
 
 const cfig = 'avb-footer-images/cfig_issue133_system_dlkm.img';
 

@@ -10,8 +10,10 @@ const OTHER = FP.replace('11223344', '55667788');
 const meta = (over: Record<string, string> = {}) =>
   otaMetadata({ 'ota-type': 'BLOCK', 'pre-device': 'demo', 'post-build': FP, 'post-security-patch-level': '2024-01-05', 'post-timestamp': String(DEMO_BUILD.dateUtc), ...over });
 /** A file-based OTA: metadata and the partitions' build.prop as members. */
-const fileOta = (m: Buffer, systemFp = FP) => () =>
-  zipOf({ 'META-INF/com/android/metadata': m, 'system/build.prop': partitionProps('system', DEMO_BUILD, { fingerprint: systemFp }), 'vendor/build.prop': partitionProps('vendor', DEMO_BUILD) });
+const fileOta =
+  (m: Buffer, systemFp = FP) =>
+  () =>
+    zipOf({ 'META-INF/com/android/metadata': m, 'system/build.prop': partitionProps('system', DEMO_BUILD, { fingerprint: systemFp }), 'vendor/build.prop': partitionProps('vendor', DEMO_BUILD) });
 
 const abOta = (systemFp: string, lines: string[]) => () => {
   const p = buildPayload([{ name: 'system', data: ext4Partition('system', partitionProps('system', DEMO_BUILD, { fingerprint: systemFp })) }]);

@@ -9,14 +9,16 @@ import { missingTools } from '../../codec-tools';
 import { DEMO_BUILD, ext4Partition, img2simg, partitionProps } from '../../../fixtures/builders/partitions';
 
 /** A fastboot package: boot (and init_boot) with the given header patch level beside system and vendor build.prop of DEMO_BUILD (2024-01-05, vendor 2023-12-01). */
-const withProps = (patch: string, o: { images?: boolean } = {}) => () => {
-  const vendor = partitionProps('vendor', { ...DEMO_BUILD, vendorSecurityPatch: '2023-12-01' });
-  const system = partitionProps('system', DEMO_BUILD);
-  const members: Record<string, Buffer> = o.images
-    ? { 'boot.img': boot(patch), 'system.img': img2simg(ext4Partition('system', system)), 'vendor.img': ext4Partition('vendor', vendor) }
-    : { 'boot.img': boot(patch), 'init_boot.img': initBoot(patch), 'system/build.prop': Buffer.from(system) };
-  return buildZip(Object.entries(members).map(([name, data]) => ({ name, data, method: 'deflate' as const })));
-};
+const withProps =
+  (patch: string, o: { images?: boolean } = {}) =>
+  () => {
+    const vendor = partitionProps('vendor', { ...DEMO_BUILD, vendorSecurityPatch: '2023-12-01' });
+    const system = partitionProps('system', DEMO_BUILD);
+    const members: Record<string, Buffer> = o.images
+      ? { 'boot.img': boot(patch), 'system.img': img2simg(ext4Partition('system', system)), 'vendor.img': ext4Partition('vendor', vendor) }
+      : { 'boot.img': boot(patch), 'init_boot.img': initBoot(patch), 'system/build.prop': Buffer.from(system) };
+    return buildZip(Object.entries(members).map(([name, data]) => ({ name, data, method: 'deflate' as const })));
+  };
 
 const kernel = pseudoRandom(30_001, 31);
 const ramdisk = gzipSync(buildCpio([{ name: 'init', data: pseudoRandom(3000, 32) }]));
