@@ -18,6 +18,7 @@ import { DEMO_BUILD, erofsPartition, ext4Partition, fingerprintOf, img2simg, par
 import { buildPayload } from '../../fixtures/builders/payload';
 import { buildAbOtaZip } from '../../fixtures/builders/ota-zip';
 import { androidInfo, zipOf } from '../../fixtures/builders/rom';
+import { buildSuperImage } from '../../fixtures/builders/super';
 import type { Report } from '../../src/report/model';
 
 const FP = fingerprintOf(DEMO_BUILD);
@@ -150,4 +151,29 @@ test('identity: an A/B OTA built with a mismatching fingerprint fires the cross-
   assert.equal(mixed[0].path, 'payload.bin/vendor.img/build.prop');
   assert.match(mixed[0].message, /differs from system's: payload\.bin\/system\.img\/system\/build\.prop/);
   assert.deepEqual(r.summary.build!.differ, ['fingerprint']);
+});
+
+test('identity: logical partitions of super (system_a, odm_a) are named after their LP partition when the file does not say', async (t) => {
+  if (!requireTools(t, 'mke2fs')) return;
+  const system = ext4Partition('system', partitionProps('system', DEMO_BUILD));
+  // A property file without ro.<partition>.build.* keys: only the LP partition name tells which partition it is.
+  const odm = ext4Partition('odm', 'ro.product.device=demo\nro.build.fingerprint=' + FP + '\n');
+  const img = buildSuperImage(
+    {
+      partitions: [
+        { name: 'system_a', attributes: ['readonly'], data: system },
+        { name: 'odm_a', attributes: ['readonly'], data: odm },
+      ],
+    },
+    { metadataMaxSize: 4096, slotCount: 2 },
+  ).image;
+  const r = await run(t, 'super.img', img);
+  assert.deepEqual(
+    r.summary.build!.partitions.map((p) => [p.partition, p.path, p.fingerprint]),
+    [
+      ['system', 'system_a/system/build.prop', FP],
+      ['odm', 'odm_a/etc/build.prop', FP],
+    ],
+  );
+  assert.deepEqual(rules(r, 'compat/partition-fingerprints-differ'), [], describe(r.findings));
 });
