@@ -196,7 +196,7 @@ export const FACT_KINDS = {
   declaration: {
     category: 'declaration',
     description: 'a condition on the device the package is for',
-    rules: ['compat/device-mismatch', 'compat/no-device-declared', 'compat/declarations-disagree', 'compat/incremental-base', 'compat/bootloader-mismatch'],
+    rules: ['compat/device-mismatch', 'compat/no-device-declared', 'compat/declarations-disagree', 'compat/incremental-base', 'compat/bootloader-mismatch', 'compat/ota-metadata-mismatch', 'compat/board-mismatch'],
   },
-  build: { category: 'declaration', description: 'a value about the build the package installs', rules: ['rollback/downgrade', 'rollback/anti-rollback', 'signature/test-keys-build'] },
+  build: { category: 'declaration', description: 'a value about the build the package installs', rules: ['rollback/downgrade', 'rollback/anti-rollback', 'signature/test-keys-build', 'compat/ota-metadata-mismatch'] },
 } as const satisfies Record<string, FactKindSpec>;

@@ -16,6 +16,7 @@ import type { ExpectedDigest } from '../report/model';
 import { runRules, type SeverityOverrides } from '../rules/engine';
 import { RULES } from '../rules/registry';
 import { compatibilitySummary } from '../compat/evaluate';
+import { buildSummary } from '../compat/identity';
 import { validateTarget, type Target } from '../compat/target';
 import { PASSED_CHECK_KINDS, INTEGRITY_FAILURE_KINDS, type FactKind } from '../facts';
 import { walkArtifacts, type Finding, type Report, type Summary, type Artifact } from '../report/model';
@@ -87,8 +88,10 @@ function summarize(root: Artifact, findings: Finding[], target?: Target): Summar
   const passed = count(PASSED_CHECK_KINDS);
   const failed = count(INTEGRITY_FAILURE_KINDS);
   const formats = [...new Set(all.map((a) => a.format))].filter((f) => f !== 'data');
+  const build = buildSummary(root);
   return {
     compatibility: compatibilitySummary(root, target),
+    ...(build ? { build } : {}),
     artifacts: all.length,
     errors: findings.filter((f) => f.severity === 'error').length,
     warnings: findings.filter((f) => f.severity === 'warning').length,

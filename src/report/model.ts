@@ -94,8 +94,47 @@ export interface CompatibilitySummary {
   evidence: CompatibilityEvidence[];
 }
 
+/** The values one property file gives (docs/report-format.md#summarybuild); fields it does not give are left out. */
+export interface BuildIdentityValues {
+  device?: string;
+  model?: string;
+  brand?: string;
+  board?: string;
+  fingerprint?: string;
+  buildId?: string;
+  incremental?: string;
+  release?: string;
+  type?: string;
+  tags?: string;
+  securityPatch?: string;
+  vendorSecurityPatch?: string;
+  sdk?: string;
+  firstApiLevel?: string;
+  /** ISO 8601, from `buildDateUtc`. */
+  buildDate?: string;
+  /** `ro.build.date.utc` (seconds since 1970). */
+  buildDateUtc?: number;
+}
+
+export interface BuildPartition extends BuildIdentityValues {
+  /** `system`, `vendor`, `product`, `odm`, `system_ext`, `vendor_dlkm`, `odm_dlkm`, `system_dlkm`, `bootimage`, `ramdisk` or `unknown`. */
+  partition: string;
+  /** The artifact path of the property file. */
+  path: string;
+}
+
+/** The build's identity from the property files inside the package. */
+export interface BuildSummary extends BuildIdentityValues {
+  partitions: BuildPartition[];
+  /** Fields whose values differ between property files. */
+  differ: string[];
+  partitionsNotListed?: number;
+}
+
 export interface Summary {
   compatibility: CompatibilitySummary;
+  /** Present when the package holds a property file (build.prop, prop.default...). */
+  build?: BuildSummary;
   artifacts: number;
   errors: number;
   warnings: number;

@@ -1,6 +1,7 @@
 /** Human output: artifact tree, findings and summary as tables. Pure: report in, text out. */
 import Table from 'cli-table3';
 import type { Artifact, Report, Severity } from './model';
+import { IDENTITY_FIELDS } from '../compat/identity';
 import { humanSize, terminalSafe as safe, type Colors } from './format';
 
 // cli-table3's own width measure (ANSI colours stripped, wide characters counted twice), so widths agree with its layout.
@@ -113,9 +114,41 @@ function compatibility(r: Report, o: TableOptions): string[] {
   return out;
 }
 
+/**
+ * The build's identity from the property files inside the package: one row
+ * per field; a field whose files disagree gets one row per value, naming the
+ * partitions that give it.
+ */
+function build(r: Report, o: TableOptions): string[] {
+  const b = r.summary.build;
+  if (!b) return [];
+  const c = o.colors;
+  const head = `${c.bold('build')}: ${safe(b.fingerprint ?? b.device ?? 'no fingerprint')} (from ${b.partitions.length} property file${b.partitions.length === 1 ? '' : 's'})`;
+  if (o.quiet) return [head];
+  const rows: string[][] = [];
+  for (const [field, label] of IDENTITY_FIELDS) {
+    const byValue = new Map<string, string[]>();
+    for (const p of b.partitions) {
+      const v = p[field];
+      if (v === undefined) continue;
+      const shown = field === 'buildDate' ? `${p.buildDateUtc} (${v})` : v;
+      const list = byValue.get(shown);
+      if (list) list.push(p.partition);
+      else byValue.set(shown, [p.partition]);
+    }
+    let firstRow = true;
+    for (const [v, parts] of byValue) {
+      const name = firstRow ? label : '';
+      rows.push([byValue.size > 1 && firstRow ? c.yellow(name) : name, safe(v), safe([...new Set(parts)].join(', '))]);
+      firstRow = false;
+    }
+  }
+  return [head, drawTable(['property', 'value', 'partitions'], rows, o.width, 40)];
+}
+
 export function renderTable(r: Report, o: TableOptions): string {
   const c = o.colors;
-  const out: string[] = [...compatibility(r, o)];
+  const out: string[] = [...compatibility(r, o), ...build(r, o)];
   const hash = o.hash ?? 'sha256';
   if (!o.quiet) {
     const rows: string[][] = [];

@@ -44,6 +44,10 @@ import noDeviceDeclared from './compat/no-device-declared';
 import declarationsDisagree from './compat/declarations-disagree';
 import incrementalBase from './compat/incremental-base';
 import bootloaderMismatch from './compat/bootloader-mismatch';
+import otaMetadataMismatch from './compat/ota-metadata-mismatch';
+import avbPropertyMismatch from './compat/avb-property-mismatch';
+import boardMismatch from './compat/board-mismatch';
+import partitionFingerprintsDiffer from './compat/partition-fingerprints-differ';
 import downgrade from './rollback/downgrade';
 import antiRollback from './rollback/anti-rollback';
 import testKeysBuild from './signature/test-keys-build';
@@ -106,6 +110,10 @@ export const RULES: readonly Rule[] = [
   declarationsDisagree,
   incrementalBase,
   bootloaderMismatch,
+  otaMetadataMismatch,
+  avbPropertyMismatch,
+  boardMismatch,
+  partitionFingerprintsDiffer,
   downgrade,
   antiRollback,
   testKeysBuild,

@@ -84,8 +84,23 @@ function propertyFacts(props: Map<string, PropertyValue>): Fact[] {
     ['board', props.get('ro.product.board') ? ['ro.product.board', props.get('ro.product.board')!] : props.get('ro.board.platform') ? ['ro.board.platform', props.get('ro.board.platform')!] : null],
   ];
   for (const [key, found] of identity) {
+    if (key === 'device') {
+      // ro.build.product (TARGET_DEVICE, what old updater-scripts assert) names the device too.
+      const alts: [string, PropertyValue][] = [];
+      if (found && found[1].value !== '' && !GENERIC_DEVICE.test(found[1].value)) alts.push(found);
+      const product = props.get('ro.build.product');
+      if (product && product.value !== '' && !GENERIC_DEVICE.test(product.value) && !alts.some(([, v]) => v.value === product.value)) alts.push(['ro.build.product', product]);
+      if (alts.length)
+        out.push(
+          declaration(
+            'build-prop',
+            alts.map(([property, v]) => ({ key, property, value: v.value })),
+            { enforced: false, line: alts[0][1].line },
+          ),
+        );
+      continue;
+    }
     if (!found || found[1].value === '') continue;
-    if (key === 'device' && GENERIC_DEVICE.test(found[1].value)) continue;
     out.push(declaration('build-prop', [{ key, property: found[0], value: found[1].value }], { enforced: false, line: found[1].line }));
   }
   const builds: [BuildKey, [string, PropertyValue] | null][] = [

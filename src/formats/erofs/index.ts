@@ -14,22 +14,12 @@ import { FormatError, RomscopeError, errorMessage } from '../../io/errors';
 import { crc32cUpdate } from '../../io/crc32c';
 import type { Fact } from '../../report/model';
 import { COMPAT_SB_CHKSUM, EROFS_MAGIC, INCOMPAT_READ, SB_OFFSET, SB_SIZE, compatNames, incompatNames, parseSuperblock, ALGORITHMS, LAYOUT_NAMES, type Superblock } from './layout';
+import { PROPERTY_PATHS } from '../build-prop/paths';
 import { ErofsReader, invalid, isReg, type ErofsInode } from './reader';
 import { isoSeconds } from '../../io/time';
 
-/** Where Android keeps build properties inside a partition image (system-as-root, vendor, product, odm, *_dlkm...). */
-export const PROPERTY_PATHS = [
-  'build.prop',
-  'system/build.prop',
-  'etc/build.prop',
-  'default.prop',
-  'prop.default',
-  'system/etc/prop.default',
-  'etc/prop.default',
-  'vendor/build.prop',
-  'vendor/default.prop',
-  'odm/etc/build.prop',
-];
+/** Where Android keeps property files, relative to a partition's root (shared with the ext4 reader). */
+export { PROPERTY_PATHS };
 
 async function open(src: RandomSource): Promise<{ sb: Superblock; raw: Buffer }> {
   const raw = await src.read(SB_OFFSET, SB_SIZE);

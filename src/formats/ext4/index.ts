@@ -11,34 +11,12 @@
 import type { RandomSource } from '../../io/source';
 import { BufferSource } from '../../io/source';
 import type { ChildSpec, ContainerHandler, DecodeContext } from '../types';
+import { PROPERTY_PATHS } from '../build-prop/paths';
 import { EXT4_LIMITS, Ext4Fs, S_IFDIR, S_IFLNK, S_IFMT, S_IFREG, isExt4, type Inode, type Problem } from './fs';
 import { isoSeconds } from '../../io/time';
 
-/** Where Android keeps property files, relative to a partition's root (system-as-root images hold `system/`). */
-export const PROPERTY_PATHS = [
-  'build.prop',
-  'default.prop',
-  'prop.default',
-  'etc/build.prop',
-  'system/build.prop',
-  'system/etc/prop.default',
-  'system/product/build.prop',
-  'system/product/etc/build.prop',
-  'system/system_ext/build.prop',
-  'system/system_ext/etc/build.prop',
-  'system/vendor/build.prop',
-  'vendor/build.prop',
-  'vendor/default.prop',
-  'vendor/odm/etc/build.prop',
-  'odm/build.prop',
-  'odm/etc/build.prop',
-  'product/build.prop',
-  'product/etc/build.prop',
-  'system_ext/build.prop',
-  'system_ext/etc/build.prop',
-  'vendor_dlkm/etc/build.prop',
-  'odm_dlkm/etc/build.prop',
-];
+/** Where Android keeps property files, relative to a partition's root (shared with the EROFS reader). */
+export { PROPERTY_PATHS };
 
 /** Directories walked at most (Android's largest partitions have a few thousand). */
 const MAX_WALK_DIRS = 100_000;

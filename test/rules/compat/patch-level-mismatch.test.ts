@@ -5,6 +5,20 @@ import { buildCpio } from '../../../fixtures/builders/cpio';
 import { buildZip } from '../../../fixtures/builders/zip';
 import { buildTar } from '../../../fixtures/builders/tar';
 import { pseudoRandom } from '../../../fixtures/builders/data';
+import { missingTools } from '../../codec-tools';
+import { DEMO_BUILD, ext4Partition, img2simg, partitionProps } from '../../../fixtures/builders/partitions';
+
+/** A fastboot package: boot (and init_boot) with the given header patch level beside system and vendor build.prop of DEMO_BUILD (2024-01-05, vendor 2023-12-01). */
+const withProps =
+  (patch: string, o: { images?: boolean } = {}) =>
+  () => {
+    const vendor = partitionProps('vendor', { ...DEMO_BUILD, vendorSecurityPatch: '2023-12-01' });
+    const system = partitionProps('system', DEMO_BUILD);
+    const members: Record<string, Buffer> = o.images
+      ? { 'boot.img': boot(patch), 'system.img': img2simg(ext4Partition('system', system)), 'vendor.img': ext4Partition('vendor', vendor) }
+      : { 'boot.img': boot(patch), 'init_boot.img': initBoot(patch), 'system/build.prop': Buffer.from(system) };
+    return buildZip(Object.entries(members).map(([name, data]) => ({ name, data, method: 'deflate' as const })));
+  };
 
 const kernel = pseudoRandom(30_001, 31);
 const ramdisk = gzipSync(buildCpio([{ name: 'init', data: pseudoRandom(3000, 32) }]));
@@ -32,8 +46,25 @@ ruleTester('compat/patch-level-mismatch', {
           { name: 'init_boot.img', data: initBoot('2025-11') },
         ]),
     },
+    { name: 'boot and init_boot headers match system build.prop by year and month', file: 'rom.zip', build: withProps('2024-01') },
   ],
   invalid: [
+    {
+      name: 'boot and init_boot headers are older than system build.prop',
+      file: 'rom.zip',
+      build: withProps('2023-05'),
+      errors: [
+        { path: 'boot.img', message: 'boot header security patch level 2023-05 is not the system security patch 2024-01: system/build.prop (ro.build.version.security_patch "2024-01-05")' },
+        { path: 'init_boot.img', message: 'init_boot header security patch level 2023-05 is not the system security patch 2024-01' },
+      ],
+    },
+    {
+      name: 'boot header vs a sparse ext4 system.img and an ext4 vendor.img whose vendor patch is older',
+      file: 'rom.zip',
+      build: withProps('2024-01', { images: true }),
+      skip: missingTools('mke2fs', 'img2simg'),
+      errors: [{ path: 'boot.img', message: 'boot header security patch level 2024-01 is not the vendor security patch 2023-12: vendor.img/build.prop (ro.vendor.build.security_patch "2023-12-01")' }],
+    },
     {
       name: 'boot 2023-05, init_boot 2023-06',
       file: 'rom.zip',
