@@ -171,7 +171,7 @@ export const FACT_KINDS = {
     description: 'a condition on the device the package is for',
     rules: ['compat/device-mismatch', 'compat/no-device-declared', 'compat/declarations-disagree', 'compat/incremental-base', 'compat/bootloader-mismatch'],
   },
-  build: { category: 'declaration', description: 'a value about the build the package installs', rules: ['rollback/downgrade', 'rollback/anti-rollback', 'signature/test-keys-build'] },
+  build: { category: 'declaration', description: 'a value about the build the package installs', rules: ['rollback/downgrade', 'rollback/anti-rollback', 'signature/test-keys-build', 'security/debuggable-user-build'] },
   'fs-entry': {
     category: 'note',
     description: 'a file, directory or link of a file system image or ramdisk that a security posture rule reads: setuid, setgid, world-writable, or named like a su binary',
