@@ -241,7 +241,7 @@ export async function main(argv: string[]): Promise<number> {
       (y) =>
         y
           .positional('file', { type: 'string', demandOption: true })
-          .positional('path', { type: 'string', demandOption: true, describe: 'the image\'s artifact path, then the directory inside it' })
+          .positional('path', { type: 'string', demandOption: true, describe: "the image's artifact path, then the directory inside it" })
           .option('temp-dir', TEMP_DIR_OPTION)
           .option('json', { type: 'boolean', default: false }),
       async (a) => {

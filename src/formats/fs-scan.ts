@@ -57,12 +57,7 @@ export function typeOf(mode: number): string {
 export function modeString(mode: number): string {
   const t: Record<number, string> = { [S_IFREG]: '-', [S_IFDIR]: 'd', [S_IFLNK]: 'l', 0o020000: 'c', 0o060000: 'b', 0o010000: 'p', 0o140000: 's' };
   const bits = (r: number, w: number, x: number, special: boolean, s: string) => (mode & r ? 'r' : '-') + (mode & w ? 'w' : '-') + (special ? (mode & x ? s : s.toUpperCase()) : mode & x ? 'x' : '-');
-  return (
-    (t[mode & S_IFMT] ?? '?') +
-    bits(0o400, 0o200, 0o100, (mode & 0o4000) !== 0, 's') +
-    bits(0o040, 0o020, 0o010, (mode & 0o2000) !== 0, 's') +
-    bits(0o004, 0o002, 0o001, (mode & 0o1000) !== 0, 't')
-  );
+  return (t[mode & S_IFMT] ?? '?') + bits(0o400, 0o200, 0o100, (mode & 0o4000) !== 0, 's') + bits(0o040, 0o020, 0o010, (mode & 0o2000) !== 0, 's') + bits(0o004, 0o002, 0o001, (mode & 0o1000) !== 0, 't');
 }
 
 export function baseOf(path: string): string {

@@ -93,7 +93,10 @@ test('fs-scan caps: the inode cap and the init script caps end in a finding, on 
     Object.assign(LIMITS, saved);
     const whole = await decodeFacts(handler, image);
     assert.ok(!whole.facts.some((f) => f.kind === 'unsupported'), `${name}: ${JSON.stringify(whole.facts)}`);
-    assert.ok(whole.facts.some((f) => f.kind === 'fs-entry' && f.path === 'system/xbin/su'), name);
+    assert.ok(
+      whole.facts.some((f) => f.kind === 'fs-entry' && f.path === 'system/xbin/su'),
+      name,
+    );
     assert.deepEqual(whole.children.filter((c) => c.endsWith('.rc')).sort(), ['system/etc/init/adbd.rc', 'system/etc/init/hw/init.rc'], name);
 
     LIMITS.fsScanInodes = 3;
@@ -108,7 +111,10 @@ test('fs-scan caps: the inode cap and the init script caps end in a finding, on 
     LIMITS.initRcFiles = 1;
     const oneRc = await decodeFacts(handler, image);
     assert.equal(oneRc.children.filter((c) => c.endsWith('.rc')).length, 1, name);
-    assert.ok(oneRc.facts.some((f) => f.kind === 'unsupported' && /^1 init scripts \(\.rc\) of this file system were not read/.test(f.message)), name);
+    assert.ok(
+      oneRc.facts.some((f) => f.kind === 'unsupported' && /^1 init scripts \(\.rc\) of this file system were not read/.test(f.message)),
+      name,
+    );
 
     Object.assign(LIMITS, saved);
     LIMITS.fsScanEntryFacts = 0;

@@ -150,7 +150,8 @@ export const erofsHandler: ContainerHandler = {
   },
   async list(src, path) {
     const { sb } = await open(src);
-    if (sb.featureIncompat & ~INCOMPAT_READ) throw new FormatError(`the image uses EROFS features romscope does not read (${incompatNames(sb.featureIncompat & ~INCOMPAT_READ).join(', ')})`, SB_OFFSET + 80, 'unsupported');
+    if (sb.featureIncompat & ~INCOMPAT_READ)
+      throw new FormatError(`the image uses EROFS features romscope does not read (${incompatNames(sb.featureIncompat & ~INCOMPAT_READ).join(', ')})`, SB_OFFSET + 80, 'unsupported');
     const r = new ErofsReader(src, sb);
     const i = await r.lookup(path, false);
     if (!i) return null;
@@ -190,7 +191,8 @@ async function walk(r: ErofsReader, ctx: DecodeContext, scan: PostureScan): Prom
         if (!scan.visit({ path, mode: i.mode, uid: i.uid, gid: i.gid, size: i.size })) return { dirs, complete: false };
         if (!isDir(i)) continue;
         if (seen.has(d.nid)) {
-          if (problems++ < MAX_WALK_PROBLEMS) ctx.fact({ kind: 'fs-invalid', message: `directory inode ${d.nid} ("${d.name.slice(0, 64)}" in ${at.path || 'the root'}) is reached twice: a directory cycle or a hard-linked directory` });
+          if (problems++ < MAX_WALK_PROBLEMS)
+            ctx.fact({ kind: 'fs-invalid', message: `directory inode ${d.nid} ("${d.name.slice(0, 64)}" in ${at.path || 'the root'}) is reached twice: a directory cycle or a hard-linked directory` });
           continue;
         }
         seen.add(d.nid);

@@ -12,7 +12,10 @@ const rule: Rule = {
     for (const { artifact, fact } of ctx.facts('fs-entry')) {
       const reasons = (fact.reasons as string[] | undefined) ?? [];
       if (reasons.includes('su')) {
-        ctx.report({ path: artifact.path, message: `${fact.path as string}: a su binary (${fact.type as string}, mode ${fact.mode as string}, owner ${fact.uid as number}:${fact.gid as number}); whoever runs it may get root` });
+        ctx.report({
+          path: artifact.path,
+          message: `${fact.path as string}: a su binary (${fact.type as string}, mode ${fact.mode as string}, owner ${fact.uid as number}:${fact.gid as number}); whoever runs it may get root`,
+        });
       }
       const more = (fact.more as Record<string, number> | undefined)?.su;
       if (more) ctx.report({ path: artifact.path, message: `and ${more} more su binaries past the ones listed` });

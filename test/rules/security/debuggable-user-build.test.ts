@@ -19,7 +19,13 @@ ruleTester('security/debuggable-user-build', {
       file: 'rom.zip',
       skip: noExt4,
       build: () => sparseSystemZip({ props: { ...RELEASE_PROPS, 'ro.debuggable': '1', 'service.adb.root': '1' } }),
-      errors: [{ path: 'system.img/raw/system/build.prop', message: 'ro.debuggable=1 (every app debuggable and adb root allowed), service.adb.root=1 (adbd restarts as root), yet the build is presented as a release (system.img/raw/system/build.prop line 2: ro.build.type is "user")' }],
+      errors: [
+        {
+          path: 'system.img/raw/system/build.prop',
+          message:
+            'ro.debuggable=1 (every app debuggable and adb root allowed), service.adb.root=1 (adbd restarts as root), yet the build is presented as a release (system.img/raw/system/build.prop line 2: ro.build.type is "user")',
+        },
+      ],
     },
     {
       name: 'a release-keys EROFS system whose ro.adb.secure=0',

@@ -5,7 +5,12 @@ import { noErofs, noExt4, erofsSystemZip, sparseSystemZip } from './cases';
 ruleTester('security/su-binary', {
   valid: [
     { name: 'a clean user build (sparse ext4)', file: 'rom.zip', skip: noExt4, build: () => sparseSystemZip() },
-    { name: 'a file merely containing "su" in its name', file: 'rom.zip', skip: noExt4, build: () => sparseSystemZip({ extra: { 'system/bin/sudo-like': { type: 'file', data: 'x', mode: 0o755 }, 'system/etc/su.conf': { type: 'file', data: 'x' } } }) },
+    {
+      name: 'a file merely containing "su" in its name',
+      file: 'rom.zip',
+      skip: noExt4,
+      build: () => sparseSystemZip({ extra: { 'system/bin/sudo-like': { type: 'file', data: 'x', mode: 0o755 }, 'system/etc/su.conf': { type: 'file', data: 'x' } } }),
+    },
   ],
   invalid: [
     {
@@ -28,7 +33,11 @@ ruleTester('security/su-binary', {
     {
       name: 'sbin/su in a ramdisk',
       file: 'ramdisk.cpio',
-      build: () => buildCpio([{ name: 'sbin', type: 'dir' }, { name: 'sbin/su', data: Buffer.from('su'), mode: 0o6755 }]),
+      build: () =>
+        buildCpio([
+          { name: 'sbin', type: 'dir' },
+          { name: 'sbin/su', data: Buffer.from('su'), mode: 0o6755 },
+        ]),
       errors: [{ path: '', message: 'sbin/su: a su binary (file, mode 06755, owner 0:0)' }],
     },
   ],

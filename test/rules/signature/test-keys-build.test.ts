@@ -28,7 +28,12 @@ ruleTester('signature/test-keys-build', {
           'system.img': sparseOf(ext4Image({ 'system/build.prop': { type: 'file', data: buildProp({ 'ro.build.type': 'user', 'ro.build.tags': 'release-keys' }) } })),
           'vendor.img': erofsImage({ 'build.prop': { type: 'file', data: buildProp({ 'ro.vendor.build.type': 'user', 'ro.vendor.build.tags': 'test-keys' }) } }),
         }),
-      errors: [{ path: 'vendor.img/build.prop', message: 'line 3: build properties ro.vendor.build.tags is "test-keys": signed with the public AOSP test keys, yet presented as a release (vendor.img/build.prop line 2: ro.vendor.build.type is "user")' }],
+      errors: [
+        {
+          path: 'vendor.img/build.prop',
+          message: 'line 3: build properties ro.vendor.build.tags is "test-keys": signed with the public AOSP test keys, yet presented as a release (vendor.img/build.prop line 2: ro.vendor.build.type is "user")',
+        },
+      ],
     },
     {
       name: 'ro.build.type=user with ro.build.tags=test-keys',
