@@ -123,3 +123,18 @@ test('fs-scan caps: the inode cap and the init script caps end in a finding, on 
     assert.deepEqual(more?.more, { setuid: 1, su: 1 }, name);
   }
 });
+
+test('BlockCacheSource (the EROFS walk reads through it) gives the same bytes as its source, at any offset and length', async () => {
+  const { BlockCacheSource } = await import('../../src/io/block-cache');
+  const data = Buffer.alloc(300_000);
+  for (let i = 0; i < data.length; i++) data[i] = (i * 2654435761) >>> 24;
+  const src = new BufferSource(data, 'x');
+  const cached = new BlockCacheSource(src, 4096, 3);
+  let seed = 7;
+  const rnd = (n: number) => (seed = (seed * 1103515245 + 12345) >>> 0) % n;
+  for (let k = 0; k < 2000; k++) {
+    const off = rnd(data.length + 10);
+    const len = k % 50 === 0 ? rnd(20_000) : rnd(9000);
+    assert.deepEqual(await cached.read(off, len), await src.read(off, len), `read(${off}, ${len})`);
+  }
+});

@@ -10,6 +10,7 @@
  */
 import type { ChildSpec, ContainerHandler, DecodeContext, FsListEntry } from '../types';
 import { PostureScan } from '../fs-scan';
+import { BlockCacheSource } from '../../io/block-cache';
 import type { RandomSource } from '../../io/source';
 import { FormatError, RomscopeError, errorMessage } from '../../io/errors';
 import { crc32cUpdate } from '../../io/crc32c';
@@ -115,7 +116,8 @@ export const erofsHandler: ContainerHandler = {
       ctx.fact(asFact(e));
     }
     const scan = new PostureScan((f) => ctx.fact(f));
-    const walked = await walk(r, ctx, scan);
+    // The walk reads inodes and directory blocks one by one: through a bounded cache of the metadata area.
+    const walked = await walk(new ErofsReader(new BlockCacheSource(src), sb), ctx, scan);
     info.directories = walked.dirs;
     info.entries = scan.inodes;
     scan.finish(walked.complete, 'this file system');
