@@ -1,6 +1,7 @@
 /** romscope library API: everything the CLI does, as functions. */
 export { inspect, type InspectOptions } from './pipeline/inspect';
 export { extract, ExtractVerifyError, type ExtractOptions, type ExtractResult } from './pipeline/extract';
+export { ls, renderLs, type LsEntry, type LsOptions } from './pipeline/ls';
 export { RULES } from './rules/registry';
 export type { Rule, RuleContext } from './rules/types';
 export { runRules, type SeverityOverrides } from './rules/engine';

@@ -8,6 +8,7 @@ import { statSync } from 'node:fs';
 import yargs, { type Argv } from 'yargs';
 import { inspect, type InspectOptions } from '../pipeline/inspect';
 import { extract, ExtractVerifyError } from '../pipeline/extract';
+import { ls, renderLs } from '../pipeline/ls';
 import { RULES } from '../rules/registry';
 import { renderJson } from '../report/json';
 import { renderTable } from '../report/table';
@@ -192,7 +193,7 @@ export async function main(argv: string[]): Promise<number> {
     .scriptName('romscope')
     .version(VERSION)
     .strict()
-    .demandCommand(1, 'name a command: inspect, check, extract or rules')
+    .demandCommand(1, 'name a command: inspect, check, extract, ls or rules')
     .command(
       'inspect <file>',
       'describe a firmware package: its artifacts, formats, digests and findings',
@@ -232,6 +233,20 @@ export async function main(argv: string[]): Promise<number> {
       async (a) => {
         const r = await extract(a.file, a.artifact, a.output, { force: a.force, ...tempDirOf(a['temp-dir']) });
         process.stdout.write(a.json ? JSON.stringify(r, null, 2) + '\n' : `wrote ${terminalSafe(r.output)} (${r.bytes} bytes, sha256 ${r.hashes.sha256})\n`);
+      },
+    )
+    .command(
+      'ls <file> <path>',
+      'list a directory (or a file) inside a file system image in the package',
+      (y) =>
+        y
+          .positional('file', { type: 'string', demandOption: true })
+          .positional('path', { type: 'string', demandOption: true, describe: "the image's artifact path, then the directory inside it" })
+          .option('temp-dir', TEMP_DIR_OPTION)
+          .option('json', { type: 'boolean', default: false }),
+      async (a) => {
+        const entries = await ls(a.file, a.path, tempDirOf(a['temp-dir']));
+        process.stdout.write(a.json ? JSON.stringify(entries, null, 2) + '\n' : renderLs(entries));
       },
     )
     .command(

@@ -198,5 +198,15 @@ export const FACT_KINDS = {
     description: 'a condition on the device the package is for',
     rules: ['compat/device-mismatch', 'compat/no-device-declared', 'compat/declarations-disagree', 'compat/incremental-base', 'compat/bootloader-mismatch', 'compat/ota-metadata-mismatch', 'compat/board-mismatch'],
   },
-  build: { category: 'declaration', description: 'a value about the build the package installs', rules: ['rollback/downgrade', 'rollback/anti-rollback', 'signature/test-keys-build', 'compat/ota-metadata-mismatch'] },
+  build: {
+    category: 'declaration',
+    description: 'a value about the build the package installs',
+    rules: ['rollback/downgrade', 'rollback/anti-rollback', 'signature/test-keys-build', 'compat/ota-metadata-mismatch', 'security/debuggable-user-build'],
+  },
+  'fs-entry': {
+    category: 'note',
+    description: 'a file, directory or link of a file system image or ramdisk that a security posture rule reads: setuid, setgid, world-writable, or named like a su binary',
+    rules: ['security/su-binary', 'security/setuid-file', 'security/world-writable'],
+  },
+  'init-service': { category: 'note', description: 'an init service that runs as root (no `user` option, or `user root`) or in the `su` SELinux domain', rules: ['security/root-service'] },
 } as const satisfies Record<string, FactKindSpec>;

@@ -44,6 +44,7 @@ import { androidInfoHandler } from './android-info';
 import { fastbootScriptHandler } from './fastboot-script';
 import { xiaomiRomInfoHandler } from './xiaomi-rom-info';
 import { buildPropHandler } from './build-prop';
+import { initRcHandler } from './init-rc';
 import { dtboHandler } from './dtbo';
 import { fdtHandler } from './fdt';
 import { ext4Handler } from './ext4';
@@ -110,6 +111,7 @@ const REGISTERED: readonly RegisteredHandler[] = [
   registered(fastbootScriptHandler),
   registered(xiaomiRomInfoHandler),
   registered(buildPropHandler),
+  registered(initRcHandler),
   // Tie-break: the name alone, the content not looked at: last.
   registered(brotliHandler),
 ];

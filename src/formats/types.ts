@@ -130,6 +130,22 @@ export interface ContainerHandler extends HandlerBase {
   decode(src: RandomSource, ctx: DecodeContext): Promise<ContainerResult>;
   /** A member not among the listed children, by its path inside the container (file systems: any file); null when there is none. */
   resolve?(src: RandomSource, path: string, ctx: DecodeContext): Promise<ChildSpec | null>;
+  /** File systems: the entries of the directory at `path` ('' is the root), or the one entry a file's path names; null when the path does not exist. Symlinks are listed, never followed. */
+  list?(src: RandomSource, path: string, ctx: DecodeContext): Promise<FsListEntry[] | null>;
+}
+
+/** One entry of a file system directory, as `romscope ls` shows it. */
+export interface FsListEntry {
+  name: string;
+  /** st_mode: file type and permission bits. */
+  mode: number;
+  uid: number;
+  gid: number;
+  size: number;
+  /** The `security.selinux` xattr (its trailing NUL removed). */
+  selinux?: string;
+  /** A symlink's target, as stored. */
+  target?: string;
 }
 
 /**

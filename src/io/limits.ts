@@ -25,6 +25,14 @@ export const LIMITS = {
   maxValuesInMessage: 20,
   /** Members of one zip with a `duplicate-entry` finding of their own; the rest are counted in one finding on the zip. */
   maxDuplicateEntryFacts: 100,
+  /** Inodes one file system's posture scan visits (directories, files, links); Android's largest partitions hold a few tens of thousands. */
+  fsScanInodes: 500_000,
+  /** `fs-entry` facts (setuid, world-writable, su...) given for one file system or ramdisk; the rest are counted in one fact. */
+  fsScanEntryFacts: 200,
+  /** Init scripts (`.rc`) one file system gives as children, their largest size each, and their bytes together. */
+  initRcFiles: 2000,
+  initRcFileBytes: 1024 * 1024,
+  initRcTotalBytes: 16 * 1024 * 1024,
 };
 
 export interface BudgetOptions {

@@ -21,6 +21,13 @@ export interface Located {
   /** Facts raised by decoders on the way (a failed LZ4 checksum...). */
   facts: Fact[];
   release(): Promise<void>;
+  /** With `{ fileSystem: true }`: the first file system on the way (a container that lists directories) and the path left inside it. */
+  fileSystem?: { handler: ContainerHandler; source: RandomSource; path: string; name: string };
+}
+
+export interface LocateOptions {
+  /** Stop at the first file system on the way (`romscope ls`): the rest of the path is a directory or file inside it. */
+  fileSystem?: boolean;
 }
 
 /** Picks the child whose name is the longest prefix of `rest` at a '/' boundary. */
@@ -32,7 +39,7 @@ function pickChild<T extends { name: string }>(children: T[], rest: string): { c
   return best ? { child: best, rest: rest.slice(best.name.length + 1) } : null;
 }
 
-export async function locate(root: RandomSource, artifactPath: string, tempDir?: string): Promise<Located> {
+export async function locate(root: RandomSource, artifactPath: string, tempDir?: string, opts: LocateOptions = {}): Promise<Located> {
   // Facts about the bytes being extracted: the chosen member's own, and those
   // decompressors raise while streaming them. A container's facts about
   // other members (a truncated tail) do not spoil an intact member.
@@ -49,7 +56,7 @@ export async function locate(root: RandomSource, artifactPath: string, tempDir?:
   let rest = artifactPath;
   let walked = '';
   try {
-    while (rest !== '') {
+    while (rest !== '' || opts.fileSystem) {
       let peek: Buffer;
       let stream: AsyncIterable<Buffer> | null = null;
       if (cur.kind === 'random') peek = await cur.read(0, LIMITS.peekBytes);
@@ -66,6 +73,11 @@ export async function locate(root: RandomSource, artifactPath: string, tempDir?:
         spills.push(s);
         return s.source;
       };
+      if (opts.fileSystem && h?.kind === 'container' && h.list) {
+        return { source: cur, expect, facts, release, fileSystem: { handler: h, source: await toRandom(), path: rest, name: walked } };
+      }
+      const notFs = () => new UsageError(`no file system at "${artifactPath}": ${here} is ${h ? h.id : 'not a format romscope recognises'}`);
+      if (opts.fileSystem && rest === '' && h?.kind !== 'container') throw notFs();
       let entries: ChildEntry[] | null = null;
       const next = rest.split('/')[0];
       if ((!h || h.kind === 'opaque') && TRAILER_HOOKS.some((t) => t.childNames.includes(next))) {
@@ -96,6 +108,11 @@ export async function locate(root: RandomSource, artifactPath: string, tempDir?:
         const list = await childrenOf(res.children, { budget, container: { format: res.format ?? h!.id, name: cur.name, source: rsrc }, fact: () => {}, tempDir });
         entries = list.entries;
       }
+      if (opts.fileSystem && entries.length === 1 && !pickChild(entries, rest) && !resolver?.h.list) {
+        // A container with one member (a sparse image's `raw`) on the way to a file system: its name may be left out.
+        rest = rest === '' ? entries[0].name : `${entries[0].name}/${rest}`;
+      }
+      if (opts.fileSystem && rest === '') throw notFs();
       let picked = pickChild(entries, rest);
       if (!picked && resolver) {
         // A file system: any file by its path inside (a directory or a missing path is no artifact).

@@ -65,6 +65,11 @@ import otaTestKey from './signature/ota-test-key';
 import payloadFormatInvalid from './format/payload-invalid';
 import fsChecksum from './integrity/fs-checksum';
 import fsInvalid from './format/fs-invalid';
+import debuggableUserBuild from './security/debuggable-user-build';
+import suBinary from './security/su-binary';
+import setuidFile from './security/setuid-file';
+import worldWritable from './security/world-writable';
+import rootService from './security/root-service';
 export const RULES: readonly Rule[] = [
   zipCrc,
   truncated,
@@ -130,4 +135,9 @@ export const RULES: readonly Rule[] = [
   fsInvalid,
   mbnSegmentHash,
   mbnSignatureInvalid,
+  debuggableUserBuild,
+  suBinary,
+  setuidFile,
+  worldWritable,
+  rootService,
 ];

@@ -190,6 +190,13 @@ export async function formatSeeds(): Promise<FormatSeed[]> {
     { format: 'android-info', name: 'android-info.txt', data: androidInfo(['require board=x', 'require version-bootloader=1.0|1.1']) },
     { format: 'fastboot-script', name: 'flash_all.sh', data: Buffer.from(xiaomiFlashAll('x', 3)) },
     { format: 'xiaomi-rom-info', name: 'misc.txt', data: Buffer.from('device=x\nbuild_number=V1.0.0\nuserdata_version=1\n') },
+    {
+      format: 'init-rc',
+      name: 'system/etc/init/hw/init.rc',
+      data: Buffer.from(
+        'import /init.environ.rc\non early-init\n    start ueventd\n\nservice ueventd /system/bin/ueventd\n    class core\n    seclabel u:r:ueventd:s0\n\nservice console /system/bin/sh\n    user shell\n',
+      ),
+    },
     { format: 'build-prop', name: 'system/build.prop', data: buildProp({ 'ro.product.device': 'x', 'ro.build.fingerprint': 'a/x/x:14/AP1/1:user/release-keys' }) },
     { format: 'brotli', name: 'system.new.dat.br', data: brotliCompressSync(blockOta.newDat) },
     { format: 'fdt', name: 'board.dtb', data: fdt },

@@ -8,7 +8,7 @@ import { ROOT } from '../helpers';
 
 test('every rule has a test file with valid and invalid cases', () => {
   for (const r of RULES) {
-    assert.match(r.id, /^(integrity|signature|compat|rollback|layout|format)\/[a-z0-9-]+$/, `rule id ${r.id}`);
+    assert.match(r.id, /^(integrity|signature|compat|rollback|layout|format|security)\/[a-z0-9-]+$/, `rule id ${r.id}`);
     const file = join(ROOT, 'test', 'rules', `${r.id}.test.ts`);
     assert.ok(existsSync(file), `missing ${file}`);
     const src = readFileSync(file, 'utf8');

@@ -15,6 +15,7 @@ import { SliceSource, type RandomSource } from '../../io/source';
 import { FormatError } from '../../io/errors';
 import type { ChildSpec, ContainerHandler, ContainerResult, DecodeContext } from '../types';
 import type { Fact } from '../../report/model';
+import { PostureScan } from '../fs-scan';
 import { unsafePathReason } from '../../io/paths';
 
 const HEADER = 110;
@@ -117,6 +118,7 @@ async function decodeCpio(src: RandomSource, ctx: DecodeContext): Promise<Contai
   const w = new Window(src);
   if (!isMagic(await w.read(0, 6))) throw new FormatError('not a cpio newc archive (no 070701/070702 magic at offset 0)');
   const children: ChildSpec[] = [];
+  const scan = new PostureScan((f) => ctx.fact(f));
   const count = { archives: 0, entries: 0, files: 0, directories: 0, symlinks: 0, devices: 0, totalDataBytes: 0 };
   /** path -> last entry with that path (a later archive overrides an earlier one, as when the kernel unpacks them). */
   const byPath = new Map<string, Entry>();
@@ -146,6 +148,7 @@ async function decodeCpio(src: RandomSource, ctx: DecodeContext): Promise<Contai
   const init = byPath.get('init');
   if (init?.type === S_IFLNK && symlinkTargets.has('init')) notable.push(symlinkTargets.get('init')!);
 
+  scan.finish(true, 'this ramdisk');
   const props = await readProperties();
   return {
     info: {
@@ -240,6 +243,7 @@ async function decodeCpio(src: RandomSource, ctx: DecodeContext): Promise<Contai
       const unsafe = unsafePathReason(displayName(raw));
       const unsafeFact: Fact | null = unsafe ? { kind: 'unsafe-path', message: `entry name "${raw.replace(/\0/g, '\\0')}" ${unsafe}` } : null;
       const type = hd.mode & S_IFMT;
+      scan.visit({ path, mode: hd.mode, uid: hd.uid, gid: hd.gid, size: hd.filesize });
       const cut = dataStart + hd.filesize > src.size;
       const avail = Math.max(0, src.size - dataStart);
 

@@ -8,14 +8,16 @@
  * files asked for are read. See ./layout.ts for the layout, ./reader.ts for
  * the reads.
  */
-import type { ChildSpec, ContainerHandler, DecodeContext } from '../types';
+import type { ChildSpec, ContainerHandler, DecodeContext, FsListEntry } from '../types';
+import { PostureScan } from '../fs-scan';
+import { BlockCacheSource } from '../../io/block-cache';
 import type { RandomSource } from '../../io/source';
 import { FormatError, RomscopeError, errorMessage } from '../../io/errors';
 import { crc32cUpdate } from '../../io/crc32c';
 import type { Fact } from '../../report/model';
 import { COMPAT_SB_CHKSUM, EROFS_MAGIC, INCOMPAT_READ, SB_OFFSET, SB_SIZE, compatNames, incompatNames, parseSuperblock, ALGORITHMS, LAYOUT_NAMES, type Superblock } from './layout';
 import { PROPERTY_PATHS } from '../build-prop/paths';
-import { ErofsReader, invalid, isReg, type ErofsInode } from './reader';
+import { ErofsReader, invalid, isDir, isLink, isReg, type ErofsInode } from './reader';
 import { isoSeconds } from '../../io/time';
 
 /** Where Android keeps property files, relative to a partition's root (shared with the ext4 reader). */
@@ -79,7 +81,7 @@ export const erofsHandler: ContainerHandler = {
       rootNid: sb.rootNid,
       featuresCompat: compatNames(sb.featureCompat),
       featuresIncompat: incompatNames(sb.featureIncompat),
-      filesRead: 'only the build property files at their usual paths (children) and files asked for by path',
+      filesRead: 'only the build property files and init scripts at their usual paths (children) and files asked for by path',
     };
     if (sb.comprAlgs && sb.featureIncompat & 0x2) info.compression = ALGORITHMS.filter((_, k) => sb.comprAlgs & (1 << k));
     if (sb.blocks * sb.blockSize > src.size) {
@@ -104,6 +106,22 @@ export const erofsHandler: ContainerHandler = {
     } catch (e) {
       ctx.fact(asFact(e));
     }
+    const scan = new PostureScan((f) => ctx.fact(f));
+    // The walk reads inodes and directory blocks one by one: through a bounded cache of the metadata area.
+    const walked = await walk(new ErofsReader(new BlockCacheSource(src), sb), ctx, scan);
+    info.directories = walked.dirs;
+    info.entries = scan.inodes;
+    scan.finish(walked.complete, 'this file system');
+    for (const path of scan.scripts) {
+      if (children.some((c) => c.name === path)) continue;
+      try {
+        const i = await r.lookup(path, false);
+        if (i && isReg(i)) children.push(fileChild(r, i, path, await describe(r, i)));
+      } catch (e) {
+        ctx.fact(asFact(e));
+      }
+    }
+    if (scan.scripts.length) info.initScripts = scan.scripts.length;
     return { info, children };
   },
   async resolve(src, path, ctx) {
@@ -123,7 +141,71 @@ export const erofsHandler: ContainerHandler = {
       return null;
     }
   },
+  async list(src, path) {
+    const { sb } = await open(src);
+    if (sb.featureIncompat & ~INCOMPAT_READ)
+      throw new FormatError(`the image uses EROFS features romscope does not read (${incompatNames(sb.featureIncompat & ~INCOMPAT_READ).join(', ')})`, SB_OFFSET + 80, 'unsupported');
+    const r = new ErofsReader(src, sb);
+    const i = await r.lookup(path, false);
+    if (!i) return null;
+    if (!isDir(i)) return [await listEntry(r, i, path.split('/').filter(Boolean).pop() ?? '')];
+    const out: FsListEntry[] = [];
+    for await (const d of r.dirents(i)) {
+      if (d.name === '.' || d.name === '..') continue;
+      out.push(await listEntry(r, await r.inode(d.nid), d.name));
+    }
+    return out;
+  },
 };
+
+/** Directories whose entries could not be read that are reported one by one. */
+const MAX_WALK_PROBLEMS = 50;
+
+/**
+ * Every directory from the root, breadth first: directory blocks and the
+ * inodes they name (no file data), each inode given to the posture scan.
+ * A directory reached twice is fs-invalid and not entered again.
+ */
+async function walk(r: ErofsReader, ctx: DecodeContext, scan: PostureScan): Promise<{ dirs: number; complete: boolean }> {
+  const queue = [{ nid: r.sb.rootNid, path: '' }];
+  const seen = new Set<number>([r.sb.rootNid]);
+  let dirs = 0;
+  let problems = 0;
+  while (queue.length) {
+    const at = queue.shift()!;
+    try {
+      const dir = await r.inode(at.nid);
+      if (!isDir(dir)) continue;
+      dirs++;
+      for await (const d of r.dirents(dir)) {
+        if (d.name === '.' || d.name === '..') continue;
+        const i = await r.inode(d.nid);
+        const path = at.path ? `${at.path}/${d.name}` : d.name;
+        if (!scan.visit({ path, mode: i.mode, uid: i.uid, gid: i.gid, size: i.size })) return { dirs, complete: false };
+        if (!isDir(i)) continue;
+        if (seen.has(d.nid)) {
+          if (problems++ < MAX_WALK_PROBLEMS)
+            ctx.fact({ kind: 'fs-invalid', message: `directory inode ${d.nid} ("${d.name.slice(0, 64)}" in ${at.path || 'the root'}) is reached twice: a directory cycle or a hard-linked directory` });
+          continue;
+        }
+        seen.add(d.nid);
+        queue.push({ nid: d.nid, path });
+      }
+    } catch (e) {
+      if (problems++ < MAX_WALK_PROBLEMS) ctx.fact(asFact(e));
+    }
+  }
+  return { dirs, complete: true };
+}
+
+/** One `ls` line's worth: mode, owner, size, SELinux label, a symlink's target (read, never followed). */
+async function listEntry(r: ErofsReader, i: ErofsInode, name: string): Promise<FsListEntry> {
+  const e: FsListEntry = { name, mode: i.mode, uid: i.uid, gid: i.gid, size: i.size };
+  const label = (await r.xattrs(i)).find((x) => x.name === 'security.selinux');
+  if (label) e.selinux = label.value.toString('utf8').replace(/\0+$/, '');
+  if (isLink(i)) e.target = await r.readLink(i);
+  return e;
+}
 
 async function checkSuperblock(src: RandomSource, sb: Superblock, raw: Buffer, ctx: DecodeContext): Promise<void> {
   // The checksum covers the superblock's block from byte 1024 (at least the 128-byte superblock).

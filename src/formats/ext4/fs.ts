@@ -752,16 +752,18 @@ export class Ext4Fs {
    * Every directory from the root, breadth first: directory blocks and the
    * inodes they name are read (no file data). A directory reached twice (a
    * cycle or a hard-linked directory), and a file whose link count is lower
-   * than the names it has, are problems. Stops at `maxDirs` directories.
+   * than the names it has, are problems. Stops at `maxDirs` directories, or
+   * when `visit` (given each entry's path and inode) returns false.
    */
-  async walkDirs(maxDirs: number): Promise<{ dirs: number; entries: number; files: number; symlinks: number; complete: boolean }> {
+  async walkDirs(maxDirs: number, visit?: (path: string, ino: Inode) => boolean): Promise<{ dirs: number; entries: number; files: number; symlinks: number; complete: boolean }> {
     const seen = new Set<number>([ROOT_INO]);
-    const queue = [ROOT_INO];
+    const queue: { ino: number; path: string }[] = [{ ino: ROOT_INO, path: '' }];
     const refs = new Map<number, { names: number; links: number }>();
     const r = { dirs: 0, entries: 0, files: 0, symlinks: 0, complete: false };
     while (queue.length) {
       if (r.dirs >= maxDirs || r.entries > EXT4_LIMITS.maxDirEntries) return r;
-      const ino = await this.inode(queue.shift()!);
+      const at = queue.shift()!;
+      const ino = await this.inode(at.ino);
       if (!ino || (ino.mode & S_IFMT) !== S_IFDIR) continue;
       r.dirs++;
       let list: DirEntry[];
@@ -778,6 +780,8 @@ export class Ext4Fs {
       for (const e of list) {
         const child = await this.inode(e.ino);
         if (!child) continue;
+        const path = at.path ? `${at.path}/${e.name}` : e.name;
+        if (visit && !visit(path, child)) return r;
         const kind = child.mode & S_IFMT;
         if (kind !== S_IFDIR) {
           if (kind === S_IFLNK) r.symlinks++;
@@ -794,7 +798,7 @@ export class Ext4Fs {
           continue;
         }
         seen.add(e.ino);
-        queue.push(e.ino);
+        queue.push({ ino: e.ino, path });
       }
     }
     for (const [n, v] of refs) {

@@ -10,8 +10,9 @@
  */
 import type { RandomSource } from '../../io/source';
 import { BufferSource } from '../../io/source';
-import type { ChildSpec, ContainerHandler, DecodeContext } from '../types';
+import type { ChildSpec, ContainerHandler, DecodeContext, FsListEntry } from '../types';
 import { PROPERTY_PATHS } from '../build-prop/paths';
+import { PostureScan } from '../fs-scan';
 import { EXT4_LIMITS, Ext4Fs, S_IFDIR, S_IFLNK, S_IFMT, S_IFREG, isExt4, type Inode, type Problem } from './fs';
 import { isoSeconds } from '../../io/time';
 
@@ -118,7 +119,9 @@ export const ext4Handler: ContainerHandler = {
   async decode(src, ctx) {
     const { fs, flush } = await openFs(src, ctx);
     const info = fs.describe();
-    const walk = await fs.walkDirs(MAX_WALK_DIRS);
+    const scan = new PostureScan((f) => ctx.fact(f));
+    const walk = await fs.walkDirs(MAX_WALK_DIRS, (path, ino) => scan.visit({ path, mode: ino.mode, uid: ino.uid, gid: ino.gid, size: ino.size }));
+    scan.finish(walk.complete, 'this file system');
     info.directories = walk.dirs;
     info.entries = walk.entries;
     info.files = walk.files;
@@ -132,6 +135,13 @@ export const ext4Handler: ContainerHandler = {
       if (c) children.push(c);
     }
     info.propertyFiles = children.map((c) => c.name);
+    // Init scripts, for the security posture rules (services run as root).
+    for (const path of scan.scripts) {
+      const ino = await fs.lookup(path);
+      const c = ino && (ino.mode & S_IFMT) === S_IFREG ? await childFor(fs, ino, path) : null;
+      if (c && !children.some((x) => x.name === path)) children.push(c);
+    }
+    if (scan.scripts.length) info.initScripts = scan.scripts.length;
     if (fs.checksums) {
       info.checksumsChecked = fs.checked;
       info.checksumsFailed = fs.failed;
@@ -146,4 +156,28 @@ export const ext4Handler: ContainerHandler = {
     if (!ino) return null;
     return childFor(fs, ino, path.split('/').filter(Boolean).join('/'));
   },
+  async list(src, path, ctx) {
+    const { fs } = await openFs(src, ctx);
+    const ino = await fs.lookup(path);
+    if (!ino) return null;
+    if ((ino.mode & S_IFMT) !== S_IFDIR) return [await listEntry(fs, ino, path.split('/').filter(Boolean).pop() ?? '')];
+    const out: FsListEntry[] = [];
+    for (const e of await fs.readDir(ino)) {
+      const child = await fs.inode(e.ino);
+      if (child) out.push(await listEntry(fs, child, e.name));
+    }
+    return out;
+  },
 };
+
+/** One `ls` line's worth: mode, owner, size, SELinux label, a symlink's target (read, never followed). */
+async function listEntry(fs: Ext4Fs, ino: Inode, name: string): Promise<FsListEntry> {
+  const e: FsListEntry = { name, mode: ino.mode, uid: ino.uid, gid: ino.gid, size: ino.size };
+  const label = (await fs.xattrs(ino)).find((x) => x.name === 'security.selinux');
+  if (label) e.selinux = label.value.toString('utf8').replace(/\0+$/, '');
+  if ((ino.mode & S_IFMT) === S_IFLNK && !fs.isEncrypted(ino)) {
+    const content = await fs.content(ino, name);
+    e.target = (Buffer.isBuffer(content) ? content : await content.read(0, Math.min(content.size, 4096))).toString('utf8');
+  }
+  return e;
+}

@@ -1,5 +1,9 @@
 import { ruleTester } from '../harness';
 import { bootWithProps, buildProp, otaMetadata, zipOf } from '../../../fixtures/builders/rom';
+import { ext4Image, erofsImage, sparseOf } from '../../../fixtures/builders/posture';
+import { hasTool } from '../../helpers';
+
+const noTools = (): string | false => (hasTool('mke2fs') && hasTool('img2simg') && hasTool('mkfs.erofs') ? false : 'mke2fs, img2simg or mkfs.erofs not installed');
 
 const META = 'META-INF/com/android/metadata';
 
@@ -15,6 +19,22 @@ ruleTester('signature/test-keys-build', {
     { name: 'a boot image ramdisk of a userdebug test-keys build', file: 'boot.img', build: () => bootWithProps({ 'ro.bootimage.build.type': 'userdebug', 'ro.bootimage.build.tags': 'test-keys' }) },
   ],
   invalid: [
+    {
+      name: "every partition's build.prop: a test-keys vendor image (EROFS) beside a user system image (sparse ext4)",
+      file: 'rom.zip',
+      skip: noTools,
+      build: () =>
+        zipOf({
+          'system.img': sparseOf(ext4Image({ 'system/build.prop': { type: 'file', data: buildProp({ 'ro.build.type': 'user', 'ro.build.tags': 'release-keys' }) } })),
+          'vendor.img': erofsImage({ 'build.prop': { type: 'file', data: buildProp({ 'ro.vendor.build.type': 'user', 'ro.vendor.build.tags': 'test-keys' }) } }),
+        }),
+      errors: [
+        {
+          path: 'vendor.img/build.prop',
+          message: 'line 3: build properties ro.vendor.build.tags is "test-keys": signed with the public AOSP test keys, yet presented as a release (vendor.img/build.prop line 2: ro.vendor.build.type is "user")',
+        },
+      ],
+    },
     {
       name: 'ro.build.type=user with ro.build.tags=test-keys',
       file: 'rom.zip',
