@@ -8,7 +8,7 @@ import type { HashAlgo } from '../io/hash';
 import { DigestSet, type RangeTap, rangeDigestTap } from '../io/digest-set';
 import { StreamReader } from '../io/stream-reader';
 import { spillToRandom, type Spilled } from '../io/spill';
-import { BudgetError } from '../io/errors';
+import { BudgetError, MemoryBudgetError } from '../io/errors';
 import type { RandomSource, Source } from '../io/source';
 import { TailKeeper } from '../io/tail';
 import { detectFormat, TRAILER_HOOKS } from '../formats/registry';
@@ -107,10 +107,14 @@ export class Walker {
     try {
       switch (handler?.kind) {
         case 'container': {
+          // What the decoder keeps (its member list, tables, an in-memory spill) is charged to the
+          // memory budget until this container and its children are walked.
+          const closeScope = this.opts.budget.memoryScope();
           let spilled: Spilled | null = null;
           let rsrc: RandomSource;
+          try {
           if (source.kind === 'stream') {
-            spilled = await spillToRandom(rest(), node.name, { memoryCap: LIMITS.spillMemoryCap, tempDir: this.opts.tempDir });
+            spilled = await spillToRandom(rest(), node.name, { memoryCap: LIMITS.spillMemoryCap, tempDir: this.opts.tempDir, budget: this.opts.budget });
             rsrc = spilled.source;
           } else {
             rsrc = source;
@@ -135,7 +139,8 @@ export class Walker {
                 ranges.push(...t.taps);
               }
             } catch (e) {
-              if (e instanceof BudgetError) throw e;
+              // A memory stop ends this decoder only: the container is still hashed, and what the decoder charged is released with the scope.
+              if (e instanceof BudgetError && !(e instanceof MemoryBudgetError)) throw e;
               fact(errorToFact(e));
             }
             // The member list, what sibling hooks attach to it, and the children they derive.
@@ -159,6 +164,9 @@ export class Walker {
             art.children = await this.walkChildren(art, list.entries, depth);
           } finally {
             await spilled?.release();
+          }
+          } finally {
+            closeScope();
           }
           return art;
         }

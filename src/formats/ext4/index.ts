@@ -121,7 +121,7 @@ async function openFs(src: RandomSource, ctx: DecodeContext): Promise<{ fs: Ext4
   const fs = await Ext4Fs.open(src, (p: Problem) => {
     if (shown++ < EXT4_LIMITS.maxProblems) ctx.fact({ kind: p.kind, message: p.message, ...(p.offset !== undefined ? { offset: p.offset } : {}) });
     else hidden[p.kind] = (hidden[p.kind] ?? 0) + 1;
-  });
+  }, (n, what) => ctx.budget.chargeMemory(n, what));
   return {
     fs,
     flush() {
