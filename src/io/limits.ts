@@ -53,11 +53,12 @@ export function memberMemory(name: string): number {
 }
 
 /**
- * What decoders charge per element of the structures they keep (estimates
- * of what V8 takes for the object, its fields and its slot in an array;
- * measured with `process.memoryUsage()` on arrays of a million elements).
- * A charge is an estimate, not a measurement: it is there to stop an input
- * that makes a decoder build millions of them.
+ * What decoders charge per element of the structures they keep: rough,
+ * deliberately generous estimates of what V8 takes for the object, its
+ * fields and its slot in an array (the payload decoder's own figures,
+ * OPERATION_MEMORY and EXTENT_MEMORY, were measured). A charge is an
+ * estimate, not a measurement: it is there to stop an input that makes a
+ * decoder build millions of them.
  */
 export const MEMORY_COST = {
   /** One small record (an extent, a table entry of a few numbers). */

@@ -111,6 +111,7 @@ export const erofsHandler: ContainerHandler = {
         if (i && isReg(i)) children.push(fileChild(r, i, path, await describe(r, i)));
       }
     } catch (e) {
+      if (e instanceof BudgetError) throw e; // the walk's budget finding, on the image
       ctx.fact(asFact(e));
     }
     return { info, children };

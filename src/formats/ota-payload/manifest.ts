@@ -115,7 +115,7 @@ export interface DecodeLimits {
  * Memory charged per operation and per extent: the decoded objects and what
  * the payload decoder builds from them (an operation's plan and blob entry,
  * an extent's write segment). Measured: a manifest of a million one-extent
- * operations took about 630 MB of heap before it was charged.
+ * operations raised the peak RSS by about 630 MB before it was charged.
  */
 export const OPERATION_MEMORY = 512;
 export const EXTENT_MEMORY = 128;
