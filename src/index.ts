@@ -12,5 +12,5 @@ export type { Target } from './compat/target';
 export { HANDLERS, detectFormat } from './formats/registry';
 export type { Artifact, Finding, Report, Severity, Summary, CompatibilitySummary, CompatibilityEvidence } from './report/model';
 export { HASH_ALGOS, type HashAlgo } from './io/hash';
-export { RomscopeError, UsageError, FormatError, TruncatedError, BudgetError } from './io/errors';
+export { RomscopeError, UsageError, FormatError, TruncatedError, BudgetError, MemoryBudgetError } from './io/errors';
 export { VERSION } from './version';

@@ -36,6 +36,7 @@ interface Common {
   'max-members'?: number;
   'max-expanded'?: number;
   'max-seconds'?: number;
+  'max-memory'?: number;
   'temp-dir'?: string;
   severity: string[];
   format?: string;
@@ -135,6 +136,7 @@ async function runInspect(file: string, a: Common): Promise<Report> {
         maxMembers: limit('max-members', a['max-members']),
         maxExpandedBytes: limit('max-expanded', a['max-expanded']),
         maxSeconds: limit('max-seconds', a['max-seconds']),
+        maxMemoryBytes: limit('max-memory', a['max-memory']),
       }).filter(([, v]) => v !== undefined),
     ),
     onProgress: (b, p) => progress.update(b, p),
@@ -182,6 +184,7 @@ function common<T>(y: Argv<T>) {
     .option('max-members', { type: 'number', describe: 'most artifacts to visit' })
     .option('max-expanded', { type: 'number', describe: 'most decompressed bytes in total' })
     .option('max-seconds', { type: 'number', describe: 'most seconds the inspection may take (no limit by default)' })
+    .option('max-memory', { type: 'number', describe: 'most bytes of decoder state (tables, member lists, manifests) held at once' })
     .option('temp-dir', TEMP_DIR_OPTION);
 }
 

@@ -5,7 +5,7 @@
  * with the wrong wire type or bytes that end inside a field throw FormatError.
  */
 import { BinaryReader, WireType } from '@bufbuild/protobuf/wire';
-import { FormatError } from '../io/errors';
+import { BudgetError, FormatError } from '../io/errors';
 
 export { BinaryReader, WireType };
 
@@ -23,7 +23,7 @@ export function readFields(buf: Uint8Array, what: string, on: FieldHandler): voi
       if (!on(no, wt, r)) r.skip(wt, no);
     }
   } catch (e) {
-    if (e instanceof FormatError) throw e;
+    if (e instanceof FormatError || e instanceof BudgetError) throw e;
     throw new FormatError(`${what} does not decode as protobuf (${(e as Error).message})`);
   }
 }

@@ -29,6 +29,13 @@ export class FormatError extends RomscopeError {}
 /** A limit from the walk budget was reached (depth, members, expanded bytes). */
 export class BudgetError extends RomscopeError {}
 
+/**
+ * The memory budget for decoder state was reached: the decoder that hit it
+ * stops, its container gets the `budget` fact and is still hashed, and the
+ * walk goes on (the state is released with the decoder's scope).
+ */
+export class MemoryBudgetError extends BudgetError {}
+
 /** A problem with how romscope was called (missing file, bad argument): exit code 2. */
 export class UsageError extends RomscopeError {}
 

@@ -3,6 +3,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { BufferSource, FileSource, type RandomSource } from './source';
 import { registerCleanup } from './cleanup';
+import type { Budget } from './limits';
 
 function removeDir(dir: string): void {
   rmSync(dir, { recursive: true, force: true });
@@ -22,6 +23,12 @@ export interface SpillOptions {
   /** Called with each chunk as it passes (for hashing while spilling). */
   onChunk?: (b: Buffer) => void;
   tempDir?: string;
+  /**
+   * Bytes kept in memory are charged to this budget's memory (released with
+   * the walk's scope for the container); when it has no room for the next
+   * chunk, the stream goes to the temp file instead.
+   */
+  budget?: Budget;
 }
 
 /**
@@ -42,7 +49,8 @@ export async function spillToRandom(input: AsyncIterable<Buffer>, name: string, 
     for await (const chunk of input) {
       opts.onChunk?.(chunk);
       total += chunk.length;
-      if (fd < 0 && memBytes + chunk.length <= opts.memoryCap) {
+      if (fd < 0 && memBytes + chunk.length <= opts.memoryCap && (opts.budget?.memoryFits(chunk.length) ?? true)) {
+        opts.budget?.chargeMemory(chunk.length, `the in-memory copy of ${name}`);
         mem.push(chunk);
         memBytes += chunk.length;
         continue;
@@ -55,11 +63,13 @@ export async function spillToRandom(input: AsyncIterable<Buffer>, name: string, 
         fd = openSync(file, 'w', 0o600);
         for (const m of mem) writeAll(fd, m);
         mem.length = 0;
+        opts.budget?.releaseMemory(memBytes);
         memBytes = 0;
       }
       writeAll(fd, chunk);
     }
   } catch (e) {
+    opts.budget?.releaseMemory(memBytes);
     if (fd >= 0) closeSync(fd);
     if (dir) {
       removeDir(dir);
@@ -69,7 +79,12 @@ export async function spillToRandom(input: AsyncIterable<Buffer>, name: string, 
   }
   if (fd < 0) {
     const buf = mem.length === 1 ? mem[0] : Buffer.concat(mem, memBytes);
-    return { source: new BufferSource(buf, name), where: 'memory', bytes: total, release: async () => {} };
+    let held = memBytes;
+    const release = async (): Promise<void> => {
+      opts.budget?.releaseMemory(held);
+      held = 0;
+    };
+    return { source: new BufferSource(buf, name), where: 'memory', bytes: total, release };
   }
   closeSync(fd);
   const src = await FileSource.open(file, name);

@@ -8,7 +8,7 @@ import type { HashAlgo } from '../io/hash';
 import { DigestSet, type RangeTap, rangeDigestTap } from '../io/digest-set';
 import { StreamReader } from '../io/stream-reader';
 import { spillToRandom, type Spilled } from '../io/spill';
-import { BudgetError } from '../io/errors';
+import { BudgetError, MemoryBudgetError } from '../io/errors';
 import type { RandomSource, Source } from '../io/source';
 import { TailKeeper } from '../io/tail';
 import { detectFormat, TRAILER_HOOKS } from '../formats/registry';
@@ -107,58 +107,66 @@ export class Walker {
     try {
       switch (handler?.kind) {
         case 'container': {
+          // What the decoder keeps (its member list, tables, an in-memory spill) is charged to the
+          // memory budget until this container and its children are walked.
+          const closeScope = this.opts.budget.memoryScope();
           let spilled: Spilled | null = null;
           let rsrc: RandomSource;
-          if (source.kind === 'stream') {
-            spilled = await spillToRandom(rest(), node.name, { memoryCap: LIMITS.spillMemoryCap, tempDir: this.opts.tempDir });
-            rsrc = spilled.source;
-          } else {
-            rsrc = source;
-          }
           try {
-            art.size = rsrc.size;
-            let children: ChildSpec[] = [];
-            let ranges: RangeTap[] = [];
-            let beside = false;
-            let resInfo: Record<string, unknown> = {};
+            if (source.kind === 'stream') {
+              spilled = await spillToRandom(rest(), node.name, { memoryCap: LIMITS.spillMemoryCap, tempDir: this.opts.tempDir, budget: this.opts.budget });
+              rsrc = spilled.source;
+            } else {
+              rsrc = source;
+            }
             try {
-              const res = await handler.decode(rsrc, ctx);
-              if (res.format) art.format = res.format;
-              resInfo = res.info;
-              children = res.children;
-              ranges = [...(res.rangeDigests ?? []).map(rangeDigestTap), ...(res.rangeTaps ?? [])];
-              beside = !!res.childrenDuringHashPass && !spilled && children.length > 0;
-              // A partition image may end in a trailer its decoder does not read (a dtbo.img's AVB footer).
-              if (handler.traits?.avbFooter) {
-                const t = await trailersOf(rsrc, children);
-                children = [...children, ...t.children];
-                ranges.push(...t.taps);
+              art.size = rsrc.size;
+              let children: ChildSpec[] = [];
+              let ranges: RangeTap[] = [];
+              let beside = false;
+              let resInfo: Record<string, unknown> = {};
+              try {
+                const res = await handler.decode(rsrc, ctx);
+                if (res.format) art.format = res.format;
+                resInfo = res.info;
+                children = res.children;
+                ranges = [...(res.rangeDigests ?? []).map(rangeDigestTap), ...(res.rangeTaps ?? [])];
+                beside = !!res.childrenDuringHashPass && !spilled && children.length > 0;
+                // A partition image may end in a trailer its decoder does not read (a dtbo.img's AVB footer).
+                if (handler.traits?.avbFooter) {
+                  const t = await trailersOf(rsrc, children);
+                  children = [...children, ...t.children];
+                  ranges.push(...t.taps);
+                }
+              } catch (e) {
+                // A memory stop ends this decoder only: the container is still hashed, and what the decoder charged is released with the scope.
+                if (e instanceof BudgetError && !(e instanceof MemoryBudgetError)) throw e;
+                fact(errorToFact(e));
               }
-            } catch (e) {
-              if (e instanceof BudgetError) throw e;
-              fact(errorToFact(e));
+              // The member list, what sibling hooks attach to it, and the children they derive.
+              const sctx: SiblingContext = { budget: this.opts.budget, container: { format: art.format, name: node.name, source: rsrc }, fact, keys: ctx.keys, tempDir: this.opts.tempDir };
+              const list = await childrenOf(children, sctx);
+              Object.assign(resInfo, list.info);
+              ranges.push(...list.rangeTaps);
+              // Keep the handler's object: range-digest callbacks fill it in later.
+              art.info = Object.assign(resInfo, { ...art.info, ...resInfo });
+              // One pass over the container feeds its own hashes and any range
+              // digests; a spilled container was hashed while it was spilled.
+              if (beside) {
+                const finish = () => this.finishHashes(art, digests, whole, complete, fact);
+                art.children = await this.hashBesideChildren(art, rsrc, digests, ranges, list.entries, depth, (h) => (held = h), finish);
+                return art;
+              }
+              if (spilled) {
+                if (ranges.length) await this.hashPass(rsrc, new DigestSet([]), ranges, path, false);
+              } else await this.hashPass(rsrc, digests, ranges, path, true);
+              this.finishHashes(art, digests, whole, complete, fact);
+              art.children = await this.walkChildren(art, list.entries, depth);
+            } finally {
+              await spilled?.release();
             }
-            // The member list, what sibling hooks attach to it, and the children they derive.
-            const sctx: SiblingContext = { budget: this.opts.budget, container: { format: art.format, name: node.name, source: rsrc }, fact, keys: ctx.keys, tempDir: this.opts.tempDir };
-            const list = await childrenOf(children, sctx);
-            Object.assign(resInfo, list.info);
-            ranges.push(...list.rangeTaps);
-            // Keep the handler's object: range-digest callbacks fill it in later.
-            art.info = Object.assign(resInfo, { ...art.info, ...resInfo });
-            // One pass over the container feeds its own hashes and any range
-            // digests; a spilled container was hashed while it was spilled.
-            if (beside) {
-              const finish = () => this.finishHashes(art, digests, whole, complete, fact);
-              art.children = await this.hashBesideChildren(art, rsrc, digests, ranges, list.entries, depth, (h) => (held = h), finish);
-              return art;
-            }
-            if (spilled) {
-              if (ranges.length) await this.hashPass(rsrc, new DigestSet([]), ranges, path, false);
-            } else await this.hashPass(rsrc, digests, ranges, path, true);
-            this.finishHashes(art, digests, whole, complete, fact);
-            art.children = await this.walkChildren(art, list.entries, depth);
           } finally {
-            await spilled?.release();
+            closeScope();
           }
           return art;
         }

@@ -99,6 +99,39 @@ test('built: a payload manifest with 20,000 partitions of one name', { timeout: 
   await assertBounded(file, 'payload.bin');
 });
 
+/** A payload of one partition whose manifest holds `n` one-extent ZERO operations (10 bytes each), written without the builder (fast for millions). */
+function manyOperationsPayload(n: number): Buffer {
+  const varint = (v: number): number[] => {
+    const o: number[] = [];
+    for (; v >= 0x80; v = Math.floor(v / 128)) o.push((v & 0x7f) | 0x80);
+    return [...o, v];
+  };
+  const ld = (field: number, body: Buffer) => Buffer.concat([Buffer.from([(field << 3) | 2, ...varint(body.length)]), body]);
+  // operations { type: ZERO, dst_extents { start_block: 0, num_blocks: 1 } }
+  const op = ld(8, Buffer.from([0x08, OP.ZERO, 0x32, 0x04, 0x08, 0x00, 0x10, 0x01]));
+  const ops = Buffer.alloc(op.length * n);
+  for (let i = 0; i < n; i++) op.copy(ops, i * op.length);
+  const part = Buffer.concat([ld(1, Buffer.from('system')), ld(7, Buffer.from([0x08, ...varint(4096)])), ops]);
+  const man = Buffer.concat([Buffer.from([0x18, ...varint(4096)]), ld(13, part)]);
+  return Buffer.concat([payloadHeader(man.length, 0), man]);
+}
+
+test('built: a payload manifest of 4,000,000 operations stops at the memory budget (--max-memory) with a finding, under 400 MiB', { timeout: 600_000 }, async (t) => {
+  const file = join(tempDir(t), 'payload.bin');
+  // 40 MB on disk; decoded without the memory budget, a million of these took about 690 MiB of RSS.
+  writeFileSync(file, manyOperationsPayload(4_000_000));
+  await assertBounded(file, 'payload.bin');
+  const r = await runLimited(['check', file, '--json']);
+  const where = `exit ${r.code}, ${Math.round(r.maxRss / 2 ** 20)} MiB; ${r.stderr.slice(0, 300)}`;
+  assert.equal(r.code, 1, where);
+  assert.ok(r.maxRss < RSS_LIMIT, where);
+  const report = JSON.parse(r.stdout) as { findings: { ruleId: string; path: string; message: string }[]; root: { hashes: Record<string, string> } };
+  const f = report.findings.find((x) => x.ruleId === 'format/budget-exceeded');
+  assert.ok(f, JSON.stringify(report.findings));
+  assert.match(f.message, /memory budget reached: the payload manifest's operations \(\d+ read\) .*--max-memory/);
+  assert.ok(report.root.hashes.sha256, 'the payload is still hashed');
+});
+
 test('built: 40,000 alternatives in android-info.txt and OTA metadata, 50,000 getprop() terms in one assert', { timeout: 600_000 }, async (t) => {
   const dir = tempDir(t);
   const alts = Array(40_000).fill('a').join('|');

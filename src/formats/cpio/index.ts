@@ -13,6 +13,7 @@
  */
 import { SliceSource, type RandomSource } from '../../io/source';
 import { FormatError } from '../../io/errors';
+import { memberMemory } from '../../io/limits';
 import type { ChildSpec, ContainerHandler, ContainerResult, DecodeContext } from '../types';
 import type { Fact } from '../../report/model';
 import { PostureScan } from '../fs-scan';
@@ -238,6 +239,7 @@ async function decodeCpio(src: RandomSource, ctx: DecodeContext): Promise<Contai
         return null;
       }
       count.entries++;
+      ctx.budget.chargeMemory(memberMemory(raw), `the cpio entries (${count.entries} read)`);
       const nul = raw.indexOf('\0');
       const path = displayName(nul < 0 ? raw : raw.slice(0, nul));
       const unsafe = unsafePathReason(displayName(raw));

@@ -12,7 +12,7 @@ import type { ChildSpec, ContainerHandler, DecodeContext, FsListEntry } from '..
 import { PostureScan } from '../fs-scan';
 import { BlockCacheSource } from '../../io/block-cache';
 import type { RandomSource } from '../../io/source';
-import { FormatError, RomscopeError, errorMessage } from '../../io/errors';
+import { BudgetError, FormatError, RomscopeError, errorMessage } from '../../io/errors';
 import { crc32cUpdate } from '../../io/crc32c';
 import type { Fact } from '../../report/model';
 import { COMPAT_SB_CHKSUM, EROFS_MAGIC, INCOMPAT_READ, SB_OFFSET, SB_SIZE, compatNames, incompatNames, parseSuperblock, ALGORITHMS, LAYOUT_NAMES, type Superblock } from './layout';
@@ -56,7 +56,7 @@ function fileChild(r: ErofsReader, i: ErofsInode, path: string, info: Record<str
 }
 
 function asFact(e: unknown, fallback: Fact['kind'] = 'fs-invalid'): Fact {
-  const kind = e instanceof RomscopeError && e.factKind ? e.factKind : fallback;
+  const kind = e instanceof BudgetError ? 'budget' : e instanceof RomscopeError && e.factKind ? e.factKind : fallback;
   const offset = e instanceof RomscopeError ? e.offset : undefined;
   return { kind, message: errorMessage(e), ...(offset !== undefined ? { offset } : {}) };
 }
@@ -94,7 +94,7 @@ export const erofsHandler: ContainerHandler = {
       return { info, children: [] };
     }
     if (sb.extraDevices > 0) ctx.fact({ kind: 'unsupported', message: `the image spans ${sb.extraDevices + 1} devices; data on the extra devices is not read`, offset: SB_OFFSET + 86 });
-    const r = new ErofsReader(src, sb);
+    const r = new ErofsReader(src, sb, ctx.budget);
     const children: ChildSpec[] = [];
     try {
       const root = await r.inode(sb.rootNid);
@@ -104,6 +104,7 @@ export const erofsHandler: ContainerHandler = {
         if (i && isReg(i)) children.push(fileChild(r, i, path, await describe(r, i)));
       }
     } catch (e) {
+      if (e instanceof BudgetError) throw e; // the walk's budget finding, on the image
       ctx.fact(asFact(e));
     }
     const scan = new PostureScan((f) => ctx.fact(f));
@@ -127,7 +128,7 @@ export const erofsHandler: ContainerHandler = {
   async resolve(src, path, ctx) {
     const { sb } = await open(src);
     if (sb.featureIncompat & ~INCOMPAT_READ) return null;
-    const r = new ErofsReader(src, sb);
+    const r = new ErofsReader(src, sb, ctx.budget);
     const clean = path
       .split('/')
       .filter((p) => p !== '' && p !== '.')

@@ -8,6 +8,7 @@
  */
 import { inflateRawSync } from 'node:zlib';
 import { FormatError } from '../../io/errors';
+import type { Budget } from '../../io/limits';
 import { GeneratedStreamSource, STREAM_CHUNK, SliceSource, type RandomSource, type Source } from '../../io/source';
 import { lz4BlockDecode } from '../../codecs/lz4-block';
 import { zstdStream } from '../../codecs/zstd';
@@ -97,6 +98,8 @@ export class ErofsReader {
   constructor(
     readonly src: RandomSource,
     readonly sb: Superblock,
+    /** The walk's budget: a compressed directory decoded whole is charged to its memory while it is read. */
+    private readonly budget?: Budget,
   ) {
     this.bs = sb.blockSize;
     this.metaBase = sb.metaBlkaddr * this.bs;
@@ -287,7 +290,16 @@ export class ErofsReader {
     if (!isDir(dir)) throw invalid(`inode ${dir.nid} is not a directory`, dir.offset);
     if (dir.size > MAX_DIR_BYTES) throw invalid(`directory inode ${dir.nid} claims ${dir.size} bytes`, dir.offset + 8);
     const src = this.data(dir, `directory ${dir.nid}`);
-    const whole = src.kind === 'random' ? null : await this.whole(dir, MAX_DIR_BYTES);
+    const held = src.kind === 'random' ? 0 : dir.size;
+    this.budget?.chargeMemory(held, `the compressed EROFS directory inode ${dir.nid} (${dir.size} bytes)`);
+    try {
+      yield* this.direntsOf(dir, src, held ? await this.whole(dir, MAX_DIR_BYTES) : null, max);
+    } finally {
+      this.budget?.releaseMemory(held);
+    }
+  }
+
+  private async *direntsOf(dir: ErofsInode, src: Source, whole: Buffer | null, max: number): AsyncGenerator<ErofsDirent> {
     let count = 0;
     for (let pos = 0; pos < dir.size; pos += this.bs) {
       const len = Math.min(this.bs, dir.size - pos);

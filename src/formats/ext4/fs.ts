@@ -13,6 +13,7 @@ import type { RandomSource } from '../../io/source';
 import { FormatError } from '../../io/errors';
 import { crc32cUpdate } from '../../io/crc32c';
 import { isoSeconds } from '../../io/time';
+import { MEMORY_COST } from '../../io/limits';
 
 export const SB_OFFSET = 1024;
 export const EXT4_MAGIC = 0xef53;
@@ -224,6 +225,8 @@ export class Ext4Fs {
     groups: number,
     /** Groups whose descriptors were read (those past the end of the image are not). */
     private readonly groupsRead: number,
+    /** Charges the memory budget for directory listings kept (Budget.chargeMemory); throws to stop. */
+    private readonly charge: (bytes: number, what: string) => void,
   ) {
     this.checksums = (sb.roCompat & RO_COMPAT_METADATA_CSUM) !== 0;
     this.gdt = gdt;
@@ -307,7 +310,7 @@ export class Ext4Fs {
     };
   }
 
-  static async open(src: RandomSource, report: (p: Problem) => void): Promise<Ext4Fs> {
+  static async open(src: RandomSource, report: (p: Problem) => void, charge: (bytes: number, what: string) => void = () => {}): Promise<Ext4Fs> {
     const raw = await src.read(SB_OFFSET, 1024);
     if (raw.length < 1024) throw new FormatError(`the ext4 superblock needs 1024 bytes at offset ${SB_OFFSET}, the image has ${Math.max(0, src.size - SB_OFFSET)}`, SB_OFFSET);
     if (raw.readUInt16LE(0x38) !== EXT4_MAGIC) throw new FormatError('no ext2/3/4 superblock magic at offset 1080', SB_OFFSET + 0x38);
@@ -361,7 +364,7 @@ export class Ext4Fs {
       (await src.read(blk * bs, bs)).copy(gdt, m * bs);
       read = Math.min(groups, (m + 1) * perBlock);
     }
-    const fs = new Ext4Fs(src, sb, raw, report, gdt, groups, read);
+    const fs = new Ext4Fs(src, sb, raw, report, gdt, groups, read, charge);
     for (const p of problems) fs.problem(p);
     if (fs.checksums) {
       if (sb.checksumType !== 1) fs.problem({ kind: 'fs-invalid', message: `s_checksum_type ${sb.checksumType} is not crc32c (1)`, offset: SB_OFFSET + 0x175 });
@@ -682,6 +685,10 @@ export class Ext4Fs {
         }
       }
     }
+    // Every listing read counts (a walk keeps the first 4096 and the names it has seen), released with the decoder.
+    let bytes = out.length * MEMORY_COST.record;
+    for (const e of out) bytes += e.name.length * MEMORY_COST.nameChar;
+    this.charge(bytes, `the ext4 directory listings (directory inode ${ino.ino}, ${out.length} entries)`);
     if (this.dirCache.size < 4096) this.dirCache.set(ino.ino, out);
     return out;
   }

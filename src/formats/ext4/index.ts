@@ -98,10 +98,14 @@ async function childFor(fs: Ext4Fs, ino: Inode, path: string): Promise<ChildSpec
 async function openFs(src: RandomSource, ctx: DecodeContext): Promise<{ fs: Ext4Fs; flush(): void }> {
   let shown = 0;
   const hidden: Record<string, number> = {};
-  const fs = await Ext4Fs.open(src, (p: Problem) => {
-    if (shown++ < EXT4_LIMITS.maxProblems) ctx.fact({ kind: p.kind, message: p.message, ...(p.offset !== undefined ? { offset: p.offset } : {}) });
-    else hidden[p.kind] = (hidden[p.kind] ?? 0) + 1;
-  });
+  const fs = await Ext4Fs.open(
+    src,
+    (p: Problem) => {
+      if (shown++ < EXT4_LIMITS.maxProblems) ctx.fact({ kind: p.kind, message: p.message, ...(p.offset !== undefined ? { offset: p.offset } : {}) });
+      else hidden[p.kind] = (hidden[p.kind] ?? 0) + 1;
+    },
+    (n, what) => ctx.budget.chargeMemory(n, what),
+  );
   return {
     fs,
     flush() {

@@ -12,6 +12,7 @@ import type { ChildSpec, ContainerHandler, ContainerResult } from '../types';
 import { ChunkMap, ChunkKind } from '../android-sparse/chunk-map';
 import { SparseExpandedSource } from '../android-sparse/expanded';
 import { layoutFact, type LayoutEntry } from '../layout';
+import { MEMORY_COST } from '../../io/limits';
 
 const GEOMETRY_MAGIC = 0x616c4467;
 const HEADER_MAGIC = 0x414c5030;
@@ -76,7 +77,7 @@ export interface LpMetadata {
 }
 
 /** Parses one metadata copy. Checksum problems and rule breaks are returned, not thrown. */
-function parseMetadata(b: Buffer, maxSize: number): { md: LpMetadata | null; problems: string[]; checksumProblems: string[] } {
+function parseMetadata(b: Buffer, maxSize: number, charge: (bytes: number) => void = () => {}): { md: LpMetadata | null; problems: string[]; checksumProblems: string[] } {
   const problems: string[] = [];
   const checksumProblems: string[] = [];
   const fail = (p: string) => ({ md: null, problems: [...problems, p], checksumProblems });
@@ -107,6 +108,8 @@ function parseMetadata(b: Buffer, maxSize: number): { md: LpMetadata | null; pro
   } catch (e) {
     return fail((e as Error).message);
   }
+  // Each table entry becomes an object (and perhaps a problem line) before anything is checked.
+  charge((t.parts.num + t.extents.num + t.groups.num + t.devices.num) * MEMORY_COST.entry);
   const groups = [];
   for (let i = 0; i < t.groups.num; i++) {
     const g = tables.subarray(t.groups.offset + i * t.groups.size);
@@ -216,13 +219,18 @@ export const lpMetadataHandler: ContainerHandler = {
     const slots: Record<string, unknown>[] = [];
     for (const c of copies) {
       const buf = await src.read(c.at, M);
-      const r = parseMetadata(buf, M);
+      let held = 0;
+      const r = parseMetadata(buf, M, (n) => {
+        ctx.budget.chargeMemory(n, `the LP metadata tables of slot ${c.slot} ${c.copy}`);
+        held = n;
+      });
       for (const p of r.checksumProblems) checksum(`slot ${c.slot} ${c.copy} metadata (offset ${c.at}): ${p}`, c.at);
       if (r.md && r.checksumProblems.length === 0) ctx.fact({ kind: 'lp-checksum-ok', message: `slot ${c.slot} ${c.copy} metadata verified` });
       // Only the first good copy is judged in detail; the rest must parse and verify.
       if (!md || !r.md) for (const p of r.problems) invalid(`slot ${c.slot} ${c.copy} metadata (offset ${c.at}): ${p}`, c.at);
       slots.push({ slot: c.slot, copy: c.copy, offset: c.at, valid: !!r.md && r.checksumProblems.length === 0 });
       if (!md && r.md && r.checksumProblems.length === 0) md = r.md;
+      else ctx.budget.releaseMemory(held); // a copy not used is let go
     }
     const info: Record<string, unknown> = {
       image: empty ? 'super_empty' : 'super',

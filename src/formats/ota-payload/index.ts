@@ -206,7 +206,10 @@ async function decodePayload(src: RandomSource, ctx: DecodeContext): Promise<Con
   if (B > src.size) throw new TruncatedError(`the metadata signature (${h.metadataSignatureSize} bytes at offset ${M}) runs past the end of the payload (${src.size} bytes)`, src.size);
   let m: DeltaArchiveManifest;
   try {
-    m = decodeManifest(await readExact(src, HEADER, manifestSize, 'payload manifest'), { maxOperations: LIMITS.maxPayloadOperations, maxExtents: LIMITS.maxPayloadExtents });
+    // The manifest's bytes stay referenced by what is decoded from it (hashes, names).
+    ctx.budget.chargeMemory(manifestSize, 'the payload manifest');
+    const charge = (n: number, what: string) => ctx.budget.chargeMemory(n, what);
+    m = decodeManifest(await readExact(src, HEADER, manifestSize, 'payload manifest'), { maxOperations: LIMITS.maxPayloadOperations, maxExtents: LIMITS.maxPayloadExtents, charge });
   } catch (e) {
     if (!(e instanceof FormatError)) throw e;
     ctx.fact({ kind: 'payload-invalid', message: `the manifest does not decode: ${e.message}`, offset: HEADER });

@@ -5,6 +5,7 @@
  */
 import { SliceSource, type RandomSource } from '../../io/source';
 import { FormatError } from '../../io/errors';
+import { memberMemory } from '../../io/limits';
 import type { ChildSpec, ContainerResult, DecodeContext } from '../types';
 import type { Fact } from '../../report/model';
 import { unsafePathReason } from '../../io/paths';
@@ -146,6 +147,7 @@ export async function readTar(src: RandomSource, ctx: DecodeContext): Promise<Ta
         facts.push({ kind: 'truncated', message: `member declares ${realSize} bytes but the archive ends after ${Math.max(0, src.size - dataStart)}`, offset: dataStart });
       }
       const mode = parseNumber(h, 100, 8);
+      ctx.budget.chargeMemory(memberMemory(name), `the tar member list (${children.length + 1} members read)`);
       children.push({
         name,
         source: new SliceSource(src, dataStart, realSize, name),

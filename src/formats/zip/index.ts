@@ -11,8 +11,8 @@ import { createInflateRaw } from 'node:zlib';
 import { zlibDecode } from '../../io/zlib-stream';
 import * as yauzl from 'yauzl';
 import { readExact, SliceSource, GeneratedStreamSource, type RandomSource } from '../../io/source';
-import { FormatError, TruncatedError, errorMessage } from '../../io/errors';
-import { LIMITS, type Budget } from '../../io/limits';
+import { BudgetError, FormatError, TruncatedError, errorMessage } from '../../io/errors';
+import { LIMITS, memberMemory, type Budget } from '../../io/limits';
 import type { ChildSpec, ContainerHandler, DecodeContext } from '../types';
 import type { Fact } from '../../report/model';
 import { unsafePathReason } from '../../io/paths';
@@ -194,6 +194,7 @@ async function salvageLocalHeaders(src: RandomSource, ctx: DecodeContext): Promi
     if (flags & 0x08) break; // sizes only in a data descriptor after the data: cannot step over it safely
     if (children.length >= ctx.budget.opts.maxMembers) break;
     const name = decodeName(flags, rest.subarray(0, nameLen), []);
+    ctx.budget.chargeMemory(memberMemory(name), `the zip members recovered from local headers (${children.length + 1} read)`);
     const m: MemberRecord = { name, flags, method: lh.readUInt16LE(8), crc: lh.readUInt32LE(14), compressedSize: csize, uncompressedSize: usize, headerOffset: pos };
     const dataStart = pos + 30 + nameLen + extraLen;
     if (!name.endsWith('/')) children.push(memberSpec(src, ctx, m, dataStart, [], 'zip local header'));
@@ -249,6 +250,7 @@ export const zipHandler: ContainerHandler = {
         }
         count++;
         const name = decodeName(e.generalPurposeBitFlag, e.fileNameRaw, e.extraFields);
+        ctx.budget.chargeMemory(memberMemory(name), `the zip central directory (${count} entries read)`);
         if (e.extraFields.some((f) => f.id === 0x0001)) zip64 = true;
         if (name.endsWith('/')) {
           dirs++;
@@ -275,7 +277,7 @@ export const zipHandler: ContainerHandler = {
         if (dataStart !== null) spans.push({ start: m.headerOffset, end: dataStart + m.compressedSize, spec });
       }
     } catch (err) {
-      if ((err as Error).name === 'BudgetError') throw err;
+      if (err instanceof BudgetError) throw err;
       ctx.fact({ kind: 'truncated', message: `zip central directory unreadable after ${count} entries: ${errorMessage(err)}` });
     } finally {
       zf.close();

@@ -47,6 +47,17 @@ ruleTester('format/budget-exceeded', {
       errors: [{ path: '', message: 'more than 0 seconds (limit --max-seconds)' }],
     },
     {
+      name: 'a zip central directory larger than --max-memory: that zip stops, its sibling is read',
+      file: 'memory.zip',
+      build: () =>
+        buildZip([
+          { name: 'big.zip', data: buildZip(Array.from({ length: 40 }, (_, i) => ({ name: `f${i}`, data: Buffer.from([i]) }))) },
+          { name: 'small.zip', data: buildZip([{ name: 'a', data: Buffer.from('a') }]) },
+        ]),
+      options: { budget: { maxMemoryBytes: 20_000 } },
+      errors: [{ path: 'big.zip', message: 'memory budget reached: the zip central directory' }],
+    },
+    {
       name: 'overlapping members (non-recursive zip bomb)',
       file: 'overlap.zip',
       build: () =>
