@@ -28,7 +28,20 @@ export type IdentityKey = (typeof IDENTITY_KEYS)[number];
 /** Everything a declaration can require of the device. */
 export type RequirementKey = IdentityKey | 'bootloader' | 'baseband' | 'fingerprint' | 'thumbprint' | 'incremental' | 'other';
 
-export type DeclarationSource = 'ota-metadata' | 'updater-script' | 'android-info' | 'flash-script' | 'xiaomi-rom-info' | 'odin-file-name' | 'samsung-pit' | 'mtk-scatter' | 'boot-header' | 'build-prop' | 'avb-vbmeta';
+export type DeclarationSource =
+  | 'ota-metadata'
+  | 'updater-script'
+  | 'android-info'
+  | 'flash-script'
+  | 'xiaomi-rom-info'
+  | 'odin-file-name'
+  | 'samsung-pit'
+  | 'mtk-scatter'
+  | 'boot-header'
+  | 'build-prop'
+  | 'avb-vbmeta'
+  | 'device-tree'
+  | 'rockchip-parameter';
 
 /** How each source is named in messages. */
 export const SOURCE_LABEL: Record<DeclarationSource, string> = {
@@ -43,6 +56,8 @@ export const SOURCE_LABEL: Record<DeclarationSource, string> = {
   'boot-header': 'boot image header',
   'build-prop': 'build properties',
   'avb-vbmeta': 'vbmeta',
+  'device-tree': 'device tree',
+  'rockchip-parameter': 'Rockchip parameter file',
 };
 
 export interface Alternative {

@@ -10,6 +10,7 @@
  */
 import type { DocumentHandler } from '../types';
 import type { Fact } from '../../report/model';
+import { declaration } from '../../compat/declarations';
 
 export const FDT_MAGIC = 0xd00dfeed;
 const HEADER_MIN = 40;
@@ -166,6 +167,27 @@ export function readFdt(b: Buffer): FdtSummary {
   return { info, problems };
 }
 
+/**
+ * What a tree says about the build (docs/formats.md, `fdt`): the root's
+ * `compatible` strings are a board declaration (the board or SoC the tree
+ * was built for, an overlay's too: a weak one, like a boot header's board
+ * name, never a device name), its `model` a description (key `other`).
+ */
+export function fdtDeclarations(info: Record<string, unknown>): Fact[] {
+  const out: Fact[] = [];
+  const compatible = Array.isArray(info.compatible) ? (info.compatible as string[]) : [];
+  if (compatible.length)
+    out.push(
+      declaration(
+        'device-tree',
+        compatible.slice(0, MAX_LISTED).map((value) => ({ key: 'board', property: 'compatible', value })),
+        { enforced: false },
+      ),
+    );
+  if (typeof info.model === 'string' && info.model !== '') out.push(declaration('device-tree', [{ key: 'other', property: 'model', value: info.model }], { enforced: false }));
+  return out;
+}
+
 export const fdtHandler: DocumentHandler = {
   id: 'fdt',
   kind: 'document',
@@ -176,6 +198,7 @@ export const fdtHandler: DocumentHandler = {
   decode(bytes, ctx) {
     const { info, problems } = readFdt(bytes);
     for (const p of problems) ctx.fact(p);
+    for (const d of fdtDeclarations(info)) ctx.fact(d);
     return info;
   },
 };
