@@ -78,7 +78,7 @@ export const rockchipParameterHandler: DocumentHandler = {
       ctx.fact({ kind: 'layout-invalid', message: 'no CMDLINE line: the file gives no partition layout' });
       return info;
     }
-    const mtd = /(?:^|\s)mtdparts=([^\s]*)/.exec(cmdline as string);
+    const mtd = /(?:^|\s)mtdparts=([^\s]*)/.exec(cmdline);
     if (!mtd) {
       ctx.fact({ kind: 'layout-invalid', message: `line ${cmdlineLine}: CMDLINE has no mtdparts= list`, line: cmdlineLine });
       return info;
