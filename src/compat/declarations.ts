@@ -29,7 +29,20 @@ export type IdentityKey = (typeof IDENTITY_KEYS)[number];
 export type RequirementKey = IdentityKey | 'bootloader' | 'baseband' | 'fingerprint' | 'thumbprint' | 'incremental' | 'other';
 
 export type DeclarationSource =
-  'ota-metadata' | 'updater-script' | 'android-info' | 'flash-script' | 'xiaomi-rom-info' | 'odin-file-name' | 'samsung-pit' | 'mtk-scatter' | 'boot-header' | 'build-prop' | 'avb-vbmeta' | 'moto-flashfile';
+  | 'ota-metadata'
+  | 'updater-script'
+  | 'android-info'
+  | 'flash-script'
+  | 'xiaomi-rom-info'
+  | 'odin-file-name'
+  | 'samsung-pit'
+  | 'mtk-scatter'
+  | 'boot-header'
+  | 'build-prop'
+  | 'avb-vbmeta'
+  | 'device-tree'
+  | 'rockchip-parameter'
+  | 'moto-flashfile';
 
 /** How each source is named in messages. */
 export const SOURCE_LABEL: Record<DeclarationSource, string> = {
@@ -45,6 +58,8 @@ export const SOURCE_LABEL: Record<DeclarationSource, string> = {
   'build-prop': 'build properties',
   'avb-vbmeta': 'vbmeta',
   'moto-flashfile': 'Motorola flashfile',
+  'device-tree': 'device tree',
+  'rockchip-parameter': 'Rockchip parameter file',
 };
 
 export interface Alternative {

@@ -80,6 +80,13 @@ export const FACT_KINDS = {
   'fs-checksum-ok': { category: 'integrity-passed', description: "a file system's metadata checksums (crc32c) that were read all match", rules: [] },
   'fs-invalid': { category: 'malformed', description: 'a file system structure is inconsistent (a block past the end, a loop, a bad count)', rules: ['format/fs-invalid'] },
   'sparse-invalid': { category: 'malformed', description: 'a sparse image header or chunk breaks the format', rules: ['format/sparse-invalid'] },
+  'image-checksum': {
+    category: 'integrity-failure',
+    description: "a vendor image's own checksum (a Rockchip CRC, an Amlogic resource CRC-32, a Unisoc DHTB payload SHA-256) disagrees with its bytes",
+    rules: ['integrity/image-checksum'],
+    badBytes: true,
+  },
+  'image-checksum-ok': { category: 'integrity-passed', description: "a vendor image's own checksum matches its bytes", rules: [] },
   'gpt-crc': { category: 'integrity-failure', description: 'a GPT header or partition entry array disagrees with its CRC-32', rules: ['integrity/gpt-crc'] },
   'gpt-crc-ok': { category: 'integrity-passed', description: 'a GPT header or partition entry array matches its CRC-32', rules: [] },
   'gpt-primary-bad': { category: 'note', description: 'the partitions were read from the backup GPT because the primary is not usable', rules: [] },

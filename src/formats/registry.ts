@@ -50,6 +50,17 @@ import { fdtHandler } from './fdt';
 import { ext4Handler } from './ext4';
 import { erofsHandler } from './erofs';
 import { f2fsHandler } from './f2fs';
+import { qcomDtbHandler } from './qcom-dtb';
+import { amlogicDtbHandler } from './amlogic-dtb';
+import { amlogicSecureHandler } from './amlogic-secure';
+import { amlogicResHandler } from './amlogic-res';
+import { rockchipLoaderHandler } from './rockchip-loader';
+import { rockchipKrnlHandler } from './rockchip-krnl';
+import { rockchipResourceHandler } from './rockchip-resource';
+import { rockchipParameterHandler } from './rockchip-parameter';
+import { unisocDhtbHandler } from './unisoc-dhtb';
+import { samsungUhHandler } from './samsung-uh';
+import { samsungKeystorageHandler } from './samsung-keystorage';
 import { otaPackageSiblings } from './ota-package';
 import { checksumFileSiblings } from './checksum-file/siblings';
 import { checksumSidecars } from './checksum-file/sidecar';
@@ -78,6 +89,16 @@ const REGISTERED: readonly RegisteredHandler[] = [
   registered(otaPayloadHandler),
   registered(dtboHandler),
   registered(fdtHandler),
+  registered(qcomDtbHandler),
+  registered(amlogicDtbHandler),
+  registered(amlogicSecureHandler),
+  registered(amlogicResHandler),
+  registered(rockchipLoaderHandler),
+  registered(rockchipKrnlHandler),
+  registered(rockchipResourceHandler),
+  registered(unisocDhtbHandler),
+  registered(samsungUhHandler),
+  registered(samsungKeystorageHandler),
   registered(ext4Handler),
   registered(gptHandler),
   registered(erofsHandler),
@@ -112,6 +133,7 @@ const REGISTERED: readonly RegisteredHandler[] = [
   registered(xiaomiRomInfoHandler),
   registered(buildPropHandler),
   registered(initRcHandler),
+  registered(rockchipParameterHandler),
   // Tie-break: the name alone, the content not looked at: last.
   registered(brotliHandler),
 ];

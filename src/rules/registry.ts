@@ -22,6 +22,7 @@ import bootId from './integrity/boot-id';
 import patchLevelMismatch from './compat/patch-level-mismatch';
 import ramdiskUnknownCompression from './format/ramdisk-unknown-compression';
 import lpChecksum from './integrity/lp-checksum';
+import imageChecksum from './integrity/image-checksum';
 import imageTooLarge from './layout/image-too-large';
 import missingImage from './layout/missing-image';
 import unreadable from './format/unreadable';
@@ -100,6 +101,7 @@ export const RULES: readonly Rule[] = [
   ramdiskUnknownCompression,
   patchLevelMismatch,
   lpChecksum,
+  imageChecksum,
   imageTooLarge,
   missingImage,
   avbFormatInvalid,

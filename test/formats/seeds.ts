@@ -33,6 +33,7 @@ import { mke2fs } from '../../fixtures/builders/ext4';
 import { buildErofs, buildF2fsSuperblock } from '../../fixtures/builders/erofs';
 import { buildFlashfile } from '../../fixtures/builders/moto-flashfile';
 import { buildMbn } from '../../fixtures/builders/mbn';
+import { buildAmlMultiDtb, buildAmlRes, buildAmlSecure, buildDhtb, buildKeystorage, buildKrnl, buildParameter, buildParm, buildQcdt, buildRkLoader, buildRsce, buildUh } from '../../fixtures/builders/vendor';
 
 const BS = 4096;
 
@@ -241,5 +242,59 @@ export async function formatSeeds(): Promise<FormatSeed[]> {
     },
     { format: 'qcom-mbn', name: 'tz.mbn', data: buildMbn({ version: 3, segments: [{ data: pseudoRandom(3000, 14) }, { data: Buffer.alloc(0), memsz: 4096, flags: 6 }, { data: compressible(2000, 15), flags: 6 }] }) },
     { format: 'qcom-mbn', name: 'xbl.elf', data: buildMbn({ version: 6, elfClass: 64, segments: [{ data: pseudoRandom(2000, 16) }] }) },
+      format: 'rockchip-loader',
+      name: 'MiniLoaderAll.bin',
+      data: buildRkLoader({
+        e471: [{ name: 'ddr.bin', data: pseudoRandom(200, 20) }],
+        e472: [{ name: 'usbplug.bin', data: pseudoRandom(150, 21) }],
+        loader: [
+          { name: 'FlashData', data: pseudoRandom(100, 22) },
+          { name: 'FlashBoot', data: pseudoRandom(120, 23) },
+        ],
+      }),
+    },
+    { format: 'rockchip-krnl', name: 'boot.img', data: buildKrnl(ramdisk) },
+    {
+      format: 'rockchip-resource',
+      name: 'resource.img',
+      data: buildRsce([
+        { path: 'rk-kernel.dtb', data: fdt },
+        { path: 'logo.bmp', data: pseudoRandom(300, 24) },
+      ]),
+    },
+    { format: 'rockchip-parameter', name: 'parameter.txt', data: buildParameter('0x00002000@0x00002000(uboot),0x00008000@0x00004000(boot),-@0x0000C000(userdata:grow)') },
+    { format: 'rockchip-parameter', name: 'parameter.img', data: buildParm(buildParameter('0x00002000@0x00002000(uboot),-@0x00004000(userdata:grow)')) },
+    {
+      format: 'amlogic-res',
+      name: 'logo.img',
+      data: buildAmlRes([
+        { name: 'bootup', data: pseudoRandom(500, 25) },
+        { name: 'upgrade_bar', data: gzipSync(compressible(400, 26)) },
+      ]),
+    },
+    { format: 'amlogic-secure', name: 'dt.img', data: buildAmlSecure(fdt) },
+    {
+      format: 'amlogic-dtb',
+      name: 'dtb.img',
+      data: buildAmlMultiDtb([
+        { soc: 'gxl', platform: 'p212', variant: '2g', dtb: fdt },
+        { soc: 'gxl', platform: 'p212', variant: '1g', dtb: overlay },
+      ]),
+    },
+    {
+      format: 'qcom-dtb',
+      name: 'dt.img',
+      data: buildQcdt(
+        3,
+        [
+          { platformId: 246, variantId: 8, socRev: 0x10000, dtb: 0 },
+          { platformId: 246, variantId: 11, subtypeId: 1, socRev: 0x20000, pmic: [1, 2, 3, 4], dtb: 1 },
+        ],
+        [fdt, overlay],
+      ),
+    },
+    { format: 'unisoc-dhtb', name: 'u-boot-sign.bin', data: buildDhtb(pseudoRandom(700, 27), { hash: true, signature: pseudoRandom(64, 28) }) },
+    { format: 'samsung-uh', name: 'uh.bin', data: buildUh(Buffer.concat([Buffer.from('\x7fELF', 'latin1'), pseudoRandom(600, 29)]), pseudoRandom(64, 30)) },
+    { format: 'samsung-keystorage', name: 'keystorage.bin', data: buildKeystorage(['cp_key', 'vbmeta']) },
   ];
 }

@@ -6,6 +6,7 @@
  * SEANDROIDENFORCE, GKI certificate) are described.
  */
 import { createHash } from 'node:crypto';
+import { appendedTrees } from '../fdt';
 import { SliceSource, type RandomSource } from '../../io/source';
 import type { RangeTap } from '../../io/digest-set';
 import type { ChildSpec, ContainerHandler, ContainerResult } from '../types';
@@ -141,6 +142,7 @@ export const androidBootHandler: ContainerHandler = {
         size = Math.max(0, size - 512);
       }
       children.push({ name: s.name, source: new SliceSource(src, offset, size, s.name), info: extra });
+      if (s.name === 'kernel') children.push(...(await dtbsAfterCompressedKernel(src, offset, size, extra)));
     }
     // v0–v2 id: both the AOSP and the LineageOS (dt slot) variant are accepted.
     if (hdr.id) {
@@ -184,6 +186,33 @@ export function bootHeaderDeclarations(board: unknown, patchLevel: unknown): Fac
  * `vbmeta`, and taps checking the image against its own vbmeta in the hashing
  * pass), Samsung's SEANDROIDENFORCE, a GKI certificate.
  */
+/** The most of a compressed kernel's end searched for appended device trees. */
+const APPENDED_DTB_TAIL = 8 << 20;
+
+/**
+ * Device trees appended to a compressed kernel (`Image.gz-dtb`, `Image.lz4-dtb`):
+ * the decompressor stops at the end of its stream, so the trees after it are
+ * listed here, as `kernel-dtb/<n>.dtb` (an uncompressed `Image-dtb` or
+ * `zImage-dtb` lists them itself, src/formats/linux-kernel). Only the end of
+ * the section is read; the trees must run from a valid FDT header to its end.
+ */
+async function dtbsAfterCompressedKernel(src: RandomSource, offset: number, size: number, extra: Record<string, unknown>): Promise<ChildSpec[]> {
+  const lead = await src.read(offset, 4);
+  const compressed = lead.length === 4 && ((lead[0] === 0x1f && lead[1] === 0x8b) || lead.readUInt32LE(0) === 0x184d2204 || lead.readUInt32LE(0) === 0x184c2102);
+  if (!compressed) return [];
+  const tailLen = Math.min(size, APPENDED_DTB_TAIL);
+  const tailAt = offset + size - tailLen;
+  const tail = await src.read(tailAt, tailLen);
+  const found = appendedTrees(tail, 0);
+  if (!found) return [];
+  extra.appendedDtbs = found.trees.length;
+  extra.compressedKernelSize = tailAt + found.start - offset;
+  return found.trees.map((t, i) => {
+    const name = `kernel-dtb/${i}.dtb`;
+    return { name, source: new SliceSource(src, tailAt + t.offset, t.size, name), info: { offset: tailAt + t.offset - offset, size: t.size } };
+  });
+}
+
 async function describeTrailer(src: RandomSource, hdr: BootHeader, info: Record<string, unknown>, children: ChildSpec[]): Promise<RangeTap[]> {
   if (hdr.end <= 0 || hdr.end >= src.size) return [];
   info.trailingBytes = src.size - hdr.end;

@@ -8,8 +8,10 @@
  * and size is checked against the blob before it is read; nodes and depth
  * are capped.
  */
-import type { DocumentHandler } from '../types';
+import type { ChildSpec, ContainerHandler } from '../types';
+import { SliceSource, type RandomSource } from '../../io/source';
 import type { Fact } from '../../report/model';
+import { declaration } from '../../compat/declarations';
 
 export const FDT_MAGIC = 0xd00dfeed;
 const HEADER_MIN = 40;
@@ -166,16 +168,120 @@ export function readFdt(b: Buffer): FdtSummary {
   return { info, problems };
 }
 
-export const fdtHandler: DocumentHandler = {
+/**
+ * What a tree says about the build (docs/formats.md, `fdt`): the root's
+ * `compatible` strings are a board declaration (the board or SoC the tree
+ * was built for, an overlay's too: a weak one, like a boot header's board
+ * name, never a device name), its `model` a description (key `other`).
+ */
+export function fdtDeclarations(info: Record<string, unknown>): Fact[] {
+  const out: Fact[] = [];
+  const compatible = Array.isArray(info.compatible) ? (info.compatible as string[]) : [];
+  if (compatible.length)
+    out.push(
+      declaration(
+        'device-tree',
+        compatible.slice(0, MAX_LISTED).map((value) => ({ key: 'board', property: 'compatible', value })),
+        { enforced: false },
+      ),
+    );
+  if (typeof info.model === 'string' && info.model !== '') out.push(declaration('device-tree', [{ key: 'other', property: 'model', value: info.model }], { enforced: false }));
+  return out;
+}
+
+/** Largest tree decoded (and largest blob searched for appended trees). */
+export const MAX_FDT_BYTES = 16 << 20;
+/** Trees listed after the first (a dtb.img of concatenated blobs, DTBs appended to a kernel). */
+const MAX_APPENDED = 1024;
+
+/** A header that could start a real tree at `at`: magic, versions dtc and the kernel write, blocks inside `totalsize`, fitting in `limit`. */
+export function plausibleFdtAt(b: Buffer, at: number, limit = b.length): number | null {
+  if (at + HEADER_MIN > limit || b.readUInt32BE(at) !== FDT_MAGIC) return null;
+  const total = b.readUInt32BE(at + 4);
+  const version = b.readUInt32BE(at + 20);
+  const lastComp = b.readUInt32BE(at + 24);
+  if (total < HEADER_MIN || at + total > limit || version < 16 || version > 17 || lastComp > 17) return null;
+  const offStruct = b.readUInt32BE(at + 8);
+  const offStrings = b.readUInt32BE(at + 12);
+  const offRsv = b.readUInt32BE(at + 16);
+  if (offStruct < HEADER_MIN || offStruct >= total || offStrings > total || offRsv < HEADER_MIN || offRsv >= total) return null;
+  return total;
+}
+
+export interface TreeChain {
+  trees: { offset: number; size: number }[];
+  /** Offset of bytes after the last tree that are neither zero padding nor a tree; null when there are none. */
+  leftoverAt: number | null;
+  /** More trees than the cap. */
+  capped: boolean;
+}
+
+/** Trees back to back from `start` (zero padding between and after them skipped), as dtb.img and appended DTBs lay them out. */
+export function chainedTrees(b: Buffer, start: number): TreeChain {
+  const trees: { offset: number; size: number }[] = [];
+  let pos = start;
+  while (pos < b.length) {
+    while (pos < b.length && b[pos] === 0) pos++;
+    if (pos >= b.length) break;
+    const size = plausibleFdtAt(b, pos);
+    if (size === null) return { trees, leftoverAt: pos, capped: false };
+    if (trees.length >= MAX_APPENDED) return { trees, leftoverAt: null, capped: true };
+    trees.push({ offset: pos, size });
+    pos += size;
+  }
+  return { trees, leftoverAt: null, capped: false };
+}
+
+/**
+ * Trees appended after other data (a kernel `Image-dtb` / `zImage-dtb`):
+ * the first plausible header from which trees follow each other to the end
+ * of the bytes (zero padding allowed). A d00dfeed inside the kernel's code
+ * (the arm zImage checks for that magic) does not start such a chain.
+ */
+export function appendedTrees(b: Buffer, from: number): (TreeChain & { start: number }) | null {
+  const magic = Buffer.from([0xd0, 0x0d, 0xfe, 0xed]);
+  let tried = 0;
+  for (let at = b.indexOf(magic, from); at >= 0 && tried < 4096; at = b.indexOf(magic, at + 1), tried++) {
+    if (plausibleFdtAt(b, at) === null) continue;
+    const chain = chainedTrees(b, at);
+    if (chain.leftoverAt === null && chain.trees.length > 0) return { ...chain, start: at };
+  }
+  return null;
+}
+
+/** Children for trees found after a first artifact: `<n>.dtb`, each a slice decoded as an FDT. */
+export function treeChildren(src: RandomSource, trees: { offset: number; size: number }[], first = 0): ChildSpec[] {
+  return trees.map((t, i) => {
+    const name = `${first + i}.dtb`;
+    return { name, source: new SliceSource(src, t.offset, t.size, name), info: { offset: t.offset, size: t.size } };
+  });
+}
+
+export const fdtHandler: ContainerHandler = {
   id: 'fdt',
-  kind: 'document',
-  description: 'flattened device tree blob (.dtb, .dtbo, DTBO table entries)',
-  maxBytes: 16 << 20,
+  kind: 'container',
+  description: 'flattened device tree blob (.dtb, .dtbo, DTBO table entries; dtb.img of several trees back to back)',
   traits: { role: 'document', confidence: 'magic' },
   detect: ({ peek }) => peek.length >= HEADER_MIN && peek.readUInt32BE(0) === FDT_MAGIC && peek.readUInt32BE(4) >= HEADER_MIN,
-  decode(bytes, ctx) {
+  async decode(src, ctx) {
+    if (src.size > MAX_FDT_BYTES) {
+      ctx.fact({ kind: 'unsupported', message: `${src.size} bytes is more than the ${MAX_FDT_BYTES} this format is decoded up to` });
+      return { info: {}, children: [] };
+    }
+    const bytes = await src.read(0, src.size);
     const { info, problems } = readFdt(bytes);
     for (const p of problems) ctx.fact(p);
-    return info;
+    for (const d of fdtDeclarations(info)) ctx.fact(d);
+    const total = typeof info.totalSize === 'number' ? info.totalSize : bytes.length;
+    const children: ChildSpec[] = [];
+    if (total < bytes.length) {
+      // A dtb.img of several trees: the first is this artifact, the others its children 1.dtb, 2.dtb...
+      const chain = chainedTrees(bytes, total);
+      children.push(...treeChildren(src, chain.trees, 1));
+      if (chain.trees.length) info.trees = chain.trees.length + 1;
+      if (chain.capped) ctx.fact({ kind: 'budget', message: `more than ${MAX_APPENDED} trees follow the first; the rest are not listed` });
+      if (chain.leftoverAt !== null) info.trailingBytes = bytes.length - chain.leftoverAt;
+    }
+    return { info, children };
   },
 };

@@ -3,9 +3,16 @@
  * at 56), arm32 `zImage` (0x016F2818 at 0x24), x86 `bzImage` ("HdrS" at
  * 0x202), or a raw kernel named `kernel` by its boot image. Reports the
  * `Linux version ...` banner; a zImage's banner is inside its gzip payload.
+ * Device trees appended after the kernel (`Image-dtb`, `zImage-dtb`, what
+ * `cat Image dtbs > Image-dtb` makes for bootloaders without a DT section)
+ * are children `0.dtb`, `1.dtb`..., each checked as an FDT: for a zImage
+ * they start where its header's end address says the zImage ends; for
+ * others, at the first valid FDT header from which trees follow each other
+ * to the end of the file.
  */
 import { gunzipSync } from 'node:zlib';
-import type { DocumentHandler } from '../types';
+import type { ContainerHandler } from '../types';
+import { appendedTrees, chainedTrees, treeChildren } from '../fdt';
 
 /** Kernels larger than this are hashed but not searched for their banner. */
 const MAX_KERNEL = 96 << 20;
@@ -46,20 +53,40 @@ function zimagePayloadBanner(b: Buffer): string | null {
   return null;
 }
 
-export const linuxKernelHandler: DocumentHandler = {
+export const linuxKernelHandler: ContainerHandler = {
   id: 'linux-kernel',
-  kind: 'document',
+  kind: 'container',
   traits: { role: 'partition-image', confidence: 'name' },
-  description: 'Linux kernel image (arm64 Image, zImage, bzImage, or a raw kernel section)',
-  maxBytes: MAX_KERNEL,
+  description: 'Linux kernel image (arm64 Image, zImage, bzImage, or a raw kernel section), with any device trees appended to it',
   detect: ({ peek, name }) => flavour(peek) !== null || name === 'kernel',
-  decode(bytes) {
+  async decode(src, ctx) {
+    if (src.size > MAX_KERNEL) {
+      ctx.fact({ kind: 'unsupported', message: `${src.size} bytes is more than the ${MAX_KERNEL} this format is decoded up to` });
+      return { info: {}, children: [] };
+    }
+    const bytes = await src.read(0, src.size);
     const kind = flavour(bytes) ?? 'raw';
     const banner = findBanner(bytes) ?? (kind === 'arm-zimage' ? zimagePayloadBanner(bytes) : null);
     const info: Record<string, unknown> = { kernelFormat: kind, linuxVersion: banner ?? undefined };
     const m = banner && /^Linux version (\S+)/.exec(banner);
     if (m) info.release = m[1];
     if (kind === 'arm64-image') info.imageSize = Number(bytes.readBigUInt64LE(16));
-    return info;
+    let trees: { offset: number; size: number }[] = [];
+    if (kind === 'arm-zimage') {
+      // zImage header: start and end load addresses at 0x28 and 0x2c; their difference is the zImage's size.
+      const end = bytes.readUInt32LE(0x2c) - bytes.readUInt32LE(0x28);
+      if (end > 0 && end < bytes.length) {
+        const chain = chainedTrees(bytes, end);
+        if (chain.leftoverAt === null) trees = chain.trees;
+      }
+    } else {
+      const found = appendedTrees(bytes, kind === 'raw' ? 0 : 64);
+      if (found) trees = found.trees;
+    }
+    if (trees.length) {
+      info.kernelSize = trees[0].offset;
+      info.appendedDtbs = trees.length;
+    }
+    return { info, children: treeChildren(src, trees) };
   },
 };

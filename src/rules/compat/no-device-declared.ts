@@ -7,14 +7,16 @@ import { flashableEvidence } from '../../compat/flashable';
  * A flashable package (src/compat/flashable.ts: an archive holding a boot
  * image, OTA metadata, a layout, a flash script...) in which nothing names
  * the device it is for. Nothing stops it from being flashed onto the wrong
- * phone, and romscope cannot judge compatibility either.
+ * phone, and romscope cannot judge compatibility either. A device tree's
+ * `compatible` names a board or SoC many devices share, not the device: it
+ * does not count.
  */
 const rule: Rule = {
   id: 'compat/no-device-declared',
   description: 'A flashable package in which nothing names or restricts the device it is for',
   defaultSeverity: 'warning',
   check(ctx) {
-    for (const { fact } of ctx.facts('declaration')) if (isDeclaration(fact) && isIdentity(fact) && !fact.negated) return;
+    for (const { fact } of ctx.facts('declaration')) if (isDeclaration(fact) && isIdentity(fact) && !fact.negated && fact.source !== 'device-tree') return;
     const why = flashableEvidence(ctx.root);
     if (!why) return;
     ctx.report({

@@ -5,6 +5,7 @@ import { buildTar, buildTarMd5 } from '../../../fixtures/builders/tar';
 import { buildRawprogram } from '../../../fixtures/builders/rawprogram';
 import { buildSparse } from '../../../fixtures/builders/sparse';
 import { pseudoRandom } from '../../../fixtures/builders/data';
+import { buildFdt } from '../../../fixtures/builders/fdt';
 
 const SCRIPT = 'META-INF/com/google/android/updater-script';
 const boot = () => bootWithProps({});
@@ -29,6 +30,12 @@ ruleTester('compat/no-device-declared', {
     { name: 'a boot image whose ramdisk names its device', file: 'boot.zip', build: () => zipOf({ 'boot.img': bootWithProps({ 'ro.product.device': 'crespo' }) }) },
   ],
   invalid: [
+    {
+      name: "a fastboot zip whose only names are a device tree's compatible strings (a board or SoC, not the device)",
+      file: 'fastboot.zip',
+      build: () => zipOf({ 'boot.img': boot(), 'dtb.img': buildFdt({ name: '', props: { model: 'Qualcomm Technologies, Inc. SM8150 MTP', compatible: ['qcom,sm8150-mtp', 'qcom,sm8150'] } }) }),
+      errors: [{ path: '', message: 'it holds a boot image (boot.img)' }],
+    },
     { name: 'a mod zip whose updater-script checks nothing', file: 'mod.zip', build: () => zipOf({ [SCRIPT]: updaterScript([]) }), errors: [{ path: '', message: `it holds an updater-script (${SCRIPT})` }] },
     {
       name: 'a fastboot zip of a boot image and nothing naming the device',
