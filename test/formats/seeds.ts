@@ -242,6 +242,7 @@ export async function formatSeeds(): Promise<FormatSeed[]> {
     },
     { format: 'qcom-mbn', name: 'tz.mbn', data: buildMbn({ version: 3, segments: [{ data: pseudoRandom(3000, 14) }, { data: Buffer.alloc(0), memsz: 4096, flags: 6 }, { data: compressible(2000, 15), flags: 6 }] }) },
     { format: 'qcom-mbn', name: 'xbl.elf', data: buildMbn({ version: 6, elfClass: 64, segments: [{ data: pseudoRandom(2000, 16) }] }) },
+    {
       format: 'rockchip-loader',
       name: 'MiniLoaderAll.bin',
       data: buildRkLoader({
