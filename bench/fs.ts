@@ -211,7 +211,13 @@ export async function otaZip(dir: string, kind: FsKind, preset = process.env.BEN
   flushZero(chunks);
   const { privateKey, publicKey } = newRsaKeyPair(2048);
   const sigLen = encodeSignatures([{ data: Buffer.alloc(256) }]).length;
-  const manifest = encodeManifest({ minorVersion: 0, signaturesOffset: offset, signaturesSize: sigLen, maxTimestamp: 1796299200, partitions: [{ name: 'system', newSize: size, newHash: whole.digest(), operations: ops }] });
+  const manifest = encodeManifest({
+    minorVersion: 0,
+    signaturesOffset: offset,
+    signaturesSize: sigLen,
+    maxTimestamp: 1796299200,
+    partitions: [{ name: 'system', newSize: size, newHash: whole.digest(), operations: ops }],
+  });
   const metadata = Buffer.concat([payloadHeader(manifest.length, sigLen), manifest]);
   const payload = join(work, 'payload.bin');
   const out = openSync(payload, 'w');

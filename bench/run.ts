@@ -203,9 +203,7 @@ function fsCase(kind: FsKind, wrap: 'sparse' | 'payload'): CaseSpec {
   const gib = () => `${(fsImageBytes() / 1024 ** 3).toFixed(fsImageBytes() % 1024 ** 3 === 0 ? 0 : 2)} GiB`;
   // The raw image's own reader, run on `$out`; fails unless build.prop came out with its fingerprint line.
   const reader =
-    kind === 'ext4'
-      ? `debugfs -R "cat ${BUILD_PROP}" "$out" 2>/dev/null | grep -q "^ro.build.fingerprint="`
-      : `fsck.erofs --extract="$out.d" "$out" > /dev/null && grep -q "^ro.build.fingerprint=" "$out.d${BUILD_PROP}"`;
+    kind === 'ext4' ? `debugfs -R "cat ${BUILD_PROP}" "$out" 2>/dev/null | grep -q "^ro.build.fingerprint="` : `fsck.erofs --extract="$out.d" "$out" > /dev/null && grep -q "^ro.build.fingerprint=" "$out.d${BUILD_PROP}"`;
   const readerNeeds = kind === 'ext4' ? ['debugfs', 'grep'] : ['fsck.erofs', 'grep'];
   const readerCommand = kind === 'ext4' ? `debugfs -R "cat ${BUILD_PROP}" system.img` : `fsck.erofs --extract=dir system.img; cat dir${BUILD_PROP}`;
   return {
@@ -395,7 +393,7 @@ async function main(): Promise<number> {
 
 function printReport(meta: Record<string, unknown>, cases: CaseResult[], targets: Target[], notes: string[]): void {
   const out: string[] = [
-    `romscope bench: ${meta.sizeMiB} MiB inputs${cases.some((c) => c.name === 'ota payload') ? ' (ota payload: a fixed 640 MiB image)' : ''}${cases.some((c) => c.name.endsWith(' build.prop')) ? ` (build.prop cases: ${fsImageBytes() / MiB} MiB partitions, BENCH_FS_MB)` : ''}, best of ${TIMED_RUNS} runs after 1 warm-up; ratio = romscope time / tool time (< 1: romscope faster)${cases.some((c) => c.references.some((r) => r.measurement.peakRssKiB !== undefined)) ? '; RSS ratio = romscope peak RSS / the tool\'s (a pipeline: its largest process); read/written = bytes through read/write system calls (rchar/wchar), every process of the command together, node loading its own code included' : ''}`,
+    `romscope bench: ${meta.sizeMiB} MiB inputs${cases.some((c) => c.name === 'ota payload') ? ' (ota payload: a fixed 640 MiB image)' : ''}${cases.some((c) => c.name.endsWith(' build.prop')) ? ` (build.prop cases: ${fsImageBytes() / MiB} MiB partitions, BENCH_FS_MB)` : ''}, best of ${TIMED_RUNS} runs after 1 warm-up; ratio = romscope time / tool time (< 1: romscope faster)${cases.some((c) => c.references.some((r) => r.measurement.peakRssKiB !== undefined)) ? "; RSS ratio = romscope peak RSS / the tool's (a pipeline: its largest process); read/written = bytes through read/write system calls (rchar/wchar), every process of the command together, node loading its own code included" : ''}`,
     `peak RSS via ${meta.rssMethod}; node ${meta.node}; ${meta.cpus}`,
     ...cases.flatMap((c) => c.info),
     '',
