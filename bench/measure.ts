@@ -14,6 +14,14 @@ export interface Command {
   /** Keep stdout to explain a failure. Off for tools whose stdout is the decoded data (it goes to /dev/null). */
   captureStdout?: boolean;
   cwd?: string;
+  /**
+   * Also count the bytes the command (and every process it starts) reads and
+   * writes through system calls: it runs under a shell that, once the
+   * command is done and reaped, copies its own /proc/<pid>/io to this file
+   * (Linux adds a reaped child's counts to its parent's). Not with the
+   * proc-poll RSS method, which would then watch the shell.
+   */
+  ioFile?: string;
 }
 
 /**
@@ -30,6 +38,10 @@ export interface Measurement {
   runs: number[];
   /** Largest peak RSS seen over all runs (warm-up included), in KiB; undefined when not measured. */
   peakRssKiB?: number;
+  /** Bytes read through read(2) and friends (`rchar`), largest over all runs; files, pipes and node's own modules alike. */
+  readBytes?: number;
+  /** Bytes written (`wchar`), largest over all runs. */
+  writtenBytes?: number;
 }
 
 export class CommandFailed extends Error {
@@ -47,6 +59,7 @@ interface RunResult {
   code: number | null;
   output: string;
   rssKiB?: number;
+  io?: { read: number; written: number };
 }
 
 const POLL_MS = 20;
@@ -98,13 +111,37 @@ export function describeRssMethod(m: RssMethod): string {
 export async function measure(cmd: Command, runs: number, rss: RssMethod | undefined): Promise<Measurement> {
   const times: number[] = [];
   let peak: number | undefined;
+  let io: { read: number; written: number } | undefined;
   for (let i = 0; i <= runs; i++) {
     const r = await runOnce(cmd, rss);
     if (r.code !== 0) throw new CommandFailed(cmd, r.code, r.output);
     if (r.rssKiB !== undefined) peak = Math.max(peak ?? 0, r.rssKiB);
+    if (r.io) io = { read: Math.max(io?.read ?? 0, r.io.read), written: Math.max(io?.written ?? 0, r.io.written) };
     if (i > 0) times.push(r.seconds); // run 0 is the warm-up
   }
-  return { seconds: Math.min(...times), runs: times, ...(peak !== undefined && { peakRssKiB: peak }) };
+  return { seconds: Math.min(...times), runs: times, ...(peak !== undefined && { peakRssKiB: peak }), ...(io && { readBytes: io.read, writtenBytes: io.written }) };
+}
+
+/** The shell wrapper behind Command.ioFile: runs the command, then saves its own io counters, which now include the command's. */
+const IO_WRAPPER = 'f="$1"; shift; "$@"; rc=$?; cat "/proc/$$/io" > "$f"; exit $rc';
+
+function withIo(cmd: Command, rss: RssMethod | undefined): Command {
+  if (!cmd.ioFile || rss?.kind === 'proc-poll') return cmd;
+  rmSync(cmd.ioFile, { force: true });
+  return { ...cmd, argv: ['sh', '-c', IO_WRAPPER, 'io', cmd.ioFile, ...cmd.argv] };
+}
+
+/** rchar and wchar from a saved /proc/<pid>/io; undefined when it is missing or unreadable. */
+function parseIo(file: string | undefined): { read: number; written: number } | undefined {
+  if (!file) return undefined;
+  try {
+    const text = readFileSync(file, 'utf8');
+    const read = /^rchar:\s+(\d+)/m.exec(text);
+    const written = /^wchar:\s+(\d+)/m.exec(text);
+    return read && written ? { read: Number(read[1]), written: Number(written[1]) } : undefined;
+  } catch {
+    return undefined;
+  }
 }
 
 /**
@@ -116,7 +153,13 @@ export function runCommand(cmd: Command): Promise<{ code: number | null; output:
 }
 
 /** Runs a command once; with `rss`, also reads its peak RSS. */
-async function runOnce(cmd: Command, rss: RssMethod | undefined): Promise<RunResult> {
+async function runOnce(original: Command, rss: RssMethod | undefined): Promise<RunResult> {
+  const cmd = withIo(original, rss);
+  const r = await runMeasured(cmd, rss);
+  return cmd === original ? r : { ...r, io: parseIo(original.ioFile) };
+}
+
+async function runMeasured(cmd: Command, rss: RssMethod | undefined): Promise<RunResult> {
   if (rss?.kind === 'gnu-time') {
     rmSync(rss.outFile, { force: true });
     const wrapped: Command = { ...cmd, argv: [rss.path, '-f', '%M', '-o', rss.outFile, ...cmd.argv] };
@@ -144,7 +187,7 @@ async function runOnce(cmd: Command, rss: RssMethod | undefined): Promise<RunRes
  * (this is the measured process itself, since argv[0] is spawned directly) and
  * may return a function to call when it ends.
  */
-function spawnTimed(cmd: Command, onStart: (pid: number) => (() => void) | undefined): Promise<Omit<RunResult, 'rssKiB'>> {
+function spawnTimed(cmd: Command, onStart: (pid: number) => (() => void) | undefined): Promise<Omit<RunResult, 'rssKiB' | 'io'>> {
   return new Promise((resolve, reject) => {
     const stdio: StdioOptions = ['ignore', cmd.captureStdout ? 'pipe' : 'ignore', 'pipe'];
     const start = process.hrtime.bigint();

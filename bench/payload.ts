@@ -21,7 +21,7 @@ const CHUNK = 2 * 1024 * 1024;
 const BS = 4096;
 
 /** Files of `src` (sorted walk) linked or copied under `dst` until `budget` bytes; returns the bytes taken. */
-function stage(src: string, dst: string, budget: number): number {
+export function stage(src: string, dst: string, budget: number): number {
   let used = 0;
   const visit = (dir: string) => {
     let names: string[];

@@ -1,10 +1,15 @@
 /**
  * `npm run bench`: times `romscope check` on large generated inputs beside the
- * standard tools that do comparable work, and reports romscope's peak RSS.
+ * standard tools that do comparable work, and reports romscope's peak RSS;
+ * and `romscope extract` of build.prop out of ext4 and EROFS images (sparse,
+ * and in an OTA payload) beside the by-hand routes, with peak RSS and bytes
+ * read and written on both sides (docs/bench.md).
  *
  *   BENCH_SIZE_MB=64 npm run bench     # quick run; the default is 1024 (1 GiB)
  *   BENCH_CASES="ota payload" npm run bench   # only the named cases
  *   (the ota payload case builds a fixed 640 MiB ext4 image; BENCH_XZ_PRESET picks its xz preset, default -9)
+ *   (the build.prop cases: BENCH_FS_MB partitions, default 2048; BENCH_FS_FILES_MB of files, default 256;
+ *    BENCH_FS_XZ_PRESET for the payload's operations, default -6)
  *
  * Inputs are generated in a temp dir (removed at the end, even on failure), so
  * nothing is written into the repo. Progress goes to stderr; the report (table,
@@ -17,6 +22,7 @@ import { cpus, tmpdir } from 'node:os';
 import { basename, dirname, join, resolve } from 'node:path';
 import { MiB, writeData, writeHashtreeImage } from './generate';
 import { buildExt4Image, buildPayloadBench } from './payload';
+import { BUILD_PROP, fsImageBytes, otaZip, sparseImage, type FsKind } from './fs';
 import { CommandFailed, describeRssMethod, detectRssMethod, findTool, measure, runCommand, stopAll, type Command, type RssMethod } from './measure';
 import { evaluateTargets, renderTable, renderTargets, toJson, type CaseResult, type Target, type ToolResult } from './report';
 
@@ -44,6 +50,13 @@ interface CaseSpec {
   /** Set when the input's size does not follow BENCH_SIZE_MB (said in the log instead of the size). */
   fixedInput?: string;
   references(input: string): Reference[];
+  /**
+   * The romscope command when it is not `check --quiet`: arguments after
+   * bin/romscope.js, and how the table and JSON name it.
+   */
+  romscope?: (input: string) => { args: string[]; label: string; command: string };
+  /** Also measure the references' peak RSS (whole pipeline: the largest process), and everyone's bytes read and written. */
+  measureAll?: boolean;
 }
 
 class UsageError extends Error {}
@@ -170,7 +183,75 @@ const CASES: CaseSpec[] = [
       ...payloadBlobReferences(dirname(input)),
     ],
   },
+  fsCase('ext4', 'sparse'),
+  fsCase('ext4', 'payload'),
+  fsCase('erofs', 'sparse'),
+  fsCase('erofs', 'payload'),
 ];
+
+/**
+ * build.prop out of a 2 GiB ext4 or EROFS partition image, inside a sparse
+ * image or an A/B OTA payload: `romscope extract` of that one file against
+ * the route users take by hand on the same bytes. For a sparse image that is
+ * simg2img to a raw image, then debugfs -R "cat" (ext4) or fsck.erofs
+ * --extract (EROFS; dump.erofs 1.5 has no --cat). For a payload no Debian
+ * package unpacks payload.bin (payload_dumper is a pip tool, update_engine's
+ * delta_generator is not packaged), so the by-hand route is romscope's own
+ * extract of the whole partition to a file, then the same debugfs/fsck.erofs.
+ * The point: romscope reads the metadata and the one file, megabytes, where
+ * the by-hand routes read and write the whole partition.
+ */
+function fsCase(kind: FsKind, wrap: 'sparse' | 'payload'): CaseSpec {
+  const mkfs = kind === 'ext4' ? 'mkfs.ext4' : 'mkfs.erofs';
+  const path = wrap === 'sparse' ? `raw${BUILD_PROP}` : `payload.bin/system.img${BUILD_PROP}`;
+  const file = wrap === 'sparse' ? `system-${kind}.simg` : `ota-${kind}.zip`;
+  const gib = () => `${(fsImageBytes() / 1024 ** 3).toFixed(fsImageBytes() % 1024 ** 3 === 0 ? 0 : 2)} GiB`;
+  // The raw image's own reader, run on `$out`; fails unless build.prop came out with its fingerprint line.
+  const reader =
+    kind === 'ext4' ? `debugfs -R "cat ${BUILD_PROP}" "$out" 2>/dev/null | grep -q "^ro.build.fingerprint="` : `fsck.erofs --extract="$out.d" "$out" > /dev/null && grep -q "^ro.build.fingerprint=" "$out.d${BUILD_PROP}"`;
+  const readerNeeds = kind === 'ext4' ? ['debugfs', 'grep'] : ['fsck.erofs', 'grep'];
+  const readerCommand = kind === 'ext4' ? `debugfs -R "cat ${BUILD_PROP}" system.img` : `fsck.erofs --extract=dir system.img; cat dir${BUILD_PROP}`;
+  return {
+    name: `${kind} ${wrap} build.prop`,
+    builders: wrap === 'sparse' ? [mkfs, 'img2simg'] : [mkfs, 'xz', 'zip'],
+    // A getter: BENCH_FS_MB is checked when the case runs, not when this module loads.
+    get fixedInput() {
+      return `an ${kind} image of ${gib()} in ${wrap === 'sparse' ? 'a sparse image' : 'an OTA payload'}`;
+    },
+    measureAll: true,
+    async build(dir) {
+      const r = wrap === 'sparse' ? await sparseImage(dir, kind) : await otaZip(dir, kind);
+      return { input: r.input, info: r.info };
+    },
+    romscope: (input) => ({
+      args: ['extract', input, path, '-o', join(dirname(input), 'out.prop'), '--force'],
+      label: 'romscope extract',
+      command: `romscope extract ${file} ${path} -o out.prop`,
+    }),
+    references: (input) => {
+      // Every run leaves nothing behind: the expanded image (and extracted tree) are removed inside the timed command.
+      const tail = `${reader}; rc=$?; rm -rf "$out" "$out.d"; exit $rc`;
+      if (wrap === 'sparse') {
+        return [
+          {
+            tool: `simg2img + ${kind === 'ext4' ? 'debugfs cat' : 'fsck.erofs --extract'}`,
+            needs: ['simg2img', 'sh', ...readerNeeds],
+            argv: ['sh', '-c', `out="$1.raw"; rm -rf "$out" "$out.d"; simg2img "$1" "$out" || exit 1; ${tail}`, 'bench', input],
+            command: `simg2img ${file} system.img && ${readerCommand}`,
+          },
+        ];
+      }
+      return [
+        {
+          tool: `romscope extract partition + ${kind === 'ext4' ? 'debugfs cat' : 'fsck.erofs --extract'}`,
+          needs: ['sh', ...readerNeeds],
+          argv: ['sh', '-c', `out="$1.raw"; rm -rf "$out" "$out.d"; "$2" "$3" extract "$1" payload.bin/system.img -o "$out" > /dev/null || exit 1; ${tail}`, 'bench', input, process.execPath, BIN],
+          command: `romscope extract ${file} payload.bin/system.img -o system.img && ${readerCommand}`,
+        },
+      ];
+    },
+  };
+}
 
 /** xz -dc of the payload's operation blobs: all on one core, and one process per blob file at once. */
 function payloadBlobReferences(dir: string): Reference[] {
@@ -209,9 +290,11 @@ function checkFreeSpace(dir: string, bytes: number): void {
   if (free < 2.2 * bytes) throw new Error(`need about ${mib(2.2 * bytes)} free in ${dir}, only ${mib(free)} available`);
 }
 
-function romscopeCommand(input: string, args: string[] = []): Command {
+function romscopeCommand(spec: CaseSpec, input: string, args: string[] = []): { cmd: Command; command: string } {
   // node is spawned directly (not through npx or a shell) so the measured pid is romscope itself.
-  return { label: 'romscope check --quiet', argv: [process.execPath, BIN, 'check', input, '--quiet', ...args], captureStdout: true };
+  const own = spec.romscope?.(input);
+  if (own) return { cmd: { label: own.label, argv: [process.execPath, BIN, ...own.args], captureStdout: true }, command: own.command };
+  return { cmd: { label: 'romscope check --quiet', argv: [process.execPath, BIN, 'check', input, '--quiet', ...args], captureStdout: true }, command: `romscope check ${basename(input)} --quiet` };
 }
 
 /** Builds one case's input and measures romscope and every available reference on it. */
@@ -220,10 +303,12 @@ async function runCase(spec: CaseSpec, dir: string, bytes: number, rss: RssMetho
   const { input, info, args } = await spec.build(dir, bytes);
   try {
     log(`${spec.name}: timing romscope (1 warm-up + ${TIMED_RUNS} runs)`);
-    const cmd = romscopeCommand(input, args);
+    const { cmd: own, command } = romscopeCommand(spec, input, args);
+    const ioFile = spec.measureAll ? join(dir, 'io.out') : undefined;
+    const cmd: Command = { ...own, ioFile };
     // A romscope failure is not caught here: it is the one thing that fails the bench.
     const measurement = await measure(cmd, TIMED_RUNS, rss);
-    const romscope: ToolResult = { tool: cmd.label, command: `romscope check ${basename(input)} --quiet`, measurement };
+    const romscope: ToolResult = { tool: cmd.label, command, measurement };
     const references: ToolResult[] = [];
     const skipped: string[] = [];
     const skip = (why: string) => {
@@ -238,7 +323,7 @@ async function runCase(spec: CaseSpec, dir: string, bytes: number, rss: RssMetho
       }
       log(`${spec.name}: timing ${ref.tool}`);
       try {
-        const m = await measure({ label: ref.tool, argv: ref.argv }, TIMED_RUNS, undefined);
+        const m = await measure({ label: ref.tool, argv: ref.argv, ioFile }, TIMED_RUNS, spec.measureAll ? rss : undefined);
         references.push({ tool: ref.tool, command: ref.command, measurement: m });
       } catch (e) {
         if (!(e instanceof CommandFailed)) throw e;
@@ -268,20 +353,26 @@ function cleanupOnSignal(dir: string): () => void {
   return () => handlers.forEach((off) => off());
 }
 
+/** BENCH_CASES="ota payload,sparse" runs only those cases. */
+function onlyCases(): string[] | undefined {
+  return process.env.BENCH_CASES?.split(',')
+    .map((x) => x.trim())
+    .filter(Boolean);
+}
+
 async function main(): Promise<number> {
   const bytes = sizeFromEnv();
   if (!existsSync(join(ROOT, 'dist', 'src', 'cli', 'main.js'))) throw new Error('romscope is not built: run `npx tsc -p .` first');
   const work = mkdtempSync(join(tmpdir(), 'romscope-bench-'));
   const uninstall = cleanupOnSignal(work);
   try {
-    checkFreeSpace(work, bytes);
+    // The build.prop cases' by-hand routes write a whole partition (and an EROFS tree) beside their inputs.
+    const fsSelected = CASES.some((c) => c.name.endsWith(' build.prop') && (!onlyCases()?.length || onlyCases()!.includes(c.name)));
+    checkFreeSpace(work, fsSelected ? Math.max(bytes, fsImageBytes()) : bytes);
     const rss = detectRssMethod(join(work, 'time.out'));
     const cases: CaseResult[] = [];
     const notes: string[] = [];
-    // BENCH_CASES="ota payload,sparse" runs only those cases.
-    const only = process.env.BENCH_CASES?.split(',')
-      .map((x) => x.trim())
-      .filter(Boolean);
+    const only = onlyCases();
     for (const spec of CASES.filter((c) => !only?.length || only.includes(c.name))) {
       const missing = spec.builders.filter((t) => !findTool(t));
       if (missing.length > 0) {
@@ -313,7 +404,7 @@ async function main(): Promise<number> {
 
 function printReport(meta: Record<string, unknown>, cases: CaseResult[], targets: Target[], notes: string[]): void {
   const out: string[] = [
-    `romscope bench: ${meta.sizeMiB} MiB inputs${cases.some((c) => c.name === 'ota payload') ? ' (ota payload: a fixed 640 MiB image)' : ''}, best of ${TIMED_RUNS} runs after 1 warm-up; ratio = romscope time / tool time (< 1: romscope faster)`,
+    `romscope bench: ${meta.sizeMiB} MiB inputs${cases.some((c) => c.name === 'ota payload') ? ' (ota payload: a fixed 640 MiB image)' : ''}${cases.some((c) => c.name.endsWith(' build.prop')) ? ` (build.prop cases: ${fsImageBytes() / MiB} MiB partitions, BENCH_FS_MB)` : ''}, best of ${TIMED_RUNS} runs after 1 warm-up; ratio = romscope time / tool time (< 1: romscope faster)${cases.some((c) => c.references.some((r) => r.measurement.peakRssKiB !== undefined)) ? "; RSS ratio = romscope peak RSS / the tool's (a pipeline: its largest process); read/written = bytes through read/write system calls (rchar/wchar), every process of the command together, node loading its own code included" : ''}`,
     `peak RSS via ${meta.rssMethod}; node ${meta.node}; ${meta.cpus}`,
     ...cases.flatMap((c) => c.info),
     '',

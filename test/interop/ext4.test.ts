@@ -303,3 +303,75 @@ test('an extent tree that reaches one block twice: e2fsck -fn complains, romscop
     found.join('\n'),
   );
 });
+
+/** Group 0's bitmaps as `debugfs -R stats` places them, in bytes from the start of the image. */
+function group0Bitmaps(img: string, bs: number): { block: number; inode: number } {
+  const out = runTool('debugfs', ['-R', 'stats', img]).stdout.toString();
+  const m = /Group +0: block bitmap at (\d+).*?, inode bitmap at (\d+)/.exec(out)!;
+  return { block: Number(m[1]) * bs, inode: Number(m[2]) * bs };
+}
+
+/** metadata_csum without 64bit: 32-byte group descriptors keep 16-bit bitmap checksums. */
+const CSUM_32: Config = { name: 'ext4, 4 KiB blocks, metadata_csum, no 64bit', args: ['-t', 'ext4', '-b', '4096', '-O', 'metadata_csum,^64bit'], type: 'ext4', blockSize: 4096, csum: true };
+
+test('htree and bitmaps of intact images (metadata_csum, 64bit or not, 1 and 4 KiB blocks): e2fsck -fn and romscope agree, and the checks were made', async (t) => {
+  if (!requireTools(t, 'mke2fs', 'e2fsck', 'debugfs')) return;
+  for (const c of [CONFIGS[0], CONFIGS[1], CSUM_32]) {
+    const img = makeImage(t, c);
+    assert.equal(e2fsckComplains(img), false, c.name);
+    assert.deepEqual(await fsFindings(img), [], c.name);
+    const src = await FileSource.open(img);
+    t.after(() => src.close());
+    const problems: string[] = [];
+    const fs = await Ext4Fs.open(src, (p) => void problems.push(p.message));
+    const afterOpen = fs.checked;
+    // superblock, one descriptor per group, and at least group 0's two bitmaps
+    assert.ok(afterOpen >= 4, `${c.name}: ${afterOpen} checks on open`);
+    const app = await fs.lookup('system/app');
+    const before = fs.checked;
+    assert.equal((await fs.readDir(app!)).length, 300);
+    // every block of the directory was checked, its htree root among them (and any extent block of its own)
+    const blocks = Math.ceil(app!.size / c.blockSize);
+    assert.ok(fs.checked - before >= blocks, `${c.name}: ${fs.checked - before} checks for ${blocks} blocks`);
+    assert.deepEqual(problems, [], c.name);
+  }
+});
+
+test('a damaged htree index block (metadata_csum): e2fsck -fn complains, romscope reports its dx_tail checksum', async (t) => {
+  if (!requireTools(t, 'mke2fs', 'debugfs', 'e2fsck')) return;
+  for (const c of [CONFIGS[0], CONFIGS[1]]) {
+    const img = makeImage(t, c);
+    const b = readFileSync(img);
+    const root = dirBlockOffset(img, 'system/app', c.blockSize);
+    // The root: '.', '..' spanning the block, dx_root_info, then count/limit at 32 and the first hash at 40.
+    assert.equal(b[root + 24 + 5], 8, 'dx_root_info length');
+    assert.ok(b.readUInt16LE(root + 34) >= 2, 'the root holds at least two index entries');
+    b[root + 40] ^= 0x01;
+    writeFileSync(img, b);
+    assert.equal(e2fsckComplains(img), true, c.name);
+    const found = await fsFindings(img);
+    assert.ok(
+      found.some((f) => /integrity\/fs-checksum: directory inode \d+, htree index block \d+: crc32c/.test(f)),
+      `${c.name}: ${found.join('\n')}`,
+    );
+  }
+});
+
+for (const kind of ['block', 'inode'] as const) {
+  test(`a damaged ${kind} bitmap (metadata_csum, 32- and 16-bit sums): e2fsck -fn complains, romscope reports its checksum`, async (t) => {
+    if (!requireTools(t, 'mke2fs', 'debugfs', 'e2fsck')) return;
+    for (const c of [CONFIGS[0], CSUM_32]) {
+      const img = makeImage(t, c);
+      const b = readFileSync(img);
+      const at = group0Bitmaps(img, c.blockSize)[kind];
+      b[at + 100] ^= 0x10;
+      writeFileSync(img, b);
+      assert.equal(e2fsckComplains(img), true, c.name);
+      const found = await fsFindings(img);
+      assert.ok(
+        found.some((f) => new RegExp(`integrity/fs-checksum: group 0: ${kind} bitmap \\(block \\d+\\) crc32c`).test(f)),
+        `${c.name}: ${found.join('\n')}`,
+      );
+    }
+  });
+}

@@ -6,7 +6,8 @@
  * and the file's own blocks are read. All fields are little-endian.
  *
  * With `metadata_csum` the crc32c of every superblock, group descriptor,
- * inode, extent block, directory block and xattr block read is checked; the
+ * block and inode bitmap, inode, extent block, directory block (leaf, and
+ * htree index: root and interior nodes) and xattr block read is checked; the
  * results and every inconsistency found on the way are given to `report`.
  */
 import type { RandomSource } from '../../io/source';
@@ -34,6 +35,8 @@ export const EXT4_LIMITS = {
   maxPathDepth: 256,
   /** Problems reported one by one (the rest are counted). */
   maxProblems: 50,
+  /** Block groups whose block and inode bitmaps are read for their checksums (two blocks each). */
+  maxBitmapGroups: 8192,
 };
 
 const COMPAT = ['dir_prealloc', 'imagic_inodes', 'has_journal', 'ext_attr', 'resize_inode', 'dir_index', 'lazy_bg', 'exclude_inode', 'exclude_bitmap', 'sparse_super2', 'fast_commit', 'stable_inodes', 'orphan_file'];
@@ -86,6 +89,8 @@ const RO_COMPAT_SPARSE_SUPER = 0x1;
 const RO_COMPAT_METADATA_CSUM = 0x400;
 
 const FL_INDEX = 0x1000;
+const RO_COMPAT_BIGALLOC = 0x200;
+const ZERO4 = Buffer.alloc(4);
 const FL_EXTENTS = 0x80000;
 const FL_INLINE_DATA = 0x10000000;
 const FL_ENCRYPT = 0x800;
@@ -372,6 +377,7 @@ export class Ext4Fs {
       fs.check('sb', sum === raw.readUInt32LE(0x3fc), `superblock crc32c is ${hex(raw.readUInt32LE(0x3fc))}, computed ${hex(sum)}`, SB_OFFSET + 0x3fc);
       fs.seed = sb.incompat & INCOMPAT_CSUM_SEED ? raw.readUInt32LE(0x270) : crc32cUpdate(0xffffffff, raw.subarray(0x68, 0x78));
       for (let g = 0; g < read; g++) fs.checkGroup(g);
+      await fs.checkBitmaps(Math.min(read, EXT4_LIMITS.maxBitmapGroups), blocksInImage);
     }
     return fs;
   }
@@ -389,6 +395,40 @@ export class Ext4Fs {
     if (d.length > 0x20) c = crc32cUpdate(c, d.subarray(0x20));
     const want = d.readUInt16LE(0x1e);
     this.check(`gd${g}`, (c & 0xffff) === want, `group descriptor ${g} crc32c is ${hex(want)}, computed ${hex(c & 0xffff)}`);
+  }
+
+  /**
+   * The block and inode bitmaps of the first `groups` groups against the
+   * crc32c their descriptors hold (bg_block_bitmap_csum, bg_inode_bitmap_csum:
+   * the low 16 bits, and the high 16 when descriptors are 64 bytes). The sum
+   * covers the bits of one group (clusters or inodes per group / 8 bytes),
+   * seeded with the file system's seed alone. A bitmap its group marks
+   * uninitialised (BLOCK_UNINIT, INODE_UNINIT) is not on disk and not read.
+   */
+  private async checkBitmaps(groups: number, blocksInImage: number): Promise<void> {
+    const sb = this.sb;
+    const bigalloc = (sb.roCompat & RO_COMPAT_BIGALLOC) !== 0;
+    const clustersPerGroup = bigalloc ? this.sbRaw.readUInt32LE(0x24) : sb.blocksPerGroup;
+    const wide = sb.descSize >= 0x3c;
+    const kinds = [
+      { name: 'block', uninit: 0x2, bytes: Math.floor(clustersPerGroup / 8), at: 0x0, atHi: 0x20, lo: 0x18, hi: 0x38 },
+      { name: 'inode', uninit: 0x1, bytes: Math.floor(sb.inodesPerGroup / 8), at: 0x4, atHi: 0x24, lo: 0x1a, hi: 0x3a },
+    ];
+    for (let g = 0; g < groups; g++) {
+      const d = this.gdt.subarray(this.gdOffset(g), this.gdOffset(g) + sb.descSize);
+      const flags = d.readUInt16LE(0x12);
+      for (const k of kinds) {
+        if (flags & k.uninit || k.bytes === 0 || k.bytes > sb.blockSize) continue;
+        const blk = d.readUInt32LE(k.at) + (sb.descSize >= 64 ? d.readUInt32LE(k.atHi) * 2 ** 32 : 0);
+        if (blk >= blocksInImage) continue; // past the image: said once when the image was opened
+        const b = await this.src.read(blk * sb.blockSize, k.bytes);
+        if (b.length < k.bytes) continue;
+        const c = crc32cUpdate(this.seed, b);
+        const want = d.readUInt16LE(k.lo) + (wide ? d.readUInt16LE(k.hi) * 0x10000 : 0);
+        const got = wide ? c : c & 0xffff;
+        this.check(`${k.name[0]}b${g}`, got === want, `group ${g}: ${k.name} bitmap (block ${blk}) crc32c is ${hex(want)}, computed ${hex(got)}`, blk * sb.blockSize);
+      }
+    }
   }
 
   /** Block number of the inode table of group g. */
@@ -701,14 +741,16 @@ export class Ext4Fs {
       const tail = b.subarray(bs - 12);
       const isTail = tail.readUInt32LE(0) === 0 && tail.readUInt16LE(4) === 12 && tail[6] === 0 && tail[7] === 0xde;
       const dxNode = dir.flags & FL_INDEX && (blk.logical === 0 || (b.readUInt32LE(0) === 0 && this.recLen(b.readUInt16LE(4)) === bs));
-      if (isTail) {
+      if (dxNode) {
+        if (this.checksums) this.checkDxNode(b, dir, blk.physical);
+      } else if (isTail) {
         limit = bs - 12;
         if (this.checksums) {
           const c = crc32cUpdate(this.inodeSeed(dir), b.subarray(0, bs - 12));
           const want = tail.readUInt32LE(8);
           this.check(`d${blk.physical}`, c === want, `directory inode ${dir.ino}, block ${blk.physical}: crc32c is ${hex(want)}, computed ${hex(c)}`, blk.physical * bs + bs - 4);
         }
-      } else if (this.checksums && !dxNode) {
+      } else if (this.checksums) {
         this.check(`d${blk.physical}`, false, `directory inode ${dir.ino}, block ${blk.physical} has no checksum tail`, blk.physical * bs);
       }
       // Interior htree nodes hold no names (their first entry spans the block); the root's '..' spans the index.
@@ -733,6 +775,44 @@ export class Ext4Fs {
       }
       p += rec;
     }
+  }
+
+  /**
+   * An htree index block (the root, at logical block 0, or an interior
+   * node, whose one empty entry spans the block): its dx_tail checksum, the
+   * crc32c (seeded per inode) of the block up to the last used dx_entry, the
+   * tail's reserved word and a zero checksum. The count/limit header sits
+   * after the fake entry (8 bytes in), or in the root after `.`, `..` and
+   * dx_root_info (32 bytes in); the tail right after `limit` entries.
+   */
+  private checkDxNode(b: Buffer, dir: Inode, physical: number): void {
+    const bs = this.sb.blockSize;
+    const key = `d${physical}`;
+    const where = `directory inode ${dir.ino}, htree index block ${physical}`;
+    let countOffset: number;
+    const first = this.recLen(b.readUInt16LE(4));
+    if (first === bs) countOffset = 8;
+    else if (first === 12 && this.recLen(b.readUInt16LE(12 + 4)) === bs - 12 && b.readUInt32LE(24) === 0 && b[24 + 5] === 8) countOffset = 32;
+    else {
+      this.check(key, false, `${where} is not laid out as an htree root or node, so its checksum cannot be found`, physical * bs);
+      return;
+    }
+    const limit = b.readUInt16LE(countOffset);
+    const count = b.readUInt16LE(countOffset + 2);
+    const tailAt = countOffset + limit * 8;
+    if (tailAt + 8 > bs) {
+      this.check(key, false, `${where}: its ${limit} index entries leave no room for the checksum tail`, physical * bs + countOffset);
+      return;
+    }
+    if (count > limit) {
+      this.check(key, false, `${where}: ${count} index entries in room for ${limit}, so its checksum cannot be computed`, physical * bs + countOffset + 2);
+      return;
+    }
+    let c = crc32cUpdate(this.inodeSeed(dir), b.subarray(0, countOffset + count * 8));
+    c = crc32cUpdate(c, b.subarray(tailAt, tailAt + 4));
+    c = crc32cUpdate(c, ZERO4);
+    const want = b.readUInt32LE(tailAt + 4);
+    this.check(key, c === want, `${where}: crc32c is ${hex(want)}, computed ${hex(c)}`, physical * bs + tailAt + 4);
   }
 
   private recLen(v: number): number {
