@@ -46,6 +46,9 @@ import { fdtHandler } from './fdt';
 import { ext4Handler } from './ext4';
 import { erofsHandler } from './erofs';
 import { f2fsHandler } from './f2fs';
+import { mtkImageHandler } from './mtk-image';
+import { mtkPreloaderHandler } from './mtk-preloader';
+import { mtkEfuseHandler } from './mtk-efuse';
 import { otaPackageSiblings } from './ota-package';
 import { checksumFileSiblings } from './checksum-file/siblings';
 import { checksumSidecars } from './checksum-file/sidecar';
@@ -78,6 +81,9 @@ const REGISTERED: readonly RegisteredHandler[] = [
   registered(gptHandler),
   registered(erofsHandler),
   registered(f2fsHandler),
+  registered(mtkImageHandler),
+  registered(mtkPreloaderHandler),
+  registered(mtkEfuseHandler),
   // Tie-break: zstd before lz4: both have the same skippable frames; zstd claims only those a zstd frame follows.
   registered(zstdHandler),
   registered(lz4Handler),
