@@ -57,7 +57,17 @@ test('corpus begonia: Checksum.ini finds the lk mismatch, every other stock imag
   assert.match(others[0].message, /^sum16 is d247, images\/Checksum\.ini lines 24, 25 says 4d1e$/);
   const sums = iniSums(readFileSync(join(dir, 'Checksum.ini'), 'latin1'));
   // Partition → file as the scatter file says; each present file's byte sum is the listed value.
-  const files: Record<string, string> = { preloader: 'preloader_begonia.bin', efuse: 'efuse.img', vbmeta: 'vbmeta.img', dtbo: 'dtbo.img', logo: 'logo.bin', cache: 'cache.img', gsort: 'gsort.img', oem_misc1: 'oem_misc1.img', exaid: 'exaid.img' };
+  const files: Record<string, string> = {
+    preloader: 'preloader_begonia.bin',
+    efuse: 'efuse.img',
+    vbmeta: 'vbmeta.img',
+    dtbo: 'dtbo.img',
+    logo: 'logo.bin',
+    cache: 'cache.img',
+    gsort: 'gsort.img',
+    oem_misc1: 'oem_misc1.img',
+    exaid: 'exaid.img',
+  };
   for (const [partition, file] of Object.entries(files)) {
     assert.equal(artifactAt(r.root, `images/${file}`).hashes.sum16, sums.get(partition), `${partition} (${file})`);
   }
@@ -147,7 +157,7 @@ test('corpus begonia: Checksum.ini finds the lk mismatch, every other stock imag
   );
 });
 
-test('corpus gongcheng: lk-verified.img is an mtk-image whose byte sum is Checksum.ini\'s lk_a; no error on a stock file', async (t) => {
+test("corpus gongcheng: lk-verified.img is an mtk-image whose byte sum is Checksum.ini's lk_a; no error on a stock file", async (t) => {
   const p = await packed(t, 'mtk/gongcheng', 'gongcheng');
   if (!p) return;
   const { r, dir } = p;

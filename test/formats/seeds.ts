@@ -205,7 +205,14 @@ export async function formatSeeds(): Promise<FormatSeed[]> {
     },
     { format: 'mtk-preloader', name: 'preloader_ufs.img', data: buildBootPreloader('UFS_BOOT', buildGfhPreloader(pseudoRandom(2000, 73), { customer: 'seed' })) },
     { format: 'mtk-preloader', name: 'preloader_x.bin', data: buildGfhPreloader(pseudoRandom(2000, 74)) },
-    { format: 'mtk-efuse', name: 'efuse.img', data: buildMtkEfuse([{ offset: 0x1c, data: pseudoRandom(32, 75) }, { offset: 0x70, data: Buffer.from([0x4e]) }]) },
+    {
+      format: 'mtk-efuse',
+      name: 'efuse.img',
+      data: buildMtkEfuse([
+        { offset: 0x1c, data: pseudoRandom(32, 75) },
+        { offset: 0x70, data: Buffer.from([0x4e]) },
+      ]),
+    },
     // A small ext4 (1 KiB blocks, metadata_csum, 128-byte inodes) made by mke2fs: superblock, descriptors and inode table in the first 8 KiB the mutations hit most.
     {
       format: 'ext4',

@@ -34,7 +34,7 @@ async function scatterBeside(specs: ChildSpec[], dir: string): Promise<Map<strin
   const cands = specs.filter((s) => s.readable !== false && dirOf(s.name) === dir && isScatterName(s.name)).slice(0, MAX_SCATTER_FILES);
   for (const s of cands) {
     if (s.source.kind === 'stream' && (s.source.size ?? Infinity) > LIMITS.maxTextBytes) continue;
-    let bytes: Buffer | null = null;
+    let bytes: Buffer | null;
     try {
       bytes = await readWhole(s.source, LIMITS.maxTextBytes);
     } catch {
@@ -49,7 +49,7 @@ async function scatterBeside(specs: ChildSpec[], dir: string): Promise<Map<strin
 /**
  * The member a Checksum.ini partition stands for: the scatter file's
  * `file_name` for it, else `<partition>.img` or `.bin` beside the list.
-*/
+ */
 function partitionFile(partition: string, dir: string, byName: Map<string, ChildSpec>, scatter: Map<string, string> | null): ChildSpec | null {
   const file = scatter?.get(partition);
   if (file) return byName.get(dir + normalizeListed(file)) ?? null;

@@ -373,7 +373,11 @@ function templateInfo(kind: DumpKind, t: TableRead, parts: GptPartition[], place
   if (kind !== 'gpt_both') said.push(`its disk-size fields (${t.role === 'primary' ? 'alternate and last usable LBA' : 'the header LBA and entry LBA'}) are filled in on the device`);
   if (onDevice.length) said.push(`${onDevice.slice(0, 5).join(', ')}${andMore(onDevice.length, 5)} ${onDevice.length === 1 ? 'is' : 'are'} placed or sized to the end of the disk by the flash tool`);
   return {
-    info: { crcFields: t.zeroCrcTemplate ? 'zero' : 'set', table: kind === 'gpt_backup' ? 'backup' : kind === 'gpt_main' ? 'primary' : 'both', placedOnDevice: onDevice.length ? onDevice.slice(0, MAX_REPORTED) : undefined },
+    info: {
+      crcFields: t.zeroCrcTemplate ? 'zero' : 'set',
+      table: kind === 'gpt_backup' ? 'backup' : kind === 'gpt_main' ? 'primary' : 'both',
+      placedOnDevice: onDevice.length ? onDevice.slice(0, MAX_REPORTED) : undefined,
+    },
     message: `GPT template (${kind === 'gpt_backup' ? 'backup' : kind === 'gpt_main' ? 'primary' : 'primary and backup'} table file): ${said.join('; ')}`,
   };
 }

@@ -15,7 +15,18 @@ const pkg = (sums: string, name = 'SHA256SUMS') =>
 const good = `${h('sha256', boot)}  images/boot.img\n${h('sha256', sys)} *images/system.img\n`;
 /** SP Flash Tool's Checksum.ini value: the bytes' sum modulo 65536, unpadded hex. */
 const sum16 = (b: Buffer) => `0x${(b.reduce((a, x) => a + x, 0) % 0x10000).toString(16).toUpperCase()}`;
-const scatter = ['- general: MTK_PLATFORM_CFG', '  info:', '    - config_version: V1.1.2', '      platform: MT6765', '', '- partition_index: SYS0', '  partition_name: boot_a', '  file_name: boot.img', '  is_download: true', ''].join('\n');
+const scatter = [
+  '- general: MTK_PLATFORM_CFG',
+  '  info:',
+  '    - config_version: V1.1.2',
+  '      platform: MT6765',
+  '',
+  '- partition_index: SYS0',
+  '  partition_name: boot_a',
+  '  file_name: boot.img',
+  '  is_download: true',
+  '',
+].join('\n');
 const mtk = (ini: string) =>
   buildZip([
     { name: 'images/boot.img', data: boot },
