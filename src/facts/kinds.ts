@@ -89,6 +89,7 @@ export const FACT_KINDS = {
   'image-checksum-ok': { category: 'integrity-passed', description: "a vendor image's own checksum matches its bytes", rules: [] },
   'gpt-crc': { category: 'integrity-failure', description: 'a GPT header or partition entry array disagrees with its CRC-32', rules: ['integrity/gpt-crc'] },
   'gpt-crc-ok': { category: 'integrity-passed', description: 'a GPT header or partition entry array matches its CRC-32', rules: [] },
+  'gpt-template': { category: 'note', description: 'a GPT table file is a template the flash tool completes (zero CRC fields, disk-size fields and grow-to-end partitions filled in on the device)', rules: [] },
   'gpt-primary-bad': { category: 'note', description: 'the partitions were read from the backup GPT because the primary is not usable', rules: [] },
   'split-incomplete': { category: 'integrity-failure', description: 'the pieces of a split sparse image are missing, repeated or do not fit together', rules: ['integrity/split-image-incomplete'], badBytes: true },
   'blockota-short-data': { category: 'integrity-failure', description: "a block OTA's new.dat or patch.dat is missing or shorter than its transfer list needs", rules: ['integrity/blockota-short-data'], badBytes: true },

@@ -61,6 +61,9 @@ import { rockchipParameterHandler } from './rockchip-parameter';
 import { unisocDhtbHandler } from './unisoc-dhtb';
 import { samsungUhHandler } from './samsung-uh';
 import { samsungKeystorageHandler } from './samsung-keystorage';
+import { mtkImageHandler } from './mtk-image';
+import { mtkPreloaderHandler } from './mtk-preloader';
+import { mtkEfuseHandler } from './mtk-efuse';
 import { otaPackageSiblings } from './ota-package';
 import { checksumFileSiblings } from './checksum-file/siblings';
 import { checksumSidecars } from './checksum-file/sidecar';
@@ -104,6 +107,9 @@ const REGISTERED: readonly RegisteredHandler[] = [
   registered(erofsHandler),
   registered(f2fsHandler),
   registered(qcomMbnHandler),
+  registered(mtkImageHandler),
+  registered(mtkPreloaderHandler),
+  registered(mtkEfuseHandler),
   // Tie-break: zstd before lz4: both have the same skippable frames; zstd claims only those a zstd frame follows.
   registered(zstdHandler),
   registered(lz4Handler),

@@ -2,7 +2,11 @@ import { createHash, type Hash } from 'node:crypto';
 import { crc32 } from 'node:zlib';
 import xxhash from 'xxhash-wasm';
 
-export const HASH_ALGOS = ['md5', 'sha1', 'sha256', 'crc32', 'xxh64'] as const;
+/**
+ * `sum16`: the 16-bit sum of every byte (modulo 65536), as MediaTek's SP
+ * Flash Tool writes it in Checksum.ini (4 hex digits).
+ */
+export const HASH_ALGOS = ['md5', 'sha1', 'sha256', 'crc32', 'xxh64', 'sum16'] as const;
 export type HashAlgo = (typeof HASH_ALGOS)[number];
 
 export function isHashAlgo(s: string): s is HashAlgo {
@@ -33,6 +37,18 @@ function makeDigester(algo: HashAlgo): Digester {
     case 'crc32': {
       let c = 0;
       return { update: (b) => void (c = crc32(b, c)), digest: () => (c >>> 0).toString(16).padStart(8, '0') };
+    }
+    case 'sum16': {
+      let sum = 0;
+      return {
+        update: (b) => {
+          // Partial sums stay far below 2^53 for any chunk (at most 255 × its length); folded once per chunk.
+          let s = 0;
+          for (let i = 0; i < b.length; i++) s += b[i];
+          sum = (sum + s) % 0x10000;
+        },
+        digest: () => sum.toString(16).padStart(4, '0'),
+      };
     }
     case 'xxh64': {
       const h = xxhashApi().create64(0n);

@@ -89,3 +89,43 @@ test('corpus gpt/arkt7_nabu_gpt_both0.bin: gpt_both dump, 4096-byte sectors, no 
     { partition: 'frp', file: null, sizeBytes: 128 * 4096, startBytes: 384 * 4096, device: 'lun0', flashed: false },
   );
 });
+
+test('corpus xiaomi-fastboot/begonia/images/PGPT_UFS: a stock MediaTek GPT template (CRC fields zero), no findings', async (t) => {
+  const path = corpusFile(t, 'xiaomi-fastboot/begonia/images/PGPT_UFS');
+  if (!path) return;
+  const r = await inspect(path);
+  assert.deepEqual(r.findings, [], describe(r.findings));
+  assert.equal(r.root.hashes.sha256, 'a226ae248968166736d2e318bc6bd191f2905eab64c41bbee403085ec30cf267', 'sha256 recorded in MANIFEST.tsv');
+  const info = r.root.info as {
+    dumpKind: string;
+    sectorSize: number;
+    template: { crcFields: string; table: string; placedOnDevice: string[] };
+    headers: { primary: { valid: boolean; headerCrc: string; entriesCrc: string } };
+    partitions: Part[];
+  };
+  assert.equal(info.dumpKind, 'gpt_main');
+  assert.equal(info.sectorSize, 4096);
+  assert.deepEqual(info.template, { crcFields: 'zero', table: 'primary', placedOnDevice: ['userdata', 'flashinfo'] });
+  assert.deepEqual([info.headers.primary.valid, info.headers.primary.headerCrc, info.headers.primary.entriesCrc], [true, 'zero', 'zero']);
+  assert.equal(info.partitions.length, 47);
+  const byName = new Map(info.partitions.map((p) => [p.name, p]));
+  assert.deepEqual([byName.get('recovery')!.firstLba, byName.get('recovery')!.lastLba], [8, 16391]);
+  assert.deepEqual([byName.get('cust')!.firstLba, byName.get('cust')!.lastLba], [1697792, 1910783]);
+  // Partitions the flash tool does not place follow each other without overlap.
+  const placed = info.partitions.filter((p) => p.firstLba !== 0);
+  for (let i = 1; i < placed.length; i++) assert.equal(placed[i].firstLba, placed[i - 1].lastLba + 1, `${placed[i].name} follows ${placed[i - 1].name}`);
+  assert.match(r.root.facts.find((f) => f.kind === 'gpt-template')!.message, /CRC fields are zero/);
+  assert.deepEqual(r.summary.integrity, { status: 'unchecked', checks: 0, failed: 0 });
+});
+
+test('corpus qcom-edl/qk1607/gpt_main0.bin: a Qualcomm primary-only template with its CRCs set and verified, no findings', async (t) => {
+  const path = corpusFile(t, 'qcom-edl/qk1607/gpt_main0.bin');
+  if (!path) return;
+  const r = await inspect(path);
+  assert.deepEqual(r.findings, [], describe(r.findings));
+  const info = r.root.info as { dumpKind: string; template: { crcFields: string; table: string; placedOnDevice: string[] } };
+  assert.equal(info.dumpKind, 'gpt_main');
+  // userdata is written with no sectors (LBAs 10223616..10223615): patch0.xml grows it on the device.
+  assert.deepEqual(info.template, { crcFields: 'set', table: 'primary', placedOnDevice: ['userdata'] });
+  assert.deepEqual(r.summary.integrity, { status: 'verified', checks: 2, failed: 0 });
+});

@@ -34,6 +34,7 @@ import { buildErofs, buildF2fsSuperblock } from '../../fixtures/builders/erofs';
 import { buildFlashfile } from '../../fixtures/builders/moto-flashfile';
 import { buildMbn } from '../../fixtures/builders/mbn';
 import { buildAmlMultiDtb, buildAmlRes, buildAmlSecure, buildDhtb, buildKeystorage, buildKrnl, buildParameter, buildParm, buildQcdt, buildRkLoader, buildRsce, buildUh } from '../../fixtures/builders/vendor';
+import { buildBootPreloader, buildGfhPreloader, buildMtkEfuse, buildMtkImage } from '../../fixtures/builders/mtk';
 
 const BS = 4096;
 
@@ -202,6 +203,26 @@ export async function formatSeeds(): Promise<FormatSeed[]> {
     { format: 'brotli', name: 'system.new.dat.br', data: brotliCompressSync(blockOta.newDat) },
     { format: 'fdt', name: 'board.dtb', data: fdt },
     { format: 'dtbo', name: 'dtbo.img', data: addHashFooter(buildDtTable([{ dtb: fdt, id: 7 }, { dtb: overlay }]), { partitionName: 'dtbo', partitionSize: 64 * 1024, salt }).image },
+    // lk.img as the MTK build writes it: the code, its certificates, a device tree with its own; headers aligned to 16 bytes.
+    {
+      format: 'mtk-image',
+      name: 'lk.img',
+      data: buildMtkImage([
+        { name: 'lk', data: pseudoRandom(3001, 71) },
+        { name: 'cert1', data: pseudoRandom(301, 72), type: 0x2000000, loadAddress: 0x12345678 },
+        { name: 'lk_main_dtb', data: fdt },
+      ]),
+    },
+    { format: 'mtk-preloader', name: 'preloader_ufs.img', data: buildBootPreloader('UFS_BOOT', buildGfhPreloader(pseudoRandom(2000, 73), { customer: 'seed' })) },
+    { format: 'mtk-preloader', name: 'preloader_x.bin', data: buildGfhPreloader(pseudoRandom(2000, 74)) },
+    {
+      format: 'mtk-efuse',
+      name: 'efuse.img',
+      data: buildMtkEfuse([
+        { offset: 0x1c, data: pseudoRandom(32, 75) },
+        { offset: 0x70, data: Buffer.from([0x4e]) },
+      ]),
+    },
     // A small ext4 (1 KiB blocks, metadata_csum, 128-byte inodes) made by mke2fs: superblock, descriptors and inode table in the first 8 KiB the mutations hit most.
     {
       format: 'ext4',

@@ -664,21 +664,27 @@ test('random header fields, cut files and random sectors behind the GPT and MBR 
   }
 });
 
-test('a gpt_main0.bin padded with zeros past its tables is still a main dump (its name tips it), not a cut disk', async (t) => {
+test('a gpt_main0.bin padded with zeros past its tables is still a main dump, under any name; followed by data, a cut disk', async (t) => {
   const main = buildGptDump('gpt_main', [{ name: 'boot_a', firstLba: 34, lastLba: 99 }], { placeholders: false, sectors: 1 << 20 });
   const file = join(tempDir(t), 'gpt_main0.bin');
   writeFileSync(file, Buffer.concat([main, Buffer.alloc(64 * 1024)]));
   const r = await inspect(file);
   assert.deepEqual(r.findings, [], describe(r.findings));
   assert.equal(r.root.info.dumpKind, 'gpt_main');
-  // Under another name the same bytes look like a disk cut short: the end of the disk it describes is missing.
+  // Under another name the same bytes are a primary-only table too (LG ships them padded): only zeros follow the table.
   const other = join(tempDir(t), 'table.bin');
   writeFileSync(other, readFileSync(file));
   const r2 = await inspect(other);
-  assert.equal(r2.root.info.dumpKind, 'disk');
+  assert.equal(r2.root.info.dumpKind, 'gpt_main');
+  assert.deepEqual(r2.findings, [], describe(r2.findings));
+  // With partition data after the table, it is a disk cut short: the end of the disk it describes is missing.
+  const cut = join(tempDir(t), 'disk.img');
+  writeFileSync(cut, Buffer.concat([main, pseudoRandom(64 * 1024, 3)]));
+  const r3 = await inspect(cut);
+  assert.equal(r3.root.info.dumpKind, 'disk');
   assert.deepEqual(
-    errors(r2).map((f) => f.ruleId),
+    errors(r3).map((f) => f.ruleId),
     ['integrity/truncated'],
-    describe(r2.findings),
+    describe(r3.findings),
   );
 });

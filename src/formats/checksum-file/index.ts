@@ -5,6 +5,9 @@
  * `md5sum.xml` (`<digest hash="md5" name="boot.img">hex</digest>`, written by
  * the ROM's flash_gen_md5_list.py) and `images/crclist.txt` (`CRC-LIST`, then
  * `<partition> 0x<crc32 of the image file>`, written by flash_gen_crc_list.py).
+ * MediaTek's `Checksum.ini` (SP Flash Tool: `[CheckSum]` then
+ * `<partition>=0x<16-bit sum of the image's bytes>`) is read here too; its
+ * partitions become files through the scatter file beside it (siblings.ts).
  * Recognised by name, confirmed by content.
  */
 import { LIMITS } from '../../io/limits';
@@ -18,11 +21,13 @@ export interface ChecksumEntry {
   /** File name as written; null for a bare digest (it names the file the checksum file is named after). */
   name: string | null;
   line: number;
+  /** The partition a Checksum.ini line names: its file is found through the scatter file beside it (`name` is the guess without one). */
+  partition?: string;
 }
 
 /** The suffix that names what a `<file>.md5`-style checksum file is about. */
 export const CHECKSUM_SUFFIX = /\.(md5|sha1|sha256|md5sum|sha1sum|sha256sum)$/i;
-const NAME_HINT = /(\.(md5|sha1|sha256|md5sum|sha1sum|sha256sum)|^(md5|sha1|sha256)sums?(\.txt)?|^checksums?(\.txt)?|^(sparse)?crclist\.txt|^md5sum\.xml)$/i;
+const NAME_HINT = /(\.(md5|sha1|sha256|md5sum|sha1sum|sha256sum)|^(md5|sha1|sha256)sums?(\.txt)?|^checksums?(\.txt)?|^(sparse)?crclist\.txt|^md5sum\.xml|^checksum\.ini)$/i;
 
 function baseOf(name: string): string {
   return (name.split(/[\\/]/).pop() ?? name).toLowerCase();
@@ -80,6 +85,9 @@ export interface ChecksumFileParse {
   unchecked?: number;
   /** Why the text is not read, when there is more to say than "no checksum lines". */
   problem?: string;
+  /** Checksum.ini: its `[VERSION]` and whether its `CHECKSUM_SWITCH` is on. */
+  checksumVersion?: string;
+  checksumSwitch?: boolean;
 }
 
 /** Parses a checksum file; returns null when the text is not one. */
@@ -91,6 +99,7 @@ function parseChecksumFileDetailed(text: string, fileName: string): ChecksumFile
   const base = baseOf(fileName);
   if (base === 'md5sum.xml') return parseDigestXml(text);
   if (base === 'sparsecrclist.txt') return parseSparseCrcList(text);
+  if (base === 'checksum.ini') return parseMtkChecksumIni(text);
   return { entries: parseLines(text, fileName, base === 'crclist.txt') };
 }
 
@@ -141,6 +150,50 @@ function parseSparseCrcList(text: string): ChecksumFileParse {
   return n > 0 && junk <= n ? { entries: [], unchecked: n } : { entries: null };
 }
 
+/**
+ * MediaTek `Checksum.ini`, written by SP Flash Tool's checksum generator:
+ * `[VERSION]` (`VERSION=V1`, `TOOL=`), `[IsEnableChecksum]`
+ * (`CHECKSUM_SWITCH=1`) and `[CheckSum]`, one `<partition>=0x<hex>` per
+ * image: the sum of every byte of the image file (a sparse image's own
+ * bytes) modulo 65536, unpadded (`system_a=0x886`). Verified against the
+ * stock images of two real packages (docs/formats.md, `checksum-file`).
+ * With the switch off the tool checks nothing, and neither does romscope;
+ * a version other than V1 is not known to use the same sum: counted, not checked.
+ */
+function parseMtkChecksumIni(text: string): ChecksumFileParse {
+  const lines = text.replace(/^\uFEFF/, '').split(/\r?\n|\r/);
+  if (lines.length > LIMITS.maxChecksumLines) return { entries: null, problem: `more than ${LIMITS.maxChecksumLines} lines` };
+  let section = '';
+  let version: string | null = null;
+  let enabled = true;
+  let sawSum = false;
+  const entries: ChecksumEntry[] = [];
+  for (let i = 0; i < lines.length; i++) {
+    const line = lines[i].trim();
+    if (line === '' || line.startsWith(';') || line.startsWith('#')) continue;
+    const sec = /^\[([^\]]*)\]$/.exec(line);
+    if (sec) {
+      section = sec[1].trim().toLowerCase();
+      if (section === 'checksum') sawSum = true;
+      continue;
+    }
+    const kv = /^([^=]+)=(.*)$/.exec(line);
+    if (!kv) return { entries: null, problem: `line ${i + 1} is neither a [section] nor key=value` };
+    const key = kv[1].trim();
+    const value = kv[2].trim();
+    if (section === 'version' && /^version$/i.test(key)) version = value;
+    else if (section === 'isenablechecksum' && /^checksum_switch$/i.test(key)) enabled = value !== '0';
+    else if (section === 'checksum') {
+      const hex = /^0x([0-9a-f]{1,4})$/i.exec(value);
+      if (!hex || !/^[A-Za-z0-9_.-]+$/.test(key)) return { entries: null, problem: `line ${i + 1}: "${key.slice(0, 40)}" is not <partition>=0x<16-bit hex>` };
+      entries.push({ algo: 'sum16', hex: hex[1].toLowerCase().padStart(4, '0'), name: `${key}.img`, partition: key, line: i + 1 });
+    }
+  }
+  if (!sawSum) return { entries: null, problem: 'no [CheckSum] section' };
+  if (!enabled || (version !== null && !/^V1$/i.test(version))) return { entries: [], unchecked: entries.length, checksumVersion: version ?? undefined, checksumSwitch: enabled };
+  return { entries, checksumVersion: version ?? undefined, checksumSwitch: enabled };
+}
+
 function parseLines(text: string, fileName: string, crcList: boolean): ChecksumEntry[] | null {
   const entries: ChecksumEntry[] = [];
   const lines = text.split(/\r?\n/);
@@ -185,15 +238,16 @@ export const checksumFileHandler: DocumentHandler = {
   id: 'checksum-file',
   kind: 'document',
   traits: { role: 'document', confidence: 'name' },
-  description: 'checksum list (md5sum/sha1sum/sha256sum or BSD format, Xiaomi md5sum.xml and crclist.txt)',
+  description: 'checksum list (md5sum/sha1sum/sha256sum or BSD format, Xiaomi md5sum.xml and crclist.txt, MediaTek Checksum.ini)',
   detect: ({ name, size }) => looksLikeChecksumFileName(name) && size !== null && size <= LIMITS.maxTextBytes,
   decode(bytes, ctx, name) {
-    const { entries, unchecked, problem } = parseChecksumFileDetailed(bytes.toString('utf8'), name);
+    const { entries, unchecked, problem, checksumVersion, checksumSwitch } = parseChecksumFileDetailed(bytes.toString('utf8'), name);
     if (!entries) {
       ctx.fact({ kind: 'unreadable', message: problem ? `named like a checksum file but not read: ${problem}` : 'named like a checksum file but holds no checksum lines' });
       return {};
     }
-    if (unchecked) return { entries: unchecked, algorithms: ['crc32'], uncheckedEntries: unchecked };
-    return { entries: entries.length, algorithms: [...new Set(entries.map((e) => e.algo))] };
+    const ini = checksumSwitch === undefined ? {} : { version: checksumVersion, checksumSwitch: checksumSwitch ? 1 : 0 };
+    if (unchecked) return { entries: unchecked, algorithms: [baseOf(name) === 'checksum.ini' ? 'sum16' : 'crc32'], uncheckedEntries: unchecked, ...ini };
+    return { entries: entries.length, algorithms: [...new Set(entries.map((e) => e.algo))], ...ini };
   },
 };

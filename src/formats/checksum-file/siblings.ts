@@ -8,6 +8,10 @@ import { LIMITS } from '../../io/limits';
 import { readWhole } from '../../io/source';
 import type { ChildSpec, SiblingHook } from '../types';
 import { CHECKSUM_SUFFIX, looksLikeChecksumFileName, parseChecksumFile } from '.';
+import { isScatterName, scatterDownloadFiles } from '../mtk-scatter';
+
+/** Scatter files beside a Checksum.ini that are read to map its partitions to files. */
+const MAX_SCATTER_FILES = 4;
 
 function dirOf(name: string): string {
   const i = name.lastIndexOf('/');
@@ -20,6 +24,40 @@ function normalizeListed(name: string): string {
 
 function baseOf(name: string): string {
   return name.split('/').pop()!;
+}
+
+/**
+ * The download files of the MediaTek scatter file in the same folder
+ * (`MT6785_Android_scatter.txt`), by partition; null when there is none.
+ */
+async function scatterBeside(specs: ChildSpec[], dir: string): Promise<Map<string, string> | null> {
+  const cands = specs.filter((s) => s.readable !== false && dirOf(s.name) === dir && isScatterName(s.name)).slice(0, MAX_SCATTER_FILES);
+  for (const s of cands) {
+    if (s.source.kind === 'stream' && (s.source.size ?? Infinity) > LIMITS.maxTextBytes) continue;
+    let bytes: Buffer | null;
+    try {
+      bytes = await readWhole(s.source, LIMITS.maxTextBytes);
+    } catch {
+      continue;
+    }
+    const files = bytes ? scatterDownloadFiles(bytes.toString('latin1')) : null;
+    if (files && files.size) return files;
+  }
+  return null;
+}
+
+/**
+ * The member a Checksum.ini partition stands for: the scatter file's
+ * `file_name` for it, else `<partition>.img` or `.bin` beside the list.
+ */
+function partitionFile(partition: string, dir: string, byName: Map<string, ChildSpec>, scatter: Map<string, string> | null): ChildSpec | null {
+  const file = scatter?.get(partition);
+  if (file) return byName.get(dir + normalizeListed(file)) ?? null;
+  for (const ext of ['.img', '.bin']) {
+    const s = byName.get(`${dir}${partition}${ext}`);
+    if (s) return s;
+  }
+  return null;
 }
 
 export const checksumFileSiblings: SiblingHook = {
@@ -51,7 +89,24 @@ export const checksumFileSiblings: SiblingHook = {
       if (!entries) continue;
       const dir = dirOf(cs.name);
       const stem = cs.name.replace(CHECKSUM_SUFFIX, '');
+      const scatter = entries.some((e) => e.partition !== undefined) ? await scatterBeside(specs, dir) : null;
       for (const e of entries) {
+        if (e.partition !== undefined) {
+          const found = partitionFile(e.partition, dir, byName, scatter);
+          if (found) {
+            // Two partitions flashed from one file (lk and lk2, tee1 and tee2) with one value: one check naming both lines.
+            const same = found.expect?.find((x) => x.kind === 'checksum-file' && x.algo === e.algo && x.hex === e.hex && x.from.startsWith(`${cs.name} line`));
+            if (same) same.from = `${same.from.replace(' line ', ' lines ')}, ${e.line}`;
+            else (found.expect ??= []).push({ algo: e.algo, hex: e.hex, kind: 'checksum-file', from: `${cs.name} line ${e.line}` });
+            continue;
+          }
+          const file = scatter?.get(e.partition);
+          (cs.facts ??= []).push({
+            kind: 'checksum-missing',
+            message: `lists partition ${e.partition} (${file ? `file "${file}" in the scatter file` : `no scatter file beside it names its file; not found as ${e.partition}.img or .bin`}), which is not in the package (${cs.name} line ${e.line})`,
+          });
+          continue;
+        }
         const listed = e.name === null ? stem : dir + normalizeListed(e.name);
         let target = byName.get(listed);
         if (!target && e.name !== null) {

@@ -16,6 +16,7 @@ import { crc32 } from 'node:zlib';
 import type { RandomSource } from '../../io/source';
 import { SliceSource } from '../../io/source';
 import type { Fact } from '../../report/model';
+import { andMore } from '../../report/lists';
 import type { ChildSpec, ContainerHandler, ContainerResult, DecodeContext } from '../types';
 import { layoutFact, type LayoutEntry } from '../layout';
 import { hexByte, isProtectiveMbr, isPureProtectiveMbr, mbrTypeName, readRecords, hasBootSignature, GPT_PROTECTIVE } from '../mbr/records';
@@ -43,9 +44,14 @@ interface TableRead extends Candidate {
   valid: boolean;
   /** The first rule it breaks, for the message saying the backup is used instead. */
   firstProblem?: string;
+  /** Both CRC fields are zero in a dump: a template whose CRCs the flash tool fills in (MediaTek PGPT/SGPT). */
+  zeroCrcTemplate: boolean;
 }
 
-const MAIN_DUMP_NAME = /^(?:gpt_main\d*\.bin|primarygpt\.bin|pgpt)$/i;
+/** Names of primary-only table files: Qualcomm `gpt_main0.bin`, `PrimaryGPT.bin` / `PrimaryGPT_0.bin`, MediaTek `PGPT`, `pgpt.bin`, `PGPT_UFS`. */
+const MAIN_DUMP_NAME = /^(?:gpt_main\d*\.bin|primarygpt(?:_\d+)?\.bin|pgpt(?:_[a-z0-9]+)?(?:\.bin|\.img)?)$/i;
+/** Bytes past a primary-only table that are read to see whether they are only padding. */
+const PADDING_CHECK_BYTES = 1 << 20;
 
 /** "gpt_main3.bin" → 3: the UFS LUN (Qualcomm physical partition) a dump belongs to. */
 function lunFromName(name: string): number | null {
@@ -78,6 +84,19 @@ function protectiveMbrInfo(sector0: Buffer): Record<string, unknown> {
   };
 }
 
+/**
+ * A primary-only table padded past its entry array (LG and MediaTek tools
+ * write whole blocks): nothing but zeros follow the table, and the backup
+ * header it points to lies beyond the file. A disk image cut short has
+ * partition data there; only the first PADDING_CHECK_BYTES are looked at.
+ */
+async function onlyPaddingAfter(src: RandomSource, from: number, alternateLba: number, lastIdx: number): Promise<boolean> {
+  if (alternateLba !== 0 && alternateLba <= lastIdx) return false;
+  if (src.size - from > PADDING_CHECK_BYTES) return false;
+  const rest = await src.read(from, src.size - from);
+  return rest.length === src.size - from && rest.every((b) => b === 0);
+}
+
 async function readSector(src: RandomSource, at: number, ss: number): Promise<Buffer | null> {
   if (at < 0) return null;
   const b = await src.read(at, ss);
@@ -91,7 +110,7 @@ function childName(p: GptPartition): string {
 
 function headerInfo(t: TableRead | null): Record<string, unknown> | undefined {
   if (!t) return undefined;
-  const verdict = (ok: boolean | null) => (ok === null ? 'unchecked' : ok ? 'ok' : 'bad');
+  const verdict = (ok: boolean | null) => (t.zeroCrcTemplate ? 'zero' : ok === null ? 'unchecked' : ok ? 'ok' : 'bad');
   return {
     offset: t.h.offset,
     lba: t.h.myLba,
@@ -152,7 +171,7 @@ async function decodeGpt(src: RandomSource, ctx: DecodeContext): Promise<Contain
     if (primary.h.alternateLba === lastIdx || (hT && hT.myLba === lastIdx)) kind = 'disk';
     else if (hT && lastIdx + 1 <= 2 * main) kind = 'gpt_both';
     // A main dump padded past its tables is still one when its name says so (the name only tips this case).
-    else if (!hT && (size <= main * ss || MAIN_DUMP_NAME.test(fileName))) kind = 'gpt_main';
+    else if (!hT && (size <= main * ss || MAIN_DUMP_NAME.test(fileName) || (await onlyPaddingAfter(src, main * ss, primary.h.alternateLba, lastIdx)))) kind = 'gpt_main';
     else kind = 'disk';
     if (tail && hT && kind !== 'gpt_main') backup = { role: 'backup', h: hT, sector: tail };
     else if (kind === 'disk' && primary.h.alternateLba >= 2 && primary.h.alternateLba < lastIdx) {
@@ -205,7 +224,11 @@ async function decodeGpt(src: RandomSource, ctx: DecodeContext): Promise<Contain
   const label = (c: Candidate) => `${c.role} GPT header${kind === 'disk' ? ` (LBA ${c.h.offset / ss})` : ''}`;
   const read = async (c: Candidate): Promise<TableRead> => {
     const sectorSize = ss;
-    const { problems, crcOk } = checkHeader(c.h, c.sector, { role: c.role, sectorSize, lastLba: diskLast });
+    // MediaTek ships PGPT/SGPT with both CRC fields zero; SP Flash Tool computes them when it writes the table.
+    const zeroCrcTemplate = kind !== 'disk' && c.h.headerCrc === 0 && c.h.entriesCrc === 0;
+    const checked = checkHeader(c.h, c.sector, { role: c.role, sectorSize, lastLba: diskLast });
+    const problems = zeroCrcTemplate ? checked.problems.filter((p) => p.kind !== 'gpt-crc') : checked.problems;
+    const crcOk = zeroCrcTemplate ? null : checked.crcOk;
     const g = arrayGeometry(c.h);
     let arrayOffset: number | null = null;
     let partitions: GptPartition[] | null = null;
@@ -217,16 +240,26 @@ async function decodeGpt(src: RandomSource, ctx: DecodeContext): Promise<Contain
         ctx.fact({ kind: 'truncated', message: `${label(c)}: the entry array at offset ${arrayOffset} needs ${g.bytes} bytes, the file ends at ${size}`, offset: arrayOffset });
       } else {
         const crc = crc32(arr) >>> 0;
-        arrayOk = crc === c.h.entriesCrc;
-        if (!arrayOk) problems.push({ kind: 'gpt-crc', message: `partition entry array CRC32 is ${hex32(crc)}, the header says ${hex32(c.h.entriesCrc)}`, offset: c.h.offset + 88 });
+        arrayOk = zeroCrcTemplate ? null : crc === c.h.entriesCrc;
+        if (arrayOk === false) problems.push({ kind: 'gpt-crc', message: `partition entry array CRC32 is ${hex32(crc)}, the header says ${hex32(c.h.entriesCrc)}`, offset: c.h.offset + 88 });
         partitions = parseEntries(arr, c.h.entrySize, sectorSize);
       }
     }
     for (const p of problems) emit(p, label(c));
     if (crcOk) ctx.fact({ kind: 'gpt-crc-ok', message: `${label(c)}: header CRC32 matches` });
     if (arrayOk) ctx.fact({ kind: 'gpt-crc-ok', message: `${label(c)}: partition entry array CRC32 matches` });
-    const usable = crcOk === true && arrayOk === true;
-    return { ...c, crcOk, arrayOk, arrayOffset, partitions, usable, valid: usable && problems.length === 0, firstProblem: problems[0]?.message ?? (usable ? undefined : 'its entry array cannot be read') };
+    const usable = zeroCrcTemplate ? partitions !== null && problems.length === 0 : crcOk === true && arrayOk === true;
+    return {
+      ...c,
+      crcOk,
+      arrayOk,
+      arrayOffset,
+      partitions,
+      usable,
+      valid: usable && problems.length === 0,
+      firstProblem: problems[0]?.message ?? (usable ? undefined : 'its entry array cannot be read'),
+      zeroCrcTemplate,
+    };
   };
 
   /** Where a header's entry array is in this file (§3.6 for dumps, whose LBAs may be placeholders). */
@@ -282,14 +315,21 @@ async function decodeGpt(src: RandomSource, ctx: DecodeContext): Promise<Contain
     return { info, children: [] };
   }
   const parts = chosen.partitions;
+  // In a zero-CRC template, entries starting at LBA 0 are placed by the flash tool (MediaTek: userdata grows to the end, flashinfo after it).
+  const placed = new Set(chosen.zeroCrcTemplate ? parts.filter((p) => p.firstLba === 0).map((p) => p.index) : []);
+  const template = templateInfo(kind, chosen, parts, placed);
+  if (template) {
+    info.template = template.info;
+    ctx.fact({ kind: 'gpt-template', message: template.message });
+  }
   const closed = new Map<number, string>();
-  for (const f of partitionFacts(parts, chosen, kind, ss, closed)) ctx.fact(f);
+  for (const f of partitionFacts(parts, chosen, kind, ss, closed, placed)) ctx.fact(f);
 
   const entries: LayoutEntry[] = parts.map((p) => ({
     partition: p.name,
     file: null,
-    sizeBytes: p.sizeBytes,
-    startBytes: p.firstLba * ss,
+    sizeBytes: placed.has(p.index) ? null : p.sizeBytes,
+    startBytes: placed.has(p.index) ? null : p.firstLba * ss,
     device,
     flashed: false,
   }));
@@ -319,10 +359,34 @@ async function decodeGpt(src: RandomSource, ctx: DecodeContext): Promise<Contain
 }
 
 /**
+ * A table file that is not yet the table on a disk (FORMATS.md §3.6; MediaTek templates: docs/formats.md, `gpt`):
+ * a primary-only or backup-only dump whose disk-size fields are filled in on
+ * the device, or any dump whose CRC fields are zero (MediaTek PGPT/SGPT, the
+ * CRCs computed by SP Flash Tool). Null for a whole disk and for a patched
+ * gpt_both dump with its CRCs set.
+ */
+function templateInfo(kind: DumpKind, t: TableRead, parts: GptPartition[], placed: ReadonlySet<number>): { info: Record<string, unknown>; message: string } | null {
+  if (kind === 'disk' || (kind === 'gpt_both' && !t.zeroCrcTemplate)) return null;
+  const onDevice = parts.filter((p) => placed.has(p.index) || p.lastLba + 1 === p.firstLba).map((p) => p.name || `partition${p.index}`);
+  const said: string[] = [];
+  if (t.zeroCrcTemplate) said.push('its CRC fields are zero, to be computed by the flash tool when it writes the table (not checked here)');
+  if (kind !== 'gpt_both') said.push(`its disk-size fields (${t.role === 'primary' ? 'alternate and last usable LBA' : 'the header LBA and entry LBA'}) are filled in on the device`);
+  if (onDevice.length) said.push(`${onDevice.slice(0, 5).join(', ')}${andMore(onDevice.length, 5)} ${onDevice.length === 1 ? 'is' : 'are'} placed or sized to the end of the disk by the flash tool`);
+  return {
+    info: {
+      crcFields: t.zeroCrcTemplate ? 'zero' : 'set',
+      table: kind === 'gpt_backup' ? 'backup' : kind === 'gpt_main' ? 'primary' : 'both',
+      placedOnDevice: onDevice.length ? onDevice.slice(0, MAX_REPORTED) : undefined,
+    },
+    message: `GPT template (${kind === 'gpt_backup' ? 'backup' : kind === 'gpt_main' ? 'primary' : 'primary and backup'} table file): ${said.join('; ')}`,
+  };
+}
+
+/**
  * EDK2's entry rules (§3.3): first ≤ last, inside the usable range, no
  * overlaps. Partitions breaking the last two go into `closed` with the reason.
  */
-function partitionFacts(parts: GptPartition[], t: TableRead, kind: DumpKind, ss: number, closed: Map<number, string>): Fact[] {
+function partitionFacts(parts: GptPartition[], t: TableRead, kind: DumpKind, ss: number, closed: Map<number, string>, placed: ReadonlySet<number>): Fact[] {
   const out: Fact[] = [];
   const isDump = kind !== 'disk';
   const h = t.h;
@@ -331,6 +395,7 @@ function partitionFacts(parts: GptPartition[], t: TableRead, kind: DumpKind, ss:
   const live: GptPartition[] = [];
   let outside = 0;
   for (const p of parts) {
+    if (placed.has(p.index)) continue;
     if (p.lastLba < p.firstLba) {
       // In a dump the last, grow-to-fill partition is written with no sectors; patch0.xml sizes it on the device.
       if (isDump && p.lastLba + 1 === p.firstLba) continue;

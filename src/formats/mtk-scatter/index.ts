@@ -287,6 +287,26 @@ function parseScatter(text: string): ParsedScatter {
   return GENERAL_LINE.test(text) ? parseYaml(text) : parseLegacy(text);
 }
 
+/** A member's name says it is a scatter file (`MT6785_Android_scatter.txt`). */
+export function isScatterName(name: string): boolean {
+  return SCATTER_NAME.test(name);
+}
+
+/**
+ * The image file of each partition SP Flash Tool downloads, from a scatter
+ * file's text (the first section that names one, in a 2.x file); null when
+ * the text is not a scatter file. Checksum.ini names partitions, and this
+ * says which file each one is.
+ */
+export function scatterDownloadFiles(text: string): Map<string, string> | null {
+  if (!looksLikeScatter(text.slice(0, 64 * 1024), true)) return null;
+  const out = new Map<string, string>();
+  for (const p of parseScatter(text).partitions) {
+    if (p.isDownload && p.fileName !== null && !out.has(p.name)) out.set(p.name, p.fileName);
+  }
+  return out;
+}
+
 function scatterLayout(s: ParsedScatter): LayoutEntry[] {
   const fallback = (s.storage[0] ?? 'flash').toLowerCase();
   return s.partitions

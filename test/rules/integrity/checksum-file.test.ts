@@ -13,6 +13,27 @@ const pkg = (sums: string, name = 'SHA256SUMS') =>
     { name, data: Buffer.from(sums) },
   ]);
 const good = `${h('sha256', boot)}  images/boot.img\n${h('sha256', sys)} *images/system.img\n`;
+/** SP Flash Tool's Checksum.ini value: the bytes' sum modulo 65536, unpadded hex. */
+const sum16 = (b: Buffer) => `0x${(b.reduce((a, x) => a + x, 0) % 0x10000).toString(16).toUpperCase()}`;
+const scatter = [
+  '- general: MTK_PLATFORM_CFG',
+  '  info:',
+  '    - config_version: V1.1.2',
+  '      platform: MT6765',
+  '',
+  '- partition_index: SYS0',
+  '  partition_name: boot_a',
+  '  file_name: boot.img',
+  '  is_download: true',
+  '',
+].join('\n');
+const mtk = (ini: string) =>
+  buildZip([
+    { name: 'images/boot.img', data: boot },
+    { name: 'images/system.img', data: sys },
+    { name: 'images/MT6765_Android_scatter.txt', data: Buffer.from(scatter) },
+    { name: 'images/Checksum.ini', data: Buffer.from(`[VERSION]\r\nVERSION=V1\r\n[IsEnableChecksum]\r\nCHECKSUM_SWITCH=1\r\n[CheckSum]\r\n${ini}`) },
+  ]);
 
 ruleTester('integrity/checksum-file', {
   valid: [
@@ -25,6 +46,7 @@ ruleTester('integrity/checksum-file', {
       build: () => pkg(good),
       siblings: { 'rom.zip.sha256': `${h('sha256', pkg(good))}  rom.zip\n` },
     },
+    { name: 'MediaTek Checksum.ini whose 16-bit sums match (boot_a through the scatter file, system as system.img)', file: 'rom.zip', build: () => mtk(`boot_a=${sum16(boot)}\r\nsystem=${sum16(sys)}\r\n`) },
   ],
   invalid: [
     {
@@ -46,6 +68,12 @@ ruleTester('integrity/checksum-file', {
       build: () => pkg(good),
       siblings: { SHA256SUMS: `${'a'.repeat(64)}  rom.zip\n${'b'.repeat(64)}  other.zip\n` },
       errors: [{ path: '' }],
+    },
+    {
+      name: 'MediaTek Checksum.ini: a 16-bit sum that disagrees',
+      file: 'rom.zip',
+      build: () => mtk(`boot_a=${sum16(boot)}\r\nsystem=0x${((parseInt(sum16(sys).slice(2), 16) + 1) % 0x10000).toString(16)}\r\n`),
+      errors: [{ path: 'images/system.img', message: 'Checksum.ini line 7' }],
     },
   ],
 });
