@@ -19,6 +19,10 @@ import { validateTarget, type Target } from '../compat/target';
 import { PASSED_CHECK_KINDS, INTEGRITY_FAILURE_KINDS, type FactKind } from '../facts';
 import { walkArtifacts, type Finding, type Report, type Summary, type Artifact } from '../report/model';
 import { VERSION } from '../version';
+import { notUnderstood, unidentified } from '../formats/unidentified';
+
+/** Paths `summary.notUnderstood` lists (it counts them all). */
+export const MAX_NOT_UNDERSTOOD_PATHS = 100;
 
 export interface InspectOptions {
   /** Digests computed for every artifact (default sha256). */
@@ -86,6 +90,9 @@ function summarize(root: Artifact, findings: Finding[], target?: Target): Summar
   const passed = count(PASSED_CHECK_KINDS);
   const failed = count(INTEGRITY_FAILURE_KINDS);
   const formats = [...new Set(all.map((a) => a.format))].filter((f) => f !== 'data');
+  const unknown = unidentified(root)
+    .filter(notUnderstood)
+    .map((u) => u.artifact.path);
   return {
     compatibility: compatibilitySummary(root, target),
     artifacts: all.length,
@@ -97,5 +104,6 @@ function summarize(root: Artifact, findings: Finding[], target?: Target): Summar
       status: 'unverifiable',
       reason: `no signed format found that this version verifies (found: ${formats.join(', ') || 'plain data'})`,
     },
+    notUnderstood: { members: unknown.length, paths: unknown.slice(0, MAX_NOT_UNDERSTOOD_PATHS) },
   };
 }
