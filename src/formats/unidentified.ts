@@ -118,10 +118,13 @@ const NOT_AN_IMAGE: readonly ContentKind[] = ['empty', 'lfs-pointer', 'html', 'x
  *   `vbmeta.img`...), or promises an Android partition image (`boot.img`,
  *   `system.img`...) and the bytes are no image at all (empty, text, an HTML
  *   page, a Git LFS pointer); a warning otherwise;
- * - a package member: an HTML page or a Git LFS pointer always (what a
- *   broken download or an LFS clone leaves); an empty member whose name
- *   promises something, or any empty member of an Odin archive, as a warning;
- *   other contents only when the name promises a format they are not;
+ * - a package member: an HTML page or a Git LFS pointer (what a broken
+ *   download or an LFS clone leaves), an error under a name that promises a
+ *   format, a warning otherwise; an empty member whose name promises
+ *   something, or any empty member of an Odin archive, as a warning. Other
+ *   members in no known format are counted in the summary instead
+ *   (`notUnderstood`): vendors ship many formats romscope does not decode
+ *   under image names;
  * - anything else (a ramdisk's files, partitions, boot image sections): none.
  */
 export function judge(u: Unidentified): { severity: Severity; promise: NamePromise | null } | null {
@@ -130,8 +133,7 @@ export function judge(u: Unidentified): { severity: Severity; promise: NamePromi
   if (u.place === 'input') return { severity: wrong ? 'error' : 'warning', promise };
   if (u.place !== 'member') return null;
   if (u.content === 'empty') return promise || u.parent?.format === 'samsung-tar-md5' ? { severity: 'warning', promise } : null;
-  if (wrong) return { severity: 'error', promise };
-  if (u.content === 'html' || u.content === 'lfs-pointer') return { severity: 'warning', promise };
+  if (u.content === 'html' || u.content === 'lfs-pointer') return { severity: wrong ? 'error' : 'warning', promise };
   return null;
 }
 

@@ -66,18 +66,19 @@ ruleTester('format/not-firmware', {
     },
     { name: 'a gzip stream that decodes to an HTML page', file: 'rom.img.gz', build: () => gzipSync(html('Not Found')), errors: [{ path: 'rom.img', message: 'rom.img is an HTML document (Not Found)' }] },
     {
-      name: 'members: an LFS pointer as boot.img, an HTML page under a plain name, text as payload.bin',
+      name: 'members: an LFS pointer as boot.img, an HTML page under a plain name and as payload.bin; text as system.img is only counted',
       file: 'rom.zip',
       build: () =>
         buildZip([
           { name: 'boot.img', data: lfs(50_000_000) },
           { name: 'notes', data: html('Sign in') },
-          { name: 'payload.bin', data: Buffer.from('not a payload\n') },
+          { name: 'payload.bin', data: html('Error 404') },
+          { name: 'system.img', data: Buffer.from('not an image\n') },
         ]),
       errors: [
         { path: 'boot.img', message: 'this member is a Git LFS pointer (oid sha256:4d7a214614ab…, 50000000 bytes), not the file it stands for, not an Android boot image' },
         { path: 'notes', message: 'this member is an HTML document (Sign in)' },
-        { path: 'payload.bin', message: 'this member is a text file, not an A/B OTA payload' },
+        { path: 'payload.bin', message: 'this member is an HTML document (Error 404), not an A/B OTA payload' },
       ],
     },
     {
