@@ -75,13 +75,14 @@ const JAR_SIGNATURE = /^META-INF\/([^/]+\.(SF|RSA|DSA|EC)|MANIFEST\.MF)$/i;
 /** Where an unidentified artifact sits: the input itself, a member of a package, or something else (a file of a ramdisk, a partition of a table, a section of a boot image). */
 export type Place = 'input' | 'member' | 'other';
 
-/** The place of every artifact of the tree: compression layers pass their place on to what they decode. */
+/** The place of every artifact of the tree: what a compression layer decodes is a member, unless the layer is inside something that is no package. */
 export function places(root: Artifact): Map<Artifact, { place: Place; parent: Artifact | null }> {
   const out = new Map<Artifact, { place: Place; parent: Artifact | null }>();
   const visit = (a: Artifact, place: Place, parent: Artifact | null) => {
     out.set(a, { place, parent });
     const role = traitsOf(a.format)?.role;
-    for (const c of a.children) visit(c, role === 'compression' ? place : role === 'archive' ? 'member' : 'other', a);
+    // What a compressed input decodes to is judged as a member: the input itself was identified.
+    for (const c of a.children) visit(c, role === 'compression' ? (place === 'other' ? 'other' : 'member') : role === 'archive' ? 'member' : 'other', a);
   };
   visit(root, 'input', null);
   return out;

@@ -17,10 +17,9 @@ const rule: Rule = {
     for (const u of unidentified(ctx.root)) {
       const j = judge(u);
       if (!j) continue;
-      const name = u.place === 'input' ? u.artifact.name : 'this member';
       const not = j.promise && j.severity === 'error' ? `, not ${j.promise.what}` : u.place === 'input' ? '; romscope does not recognise it as firmware' : '';
       // The description quotes the input (an HTML title): it is cleaned already; the name is made terminal-safe here.
-      ctx.report({ path: u.artifact.path, severity: j.severity, message: terminalSafe(`${name} is ${u.description}${not}`) });
+      ctx.report({ path: u.artifact.path, severity: j.severity, message: terminalSafe(`${u.artifact.name} is ${u.description}${not}`) });
     }
   },
 };

@@ -76,9 +76,9 @@ ruleTester('format/not-firmware', {
           { name: 'system.img', data: Buffer.from('not an image\n') },
         ]),
       errors: [
-        { path: 'boot.img', message: 'this member is a Git LFS pointer (oid sha256:4d7a214614ab…, 50000000 bytes), not the file it stands for, not an Android boot image' },
-        { path: 'notes', message: 'this member is an HTML document (Sign in)' },
-        { path: 'payload.bin', message: 'this member is an HTML document (Error 404), not an A/B OTA payload' },
+        { path: 'boot.img', message: 'boot.img is a Git LFS pointer (oid sha256:4d7a214614ab…, 50000000 bytes), not the file it stands for, not an Android boot image' },
+        { path: 'notes', message: 'notes is an HTML document (Sign in)' },
+        { path: 'payload.bin', message: 'payload.bin is an HTML document (Error 404), not an A/B OTA payload' },
       ],
     },
     {
@@ -93,8 +93,8 @@ ruleTester('format/not-firmware', {
           'AP_G973FXXU9FUCD.tar',
         ),
       errors: [
-        { path: 'boot.img.lz4', message: 'this member is 0 bytes (an empty file)' },
-        { path: 'cache', message: 'this member is 0 bytes (an empty file)' },
+        { path: 'boot.img.lz4', message: 'boot.img.lz4 is 0 bytes (an empty file)' },
+        { path: 'cache', message: 'cache is 0 bytes (an empty file)' },
       ],
     },
   ],
