@@ -9,6 +9,7 @@ import type { Severity } from '../report/model';
 import { traitsOf } from './registry';
 import { baseName } from './text';
 import type { ContentKind } from './sniff';
+import { factSpec, isFactKind } from '../facts';
 
 /**
  * What a name says the bytes are. `strict`: a format with a signature of its
@@ -96,11 +97,18 @@ export interface Unidentified {
   parent: Artifact | null;
 }
 
+/** A fact saying a stream's bytes were not all decoded. */
+function undecoded(f: Fact): boolean {
+  return f.kind === 'unsupported' || (isFactKind(f.kind) && factSpec(f.kind).badBytes === true);
+}
+
 /** Every artifact in no known format, with what it looks like and where it sits. */
 export function unidentified(root: Artifact): Unidentified[] {
   const out: Unidentified[] = [];
   for (const [artifact, { place, parent }] of places(root)) {
     if (artifact.format !== 'data' || artifact.children.length > 0) continue;
+    // Bytes that could not all be decoded (a stream romscope could not decompress) say nothing about what they are: that has its own finding.
+    if (artifact.info.incomplete === true || (parent && traitsOf(parent.format)?.role === 'compression' && parent.facts.some(undecoded))) continue;
     const f: Fact | undefined = artifact.facts.find((x) => x.kind === 'unidentified');
     if (!f) continue;
     out.push({ artifact, content: f.content as ContentKind, description: f.message, place, parent });
