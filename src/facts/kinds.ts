@@ -199,6 +199,7 @@ export const FACT_KINDS = {
   truncated: { category: 'integrity-failure', description: 'bytes end before their own structure says they should', rules: ['integrity/truncated'], badBytes: true },
   unreadable: { category: 'malformed', description: 'bytes that do not decode', rules: ['format/unreadable'], badBytes: true },
   unsupported: { category: 'limit', description: 'something romscope cannot decode or check (encryption, a compression method, a digest algorithm, a size)', rules: ['format/unsupported'] },
+  unidentified: { category: 'note', description: 'bytes in no format romscope knows, and what they look like (empty, zeros, an HTML page, a Git LFS pointer, text, binary data)', rules: ['format/not-firmware'] },
   'unsafe-path': { category: 'malformed', description: 'a member name that would escape the extraction directory', rules: ['format/unsafe-path'] },
   budget: { category: 'limit', description: 'inspection stopped at a limit (depth, members, expanded bytes)', rules: ['format/budget-exceeded'], badBytes: true },
   declaration: {

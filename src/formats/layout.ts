@@ -46,3 +46,22 @@ export function isLayoutFact(f: Fact): f is LayoutFact {
 export function baseName(partition: string): string {
   return partition.replace(/_(a|b)$/i, '');
 }
+
+/**
+ * A number as a text layout writes it (`0x1F`, `31`, Qualcomm's `33.`):
+ * a number when it is an exact integer, a bigint past 2^53 (real layouts
+ * write `0xFFFFFFFFFFFFFFFF` for "to the end"), null when it is no number.
+ */
+export function layoutNumber(v: string): number | bigint | null {
+  const t = v.trim();
+  let b: bigint;
+  if (/^\d{1,40}\.?$/.test(t)) b = BigInt(t.replace(/\.$/, ''));
+  else if (/^0x[0-9a-f]{1,32}$/i.test(t)) b = BigInt(t);
+  else return null;
+  return b <= BigInt(Number.MAX_SAFE_INTEGER) ? Number(b) : b;
+}
+
+/** A layout number as a size or offset the layout rules can compare: null when it is past 2^53 or not known. */
+export function exactNumber(v: number | bigint | null): number | null {
+  return typeof v === 'number' ? v : null;
+}

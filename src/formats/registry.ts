@@ -23,6 +23,7 @@ import { androidBootHandler } from './android-boot';
 import { lpMetadataHandler } from './lp-metadata';
 import { otaPayloadHandler } from './ota-payload';
 import { otaMetadataPbHandler } from './ota-metadata/protobuf';
+import { careMapHandler } from './care-map';
 import { payloadPropertiesHandler } from './payload-properties';
 import { x509CertificateHandler } from './x509-certificate';
 import { gptHandler } from './gpt';
@@ -131,6 +132,7 @@ const REGISTERED: readonly RegisteredHandler[] = [
   registered(linuxKernelHandler),
   registered(otaMetadataHandler),
   registered(otaMetadataPbHandler),
+  registered(careMapHandler),
   registered(payloadPropertiesHandler),
   registered(x509CertificateHandler),
   registered(updaterScriptHandler),

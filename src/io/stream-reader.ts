@@ -105,6 +105,14 @@ export class StreamReader {
     return skipped;
   }
 
+  /** Puts bytes back in front of the stream (bytes read ahead that the caller did not use); `offset` moves back. */
+  unread(b: Buffer): void {
+    if (b.length === 0) return;
+    this.chunks.unshift(b);
+    this.buffered += b.length;
+    this.offset -= b.length;
+  }
+
   /** Stops the underlying iterator (lets a producer clean up). */
   async close(): Promise<void> {
     if (!this.done) {

@@ -21,6 +21,10 @@ import { validateTarget, type Target } from '../compat/target';
 import { PASSED_CHECK_KINDS, INTEGRITY_FAILURE_KINDS, type FactKind } from '../facts';
 import { walkArtifacts, type Finding, type Report, type Summary, type Artifact } from '../report/model';
 import { VERSION } from '../version';
+import { notUnderstood, unidentified } from '../formats/unidentified';
+
+/** Paths `summary.notUnderstood` lists (it counts them all). */
+export const MAX_NOT_UNDERSTOOD_PATHS = 100;
 
 export interface InspectOptions {
   /** Digests computed for every artifact (default sha256). */
@@ -89,6 +93,9 @@ function summarize(root: Artifact, findings: Finding[], target?: Target): Summar
   const failed = count(INTEGRITY_FAILURE_KINDS);
   const formats = [...new Set(all.map((a) => a.format))].filter((f) => f !== 'data');
   const build = buildSummary(root);
+  const unknown = unidentified(root)
+    .filter(notUnderstood)
+    .map((u) => u.artifact.path);
   return {
     compatibility: compatibilitySummary(root, target),
     ...(build ? { build } : {}),
@@ -101,5 +108,6 @@ function summarize(root: Artifact, findings: Finding[], target?: Target): Summar
       status: 'unverifiable',
       reason: `no signed format found that this version verifies (found: ${formats.join(', ') || 'plain data'})`,
     },
+    notUnderstood: { members: unknown.length, paths: unknown.slice(0, MAX_NOT_UNDERSTOOD_PATHS) },
   };
 }

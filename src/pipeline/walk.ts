@@ -16,6 +16,7 @@ import type { ChildSpec, DecodeContext, FormatHandler, SiblingContext } from '..
 import { newArtifact, childPath, type Artifact, type ExpectedDigest, type Fact } from '../report/model';
 import { errorToFact, tap, Shielded, OneShotSource } from './streams';
 import { childrenOf, namedEntries, trailersOf, type ChildEntry } from './children';
+import { sniffContent } from '../formats/sniff';
 import type { TrustedKey } from '../crypto/keys';
 
 export interface WalkOptions {
@@ -230,9 +231,18 @@ export class Walker {
             for (const t of found.taps) digests.addTap(t);
             trailers.push(...found.children);
           }
-          for await (const c of rest()) for (const t of tails) t.keep.push(c);
+          // Whether every byte is zero (a blank image), for saying what unrecognised bytes look like.
+          let zero = true;
+          for await (const c of rest()) {
+            for (const t of tails) t.keep.push(c);
+            if (zero && c.length) zero = c.equals(zeros(c.length));
+          }
           art.size = digests.pos;
           this.finishHashes(art, digests, whole, complete, fact);
+          if (art.format === 'data' && art.size !== null) {
+            const seen = sniffContent(peek, art.size, zero);
+            fact({ kind: 'unidentified', message: seen.description, content: seen.kind });
+          }
           for (const t of tails) trailers.push(...t.hook.streamed(t.keep.bytes(), digests.pos));
           if (trailers.length) art.children = await this.walkChildren(art, namedEntries(trailers), depth);
           return art;
@@ -367,4 +377,10 @@ function checkExpected(push: (f: Fact) => void, e: ExpectedDigest, got: string |
 
 function expectRange(push: (f: Fact) => void, e: ExpectedDigest, range: { start: number; end: number }) {
   return { algo: e.algo, start: range.start, end: range.end, done: (hex: string) => checkExpected(push, e, hex) };
+}
+
+const ZEROS = Buffer.alloc(256 * 1024);
+/** A zero buffer of n bytes to compare chunks against (a view of one shared buffer when it is large enough). */
+function zeros(n: number): Buffer {
+  return n <= ZEROS.length ? ZEROS.subarray(0, n) : Buffer.alloc(n);
 }

@@ -141,6 +141,8 @@ export interface Summary {
   infos: number;
   integrity: { status: IntegrityStatus; checks: number; failed: number };
   signature: { status: SignatureStatus; reason: string };
+  /** Package members in no format romscope knows and cannot name (docs/report-format.md#summarynotunderstood). */
+  notUnderstood: { members: number; paths: string[] };
 }
 
 export interface Report {

@@ -169,7 +169,9 @@ export function renderTable(r: Report, o: TableOptions): string {
   }
   const s = r.summary;
   const integ = s.integrity.status === 'failed' ? c.red('FAILED') : s.integrity.status === 'verified' ? c.green('verified') : c.yellow('unchecked');
-  out.push(`${c.bold('integrity')}: ${integ} (${s.integrity.checks} checks, ${s.integrity.failed} failed)   ` + `${c.bold('signature')}: ${s.signature.status} (${safe(s.signature.reason)})`);
+  const n = s.notUnderstood?.members ?? 0;
+  const unknown = n ? c.yellow(` — ${n} member${n === 1 ? '' : 's'} not understood`) : '';
+  out.push(`${c.bold('integrity')}: ${integ} (${s.integrity.checks} checks, ${s.integrity.failed} failed)${unknown}   ` + `${c.bold('signature')}: ${s.signature.status} (${safe(s.signature.reason)})`);
   out.push(`${s.artifacts} artifacts, ${s.errors} errors, ${s.warnings} warnings, ${s.infos} info`);
   return out.join('\n');
 }

@@ -10,8 +10,8 @@ export function runRules(root: Artifact, overrides: SeverityOverrides = {}, rule
   const findings: Finding[] = [];
   const all = [...walkArtifacts(root)];
   for (const rule of rules) {
-    const sev = overrides[rule.id] ?? rule.defaultSeverity;
-    if (sev === 'off') continue;
+    const override = overrides[rule.id];
+    if (override === 'off') continue;
     const ctx: RuleContext = {
       root,
       artifacts: () => all,
@@ -21,7 +21,7 @@ export function runRules(root: Artifact, overrides: SeverityOverrides = {}, rule
       report: (r) =>
         findings.push({
           ruleId: rule.id,
-          severity: sev,
+          severity: override ?? r.severity ?? rule.defaultSeverity,
           path: r.path,
           message: r.message,
           ...(r.offset === undefined ? {} : { offset: r.offset }),

@@ -29,6 +29,7 @@ import unreadable from './format/unreadable';
 import unsupported from './format/unsupported';
 import unsafePath from './format/unsafe-path';
 import budgetExceeded from './format/budget-exceeded';
+import notFirmware from './format/not-firmware';
 import sparseInvalid from './format/sparse-invalid';
 import duplicateEntry from './format/duplicate-entry';
 import layoutInvalid from './format/layout-invalid';
@@ -91,6 +92,7 @@ export const RULES: readonly Rule[] = [
   unsupported,
   unsafePath,
   budgetExceeded,
+  notFirmware,
   sparseInvalid,
   duplicateEntry,
   layoutInvalid,

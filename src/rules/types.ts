@@ -8,6 +8,8 @@ export interface RuleReport {
   offset?: number;
   /** 1-based line of a text artifact the finding is about. */
   line?: number;
+  /** This finding's severity when the user sets none for the rule (a rule whose findings differ in weight); the rule's default otherwise. */
+  severity?: Severity;
 }
 
 /** What a rule sees: the whole artifact tree, the facts in it, and a way to report. */

@@ -116,13 +116,21 @@ for (const [name, devices, build] of METADATA) {
   });
 }
 
-test('corpus ota-metadata/*.pb: no crash, no declaration from this handler', async (t) => {
+test('corpus ota-metadata/*.pb, saved under other names: recognised by content, declaring the devices of their text twins', async (t) => {
   for (const name of ['pe_daisy_metadata.pb', 'miatoll_twrp_metadata.pb']) {
     const path = corpusFile(t, `ota-metadata/${name}`);
     if (!path) return;
     const r = await inspect(path);
-    assert.notEqual(r.root.format, 'ota-metadata');
+    assert.equal(r.root.format, 'ota-metadata', name);
+    assert.deepEqual(
+      r.findings.filter((f) => f.severity === 'error'),
+      [],
+    );
   }
+  const pb = corpusFile(t, 'ota-metadata/pe_daisy_metadata.pb');
+  const txt = corpusFile(t, 'ota-metadata/pe_daisy_metadata');
+  if (!pb || !txt) return;
+  assert.deepEqual((await inspect(pb)).summary.compatibility.declared, (await inspect(txt)).summary.compatibility.declared);
 });
 
 const ANDROID_INFO: [string, string, string[], string[]][] = [

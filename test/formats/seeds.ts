@@ -26,7 +26,7 @@ import { buildAbOtaZip } from '../../fixtures/builders/ota-zip';
 
 import { buildScatterYaml } from '../../fixtures/builders/scatter';
 import { buildRawprogram } from '../../fixtures/builders/rawprogram';
-import { androidInfo, buildProp, otaMetadata, updaterScript, xiaomiFlashAll } from '../../fixtures/builders/rom';
+import { androidInfo, buildProp, careMapPb, otaMetadata, updaterScript, xiaomiFlashAll } from '../../fixtures/builders/rom';
 import { makeTestSigner } from '../../fixtures/builders/ota-sign';
 import { buildDtTable, buildFdt } from '../../fixtures/builders/fdt';
 import { mke2fs } from '../../fixtures/builders/ext4';
@@ -186,6 +186,7 @@ export async function formatSeeds(): Promise<FormatSeed[]> {
     },
     { format: 'linux-kernel', name: 'Image', data: kernel },
     { format: 'ota-metadata', name: 'META-INF/com/android/metadata', data: otaMetadata({ 'ota-type': 'AB', 'pre-device': 'x', 'post-build': 'a/x/x:14/AP1/1:user/release-keys', 'post-timestamp': '1700000000' }) },
+    { format: 'care-map', name: 'care_map.pb', data: careMapPb([{ name: 'system', ranges: '4,0,10,20,30', id: 'ro.system.build.fingerprint', fingerprint: 'a/x/x:14/AP1/1:user/release-keys' }]) },
     { format: 'payload-properties', name: 'payload_properties.txt', data: Buffer.from(payload.properties) },
     { format: 'x509-certificate', name: 'META-INF/com/android/otacert', data: Buffer.from(signer.certPem) },
     { format: 'updater-script', name: 'META-INF/com/google/android/updater-script', data: updaterScript(['assert(getprop("ro.product.device") == "x");', 'ui_print("hello");']) },

@@ -58,6 +58,18 @@ function parseRequirementLine(raw: string): (Omit<Requirement, 'line'> & { writt
   return { name, written, values, ...(forProduct ? { forProduct } : {}), ...(reject ? { reject } : {}) };
 }
 
+/** Every non-blank line a requirement fastboot reads, at least one written with `require`, `reject` or `require-for-product:`. */
+function looksLikeRequirements(text: string): boolean {
+  let explicit = 0;
+  for (const raw of splitLines(text)) {
+    const t = raw.trim();
+    if (t === '') continue;
+    if (!parseRequirementLine(t)) return false;
+    if (/^(require|reject)\s|^require-for-product:/.test(t)) explicit++;
+  }
+  return explicit > 0;
+}
+
 function keyOf(name: string): RequirementKey {
   if (name === 'product') return 'device';
   if (name === 'version-bootloader') return 'bootloader';
@@ -71,7 +83,8 @@ export const androidInfoHandler: DocumentHandler = {
   traits: { role: 'document', confidence: 'name' },
   description: 'fastboot requirements file (android-info.txt, board-info.txt)',
   maxBytes: MAX_BYTES,
-  detect: ({ peek, name }) => NAME.test(baseName(name)) && (peek.length === 0 || looksLikeText(peek)),
+  // By name; under another name (`blueline_android-info.txt`) by content: nothing but requirement lines, one of them `require`/`reject`.
+  detect: ({ peek, name, size }) => (NAME.test(baseName(name)) ? peek.length === 0 || looksLikeText(peek) : size !== null && size <= peek.length && looksLikeText(peek) && looksLikeRequirements(decodeText(peek).text)),
   decode(bytes, ctx) {
     const { text, encoding } = decodeText(bytes);
     const requirements: (Requirement & { written: string })[] = [];

@@ -13,7 +13,7 @@
 import type { DocumentHandler } from '../types';
 import type { Fact } from '../../report/model';
 import { firstN } from '../../report/lists';
-import { layoutFact, type LayoutEntry } from '../layout';
+import { exactNumber, layoutFact, layoutNumber, type LayoutEntry } from '../layout';
 import { declaration } from '../../compat/declarations';
 
 const MAX_LINES = 200_000;
@@ -33,9 +33,10 @@ export interface ScatterPartition {
   fileName: string | null;
   isDownload: boolean;
   type: string | null;
-  linearStartAddr: number | null;
-  physicalStartAddr: number | null;
-  partitionSize: number | null;
+  /** Numbers past 2^53 are bigints (decimal strings in JSON). */
+  linearStartAddr: number | bigint | null;
+  physicalStartAddr: number | bigint | null;
+  partitionSize: number | bigint | null;
   region: string | null;
   storage: string | null;
   operationType: string | null;
@@ -55,18 +56,15 @@ export interface ParsedScatter {
   problems: Fact[];
 }
 
-function isPseudo(addr: number | null): boolean {
-  return addr !== null && addr >= PSEUDO_START && addr <= PSEUDO_END;
+function isPseudo(addr: number | bigint | null): boolean {
+  return typeof addr === 'number' && addr >= PSEUDO_START && addr <= PSEUDO_END;
 }
 
-/** `0x1F`, `31` → 31; null when it is neither (or beyond exact integers). */
-function parseNumber(v: string | undefined): number | null | undefined {
+/** `0x1F`, `31` → 31; a bigint past 2^53 (`0xFFFFFFFFFFFFFFFF`); null when it is neither; undefined when absent. */
+function parseNumber(v: string | undefined): number | bigint | null | undefined {
   if (v === undefined || v === '') return undefined;
-  let n: number;
-  if (/^0x[0-9a-f]+$/i.test(v)) n = parseInt(v.slice(2), 16);
-  else if (/^\d+$/.test(v)) n = parseInt(v, 10);
-  else return null;
-  return Number.isSafeInteger(n) ? n : null;
+  if (!/^(0x[0-9a-f]+|\d+)$/i.test(v)) return null;
+  return layoutNumber(v);
 }
 
 function lines(text: string, problems: Fact[]): string[] {
@@ -158,7 +156,7 @@ function parseYaml(text: string): ParsedScatter {
     }
     const name = k.get('partition_name') ?? '';
     if (name === '') bad(r.line, `partition ${k.get('partition_index') ?? '?'} has no partition_name`);
-    const num = (key: string): number | null => {
+    const num = (key: string): number | bigint | null => {
       const n = parseNumber(k.get(key));
       if (n === null) bad(r.line, `${name || 'partition'}: ${key} "${k.get(key)}" is not a number`);
       return n ?? null;
@@ -273,10 +271,10 @@ function parseLegacy(text: string): ParsedScatter {
   }
   if (state !== 'top') bad(all.length, `the block of ${out.partitions[out.partitions.length - 1]?.name ?? '?'} is not closed`);
   // No sizes are stored: a partition ends where the next real one starts.
-  const real = out.partitions.filter((p) => p.linearStartAddr !== null && !isPseudo(p.linearStartAddr));
+  const real = out.partitions.filter((p) => typeof p.linearStartAddr === 'number' && !isPseudo(p.linearStartAddr));
   for (let i = 0; i + 1 < real.length; i++) {
-    const a = real[i].linearStartAddr!;
-    const b = real[i + 1].linearStartAddr!;
+    const a = real[i].linearStartAddr as number;
+    const b = real[i + 1].linearStartAddr as number;
     if (b > a) real[i].partitionSize = b - a;
     else bad(real[i + 1].line, `${real[i + 1].name} starts at 0x${b.toString(16)}, not after ${real[i].name} (0x${a.toString(16)})`);
   }
@@ -312,12 +310,13 @@ function scatterLayout(s: ParsedScatter): LayoutEntry[] {
   return s.partitions
     .filter((p) => p.name !== '')
     .map((p) => {
-      const start = p.linearStartAddr ?? p.physicalStartAddr;
+      const start = exactNumber(p.linearStartAddr ?? p.physicalStartAddr);
       const region = p.region && !/^NONE$/i.test(p.region) ? p.region.toLowerCase() : null;
       return {
         partition: p.name,
         file: p.fileName,
-        sizeBytes: p.partitionSize,
+        // Past 2^53 a size is not compared (the "rest of the device" marker some scatter files write): unknown.
+        sizeBytes: exactNumber(p.partitionSize),
         startBytes: isPseudo(start) ? null : start,
         device: region ?? (p.section ?? fallback).toLowerCase(),
         flashed: p.isDownload && p.fileName !== null,

@@ -59,6 +59,24 @@ export interface OtaMetadataInfo {
   postcondition?: DeviceStateInfo;
 }
 
+/** Device lists are split on `|`, `:` or `,` (recovery's pre-device check), fingerprint lists on `|` (FORMATS.md §7.3). */
+export const DEVICE_SEPARATORS = /[|:,]/;
+export const BUILD_SEPARATORS = /[|]/;
+
+/**
+ * The `device` and `build` lists of a precondition or postcondition, each
+ * value split the way recovery splits the text form's: a protobuf may hold
+ * one joined value (`"a|b"`) or one value per entry. Used for both
+ * conditions, text and protobuf alike, so the two never differ.
+ */
+export function splitStateLists<T extends { device?: string[]; build?: string[] }>(st: T): T {
+  const split = (vs: string[] | undefined, sep: RegExp) => (vs ? vs.flatMap((v) => splitList(v, sep)) : undefined);
+  const out = { ...st };
+  if (st.device) out.device = split(st.device, DEVICE_SEPARATORS);
+  if (st.build) out.build = split(st.build, BUILD_SEPARATORS);
+  return out;
+}
+
 /** Reads the `key=value` lines; the last value of a key wins, as in recovery's parser. */
 export function parseOtaMetadataText(text: string): { fields: Map<string, { value: string; line: number }>; info: OtaMetadataInfo } {
   const fields = new Map<string, { value: string; line: number }>();
@@ -74,13 +92,13 @@ export function parseOtaMetadataText(text: string): { fields: Map<string, { valu
   };
   const list = (k: string, sep?: RegExp) => (fields.has(k) ? splitList(get(k)!, sep) : undefined);
   const pre: DeviceStateInfo = {
-    device: list('pre-device', /[|:,]/),
-    build: list('pre-build'),
+    device: list('pre-device', DEVICE_SEPARATORS),
+    build: list('pre-build', BUILD_SEPARATORS),
     buildIncremental: get('pre-build-incremental'),
     bootloader: list('pre-bootloader'),
   };
   const post: DeviceStateInfo = {
-    build: list('post-build'),
+    build: list('post-build', BUILD_SEPARATORS),
     buildIncremental: get('post-build-incremental'),
     timestamp: num('post-timestamp'),
     sdkLevel: get('post-sdk-level'),

@@ -9,7 +9,7 @@
 import type { DocumentHandler } from '../types';
 import { FormatError } from '../../io/errors';
 import { readFields, want, i64, WireType } from '../protobuf';
-import { otaMetadataFacts, type DeviceStateInfo, type OtaMetadataInfo } from './index';
+import { otaMetadataFacts, splitStateLists, type DeviceStateInfo, type OtaMetadataInfo } from './index';
 
 const OTA_TYPES = ['UNKNOWN', 'AB', 'BLOCK', 'BRICK'];
 const MAX_BYTES = 1 << 20;
@@ -141,14 +141,42 @@ export function decodeOtaMetadataPb(buf: Uint8Array): OtaMetadataPb {
   if (fields === 0) throw new FormatError('metadata.pb holds none of the OtaMetadata fields');
   // proto3 leaves zeros out; the text form writes ota-required-cache=0.
   m.requiredCache ??= 0;
-  // Device lists may be joined in one value, as in the text form (recovery splits on | : ,).
-  if (m.precondition?.device)
-    m.precondition.device = m.precondition.device
-      .flatMap((d) => d.split(/[|:,]/))
-      .map((d) => d.trim())
-      .filter(Boolean);
+  // Lists may be joined in one value, as in the text form: split both conditions alike.
+  if (m.precondition) m.precondition = splitStateLists(m.precondition);
+  if (m.postcondition) m.postcondition = splitStateLists(m.postcondition);
+  if (m.partitionStates?.pre) m.partitionStates.pre = m.partitionStates.pre.map(splitStateLists);
+  if (m.partitionStates?.post) m.partitionStates.post = m.partitionStates.post.map(splitStateLists);
   for (const k of Object.keys(m) as (keyof OtaMetadataPb)[]) if (m[k] === undefined) delete m[k];
   return m;
+}
+
+/**
+ * An OtaMetadata message by its content alone: only fields 1-9 at the top,
+ * each with the wire type its declaration has, a real OTA type (AB, BLOCK or
+ * BRICK), and a postcondition naming the build or its property files (what
+ * ota_utils.py always writes).
+ */
+function looksLikeOtaMetadata(b: Buffer): boolean {
+  const wire: Record<number, WireType> = {
+    1: WireType.Varint,
+    2: WireType.Varint,
+    3: WireType.Varint,
+    4: WireType.LengthDelimited,
+    5: WireType.LengthDelimited,
+    6: WireType.LengthDelimited,
+    7: WireType.Varint,
+    8: WireType.Varint,
+    9: WireType.Varint,
+  };
+  let ok = true;
+  readFields(b, 'metadata.pb', (f, wt) => {
+    if (wire[f] !== wt) ok = false;
+    return false;
+  });
+  if (!ok) return false;
+  const m = decodeOtaMetadataPb(b);
+  const post = m.postcondition;
+  return m.type !== undefined && m.type !== 'UNKNOWN' && OTA_TYPES.includes(m.type) && ((post?.build?.length ?? 0) > 0 || post?.timestamp !== undefined || Object.keys(m.propertyFiles ?? {}).length > 0);
 }
 
 export const otaMetadataPbHandler: DocumentHandler = {
@@ -157,9 +185,11 @@ export const otaMetadataPbHandler: DocumentHandler = {
   traits: { role: 'update', confidence: 'name' },
   description: 'OTA package metadata, protobuf form (META-INF/com/android/metadata.pb)',
   maxBytes: MAX_BYTES,
-  // No magic: the name, then bytes that decode as OtaMetadata with a known OTA type.
+  // No magic: bytes that decode as OtaMetadata with a known OTA type, under the name metadata.pb;
+  // under another name (a copy saved as `rom_metadata.pb`) only an unmistakable one (looksLikeOtaMetadata).
   detect: ({ peek, name, size }) => {
-    if (!/(^|\/)metadata\.pb$/.test(name) || size === null || size > peek.length) return false;
+    if (size === null || size > peek.length || size === 0) return false;
+    if (!/(^|\/)metadata\.pb$/.test(name)) return looksLikeOtaMetadata(peek);
     const m = decodeOtaMetadataPb(peek);
     return m.type !== undefined && OTA_TYPES.includes(m.type);
   },

@@ -9,7 +9,7 @@
 import type { DocumentHandler } from '../types';
 import type { Fact } from '../../report/model';
 import { firstN } from '../../report/lists';
-import { layoutFact, type LayoutEntry } from '../layout';
+import { exactNumber, layoutFact, layoutNumber, type LayoutEntry } from '../layout';
 import { parseSimpleXml, type XmlElement } from './xml';
 
 const RAWPROGRAM_NAME = /(rawprogram|patch)[^/]*\.xml$/i;
@@ -24,20 +24,21 @@ export interface RawProgram {
   filename: string;
   /** As written: a number, or an expression relative to the disk size. */
   startSector: string;
-  numPartitionSectors: number | null;
-  sectorSizeInBytes: number | null;
-  physicalPartitionNumber: number | null;
+  /** Numbers past 2^53 are bigints (written as decimal strings in JSON). */
+  numPartitionSectors: number | bigint | null;
+  sectorSizeInBytes: number | bigint | null;
+  physicalPartitionNumber: number | bigint | null;
   sparse: boolean;
   startByteHex: string | null;
-  fileSectorOffset: number | null;
+  fileSectorOffset: number | bigint | null;
 }
 
 export interface RawPatch {
   filename: string;
-  physicalPartitionNumber: number | null;
+  physicalPartitionNumber: number | bigint | null;
   startSector: string;
-  byteOffset: number | null;
-  sizeInBytes: number | null;
+  byteOffset: number | bigint | null;
+  sizeInBytes: number | bigint | null;
   value: string;
   what: string | null;
 }
@@ -87,13 +88,9 @@ function looksLikeRawprogram(text: string, name: string): boolean {
   return RAWPROGRAM_NAME.test(name) || /<(program|patch)\s/.test(text);
 }
 
-function int(v: string | undefined): number | null {
-  if (v === undefined) return null;
-  const t = v.trim();
-  // A trailing '.' marks a decimal in Qualcomm's syntax (`33.`).
-  if (/^\d+\.?$/.test(t)) return Number.isSafeInteger(parseInt(t, 10)) ? parseInt(t, 10) : null;
-  if (/^0x[0-9a-f]+$/i.test(t)) return Number.isSafeInteger(parseInt(t.slice(2), 16)) ? parseInt(t.slice(2), 16) : null;
-  return null;
+/** Decimal (a trailing '.' marks a decimal in Qualcomm's syntax: `33.`) or hex; past 2^53 a bigint. */
+function int(v: string | undefined): number | bigint | null {
+  return v === undefined ? null : layoutNumber(v);
 }
 
 function parseRawprogram(text: string): ParsedRawprogram {
@@ -110,7 +107,7 @@ function parseRawprogram(text: string): ParsedRawprogram {
     const missing = attrs.filter((a) => el.attrs[a] === undefined);
     if (missing.length) bad(el, `no ${missing.join(', ')}`);
   };
-  const number = (el: XmlElement, a: string): number | null => {
+  const number = (el: XmlElement, a: string): number | bigint | null => {
     const v = el.attrs[a];
     const n = int(v);
     if (v !== undefined && n === null) bad(el, `${a}="${v}" is not a number`);
@@ -158,14 +155,17 @@ function rawprogramLayout(r: ParsedRawprogram): LayoutEntry[] {
   return r.programs
     .filter((p) => p.label !== '')
     .map((p) => {
-      const ss = p.sectorSizeInBytes || null;
-      const start = /^\d+\.?$/.test(p.startSector) ? parseInt(p.startSector, 10) : null;
+      const ss = exactNumber(p.sectorSizeInBytes) || null;
+      const start = exactNumber(layoutNumber(p.startSector));
+      const sectors = exactNumber(p.numPartitionSectors);
+      // Past 2^53 bytes a size or start is not compared (no disk is that large): unknown.
+      const bytes = (n: number | null) => (ss !== null && n !== null && Number.isSafeInteger(n * ss) ? n * ss : null);
       return {
         partition: p.label,
         file: p.filename === '' ? null : p.filename,
         // 0 sectors is the "grow to the end of the disk" last partition.
-        sizeBytes: ss !== null && p.numPartitionSectors !== null ? p.numPartitionSectors * ss : null,
-        startBytes: ss !== null && start !== null ? start * ss : null,
+        sizeBytes: bytes(sectors),
+        startBytes: bytes(start),
         device: `lun${p.physicalPartitionNumber ?? '?'}`,
         flashed: p.filename !== '',
       };
@@ -182,7 +182,7 @@ export const qcomRawprogramHandler: DocumentHandler = {
     const r = parseRawprogram(bytes.toString('utf8'));
     for (const p of firstN<Fact>(r.problems, MAX_PROBLEMS, (n) => ({ kind: 'layout-invalid', message: `${n} more problems` }))) ctx.fact(p);
     if (r.root === 'data') ctx.fact(layoutFact('qcom-rawprogram', rawprogramLayout(r)));
-    const luns = [...new Set([...r.programs, ...r.patches].map((p) => p.physicalPartitionNumber).filter((n): n is number => n !== null))].sort((a, b) => a - b);
+    const luns = [...new Set([...r.programs, ...r.patches].map((p) => exactNumber(p.physicalPartitionNumber)).filter((n): n is number => n !== null))].sort((a, b) => a - b);
     return {
       rootElement: r.root ?? undefined,
       programCount: r.programs.length,
