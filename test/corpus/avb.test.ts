@@ -40,6 +40,8 @@ interface Expect {
   /** Non-error findings expected, by rule id. */
   warnings?: string[];
   errors?: string[];
+  /** Errors of rules outside AVB's that the real file deserves. */
+  otherErrors?: string[];
   trailer?: string;
   /** Digests of images checked against their own footer. */
   ownDigest?: 'avb-hash-ok' | 'avb-hashtree-ok';
@@ -80,7 +82,15 @@ const EXPECT: Record<string, Expect> = {
   'avb-testdata/aospavb_test_vbmeta_release_string.img': { status: 'verified', algorithm: 'SHA512_RSA4096', key: PSK, warnings: ['signature/avb-test-key'] },
   'avb-footer-images/aospavb_empty_boot.img': { status: 'unsigned', vbmeta: 'vbmeta', algorithm: 'NONE', warnings: ['signature/avb-unsigned'], ownDigest: 'avb-hash-ok' },
   'avb-footer-images/aospavb_empty_system.img': { status: 'unsigned', vbmeta: 'vbmeta', algorithm: 'NONE', warnings: ['signature/avb-unsigned'], ownDigest: 'avb-hash-ok' },
-  'avb-footer-images/cfig_issue133_system_dlkm.img': { status: 'unsigned', vbmeta: 'vbmeta', algorithm: 'NONE', warnings: ['signature/avb-unsigned'], ownDigest: 'avb-hashtree-ok' },
+  // Repacked: its footer's com.android.build.system_dlkm.fingerprint (…/yu12271516) is not its own etc/build.prop's (…/yu12261557).
+  'avb-footer-images/cfig_issue133_system_dlkm.img': {
+    status: 'unsigned',
+    vbmeta: 'vbmeta',
+    algorithm: 'NONE',
+    warnings: ['signature/avb-unsigned'],
+    ownDigest: 'avb-hashtree-ok',
+    otherErrors: ['compat/avb-property-mismatch'],
+  },
   'boot-img/a057f_init_boot.img': { status: 'verified', vbmeta: 'vbmeta', algorithm: 'SHA256_RSA4096', ownDigest: 'avb-hash-ok' },
   'boot-img/cfig_cf13_init_boot.img': { status: 'verified', vbmeta: 'vbmeta', algorithm: 'SHA256_RSA4096', key: TEST4096, warnings: ['signature/avb-test-key'], ownDigest: 'avb-hash-ok' },
   'boot-img/cfig_issue122_ramdisk_as_v0_boot.img': { status: 'verified', vbmeta: 'vbmeta', algorithm: 'SHA256_RSA2048', ownDigest: 'avb-hash-ok' },
@@ -114,8 +124,10 @@ for (const rel of files()) {
       describe(r.findings),
     );
     assert.deepEqual(
-      errors(r).filter((f) => !AVB_RULES.test(f.ruleId)),
-      [],
+      errors(r)
+        .filter((f) => !AVB_RULES.test(f.ruleId))
+        .map((f) => f.ruleId),
+      e.otherErrors ?? [],
       describe(r.findings),
     );
     assert.deepEqual(

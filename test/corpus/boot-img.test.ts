@@ -212,7 +212,7 @@ test(`corpus ${DIR}/crespo_v0_boot.img: an arm zImage kernel (Linux 3.0.8), a gz
   assert.equal(kernel.info.release, '3.0.8AC-AOSPv2-');
   assert.equal(artifactAt(r.root, 'ramdisk').format, 'gzip');
   assert.equal(artifactAt(r.root, 'ramdisk/ramdisk').format, 'cpio');
-  assert.equal(artifactAt(r.root, 'ramdisk/ramdisk/init.rc').format, 'data');
+  assert.equal(artifactAt(r.root, 'ramdisk/ramdisk/init.rc').format, 'init-rc');
   assert.ok(r.root.facts.some((f) => f.kind === 'boot-id-ok'));
   assert.deepEqual(r.findings, [], describe(r.findings));
 });

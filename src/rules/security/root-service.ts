@@ -10,7 +10,11 @@ function danger(exec: string[], user: string | null, seclabel: string | null): s
   const asRoot = user === null || user === 'root' || user === '0';
   const cmd = exec.join(' ');
   const prog = baseOf(exec[0] ?? '');
-  const shell = SHELLS.has(prog) || (MULTICALL.has(prog) && SHELLS.has(exec[1] ?? ''));
+  const multicall = MULTICALL.has(prog) && SHELLS.has(exec[1] ?? '');
+  // An interactive shell: no script file to run and no -c command. A shell running a fixed script as root
+  // (`/vendor/bin/sh /vendor/bin/pwm_fan.sh`) is how stock vendor init scripts start helpers; it gives no one a prompt.
+  const args = exec.slice(multicall ? 2 : 1);
+  const shell = (SHELLS.has(prog) || multicall) && !args.some((a) => a === '-c' || !a.startsWith('-'));
   const rootText = user === null ? 'as root (no user option)' : `as user ${user}`;
   if (seclabel !== null && SU_DOMAIN.test(seclabel)) return `runs ${cmd} in the unconfined SELinux domain ${seclabel}${asRoot ? `, ${rootText}` : ''}`;
   if (!asRoot) return null;
@@ -20,14 +24,15 @@ function danger(exec: string[], user: string | null, seclabel: string | null): s
 }
 
 /**
- * An init service that gives root: a shell or su binary started as root, or
+ * An init service that gives root: an interactive shell (no script, no -c
+ * command) or a su binary started as root, or
  * any service (adbd included) put in the `su` SELinux domain. adbd itself
  * starts as root and drops its privileges unless the build is debuggable
  * (security/debuggable-user-build), so adbd alone is not reported.
  */
 const rule: Rule = {
   id: 'security/root-service',
-  description: 'An init service that runs a shell or su as root, or any service (adbd...) in the su SELinux domain',
+  description: 'An init service that runs an interactive shell or su as root, or any service (adbd...) in the su SELinux domain',
   defaultSeverity: 'warning',
   check(ctx) {
     for (const { artifact, fact } of ctx.facts('init-service')) {

@@ -16,6 +16,20 @@ ruleTester('security/root-service', {
           extra: { 'system/etc/init/vold.rc': { type: 'file', data: 'service vold /system/bin/vold\n    class core\n' }, 'system/usr/share/rootsh.rc': { type: 'file', data: ROOT_SHELL } },
         }),
     },
+    {
+      name: 'a shell running a fixed script or -c command as root, as stock vendor scripts do (Rockchip pwm_fan)',
+      file: 'rom.zip',
+      skip: noExt4,
+      build: () =>
+        sparseSystemZip({
+          extra: {
+            'system/etc/init/fan.rc': {
+              type: 'file',
+              data: 'service pwm_fan /vendor/bin/sh /vendor/bin/pwm_fan.sh\n    user root\n    disabled\n\nservice once /system/bin/sh -c "echo 1 > /sys/x"\n    oneshot\n',
+            },
+          },
+        }),
+    },
   ],
   invalid: [
     {
@@ -26,7 +40,7 @@ ruleTester('security/root-service', {
       errors: [{ path: 'system.img/raw/system/etc/init/debug.rc', message: 'line 1: service rootsh runs a shell (/system/bin/sh) as root (no user option) (disabled: started on demand)' }],
     },
     {
-      name: 'adbd in the su domain, and busybox sh as user root, in vendor init scripts (EROFS)',
+      name: 'adbd in the su domain, and an interactive busybox sh as user root, in vendor init scripts (EROFS)',
       file: 'rom.zip',
       skip: noErofs,
       build: () =>
@@ -34,13 +48,13 @@ ruleTester('security/root-service', {
           extra: {
             'vendor/etc/init/hw/init.board.rc': {
               type: 'file',
-              data: 'on boot\n    start adbd\n\nservice adbd /system/bin/adbd \\\n        --root_seclabel=u:r:su:s0\n    seclabel u:r:su:s0\n\nservice bb /system/xbin/busybox sh -c "id"\n    user root\n',
+              data: 'on boot\n    start adbd\n\nservice adbd /system/bin/adbd \\\n        --root_seclabel=u:r:su:s0\n    seclabel u:r:su:s0\n\nservice bb /system/xbin/busybox sh -i\n    user root\n    console\n',
             },
           },
         }),
       errors: [
         { path: 'system.img/vendor/etc/init/hw/init.board.rc', message: 'line 4: service adbd runs /system/bin/adbd --root_seclabel=u:r:su:s0 in the unconfined SELinux domain u:r:su:s0, as root (no user option)' },
-        { path: 'system.img/vendor/etc/init/hw/init.board.rc', message: 'line 8: service bb runs a shell (/system/xbin/busybox sh -c id) as user root' },
+        { path: 'system.img/vendor/etc/init/hw/init.board.rc', message: 'line 8: service bb runs a shell (/system/xbin/busybox sh -i) as user root' },
       ],
     },
     {
