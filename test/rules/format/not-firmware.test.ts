@@ -112,8 +112,8 @@ test('format/not-firmware: error when the name promises a format, warning otherw
     ['rom.zip', Buffer.alloc(0), 'error'],
     ['firmware.bin', pseudoRandom(5000, 6), 'warning'],
     ['notes.txt', Buffer.from('hello\n'), 'warning'],
-    // A vendor boot.img romscope does not decode (Rockchip KRNL): a warning, not an error.
-    ['boot.img', Buffer.concat([Buffer.from('KRNL'), pseudoRandom(5000, 7)]), 'warning'],
+    // A vendor boot.img in a binary format romscope does not decode (as Rockchip's KRNL boot.img was before it did): a warning, not an error.
+    ['boot.img', Buffer.concat([Buffer.from('QZXW'), pseudoRandom(5000, 7)]), 'warning'],
     ['boot.img', Buffer.from('hello\n'), 'error'],
     ['vbmeta.img', pseudoRandom(5000, 8), 'error'],
     ['gsort.img', Buffer.alloc(16384), 'warning'],
