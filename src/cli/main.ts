@@ -131,6 +131,13 @@ const USAGE: Record<string, string> = {
   completion: 'romscope completion',
 };
 
+/**
+ * `-` (standard input) as yargs receives it: yargs drops a bare `-` from the
+ * positionals, so it is renamed before parsing (a NUL cannot be in a path) and
+ * read back by withInput().
+ */
+const STDIN = '\0-';
+
 /** A flag given several times: the last one counts (as in most command lines). */
 function last<T>(v: T | T[] | undefined): T | undefined {
   return Array.isArray(v) ? v[v.length - 1] : v;
@@ -285,7 +292,7 @@ function inspectOptions(a: Common): InspectOptions {
  * is removed when `fn` is done, at exit and on an interrupt (src/io/cleanup.ts).
  */
 async function withInput<T>(file: string, tempDir: string | undefined, fn: (path: string, fromStdin: boolean) => Promise<T>): Promise<T> {
-  if (file !== '-') return fn(file, false);
+  if (file !== STDIN) return fn(file, false);
   if (process.stdin.isTTY) throw new UsageError('"-" reads the package from standard input, which is a terminal here; pipe or redirect a file into it');
   const dir = mkdtempSync(join(tempDir ?? tmpdir(), 'romscope-'));
   const unregister = registerCleanup(() => rmSync(dir, { recursive: true, force: true }));
@@ -325,12 +332,14 @@ function mergeSarif(reports: Report[]): string {
 /** `inspect` and `check` over one or more inputs: one report each, the exit code the worst of theirs. */
 async function runReports(a: Common, isCheck: boolean): Promise<number> {
   const files = a.file.map(String);
-  if (files.filter((f) => f === '-').length > 1) throw new UsageError('"-" (standard input) can be given only once');
+  if (files.filter((f) => f === STDIN).length > 1) throw new UsageError('"-" (standard input) can be given only once');
   const format = outputFormat(a);
   const opts = inspectOptions(a);
   const failOn = isCheck ? parseFailOn(a['fail-on']) : 'none';
   const maxWarnings = isCheck ? parseMaxWarnings(a['max-warnings']) : undefined;
-  const outFile = last(a['output-file']);
+  const given = last(a['output-file']);
+  // `-o -` is standard output, as in most tools.
+  const outFile = given === STDIN ? undefined : given;
   if (outFile === '') throw new UsageError('--output-file wants a file name');
   const tty = outFile === undefined && !!process.stdout.isTTY;
   const colors = useColor(a.color, tty) ? ANSI : PLAIN;
@@ -356,7 +365,7 @@ async function runReports(a: Common, isCheck: boolean): Promise<number> {
     warnings += report.findings.filter((f) => f.severity === 'warning').length;
     if (failOn !== 'none' && report.findings.some((f) => rank(f.severity) <= rank(failOn))) code = Math.max(code, EXIT.findings);
     if (format === 'table') {
-      const heading = files.length > 1 ? `${reports.length > 1 ? '\n' : ''}${terminalSafe(file === '-' ? '- (standard input)' : file)}\n` : '';
+      const heading = files.length > 1 ? `${reports.length > 1 ? '\n' : ''}${terminalSafe(file === STDIN ? '- (standard input)' : file)}\n` : '';
       emit(heading + renderTable(report, { colors, quiet: a.quiet, hash, width: tty ? process.stdout.columns : undefined }) + '\n');
     } else if (format === 'jsonl') emit(JSON.stringify(JSON.parse(renderJson(report))) + '\n');
   }
@@ -424,19 +433,27 @@ function unknownArguments(names: string[], argv: string[]): string {
 function usageMessage(msg: string, argv: string[]): string {
   const cmd = argv[0] && COMMANDS[argv[0]] ? argv[0] : undefined;
   let m = /^Unknown arguments?: ([^]*)$/.exec(msg);
-  if (m) return unknownArguments(m[1].split(', '), argv);
+  if (m) return unknownArguments(m[1].split(STDIN).join('-').split(', '), argv);
   m = /^Missing required arguments?: ([^\n]*)/.exec(msg);
+  // yargs reports a missing option before an unknown one; a misspelt `--outptu` is the likelier story.
+  const { all } = optionNames(cmd);
+  const stray = argv
+    .slice(0, argv.includes('--') ? argv.indexOf('--') : argv.length)
+    .filter((x) => x.startsWith('--') && x.length > 2)
+    .map((x) => x.slice(2).split('=')[0])
+    .filter((n) => !all.has(n) && !(n.startsWith('no-') && all.has(n.slice(3))));
+  if (m && stray.length) return unknownArguments(stray, argv);
   if (m) return `missing ${m[1].split(', ').map((n) => (n.length === 1 ? `-${n}` : `--${n}`)).join(', ')}${cmd ? ` (usage: ${USAGE[cmd]})` : ''}`;
   if (/^Not enough non-option arguments/.test(msg) && cmd) return `${cmd} needs more arguments (usage: ${USAGE[cmd]})`;
   if (/^Too many non-option arguments/.test(msg) && cmd) return `${cmd} got too many arguments (usage: ${USAGE[cmd]})`;
-  return msg.replace(/\s*\n\s*/g, '; ').trim();
+  return msg.split(STDIN).join('-').replace(/\s*\n\s*/g, '; ').trim();
 }
 
 export async function main(argv: string[]): Promise<number> {
   watchOutput();
   installSignalHandlers();
   let code: number = EXIT.ok;
-  const parser = yargs(argv)
+  const parser = yargs(argv.map((x) => (x === '-' ? STDIN : x)))
     .scriptName('romscope')
     // Only the names as they are written: no camelCase twins in argv or in error messages.
     .parserConfiguration({ 'camel-case-expansion': false })
@@ -508,11 +525,12 @@ export async function main(argv: string[]): Promise<number> {
     })
     .help();
   try {
+    if (argv.some((x) => x.includes('\0'))) throw new UsageError('an argument holds a NUL character');
     const wrong = unknownCommand(argv);
     if (wrong) throw new UsageError(wrong);
     await parser.parseAsync();
   } catch (e) {
-    process.stderr.write(`romscope: ${terminalSafe(errorMessage(e)).replace(/\s*\n\s*/g, '; ')}\n`);
+    process.stderr.write(`romscope: ${terminalSafe(errorMessage(e).split(STDIN).join('-')).replace(/\s*\n\s*/g, '; ')}\n`);
     if (e instanceof ExtractVerifyError) return EXIT.findings;
     return EXIT.usage;
   }

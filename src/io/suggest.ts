@@ -1,6 +1,7 @@
 /**
  * "Did you mean": the known names nearest to one that was mistyped, by edit
- * distance (Levenshtein: insertions, deletions and substitutions each cost 1).
+ * distance (Levenshtein: insertions, deletions and substitutions each cost 1;
+ * two neighbouring letters swapped, `jsno` for `json`, cost 1 too).
  * Used for commands and options (src/cli/main.ts) and for a missing artifact
  * path (src/pipeline/locate.ts). Bounded: at most SUGGEST_MAX_CANDIDATES names
  * are compared, each cut to SUGGEST_MAX_LENGTH characters (docs/limits.md).
@@ -15,10 +16,15 @@ export const SUGGEST_MAX_LENGTH = 128;
 export function editDistance(a: string, b: string): number {
   a = a.slice(0, SUGGEST_MAX_LENGTH);
   b = b.slice(0, SUGGEST_MAX_LENGTH);
+  let before: number[] = [];
   let prev = Array.from({ length: b.length + 1 }, (_, i) => i);
   for (let i = 1; i <= a.length; i++) {
     const cur = [i];
-    for (let j = 1; j <= b.length; j++) cur[j] = Math.min(prev[j] + 1, cur[j - 1] + 1, prev[j - 1] + (a[i - 1] === b[j - 1] ? 0 : 1));
+    for (let j = 1; j <= b.length; j++) {
+      cur[j] = Math.min(prev[j] + 1, cur[j - 1] + 1, prev[j - 1] + (a[i - 1] === b[j - 1] ? 0 : 1));
+      if (i > 1 && j > 1 && a[i - 1] === b[j - 2] && a[i - 2] === b[j - 1]) cur[j] = Math.min(cur[j], before[j - 2] + 1);
+    }
+    before = prev;
     prev = cur;
   }
   return prev[b.length];
