@@ -443,10 +443,18 @@ function usageMessage(msg: string, argv: string[]): string {
     .map((x) => x.slice(2).split('=')[0])
     .filter((n) => !all.has(n) && !(n.startsWith('no-') && all.has(n.slice(3))));
   if (m && stray.length) return unknownArguments(stray, argv);
-  if (m) return `missing ${m[1].split(', ').map((n) => (n.length === 1 ? `-${n}` : `--${n}`)).join(', ')}${cmd ? ` (usage: ${USAGE[cmd]})` : ''}`;
+  if (m)
+    return `missing ${m[1]
+      .split(', ')
+      .map((n) => (n.length === 1 ? `-${n}` : `--${n}`))
+      .join(', ')}${cmd ? ` (usage: ${USAGE[cmd]})` : ''}`;
   if (/^Not enough non-option arguments/.test(msg) && cmd) return `${cmd} needs more arguments (usage: ${USAGE[cmd]})`;
   if (/^Too many non-option arguments/.test(msg) && cmd) return `${cmd} got too many arguments (usage: ${USAGE[cmd]})`;
-  return msg.split(STDIN).join('-').replace(/\s*\n\s*/g, '; ').trim();
+  return msg
+    .split(STDIN)
+    .join('-')
+    .replace(/\s*\n\s*/g, '; ')
+    .trim();
 }
 
 export async function main(argv: string[]): Promise<number> {

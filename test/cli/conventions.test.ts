@@ -136,7 +136,10 @@ test('- reads the package from standard input, spilled under --temp-dir and remo
   assert.equal(fromStdin.root.hashes.sha256, fromFile.root.hashes.sha256);
   assert.deepEqual(
     fromStdin.findings.map((f: { ruleId: string; path: string }) => `${f.ruleId} ${f.path}`).sort(),
-    fromFile.findings.filter((f: { path: string }) => f.path !== '').map((f: { ruleId: string; path: string }) => `${f.ruleId} ${f.path}`).sort(),
+    fromFile.findings
+      .filter((f: { path: string }) => f.path !== '')
+      .map((f: { ruleId: string; path: string }) => `${f.ruleId} ${f.path}`)
+      .sort(),
     'the same findings inside (a sidecar next to the file is not looked for on stdin)',
   );
   assert.deepEqual(readdirSync(tmp), [], 'the spilled copy is removed');
@@ -176,7 +179,7 @@ test('"did you mean" for commands and options; every usage error is one line, wi
 });
 
 test('romscope completion: a bash script that completes commands and options through compgen', (t) => {
-  const script = runCli(['completion']);
+  const script = runCli(['completion'], { env: { SHELL: '/bin/bash', ZSH_NAME: '' } });
   assert.equal(script.code, 0, script.stderr);
   assert.match(script.stdout, /complete .*-F _romscope_yargs_completions romscope/);
   assert.match(runCli(['--get-yargs-completions', 'romscope', 'ch']).stdout, /^check$/m);

@@ -191,7 +191,10 @@ test('an interrupted extract into a directory it made removes that directory too
     // extract makes base/new/deeper/ itself; the signal comes once its .part file is there.
     const r = await interruptWhen(['extract', input, 'big.zip/system.img', '-o', join(base, 'new', 'deeper') + '/', '--temp-dir', tmp], base, (files) => files.some((f) => f.endsWith('.part')), sig);
     const where = `${sig}: exit ${r.code} (${r.signal}), saw ${r.seen.join(',')}; stderr ${r.stderr}`;
-    assert.ok(r.seen.some((f) => f.startsWith(join('new', 'deeper'))), `${where}: the extract finished (or failed) before writing`);
+    assert.ok(
+      r.seen.some((f) => f.startsWith(join('new', 'deeper'))),
+      `${where}: the extract finished (or failed) before writing`,
+    );
     assert.equal(r.code, EXPECTED[sig], where);
     assert.deepEqual(readdirSync(base), [], `${where}: new/ is gone`);
     assert.deepEqual(readdirSync(tmp), [], where);
