@@ -475,7 +475,7 @@ export async function main(argv: string[]): Promise<number> {
       'describe firmware packages: their artifacts, formats, digests and findings (- reads standard input)',
       (y) => y.options(REPORT_OPTIONS),
       async (a) => {
-        code = Math.min(await runReports(a as unknown as Common, false), EXIT.usage);
+        code = await runReports(a as unknown as Common, false);
       },
     )
     .command(

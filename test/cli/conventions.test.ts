@@ -65,6 +65,8 @@ test('-f is --format; -o writes the report to a file (and extract keeps -o as it
   const long = join(dir, 'report.txt');
   assert.equal(runCli(['check', DEMO, '--output-file', long]).code, 0);
   assert.match(readFileSync(long, 'utf8'), /No findings/);
+  const dash = runCli(['check', DEMO, '-o', '-', '-f', 'jsonl']);
+  assert.equal(JSON.parse(dash.stdout).input.path, DEMO, '-o - is standard output');
   const bad = runCli(['check', DEMO, '-o', join(dir, 'no', 'such', 'dir', 'r.txt')]);
   assert.match(oneLineUsageError(bad, 'unwritable -o'), /--output-file .*cannot write/);
   const out = join(dir, 'x');
