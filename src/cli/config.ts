@@ -1,19 +1,41 @@
 /**
- * The configuration file (docs/cli.md#configuration-file): `.romscope.json`
- * in the current directory, or the file given with `--config`. ESLint's
+ * The configuration file (docs/cli.md#configuration-file): the file given with
+ * `--config`, else the first `.romscope.json` found in the current directory
+ * or one of its parents, up to the file system root (as ESLint finds its
+ * config). ESLint's
  * shape: `{ "rules": { "<rule id>": "off" | "error" | "warning" | "info" } }`.
  * Anything it does not understand (an unknown rule id, a bad level, another
  * top-level key, invalid JSON) is a usage error: a typo must not silently
  * leave a rule on.
  */
 import { existsSync, readFileSync, statSync } from 'node:fs';
-import { join } from 'node:path';
+import { dirname, join, resolve } from 'node:path';
 import { UsageError } from '../io/errors';
 import type { SeverityOverrides } from '../rules/engine';
 import type { Severity } from '../report/model';
 
 const CONFIG_FILE = '.romscope.json';
-const LEVELS = new Set(['error', 'warning', 'info', 'off']);
+
+/**
+ * A severity as ESLint users write it: `error`, `warning` (or `warn`), `info`,
+ * `off`, or ESLint's numbers `2` (error), `1` (warning), `0` (off), as a
+ * string or (in a config file) a number. Null when it is none of these.
+ */
+export function normalizeLevel(v: unknown): Severity | 'off' | null {
+  const s = typeof v === 'number' ? String(v) : v;
+  if (typeof s !== 'string') return null;
+  const m: Record<string, Severity | 'off'> = { error: 'error', '2': 'error', warning: 'warning', warn: 'warning', '1': 'warning', info: 'info', off: 'off', '0': 'off' };
+  return Object.prototype.hasOwnProperty.call(m, s) ? m[s] : null;
+}
+
+/** The first `.romscope.json` in `cwd` or a directory above it, or null. */
+export function findConfig(cwd: string): string | null {
+  for (let dir = resolve(cwd); ; dir = dirname(dir)) {
+    const file = join(dir, CONFIG_FILE);
+    if (existsSync(file)) return file;
+    if (dirname(dir) === dir) return null;
+  }
+}
 
 export interface LoadedConfig {
   /** The file read, or null when there is none. */
@@ -22,7 +44,7 @@ export interface LoadedConfig {
 }
 
 export function loadConfig(explicit: string | undefined, ruleIds: readonly string[], cwd: string = process.cwd()): LoadedConfig {
-  const file = explicit ?? (existsSync(join(cwd, CONFIG_FILE)) ? join(cwd, CONFIG_FILE) : null);
+  const file = explicit ?? findConfig(cwd);
   if (file === null) return { file: null, rules: {} };
   let text: string;
   try {
@@ -49,9 +71,9 @@ export function loadConfig(explicit: string | undefined, ruleIds: readonly strin
   const out: SeverityOverrides = {};
   for (const [id, level] of Object.entries(rules as Record<string, unknown>)) {
     if (!ruleIds.includes(id)) throw new UsageError(`${file}: unknown rule "${id}" (see romscope rules)`);
-    const v = level === 'warn' ? 'warning' : level;
-    if (typeof v !== 'string' || !LEVELS.has(v)) throw new UsageError(`${file}: rule "${id}" wants "error", "warning", "info" or "off", got ${JSON.stringify(level)}`);
-    out[id] = v as Severity | 'off';
+    const v = normalizeLevel(level);
+    if (v === null) throw new UsageError(`${file}: rule "${id}" wants "error", "warning", "info" or "off" (or "warn", 0, 1, 2), got ${JSON.stringify(level)}`);
+    out[id] = v;
   }
   return { file, rules: out };
 }

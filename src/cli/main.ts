@@ -3,9 +3,13 @@
  * Exit codes (docs/cli.md): 0 nothing at or above --fail-on, 1 findings at or
  * above it (or an extract that failed verification), 2 unreadable input or a
  * bad command line; 128 + the signal number when interrupted (./signals.ts).
+ * With several inputs the exit code is the worst of theirs.
  */
-import { statSync } from 'node:fs';
-import yargs, { type Argv } from 'yargs';
+import { createWriteStream, mkdtempSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { pipeline } from 'node:stream/promises';
+import yargs, { type Options } from 'yargs';
 import { inspect, type InspectOptions } from '../pipeline/inspect';
 import { extract, ExtractVerifyError } from '../pipeline/extract';
 import { ls, renderLs } from '../pipeline/ls';
@@ -13,13 +17,15 @@ import { RULES } from '../rules/registry';
 import { renderJson } from '../report/json';
 import { renderTable } from '../report/table';
 import { renderSarif } from '../report/sarif';
-import { loadConfig } from './config';
+import { loadConfig, normalizeLevel } from './config';
 import { validateTarget, type Target } from '../compat/target';
 import { ANSI, PLAIN, terminalSafe } from '../report/format';
 import { HASH_ALGOS, isHashAlgo, type HashAlgo } from '../io/hash';
 import { UsageError, errorMessage } from '../io/errors';
 import { SEVERITIES, type Report, type Severity } from '../report/model';
 import type { SeverityOverrides } from '../rules/engine';
+import { registerCleanup } from '../io/cleanup';
+import { nearest, typoDistance } from '../io/suggest';
 import { Progress } from './progress';
 import { watchOutput } from './output';
 import { installSignalHandlers } from './signals';
@@ -27,46 +33,155 @@ import { VERSION } from '../version';
 
 const EXIT = { ok: 0, findings: 1, usage: 2 } as const;
 
+export const FORMATS = ['table', 'json', 'jsonl', 'sarif'] as const;
+type Format = (typeof FORMATS)[number];
+
+/** What yargs hands the inspect and check handlers (numbers stay strings: we parse them, and echo them as typed). */
 interface Common {
+  file: string[];
   json: boolean;
+  format?: string | string[];
+  'output-file'?: string | string[];
   quiet: boolean;
-  color: boolean;
-  hash: string;
-  'max-depth'?: number;
-  'max-members'?: number;
-  'max-expanded'?: number;
-  'max-seconds'?: number;
-  'max-memory'?: number;
-  'temp-dir'?: string;
+  color?: boolean;
+  hash: string | string[];
   severity: string[];
-  format?: string;
   config?: string;
   device?: string;
   model?: string;
   board?: string;
   'current-build'?: string;
   'current-patch'?: string;
-  'current-timestamp'?: number;
+  'current-timestamp'?: string | string[];
   key?: string[];
   bootloader?: string;
-  'anti-rollback'?: number;
+  'anti-rollback'?: string | string[];
+  'max-depth'?: string | string[];
+  'max-members'?: string | string[];
+  'max-expanded'?: string | string[];
+  'max-seconds'?: string | string[];
+  'max-memory'?: string | string[];
+  'temp-dir'?: string | string[];
+  'fail-on'?: string | string[];
+  'max-warnings'?: string | string[];
 }
 
-const TEMP_DIR_OPTION = { type: 'string', describe: 'directory for spill files (default: $TMPDIR or the system temp directory)' } as const;
+const TEMP_DIR_OPTION = { type: 'string', describe: 'directory for spill files (default: $TMPDIR or the system temp directory)' } as const satisfies Options;
+const JSON_OPTION = { type: 'boolean', default: false, describe: 'print JSON' } as const satisfies Options;
+
+/** The options of `inspect` and `check`, by name: registered with yargs, and what "did you mean" picks from. */
+const REPORT_OPTIONS = {
+  json: { type: 'boolean', default: false, describe: 'print the report as JSON (docs/report-format.md); same as --format json' },
+  format: { alias: 'f', type: 'string', describe: 'output: table (default), json, jsonl (one report per line), or sarif (SARIF 2.1.0)' },
+  'output-file': { alias: 'o', type: 'string', describe: 'write the report to this file instead of standard output' },
+  config: { type: 'string', describe: 'rule severities from this file instead of the nearest .romscope.json' },
+  device: { type: 'string', describe: 'target device codename (ro.product.device, fastboot getvar product)' },
+  model: { type: 'string', describe: 'target model (ro.product.model, e.g. SM-T870)' },
+  board: { type: 'string', describe: 'target board or SoC platform (ro.product.board, MT6768)' },
+  'current-build': { type: 'string', describe: 'fingerprint of the build on the device now (ro.build.fingerprint)' },
+  'current-patch': { type: 'string', describe: 'security patch level on the device now, YYYY-MM-DD' },
+  'current-timestamp': { type: 'string', describe: 'build time of the build on the device now (ro.build.date.utc, seconds)' },
+  bootloader: { type: 'string', describe: 'bootloader version on the device (ro.bootloader; a Samsung version gives its binary revision)' },
+  'anti-rollback': { type: 'string', describe: "device's anti-rollback level (fastboot getvar anti, Samsung binary revision, AVB rollback index)" },
+  key: { type: 'string', array: true, describe: 'certificate or key (PEM or DER) to check OTA and payload signatures against; repeatable' },
+  quiet: { alias: 'q', type: 'boolean', default: false, describe: 'only findings and the summary; no progress' },
+  color: { type: 'boolean', describe: 'force colour on (--color) or off (--no-color); NO_COLOR turns it off whatever else' },
+  hash: { type: 'string', default: 'sha256', describe: `digests to compute: ${HASH_ALGOS.join(',')}` },
+  severity: { type: 'string', array: true, default: [] as string[], describe: 'override a rule: RULE=error|warning|info|off (or warn, 2, 1, 0)' },
+  'max-depth': { type: 'string', describe: 'deepest container nesting to decode' },
+  'max-members': { type: 'string', describe: 'most artifacts to visit' },
+  'max-expanded': { type: 'string', describe: 'most decompressed bytes in total (4G, 512M, 64K or bytes)' },
+  'max-seconds': { type: 'string', describe: 'most seconds the inspection may take (no limit by default)' },
+  'max-memory': { type: 'string', describe: 'most bytes of decoder state held at once (512M, 1G or bytes)' },
+  'temp-dir': TEMP_DIR_OPTION,
+} as const satisfies Record<string, Options>;
+
+const CHECK_OPTIONS = {
+  ...REPORT_OPTIONS,
+  'fail-on': { type: 'string', default: 'error', describe: 'lowest severity that fails the check: error, warning, info, none (or 2, 1, 0)' },
+  'max-warnings': { type: 'string', describe: 'also fail when there are more than this many warnings in all (ESLint --max-warnings)' },
+} as const satisfies Record<string, Options>;
+
+const EXTRACT_OPTIONS = {
+  output: { alias: 'o', type: 'string', demandOption: true, describe: 'output directory (or file name) for the artifact' },
+  force: { type: 'boolean', default: false, describe: 'overwrite an existing output file' },
+  'temp-dir': TEMP_DIR_OPTION,
+  json: JSON_OPTION,
+} as const satisfies Record<string, Options>;
+
+const LS_OPTIONS = { 'temp-dir': TEMP_DIR_OPTION, json: JSON_OPTION } as const satisfies Record<string, Options>;
+const RULES_OPTIONS = { json: JSON_OPTION } as const satisfies Record<string, Options>;
+
+/** Every command and its options (help and version are everyone's). */
+const COMMANDS: Record<string, Record<string, Options>> = {
+  inspect: REPORT_OPTIONS,
+  check: CHECK_OPTIONS,
+  extract: EXTRACT_OPTIONS,
+  ls: LS_OPTIONS,
+  rules: RULES_OPTIONS,
+  completion: {},
+};
+const GLOBAL_OPTIONS: Record<string, Options> = { help: { alias: 'h' }, version: { alias: 'v' } };
+const USAGE: Record<string, string> = {
+  inspect: 'romscope inspect <file..>',
+  check: 'romscope check <file..>',
+  extract: 'romscope extract <file> <artifact> -o <out>',
+  ls: 'romscope ls <file> <path>',
+  rules: 'romscope rules',
+  completion: 'romscope completion',
+};
+
+/**
+ * `-` (standard input) as yargs receives it: yargs drops a bare `-` from the
+ * positionals, so it is renamed before parsing (a NUL cannot be in a path) and
+ * read back by withInput().
+ */
+const STDIN = '\0-';
+
+/** A flag given several times: the last one counts (as in most command lines). */
+function last<T>(v: T | T[] | undefined): T | undefined {
+  return Array.isArray(v) ? v[v.length - 1] : v;
+}
 
 /** `--temp-dir`, which must be an existing directory (a usage error otherwise, before any work). */
-function tempDirOf(dir: string | undefined): { tempDir?: string } {
+function tempDirOf(raw: string | string[] | undefined): { tempDir?: string } {
+  const dir = last(raw);
   if (dir === undefined) return {};
   if (!statSync(dir, { throwIfNoEntry: false })?.isDirectory()) throw new UsageError(`--temp-dir ${dir}: not an existing directory`);
   return { tempDir: dir };
 }
 
-export const FORMATS = ['table', 'json', 'sarif'] as const;
+/** `--format`, with `--json` as an alias of `--format json` (and harmless with `jsonl`). */
+function outputFormat(a: Common): Format {
+  const f = last(a.format);
+  if (f === undefined) return a.json ? 'json' : 'table';
+  if (!(FORMATS as readonly string[]).includes(f)) {
+    const near = nearest(f, FORMATS, { maxDistance: typoDistance(f) });
+    throw new UsageError(`--format wants ${FORMATS.join(', ')}, got "${f}"${near.length ? ` (did you mean ${near[0]}?)` : ''}`);
+  }
+  if (a.json && f !== 'json' && f !== 'jsonl') throw new UsageError(`--json asks for JSON but --format asks for ${f}; give one of them`);
+  return f as Format;
+}
 
-/** `--format`, with `--json` as an alias of `--format json`. */
-function outputFormat(a: Common): (typeof FORMATS)[number] {
-  if (a.format !== undefined && a.json && a.format !== 'json') throw new UsageError(`--json asks for JSON but --format asks for ${a.format}; give one of them`);
-  return (a.format as (typeof FORMATS)[number] | undefined) ?? (a.json ? 'json' : 'table');
+/** A whole number of 0 or more, echoed as typed when it is not one. */
+function wholeNumber(flag: string, raw: string | string[] | undefined): number | undefined {
+  const s = last(raw);
+  if (s === undefined) return undefined;
+  const v = /^\d+$/.test(s) ? Number(s) : NaN;
+  if (!Number.isSafeInteger(v)) throw new UsageError(`--${flag} wants a whole number of 0 or more, got "${s}"`);
+  return v;
+}
+
+const SIZE_UNITS: Record<string, number> = { '': 1, k: 1024, m: 1024 ** 2, g: 1024 ** 3, t: 1024 ** 4 };
+
+/** A size in bytes: `4294967296`, or with a binary suffix `4G`, `512M`, `64K`, `1T` (`4GiB`, `4GB` too; all powers of 1024). */
+export function parseSize(flag: string, raw: string | string[] | undefined): number | undefined {
+  const s = last(raw);
+  if (s === undefined) return undefined;
+  const m = /^(\d+)([kmgt]?)(?:i?b)?$/i.exec(s);
+  const v = m ? Number(m[1]) * SIZE_UNITS[m[2].toLowerCase()] : NaN;
+  if (!Number.isSafeInteger(v)) throw new UsageError(`--${flag} wants a size in bytes such as 4G, 512M, 64K or 1048576, got "${s}"`);
+  return v;
 }
 
 /** The target flags; a malformed value is a usage error (checked by inspect's validateTarget too). */
@@ -77,47 +192,75 @@ function targetOf(a: Common): Target | undefined {
     board: a.board,
     currentBuild: a['current-build'],
     currentPatch: a['current-patch'],
-    currentTimestamp: a['current-timestamp'],
+    currentTimestamp: wholeNumber('current-timestamp', a['current-timestamp']),
     bootloader: a.bootloader,
-    antiRollback: a['anti-rollback'],
+    antiRollback: wholeNumber('anti-rollback', a['anti-rollback']),
   };
   const given = Object.fromEntries(Object.entries(t).filter(([, v]) => v !== undefined)) as Target;
   return Object.keys(given).length ? validateTarget(given) : undefined;
 }
 
-function parseHashes(s: string): HashAlgo[] {
-  const list = s
+function parseHashes(raw: string | string[]): HashAlgo[] {
+  const list = (last(raw) ?? '')
     .split(',')
     .map((x) => x.trim().toLowerCase())
     .filter(Boolean);
   for (const a of list) if (!isHashAlgo(a)) throw new UsageError(`unknown hash "${a}" (choose from ${HASH_ALGOS.join(', ')})`);
+  if (!list.length) throw new UsageError(`--hash wants one or more of ${HASH_ALGOS.join(', ')}`);
   return list as HashAlgo[];
 }
 
 function parseSeverity(list: string[]): SeverityOverrides {
   const out: SeverityOverrides = {};
   for (const item of list) {
-    const m = /^([a-z]+\/[a-z0-9-]+)=(error|warning|info|off)$/.exec(item);
-    if (!m) throw new UsageError(`--severity wants RULE=error|warning|info|off, got "${item}"`);
-    if (!RULES.some((r) => r.id === m[1])) throw new UsageError(`unknown rule "${m[1]}" (see romscope rules)`);
-    out[m[1]] = m[2] as Severity | 'off';
+    const m = /^([a-z]+\/[a-z0-9-]+)=(.*)$/.exec(item);
+    const level = m ? normalizeLevel(m[2]) : null;
+    if (!m || level === null) throw new UsageError(`--severity wants RULE=error|warning|info|off (or warn, 2, 1, 0), got "${item}"`);
+    if (!RULES.some((r) => r.id === m[1])) {
+      const near = nearest(
+        m[1],
+        RULES.map((r) => r.id),
+        { maxDistance: typoDistance(m[1]) },
+      );
+      throw new UsageError(`unknown rule "${m[1]}"${near.length ? ` (did you mean ${near[0]}?)` : ''} (see romscope rules)`);
+    }
+    out[m[1]] = level;
   }
   return out;
 }
 
-function limit(flag: string, v: number | undefined): number | undefined {
-  if (v === undefined) return undefined;
-  if (!Number.isSafeInteger(v) || v < 0) throw new UsageError(`--${flag} wants a whole number of 0 or more, got ${v}`);
-  return v;
+/** `--fail-on`: a severity, `none`, or ESLint's numbers (2 error, 1 warning, 0 none). */
+function parseFailOn(raw: string | string[] | undefined): Severity | 'none' {
+  const s = last(raw) ?? 'error';
+  if (s === 'none') return 'none';
+  const level = normalizeLevel(s);
+  if (level === null) throw new UsageError(`--fail-on wants error, warning, info or none (or warn, 2, 1, 0), got "${s}"`);
+  return level === 'off' ? 'none' : level;
 }
 
-function useColor(a: Common): boolean {
-  return a.color && !process.env.NO_COLOR && !!process.stdout.isTTY;
+/** `--max-warnings`: a whole number, or -1 for no limit (ESLint's default). */
+function parseMaxWarnings(raw: string | string[] | undefined): number | undefined {
+  const s = last(raw);
+  if (s === '-1') return undefined;
+  return wholeNumber('max-warnings', s);
 }
 
-async function runInspect(file: string, a: Common): Promise<Report> {
+/**
+ * Colour: `NO_COLOR` (non-empty) turns it off whatever else is given; then
+ * `--color`/`--no-color`; then `FORCE_COLOR` (on unless `0` or `false`); then
+ * whether the output is a terminal.
+ */
+export function useColor(flag: boolean | undefined, tty: boolean, env: NodeJS.ProcessEnv = process.env): boolean {
+  if (env.NO_COLOR) return false;
+  if (flag !== undefined) return flag;
+  const force = env.FORCE_COLOR;
+  if (force !== undefined) return force !== '0' && force !== 'false';
+  return tty;
+}
+
+/** Everything inspect needs from the flags; every bad flag is a usage error here, before any input is read. */
+function inspectOptions(a: Common): InspectOptions {
   const hashes = parseHashes(a.hash);
-  outputFormat(a);
   // The config file first, then --severity on top of it: the command line wins.
   const config = loadConfig(
     a.config,
@@ -125,137 +268,249 @@ async function runInspect(file: string, a: Common): Promise<Report> {
   );
   const severity = { ...config.rules, ...parseSeverity(a.severity) };
   const target = targetOf(a);
-  const progress = new Progress(!a.quiet && !!process.stderr.isTTY);
-  const opts: InspectOptions = {
+  return {
     hashes,
     severity,
     ...(target ? { target } : {}),
     budget: Object.fromEntries(
       Object.entries({
-        maxDepth: limit('max-depth', a['max-depth']),
-        maxMembers: limit('max-members', a['max-members']),
-        maxExpandedBytes: limit('max-expanded', a['max-expanded']),
-        maxSeconds: limit('max-seconds', a['max-seconds']),
-        maxMemoryBytes: limit('max-memory', a['max-memory']),
+        maxDepth: wholeNumber('max-depth', a['max-depth']),
+        maxMembers: wholeNumber('max-members', a['max-members']),
+        maxExpandedBytes: parseSize('max-expanded', a['max-expanded']),
+        maxSeconds: wholeNumber('max-seconds', a['max-seconds']),
+        maxMemoryBytes: parseSize('max-memory', a['max-memory']),
       }).filter(([, v]) => v !== undefined),
     ),
-    onProgress: (b, p) => progress.update(b, p),
     ...tempDirOf(a['temp-dir']),
     ...(a.key?.length ? { keys: a.key } : {}),
   };
+}
+
+/**
+ * `-` as the input: standard input is copied to a file in a fresh directory
+ * under `--temp-dir` (it must be read more than once, and from anywhere), which
+ * is removed when `fn` is done, at exit and on an interrupt (src/io/cleanup.ts).
+ */
+async function withInput<T>(file: string, tempDir: string | undefined, fn: (path: string, fromStdin: boolean) => Promise<T>): Promise<T> {
+  if (file !== STDIN) return fn(file, false);
+  if (process.stdin.isTTY) throw new UsageError('"-" reads the package from standard input, which is a terminal here; pipe or redirect a file into it');
+  const dir = mkdtempSync(join(tempDir ?? tmpdir(), 'romscope-'));
+  const unregister = registerCleanup(() => rmSync(dir, { recursive: true, force: true }));
   try {
-    return await inspect(file, opts);
+    const path = join(dir, 'stdin');
+    try {
+      await pipeline(process.stdin, createWriteStream(path, { mode: 0o600 }));
+    } catch (e) {
+      throw new UsageError(`cannot read standard input into ${dir}: ${(e as NodeJS.ErrnoException).code ?? errorMessage(e)}`);
+    }
+    return await fn(path, true);
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+    unregister();
+  }
+}
+
+async function inspectOne(file: string, a: Common, opts: InspectOptions): Promise<Report> {
+  const progress = new Progress(!a.quiet && !!process.stderr.isTTY);
+  try {
+    return await withInput(file, opts.tempDir, async (path, fromStdin) => {
+      const report = await inspect(path, { ...opts, onProgress: (b, p) => progress.update(b, p), ...(fromStdin ? { sidecars: false } : {}) });
+      if (fromStdin) report.input.path = '-';
+      return report;
+    });
   } finally {
     progress.done();
   }
 }
 
-function print(report: Report, a: Common): void {
-  const hashes = parseHashes(a.hash);
-  const format = outputFormat(a);
-  process.stdout.write(
-    (format === 'json'
-      ? renderJson(report)
-      : format === 'sarif'
-        ? renderSarif(report, { rules: RULES })
-        : renderTable(report, { colors: useColor(a) ? ANSI : PLAIN, quiet: a.quiet, hash: hashes[0], width: process.stdout.isTTY ? process.stdout.columns : undefined })) + '\n',
-  );
+/** Several SARIF logs as one: their runs, in order. */
+function mergeSarif(reports: Report[]): string {
+  const logs = reports.map((r) => JSON.parse(renderSarif(r, { rules: RULES })) as { runs: unknown[] });
+  return JSON.stringify({ ...logs[0], runs: logs.flatMap((l) => l.runs) }, null, 2);
 }
 
-function common<T>(y: Argv<T>) {
-  return y
-    .option('json', { type: 'boolean', default: false, describe: 'print the report as JSON (docs/report-format.md); same as --format json' })
-    .option('format', { choices: FORMATS, describe: 'output: table (default), json, or sarif (SARIF 2.1.0 for code scanning)' })
-    .option('config', { type: 'string', describe: `rule severities from this file instead of ./.romscope.json ({"rules": {"RULE": "off"}})` })
-    .option('device', { type: 'string', describe: 'target device codename (ro.product.device, fastboot getvar product)' })
-    .option('model', { type: 'string', describe: 'target model (ro.product.model, e.g. SM-T870)' })
-    .option('board', { type: 'string', describe: 'target board or SoC platform (ro.product.board, MT6768)' })
-    .option('current-build', { type: 'string', describe: 'fingerprint of the build on the device now (ro.build.fingerprint)' })
-    .option('current-patch', { type: 'string', describe: 'security patch level on the device now, YYYY-MM-DD' })
-    .option('current-timestamp', { type: 'number', describe: 'build time of the build on the device now (ro.build.date.utc, seconds)' })
-    .option('bootloader', { type: 'string', describe: 'bootloader version on the device (ro.bootloader; a Samsung version gives its binary revision)' })
-    .option('anti-rollback', { type: 'number', describe: "device's anti-rollback level (fastboot getvar anti, Samsung binary revision, AVB rollback index)" })
-    .option('key', { type: 'string', array: true, describe: 'certificate or key (PEM or DER) to check OTA and payload signatures against; repeatable' })
-    .option('quiet', { alias: 'q', type: 'boolean', default: false, describe: 'only findings and the summary; no progress' })
-    .option('color', { type: 'boolean', default: true, describe: 'colour output (--no-color or NO_COLOR to disable)' })
-    .option('hash', { type: 'string', default: 'sha256', describe: `digests to compute: ${HASH_ALGOS.join(',')}` })
-    .option('severity', { type: 'string', array: true, default: [] as string[], describe: 'override a rule: RULE=error|warning|info|off' })
-    .option('max-depth', { type: 'number', describe: 'deepest container nesting to decode' })
-    .option('max-members', { type: 'number', describe: 'most artifacts to visit' })
-    .option('max-expanded', { type: 'number', describe: 'most decompressed bytes in total' })
-    .option('max-seconds', { type: 'number', describe: 'most seconds the inspection may take (no limit by default)' })
-    .option('max-memory', { type: 'number', describe: 'most bytes of decoder state (tables, member lists, manifests) held at once' })
-    .option('temp-dir', TEMP_DIR_OPTION);
+/** `inspect` and `check` over one or more inputs: one report each, the exit code the worst of theirs. */
+async function runReports(a: Common, isCheck: boolean): Promise<number> {
+  const files = a.file.map(String);
+  if (files.filter((f) => f === STDIN).length > 1) throw new UsageError('"-" (standard input) can be given only once');
+  const format = outputFormat(a);
+  const opts = inspectOptions(a);
+  const failOn = isCheck ? parseFailOn(a['fail-on']) : 'none';
+  const maxWarnings = isCheck ? parseMaxWarnings(a['max-warnings']) : undefined;
+  const given = last(a['output-file']);
+  // `-o -` is standard output, as in most tools.
+  const outFile = given === STDIN ? undefined : given;
+  if (outFile === '') throw new UsageError('--output-file wants a file name');
+  const tty = outFile === undefined && !!process.stdout.isTTY;
+  const colors = useColor(a.color, tty) ? ANSI : PLAIN;
+  const hash = opts.hashes?.[0];
+  const collected: string[] = [];
+  const emit = (s: string): void => void (outFile === undefined ? process.stdout.write(s) : collected.push(s));
+  const reports: Report[] = [];
+  const rank = (s: string) => SEVERITIES.indexOf(s as Severity);
+  let code: number = EXIT.ok;
+  let warnings = 0;
+  for (const file of files) {
+    let report: Report;
+    try {
+      report = await inspectOne(file, a, opts);
+    } catch (e) {
+      // One input that cannot be read does not stop the others: its line on stderr, exit 2 at the end.
+      if (!(e instanceof UsageError) || files.length === 1) throw e;
+      process.stderr.write(`romscope: ${terminalSafe(errorMessage(e))}\n`);
+      code = EXIT.usage;
+      continue;
+    }
+    reports.push(report);
+    warnings += report.findings.filter((f) => f.severity === 'warning').length;
+    if (failOn !== 'none' && report.findings.some((f) => rank(f.severity) <= rank(failOn))) code = Math.max(code, EXIT.findings);
+    if (format === 'table') {
+      const heading = files.length > 1 ? `${reports.length > 1 ? '\n' : ''}${terminalSafe(file === STDIN ? '- (standard input)' : file)}\n` : '';
+      emit(heading + renderTable(report, { colors, quiet: a.quiet, hash, width: tty ? process.stdout.columns : undefined }) + '\n');
+    } else if (format === 'jsonl') emit(JSON.stringify(JSON.parse(renderJson(report))) + '\n');
+  }
+  if (reports.length > 0 || files.length > 1) {
+    if (format === 'json') emit((files.length === 1 ? renderJson(reports[0]) : `[${reports.map((r) => '\n' + renderJson(r)).join(',')}\n]`) + '\n');
+    else if (format === 'sarif' && reports.length) emit((reports.length === 1 ? renderSarif(reports[0], { rules: RULES }) : mergeSarif(reports)) + '\n');
+  }
+  if (maxWarnings !== undefined && warnings > maxWarnings) {
+    process.stderr.write(`romscope: ${warnings} warning${warnings === 1 ? '' : 's'}, more than --max-warnings ${maxWarnings}\n`);
+    code = Math.max(code, EXIT.findings);
+  }
+  if (outFile !== undefined) {
+    try {
+      writeFileSync(outFile, collected.join(''));
+    } catch (e) {
+      throw new UsageError(`--output-file ${outFile}: cannot write it (${(e as NodeJS.ErrnoException).code ?? errorMessage(e)})`);
+    }
+  }
+  return code;
+}
+
+/** The long names of a command's options (and their one-letter aliases), for "did you mean". */
+function optionNames(cmd: string | undefined): { long: string[]; all: Set<string> } {
+  const opts = { ...(cmd && COMMANDS[cmd] ? COMMANDS[cmd] : {}), ...GLOBAL_OPTIONS };
+  const all = new Set<string>();
+  for (const [name, o] of Object.entries(opts)) {
+    all.add(name);
+    for (const al of ([] as string[]).concat((o.alias as string | string[] | undefined) ?? [])) all.add(al);
+  }
+  return { long: Object.keys(opts), all };
+}
+
+/** `romscope chek x`: the unknown command, and the nearest known one. */
+function unknownCommand(argv: string[]): string | null {
+  const first = argv[0];
+  const names = Object.keys(COMMANDS);
+  if (first === undefined || first.startsWith('-') || names.includes(first)) return null;
+  const near = nearest(first, names, { maxDistance: typoDistance(first) });
+  return `unknown command "${first}"${near.length ? `; did you mean "${near[0]}"?` : ''} (commands: ${names.join(', ')})`;
+}
+
+/** yargs' "Unknown arguments: a, b" as romscope says it: each option with its nearest known one, each stray word. */
+function unknownArguments(names: string[], argv: string[]): string {
+  const cmd = argv[0] && COMMANDS[argv[0]] ? argv[0] : undefined;
+  const { long } = optionNames(cmd);
+  const asOption = (n: string): string | null => {
+    for (const tok of argv) {
+      if (tok === '--') break;
+      if (tok === `--${n}` || tok.startsWith(`--${n}=`) || tok === `--no-${n}`) return `--${n}`;
+      if (n.length === 1 && /^-[^-]/.test(tok) && tok.includes(n)) return `-${n}`;
+    }
+    return null;
+  };
+  return names
+    .map((n) => {
+      const opt = asOption(n);
+      if (opt === null) return `unexpected argument "${n}"${cmd ? ` (usage: ${USAGE[cmd]})` : ''}`;
+      const near = nearest(n, long, { maxDistance: typoDistance(n) });
+      return `unknown option ${opt}${cmd ? ` for ${cmd}` : ''}${near.length ? `; did you mean --${near[0]}?` : ''}`;
+    })
+    .join('; ');
+}
+
+/** yargs' own messages, each as one line in romscope's words. */
+function usageMessage(msg: string, argv: string[]): string {
+  const cmd = argv[0] && COMMANDS[argv[0]] ? argv[0] : undefined;
+  let m = /^Unknown arguments?: ([^]*)$/.exec(msg);
+  if (m) return unknownArguments(m[1].split(STDIN).join('-').split(', '), argv);
+  m = /^Missing required arguments?: ([^\n]*)/.exec(msg);
+  // yargs reports a missing option before an unknown one; a misspelt `--outptu` is the likelier story.
+  const { all } = optionNames(cmd);
+  const stray = argv
+    .slice(0, argv.includes('--') ? argv.indexOf('--') : argv.length)
+    .filter((x) => x.startsWith('--') && x.length > 2)
+    .map((x) => x.slice(2).split('=')[0])
+    .filter((n) => !all.has(n) && !(n.startsWith('no-') && all.has(n.slice(3))));
+  if (m && stray.length) return unknownArguments(stray, argv);
+  if (m)
+    return `missing ${m[1]
+      .split(', ')
+      .map((n) => (n.length === 1 ? `-${n}` : `--${n}`))
+      .join(', ')}${cmd ? ` (usage: ${USAGE[cmd]})` : ''}`;
+  if (/^Not enough non-option arguments/.test(msg) && cmd) return `${cmd} needs more arguments (usage: ${USAGE[cmd]})`;
+  if (/^Too many non-option arguments/.test(msg) && cmd) return `${cmd} got too many arguments (usage: ${USAGE[cmd]})`;
+  return msg
+    .split(STDIN)
+    .join('-')
+    .replace(/\s*\n\s*/g, '; ')
+    .trim();
 }
 
 export async function main(argv: string[]): Promise<number> {
   watchOutput();
   installSignalHandlers();
   let code: number = EXIT.ok;
-  const parser = yargs(argv)
+  const parser = yargs(argv.map((x) => (x === '-' ? STDIN : x)))
     .scriptName('romscope')
+    // Only the names as they are written: no camelCase twins in argv or in error messages.
+    .parserConfiguration({ 'camel-case-expansion': false })
     .version(VERSION)
+    .alias('v', 'version')
+    .alias('h', 'help')
     .strict()
-    .demandCommand(1, 'name a command: inspect, check, extract, ls or rules')
+    .demandCommand(1, 'name a command: inspect, check, extract, ls, rules or completion')
     .command(
-      'inspect <file>',
-      'describe a firmware package: its artifacts, formats, digests and findings',
-      (y) => common(y.positional('file', { type: 'string', demandOption: true })),
+      'inspect <file..>',
+      'describe firmware packages: their artifacts, formats, digests and findings (- reads standard input)',
+      (y) => y.options(REPORT_OPTIONS),
       async (a) => {
-        print(await runInspect(a.file, a), a);
+        code = await runReports(a as unknown as Common, false);
       },
     )
     .command(
-      'check <file>',
-      'validate a firmware package; exit 1 when findings reach --fail-on',
-      (y) =>
-        common(y.positional('file', { type: 'string', demandOption: true })).option('fail-on', {
-          choices: [...SEVERITIES, 'none'] as const,
-          default: 'error' as const,
-          describe: 'lowest severity that fails the check',
-        }),
+      'check <file..>',
+      'validate firmware packages; exit 1 when findings reach --fail-on (the worst input decides)',
+      (y) => y.options(CHECK_OPTIONS),
       async (a) => {
-        const report = await runInspect(a.file, a);
-        print(report, a);
-        const rank = (s: string) => SEVERITIES.indexOf(s as Severity);
-        const failOn = a['fail-on'];
-        if (failOn !== 'none' && report.findings.some((f) => rank(f.severity) <= rank(failOn))) code = EXIT.findings;
+        code = await runReports(a as unknown as Common, true);
       },
     )
     .command(
       'extract <file> <artifact>',
       'write one artifact (a path from inspect) to a file or directory',
-      (y) =>
-        y
-          .positional('file', { type: 'string', demandOption: true })
-          .positional('artifact', { type: 'string', demandOption: true, describe: 'artifact path as shown by inspect' })
-          .option('output', { alias: 'o', type: 'string', demandOption: true, describe: 'output directory (or file name)' })
-          .option('force', { type: 'boolean', default: false, describe: 'overwrite an existing output file' })
-          .option('temp-dir', TEMP_DIR_OPTION)
-          .option('json', { type: 'boolean', default: false }),
+      (y) => y.positional('artifact', { type: 'string', describe: 'artifact path as shown by inspect' }).options(EXTRACT_OPTIONS),
       async (a) => {
-        const r = await extract(a.file, a.artifact, a.output, { force: a.force, ...tempDirOf(a['temp-dir']) });
+        const output = last(a.output as string | string[]) ?? '';
+        const tmp = tempDirOf(a['temp-dir']);
+        const r = await withInput(String(a.file), tmp.tempDir, (path) => extract(path, String(a.artifact), output, { force: a.force, ...tmp }));
         process.stdout.write(a.json ? JSON.stringify(r, null, 2) + '\n' : `wrote ${terminalSafe(r.output)} (${r.bytes} bytes, sha256 ${r.hashes.sha256})\n`);
       },
     )
     .command(
       'ls <file> <path>',
       'list a directory (or a file) inside a file system image in the package',
-      (y) =>
-        y
-          .positional('file', { type: 'string', demandOption: true })
-          .positional('path', { type: 'string', demandOption: true, describe: "the image's artifact path, then the directory inside it" })
-          .option('temp-dir', TEMP_DIR_OPTION)
-          .option('json', { type: 'boolean', default: false }),
+      (y) => y.positional('path', { type: 'string', describe: "the image's artifact path, then the directory inside it" }).options(LS_OPTIONS),
       async (a) => {
-        const entries = await ls(a.file, a.path, tempDirOf(a['temp-dir']));
+        const tmp = tempDirOf(a['temp-dir']);
+        const entries = await withInput(String(a.file), tmp.tempDir, (path) => ls(path, String(a.path), tmp));
         process.stdout.write(a.json ? JSON.stringify(entries, null, 2) + '\n' : renderLs(entries));
       },
     )
     .command(
       'rules',
       'list the rules romscope checks',
-      (y) => y.option('json', { type: 'boolean', default: false }),
+      (y) => y.options(RULES_OPTIONS),
       (a) => {
         if (a.json) {
           process.stdout.write(
@@ -270,14 +525,20 @@ export async function main(argv: string[]): Promise<number> {
         }
       },
     )
+    .completion('completion', 'print a bash/zsh completion script (romscope completion >> ~/.bashrc)')
     .fail((msg, err) => {
-      throw err ?? new UsageError(msg);
+      // Our own errors pass through; yargs' validation messages become one line each.
+      if (err && err.name !== 'YError') throw err;
+      throw new UsageError(usageMessage(msg ?? err?.message ?? 'bad command line', argv));
     })
     .help();
   try {
+    if (argv.some((x) => x.includes('\0'))) throw new UsageError('an argument holds a NUL character');
+    const wrong = unknownCommand(argv);
+    if (wrong) throw new UsageError(wrong);
     await parser.parseAsync();
   } catch (e) {
-    process.stderr.write(`romscope: ${terminalSafe(errorMessage(e))}\n`);
+    process.stderr.write(`romscope: ${terminalSafe(errorMessage(e).split(STDIN).join('-')).replace(/\s*\n\s*/g, '; ')}\n`);
     if (e instanceof ExtractVerifyError) return EXIT.findings;
     return EXIT.usage;
   }

@@ -43,29 +43,35 @@ async function isDir(p: string): Promise<boolean> {
   }
 }
 
-/** `out` is a directory (existing, or ending in '/') or a file path whose directory exists. */
-async function resolveOutput(out: string, artifactPath: string, inputName: string): Promise<string> {
+/**
+ * `out` is a directory (existing, or ending in '/') or a file path whose directory exists.
+ * `created` is the outermost directory this call made (to be removed if the extract fails), or null.
+ */
+async function resolveOutput(out: string, artifactPath: string, inputName: string): Promise<{ target: string; created: string | null }> {
   const name = safeBaseName(artifactPath || inputName);
   if (out.endsWith('/') || out.endsWith(sep) || (await isDir(out))) {
-    await mkdir(out, { recursive: true });
+    const made = await mkdir(out, { recursive: true });
+    const created = made === undefined ? null : resolve(made);
     const dir = await realpath(out);
     const target = resolve(dir, name);
     if (dirname(target) !== dir) throw new UsageError(`refusing to write outside ${out}`);
-    return target;
+    return { target, created };
   }
   const dir = dirname(resolve(out));
   if (!(await isDir(dir))) throw new UsageError(`${dirname(out)}: output directory does not exist`);
-  return join(await realpath(dir), basename(out));
+  return { target: join(await realpath(dir), basename(out)), created: null };
 }
 
 export async function extract(inputPath: string, artifactPath: string, out: string, opts: ExtractOptions = {}): Promise<ExtractResult> {
   const src = await openInput(inputPath);
   await loadXxhash();
+  // What this extract created, removed unless it succeeds (and on an interrupt, src/io/cleanup.ts).
+  let createdDir: string | null = null;
+  let unregisterDir = (): void => {};
+  let ok = false;
+  let loc: Awaited<ReturnType<typeof locate>> | null = null;
   try {
-    const target = await resolveOutput(out, artifactPath, src.name);
-    if (target === (await realpath(inputPath))) throw new UsageError('refusing to overwrite the input file');
-    if (!opts.force && (await stat(target).catch(() => null))) throw new UsageError(`${target} exists (use --force to overwrite)`);
-    let loc: Awaited<ReturnType<typeof locate>>;
+    // The artifact first: a mistyped path is the thing to report, not an output that already exists.
     try {
       loc = await locate(src, artifactPath, opts.tempDir);
     } catch (e) {
@@ -76,6 +82,15 @@ export async function extract(inputPath: string, artifactPath: string, out: stri
       if (FAILING_KINDS.has(f.kind)) throw new ExtractVerifyError(`${artifactPath}: a container on the way to it cannot be read whole: ${f.message}; nothing written`);
       throw e;
     }
+    const found = loc;
+    const { target, created } = await resolveOutput(out, artifactPath, src.name);
+    if (created) {
+      const dir = created;
+      createdDir = dir;
+      unregisterDir = registerCleanup(() => rmSync(dir, { recursive: true, force: true }));
+    }
+    if (target === (await realpath(inputPath))) throw new UsageError('refusing to overwrite the input file');
+    if (!opts.force && (await stat(target).catch(() => null))) throw new UsageError(`${target} exists (use --force to overwrite)`);
     const tmp = join(dirname(target), `.${basename(target)}.romscope-${randomBytes(6).toString('hex')}.part`);
     const hasher = new DigestSet(['sha256', ...loc.expect.filter((e) => !e.range).map((e) => e.algo)]);
     for (const e of loc.expect) {
@@ -83,13 +98,12 @@ export async function extract(inputPath: string, artifactPath: string, out: stri
       hasher.addRange({
         ...e.range,
         algo: e.algo,
-        done: (hex) => void (hex !== e.hex && loc.facts.push({ kind: e.kind, message: `${e.algo} of bytes ${e.range!.start}-${e.range!.end} is ${hex}, ${e.from} says ${e.hex}` })),
+        done: (hex) => void (hex !== e.hex && found.facts.push({ kind: e.kind, message: `${e.algo} of bytes ${e.range!.start}-${e.range!.end} is ${hex}, ${e.from} says ${e.hex}` })),
       });
     }
     const fh = await open(tmp, 'wx', 0o644);
     // An interrupt (or an exit) before the rename removes the partial file (src/io/cleanup.ts).
     const unregister = registerCleanup(() => rmSync(tmp, { force: true }));
-    let ok = false;
     try {
       try {
         for await (const chunk of loc.source.stream()) {
@@ -116,12 +130,14 @@ export async function extract(inputPath: string, artifactPath: string, out: stri
         await rm(tmp, { force: true });
       }
       unregister();
-      await loc.release();
     }
   } catch (e) {
     if (e instanceof RomscopeError) throw e;
     throw new UsageError(`extract failed: ${errorMessage(e)}`);
   } finally {
+    await loc?.release();
+    if (!ok && createdDir) await rm(createdDir, { recursive: true, force: true });
+    unregisterDir();
     await src.close();
   }
 }

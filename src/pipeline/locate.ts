@@ -6,6 +6,7 @@ import { LIMITS, Budget, defaultBudget } from '../io/limits';
 import { StreamReader } from '../io/stream-reader';
 import { spillToRandom, type Spilled } from '../io/spill';
 import { UsageError } from '../io/errors';
+import { nearest } from '../io/suggest';
 import type { RandomSource, Source } from '../io/source';
 import { detectFormat } from '../formats/registry';
 import type { ContainerHandler, DecodeContext, ChildSpec } from '../formats/types';
@@ -119,7 +120,15 @@ export async function locate(root: RandomSource, artifactPath: string, tempDir?:
         const spec = await resolver.h.resolve!(resolver.src, rest, containerCtx);
         if (spec) picked = { child: { name: rest, spec: { ...spec, name: rest } }, rest: '' };
       }
-      if (!picked) throw new UsageError(`no artifact "${artifactPath}": nothing named "${rest}" in ${here}`);
+      if (!picked) {
+        // The nearest real paths at this level (edit distance), so a typo is one copy and paste away.
+        const near = nearest(
+          rest,
+          entries.map((e) => e.name),
+          { max: 5 },
+        ).map((n) => JSON.stringify(walked ? `${walked}/${n}` : n));
+        throw new UsageError(`no artifact "${artifactPath}": nothing named "${rest}" in ${here}${near.length ? `; nearest: ${near.join(', ')}` : ''}`);
+      }
       let child: ChildSpec;
       if (picked.child.spec) child = picked.child.spec;
       else {

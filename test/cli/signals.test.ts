@@ -8,7 +8,7 @@
  */
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { spawn } from 'node:child_process';
+import { spawn, spawnSync } from 'node:child_process';
 import { createWriteStream, existsSync, mkdirSync, readdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { createGzip, crc32 } from 'node:zlib';
@@ -177,4 +177,37 @@ test('the library installs no signal handler and leaves no cleanup registered af
   );
   assert.equal(pendingCleanups(), 0);
   assert.deepEqual(readdirSync(tmp), []);
+});
+
+test('an interrupted extract into a directory it made removes that directory too', async (t) => {
+  const dir = tempDir(t);
+  const input = join(dir, 'big.zip.gz');
+  await writeZipGz(input, [{ name: 'system.img', size: BIG }]);
+  for (const sig of ['SIGINT', 'SIGTERM'] as const) {
+    const base = join(dir, `base-${sig}`);
+    const tmp = join(dir, `tmp-${sig}`);
+    mkdirSync(base);
+    mkdirSync(tmp);
+    // extract makes base/new/deeper/ itself; the signal comes once its .part file is there.
+    const r = await interruptWhen(['extract', input, 'big.zip/system.img', '-o', join(base, 'new', 'deeper') + '/', '--temp-dir', tmp], base, (files) => files.some((f) => f.endsWith('.part')), sig);
+    const where = `${sig}: exit ${r.code} (${r.signal}), saw ${r.seen.join(',')}; stderr ${r.stderr}`;
+    assert.ok(
+      r.seen.some((f) => f.startsWith(join('new', 'deeper'))),
+      `${where}: the extract finished (or failed) before writing`,
+    );
+    assert.equal(r.code, EXPECTED[sig], where);
+    assert.deepEqual(readdirSync(base), [], `${where}: new/ is gone`);
+    assert.deepEqual(readdirSync(tmp), [], where);
+  }
+});
+
+test('loading the library (the package entry point) installs no signal handler', () => {
+  const entry = join(BIN, '..', '..', 'dist', 'src', 'index.js');
+  const code = `const before = ['SIGINT','SIGTERM','SIGHUP'].map((s) => process.listenerCount(s)); const lib = require(${JSON.stringify(entry)}); if (typeof lib.inspect !== 'function') throw new Error('no inspect'); console.log(JSON.stringify([before, ['SIGINT','SIGTERM','SIGHUP'].map((s) => process.listenerCount(s))]));`;
+  const r = spawnSync(process.execPath, ['-e', code], { encoding: 'utf8' });
+  assert.equal(r.status, 0, r.stderr);
+  assert.deepEqual(JSON.parse(r.stdout), [
+    [0, 0, 0],
+    [0, 0, 0],
+  ]);
 });
