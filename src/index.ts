@@ -15,7 +15,9 @@ export { renderTable, type TableOptions } from './report/table';
 export { ANSI, PLAIN, type Colors } from './report/format';
 export { renderSarif, ruleFullDescription, type SarifOptions } from './report/sarif';
 export type { Target } from './compat/target';
-export { HANDLERS, detectFormat } from './formats/registry';
+export { HANDLERS, detectFormat, type RegisteredHandler } from './formats/registry';
+export type { FormatHandler, DetectInput, FormatTraits } from './formats/types';
+export type { FactKind, CheckedKind } from './facts';
 export { SEVERITIES } from './report/model';
 export type {
   Artifact,
