@@ -1,16 +1,43 @@
-/** romscope library API: everything the CLI does, as functions. */
-export { inspect, type InspectOptions } from './pipeline/inspect';
+/**
+ * romscope library API: everything the CLI does, as functions (docs/library.md).
+ * This module is the package's only entry point (`exports` in package.json);
+ * every type a function here takes or returns is exported from it.
+ */
+export { inspect, format, verdict, passes, type InspectInput, type InspectCallOptions, type FormatName, type FormatOptions, type FailOn, type VerdictOptions, type Verdict } from './api';
+export type { InspectOptions } from './pipeline/inspect';
 export { extract, ExtractVerifyError, type ExtractOptions, type ExtractResult } from './pipeline/extract';
 export { ls, renderLs, type LsEntry, type LsOptions } from './pipeline/ls';
 export { RULES } from './rules/registry';
 export type { Rule, RuleContext } from './rules/types';
 export { runRules, type SeverityOverrides } from './rules/engine';
 export { renderJson } from './report/json';
-export { renderTable } from './report/table';
-export { renderSarif, type SarifOptions } from './report/sarif';
+export { renderTable, type TableOptions } from './report/table';
+export { ANSI, PLAIN, type Colors } from './report/format';
+export { renderSarif, ruleFullDescription, type SarifOptions } from './report/sarif';
 export type { Target } from './compat/target';
-export { HANDLERS, detectFormat } from './formats/registry';
-export type { Artifact, Finding, Report, Severity, Summary, CompatibilitySummary, CompatibilityEvidence } from './report/model';
+export { HANDLERS, detectFormat, type RegisteredHandler } from './formats/registry';
+export type { FormatHandler, DetectInput, FormatTraits } from './formats/types';
+export type { FactKind, CheckedKind } from './facts';
+export { SEVERITIES } from './report/model';
+export type {
+  Artifact,
+  Fact,
+  ExpectedDigest,
+  Finding,
+  Report,
+  Severity,
+  Summary,
+  IntegrityStatus,
+  SignatureStatus,
+  CompatibilityVerdict,
+  CompatibilitySummary,
+  CompatibilityEvidence,
+  BuildIdentityValues,
+  BuildPartition,
+  BuildSummary,
+} from './report/model';
+export type { BudgetOptions } from './io/limits';
 export { HASH_ALGOS, type HashAlgo } from './io/hash';
-export { RomscopeError, UsageError, FormatError, TruncatedError, BudgetError, MemoryBudgetError } from './io/errors';
+export { RomscopeError, UsageError, FormatError, TruncatedError, BudgetError, MemoryBudgetError, AbortError, type RomscopeErrorCode } from './io/errors';
+export { REPOSITORY_URL, RULE_DOCS_BASE_URI } from './project';
 export { VERSION } from './version';

@@ -72,7 +72,7 @@ import { blockOtaSiblings } from './block-ota/rebuild';
 import { splitSparseSiblings } from './android-sparse/split';
 import { avbFooterTrailer } from './avb-footer/image';
 
-type RegisteredHandler = FormatHandler & { traits: FormatTraits };
+export type RegisteredHandler = FormatHandler & { traits: FormatTraits };
 
 /** Every registered handler declares its traits (`fallback`: for a handler whose own file does not yet). */
 function registered(h: FormatHandler, fallback?: FormatTraits): RegisteredHandler {

@@ -50,6 +50,8 @@ export interface BudgetOptions {
    * DEFAULT_MAX_MEMORY_BYTES.
    */
   maxMemoryBytes?: number;
+  /** Stops the walk like an expired `maxSeconds` once aborted (the library's `signal` option). */
+  signal?: AbortSignal;
 }
 
 /** Default of `maxMemoryBytes`: with the walk's own objects and Node itself, the process stays under about 300 MiB of heap. */
@@ -104,6 +106,7 @@ export class Budget {
 
   /** Past `--max-seconds`, every charge fails: whatever is decoded next stops, and the report is built from what was read. */
   private chargeTime(): void {
+    if (this.opts.signal?.aborted) throw new BudgetError('inspection was cancelled; not decoded');
     if (Date.now() >= this.deadline) {
       throw new BudgetError(`inspection took more than ${this.opts.maxSeconds} seconds (limit --max-seconds); not decoded`);
     }

@@ -10,7 +10,7 @@ import { basename, dirname, join, resolve, sep } from 'node:path';
 import { randomBytes } from 'node:crypto';
 import { loadXxhash } from '../io/hash';
 import { DigestSet } from '../io/digest-set';
-import { UsageError, RomscopeError, errorMessage } from '../io/errors';
+import { UsageError, RomscopeError, errorMessage, type RomscopeErrorCode } from '../io/errors';
 import { locate } from './locate';
 import { openInput } from './inspect';
 import { safeBaseName } from '../io/paths';
@@ -30,7 +30,11 @@ export interface ExtractResult {
 }
 
 /** The extracted bytes failed verification (exit code 1): nothing was kept. */
-export class ExtractVerifyError extends RomscopeError {}
+export class ExtractVerifyError extends RomscopeError {
+  override get code(): RomscopeErrorCode {
+    return 'ROMSCOPE_EXTRACT_VERIFY';
+  }
+}
 
 /** Facts that mean the bytes written are not the bytes the package promises (`badBytes` in src/facts/kinds.ts). */
 const FAILING_KINDS: ReadonlySet<FactKind> = new Set(BAD_BYTES_KINDS);

@@ -1,4 +1,4 @@
-import { BudgetError, FormatError, TruncatedError, errorMessage } from '../io/errors';
+import { BudgetError, FormatError, RomscopeError, TruncatedError, errorMessage } from '../io/errors';
 import type { StreamSource } from '../io/source';
 import type { Fact } from '../report/model';
 import type { FactKind } from '../facts';
@@ -13,7 +13,8 @@ export function errorToFact(e: unknown, context?: string): Fact {
   if (e instanceof TruncatedError) return { kind: 'truncated', message: where + e.message, ...base };
   if (e instanceof BudgetError) return { kind: 'budget', message: where + e.message, ...base };
   if (e instanceof FormatError) return { kind: 'unreadable', message: where + e.message, ...base };
-  const code = (e as NodeJS.ErrnoException)?.code;
+  // A system error's code (ENOENT...); romscope's own errors carry a `code` too, which is not that.
+  const code = e instanceof RomscopeError ? undefined : (e as NodeJS.ErrnoException)?.code;
   if (code) return { kind: 'unreadable', message: `${where}${code}: ${errorMessage(e)}` };
   return { kind: 'unreadable', message: `${where}internal error while decoding: ${errorMessage(e)}` };
 }

@@ -3,14 +3,17 @@
  * Format), for code-scanning tools and CI dashboards (docs/report-format.md#sarif).
  * A pure function of the report and the rule list: one run; every registered
  * rule in `tool.driver.rules` with its description, default level and doc
- * page; one result per finding, located on the input file, with the artifact
+ * page (on the project's repository; the full description is the page's
+ * first paragraph, read from the installed docs/); one result per finding, located on the input file, with the artifact
  * path inside it as a logical location.
  */
 import { createHash } from 'node:crypto';
+import { readFileSync } from 'node:fs';
 import { isAbsolute, join, sep } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import type { Report, Severity } from './model';
 import type { Rule } from '../rules/types';
+import { RULE_DOCS_BASE_URI } from '../project';
 
 const SARIF_SCHEMA_URI = 'https://json.schemastore.org/sarif-2.1.0.json';
 
@@ -18,19 +21,61 @@ export interface SarifOptions {
   /** Registered rules, in registry order (`RULES`). */
   rules: readonly Pick<Rule, 'id' | 'description' | 'defaultSeverity'>[];
   /**
-   * Absolute URI the rule pages hang under (`<base><area>/<name>.md`). Default:
-   * the docs/rules/ directory shipped with romscope, as a file: URI.
+   * Absolute URI the rule pages hang under (`<base><area>/<name>.md`), for a
+   * fork or a mirror. Default: this version's docs/rules/ on the project's
+   * repository (`RULE_DOCS_BASE_URI`).
    */
   docsBaseUri?: string;
 }
 
-const LEVEL: Record<Severity, 'error' | 'warning' | 'note'> = { error: 'error', warning: 'warning', info: 'note' };
-
-/** The docs/rules/ directory of this installation, as a file: URI ending in `/`. */
-function defaultDocsBaseUri(): string {
+/** The installed package's docs/rules/ (shipped in the package: `files` in package.json). */
+function docsDir(): string {
   // Compiled to dist/src/report/sarif.js: the package root is three levels up.
-  return pathToFileURL(join(__dirname, '..', '..', '..', 'docs', 'rules') + sep).href;
+  return join(__dirname, '..', '..', '..', 'docs', 'rules');
 }
+
+const fullDescriptions = new Map<string, string | null>();
+
+/**
+ * The first paragraph under "What it detects" of a rule's doc page, as one
+ * line of plain text (Markdown links reduced to their text); null when the
+ * page cannot be read.
+ */
+export function ruleFullDescription(ruleId: string): string | null {
+  let d = fullDescriptions.get(ruleId);
+  if (d !== undefined) return d;
+  d = null;
+  try {
+    const text = readFileSync(join(docsDir(), ...ruleId.split('/')) + '.md', 'utf8');
+    const lines = text.split(/\r?\n/);
+    const at = lines.findIndex((l) => /^##\s+What it detects/.test(l));
+    if (at >= 0) {
+      const para: string[] = [];
+      let i = at + 1;
+      for (; i < lines.length; i++) {
+        const l = lines[i];
+        if (l.trim() === '') {
+          if (para.length) break;
+          continue;
+        }
+        if (l.startsWith('#')) break;
+        para.push(l.trim());
+      }
+      // A paragraph that introduces a list ("It reports:") takes the list with it.
+      if (para.length && para[para.length - 1].endsWith(':')) {
+        while (i < lines.length && lines[i].trim() === '') i++;
+        for (; i < lines.length && lines[i].trim() !== ''; i++) para.push(lines[i].trim());
+      }
+      if (para.length) d = para.join(' ').replace(/\[([^\]]+)\]\([^)]*\)/g, '$1');
+    }
+  } catch {
+    d = null;
+  }
+  fullDescriptions.set(ruleId, d);
+  return d;
+}
+
+const LEVEL: Record<Severity, 'error' | 'warning' | 'note'> = { error: 'error', warning: 'warning', info: 'note' };
 
 /** The input path as a URI reference: a file: URI when absolute, a relative reference otherwise. */
 function inputUri(path: string): string {
@@ -45,7 +90,7 @@ function inputUri(path: string): string {
 }
 
 export function renderSarif(r: Report, o: SarifOptions): string {
-  const base = o.docsBaseUri ?? defaultDocsBaseUri();
+  const base = o.docsBaseUri === undefined ? RULE_DOCS_BASE_URI : o.docsBaseUri.endsWith('/') ? o.docsBaseUri : `${o.docsBaseUri}/`;
   const index = new Map(o.rules.map((rule, i) => [rule.id, i]));
   const uri = inputUri(r.input.path);
   const hashes: Record<string, string> = {};
@@ -66,7 +111,7 @@ export function renderSarif(r: Report, o: SarifOptions): string {
             rules: o.rules.map((rule) => ({
               id: rule.id,
               shortDescription: { text: rule.description },
-              fullDescription: { text: rule.description },
+              fullDescription: { text: ruleFullDescription(rule.id) ?? rule.description },
               helpUri: base + rule.id.split('/').map(encodeURIComponent).join('/') + '.md',
               defaultConfiguration: { level: LEVEL[rule.defaultSeverity] },
               properties: { tags: [rule.id.split('/')[0]] },

@@ -8,11 +8,11 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { fileURLToPath } from 'node:url';
 import Ajv from 'ajv-draft-04';
 import addFormats from 'ajv-formats';
 import { inspect } from '../../src/pipeline/inspect';
 import { renderSarif } from '../../src/report/sarif';
+import { RULE_DOCS_BASE_URI } from '../../src/project';
 import { RULES } from '../../src/rules/registry';
 import { buildZip } from '../../fixtures/builders/zip';
 import { ROOT, runCli, tempDir } from '../helpers';
@@ -73,8 +73,23 @@ test('sarif: rule metadata for every registered rule, results with level, locati
     assert.equal(d.defaultConfiguration.level, { error: 'error', warning: 'warning', info: 'note' }[rule.defaultSeverity]);
     assert.ok(d.helpUri.endsWith(`docs/rules/${rule.id}.md`), d.helpUri);
   }
-  // The base is this installation's docs/rules/ (that every rule has its page there is docs.test's job).
-  for (const id of ['integrity/zip-crc', 'compat/device-mismatch']) assert.ok(existsSync(fileURLToPath(rules[RULES.findIndex((r) => r.id === id)].helpUri)), id);
+  // helpUri is the page on the project's repository, never a local file; fullDescription is the page's first paragraph.
+  for (const [i, rule] of RULES.entries()) {
+    const d = rules[i];
+    assert.equal(d.helpUri, `${RULE_DOCS_BASE_URI}${rule.id}.md`);
+    assert.ok(existsSync(join(ROOT, 'docs', 'rules', `${rule.id}.md`)), rule.id);
+    assert.ok(d.fullDescription.text.length > rule.description.length, `${rule.id}: ${d.fullDescription.text}`);
+    assert.doesNotMatch(d.fullDescription.text, /\n|\]\(/, rule.id);
+  }
+  const page = readFileSync(join(ROOT, 'docs', 'rules', 'integrity', 'zip-crc.md'), 'utf8');
+  const firstParagraph = page
+    .split('## What it detects')[1]
+    .trim()
+    .split(/\n\s*\n/)[0]
+    .replace(/\s*\n\s*/g, ' ');
+  assert.equal(rules[RULES.findIndex((r) => r.id === 'integrity/zip-crc')].fullDescription.text, firstParagraph);
+  const mirror = JSON.parse(renderSarif(report, { rules: RULES, docsBaseUri: 'https://example.org/romscope/rules' }));
+  assert.equal(mirror.runs[0].tool.driver.rules[0].helpUri, `https://example.org/romscope/rules/${RULES[0].id}.md`);
   const results = run.results as {
     ruleId: string;
     ruleIndex: number;
