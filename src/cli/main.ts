@@ -50,6 +50,7 @@ interface Common {
   key?: string[];
   bootloader?: string;
   'anti-rollback'?: number;
+  width?: number;
 }
 
 const TEMP_DIR_OPTION = { type: 'string', describe: 'directory for spill files (default: $TMPDIR or the system temp directory)' } as const;
@@ -111,6 +112,20 @@ function limit(flag: string, v: number | undefined): number | undefined {
   return v;
 }
 
+/**
+ * Columns to lay the human output out for: --width (0: none), else on a
+ * terminal COLUMNS or the terminal's width; piped output is not wrapped.
+ */
+export function outputWidth(flag: number | undefined, isTTY = !!process.stdout.isTTY, columns = process.stdout.columns, env = process.env.COLUMNS): number | undefined {
+  if (flag !== undefined) {
+    if (!Number.isSafeInteger(flag) || flag < 0) throw new UsageError(`--width wants a whole number of columns (0 for no wrapping), got ${flag}`);
+    return flag || undefined;
+  }
+  if (!isTTY) return undefined;
+  const fromEnv = env !== undefined && /^[1-9][0-9]*$/.test(env) ? Number(env) : undefined;
+  return fromEnv ?? (columns || 80);
+}
+
 function useColor(a: Common): boolean {
   return a.color && !process.env.NO_COLOR && !!process.stdout.isTTY;
 }
@@ -158,7 +173,7 @@ function print(report: Report, a: Common): void {
       ? renderJson(report)
       : format === 'sarif'
         ? renderSarif(report, { rules: RULES })
-        : renderTable(report, { colors: useColor(a) ? ANSI : PLAIN, quiet: a.quiet, hash: hashes[0], width: process.stdout.isTTY ? process.stdout.columns : undefined })) + '\n',
+        : renderTable(report, { colors: useColor(a) ? ANSI : PLAIN, quiet: a.quiet, hash: hashes[0], width: outputWidth(a.width) })) + '\n',
   );
 }
 
@@ -185,7 +200,8 @@ function common<T>(y: Argv<T>) {
     .option('max-expanded', { type: 'number', describe: 'most decompressed bytes in total' })
     .option('max-seconds', { type: 'number', describe: 'most seconds the inspection may take (no limit by default)' })
     .option('max-memory', { type: 'number', describe: 'most bytes of decoder state (tables, member lists, manifests) held at once' })
-    .option('temp-dir', TEMP_DIR_OPTION);
+    .option('temp-dir', TEMP_DIR_OPTION)
+    .option('width', { type: 'number', describe: 'lay the table output out for this many columns (default: the terminal width; 0: never wrap)' });
 }
 
 export async function main(argv: string[]): Promise<number> {

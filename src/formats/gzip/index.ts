@@ -1,3 +1,4 @@
+import { decodedTo } from '../summary';
 /**
  * gzip (RFC 1952): ramdisks, compressed images. node:zlib checks each member's
  * CRC-32 and length; concatenated members are decoded in turn.
@@ -22,6 +23,7 @@ function originalName(peek: Buffer): string | null {
 
 export const gzipHandler: TransformHandler = {
   id: 'gzip',
+  summary: decodedTo,
   kind: 'transform',
   traits: { role: 'compression', confidence: 'magic', kernelRamdisk: true },
   description: 'gzip compressed stream',
