@@ -155,6 +155,7 @@ async function runInspect(file: string, a: Common): Promise<Report> {
       }).filter(([, v]) => v !== undefined),
     ),
     onProgress: (b, p) => progress.update(b, p),
+    onInput: (pos, size) => progress.input(pos, size),
     ...tempDirOf(a['temp-dir']),
     ...(a.key?.length ? { keys: a.key } : {}),
   };
@@ -250,7 +251,12 @@ export async function main(argv: string[]): Promise<number> {
           .option('temp-dir', TEMP_DIR_OPTION)
           .option('json', { type: 'boolean', default: false }),
       async (a) => {
-        const r = await extract(a.file, a.artifact, a.output, { force: a.force, ...tempDirOf(a['temp-dir']) });
+        const progress = new Progress(!!process.stderr.isTTY);
+        const r = await extract(a.file, a.artifact, a.output, {
+          force: a.force,
+          ...tempDirOf(a['temp-dir']),
+          onProgress: (n, size) => progress.written(n, size, a.artifact),
+        }).finally(() => progress.done());
         process.stdout.write(a.json ? JSON.stringify(r, null, 2) + '\n' : `wrote ${terminalSafe(r.output)} (${r.bytes} bytes, sha256 ${r.hashes.sha256})\n`);
       },
     )
