@@ -210,7 +210,7 @@ function artifactList(rows: string[][], depths: number[], hash: string, width: n
   rows.forEach(([label, format, size, digest, details], i) => {
     const ind = ' '.repeat(Math.min(2 * depths[i], width / 2));
     out.push(...besides(ind, label.trimStart(), width));
-    out.push(...besides(`${ind}  `, `${format}, ${size}, ${hash} ${digest}`, width));
+    out.push(...besides(`${ind}  `, `${format} · ${size} · ${hash} ${digest}`, width));
     if (details) out.push(...besides(`${ind}  `, details, width));
   });
   return out;
