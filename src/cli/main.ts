@@ -118,7 +118,7 @@ function limit(flag: string, v: number | undefined): number | undefined {
  */
 export function outputWidth(flag: number | undefined, isTTY = !!process.stdout.isTTY, columns = process.stdout.columns, env = process.env.COLUMNS): number | undefined {
   if (flag !== undefined) {
-    if (!Number.isSafeInteger(flag) || flag < 0) throw new UsageError(`--width wants a whole number of columns (0 for no wrapping), got ${flag}`);
+    if (!Number.isSafeInteger(flag) || flag < 0) throw new UsageError(`--width wants a whole number of columns (0 for no wrapping)${Number.isNaN(flag) ? '' : `, got ${flag}`}`);
     return flag || undefined;
   }
   if (!isTTY) return undefined;

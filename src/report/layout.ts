@@ -105,7 +105,7 @@ export function tableWidth(widths: number[]): number {
  * wide, or the flexible column would have to break a word or be narrower
  * than `minFlex`). Without `width` the rows are kept as they are.
  */
-export function fitRows(head: string[], rows: string[][], width: number, flex: number, minFlex = 16): string[][] | null {
+export function fitRows(head: string[], rows: string[][], width: number, flex: number, minFlex = 30): string[][] | null {
   const natural = head.map((h, i) => rows.reduce((w, r) => Math.max(w, cellWidth(r[i] ?? '')), cellWidth(h)));
   if (tableWidth(natural) <= width) return rows;
   const others = tableWidth(natural.map((w, i) => (i === flex ? 0 : w)));

@@ -131,7 +131,8 @@ function layoutTable(head: string[], rows: string[][], o: TableOptions, flex: nu
   const w = widthOf(o);
   if (!w) return drawTable(head, rows, undefined, 0);
   const fitted = fitRows(head, rows, w, flex);
-  return fitted ? drawTable(head, fitted, undefined, 0) : list(w).join('\n');
+  // A list is set off from what surrounds it by blank lines, as a table is by its borders.
+  return fitted ? drawTable(head, fitted, undefined, 0) : ['', ...list(w), ''].join('\n');
 }
 
 /** Rows as blocks: the `title` column heads each block, then every other non-empty cell beside its column name. */
@@ -269,5 +270,6 @@ export function renderTable(r: Report, o: TableOptions): string {
   // Piped, the two stay on one line (as scripts grep them); on a terminal each is a paragraph.
   out.push(o.width ? `${para(integrity, o)}\n${para(signature, o)}` : `${integrity}   ${signature}`);
   out.push(para(`${s.artifacts} artifacts, ${s.errors} errors, ${s.warnings} warnings, ${s.infos} info`, o));
-  return out.join('\n');
+  // Two lists in a row are set off by one blank line, not two.
+  return o.width ? out.join('\n').replace(/\n{3,}/g, '\n\n') : out.join('\n');
 }

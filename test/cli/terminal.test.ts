@@ -14,6 +14,7 @@ import { buildZip } from '../../fixtures/builders/zip';
 import { pseudoRandom } from '../../fixtures/builders/data';
 import { textWidth } from '../../src/report/layout';
 import { clock, progressLine } from '../../src/cli/progress';
+import { outputWidth } from '../../src/cli/main';
 
 const CORRUPT = join(ROOT, 'fixtures', 'demo', 'demo-corrupt.zip');
 const q = (s: string) => `'${s.replace(/'/g, `'\\''`)}'`;
@@ -113,4 +114,16 @@ test('progressLine: rate and time left, the artifact cut at its start to fit', (
   assert.equal(progressLine({ ...p, what: 'x\x1b[2Jy' }, 200).endsWith('x\\x1b[2Jy'), true, 'names escaped');
   assert.equal(progressLine({ doing: 'writing', done: 1000, total: null, rate: 0, what: '' }, 80), 'romscope: writing 1000 B');
   assert.equal(clock(3725), '1:02:05');
+});
+
+test('the width: --width wins, then COLUMNS or the terminal; piped output is not wrapped', () => {
+  assert.equal(outputWidth(100, false, undefined, undefined), 100);
+  assert.equal(outputWidth(0, true, 80, undefined), undefined, '--width 0 never wraps');
+  assert.equal(outputWidth(undefined, true, 132, undefined), 132);
+  assert.equal(outputWidth(undefined, true, 132, '90'), 90);
+  assert.equal(outputWidth(undefined, true, 132, 'wide'), 132, 'a COLUMNS that is no number is ignored');
+  assert.equal(outputWidth(undefined, false, undefined, '90'), undefined, 'piped: one finding a line');
+  assert.throws(() => outputWidth(-1), /--width wants a whole number/);
+  const r = runCli(['check', CORRUPT, '--width', '60']);
+  for (const l of r.stdout.split('\n')) assert.ok(textWidth(l) <= 60, l);
 });
