@@ -145,3 +145,12 @@ test('details: a vbmeta shows its algorithm, rollback index and flags', async (t
   const r = await inspect(file);
   assert.match(artifactDetails(artifactAt(r.root, 'avb-vbmeta')), /^SHA256_RSA2048, rollback index 7, flags 2 \(verification-disabled\), signature \w+/);
 });
+
+test('details: an ext4 file system made by mke2fs shows its type, label and size', async (t) => {
+  if (!requireTools(t, 'mke2fs')) return;
+  const dir = tempDir(t);
+  const img = join(dir, 'vendor.img');
+  runTool('mke2fs', ['-q', '-F', '-t', 'ext4', '-L', 'vendor', '-b', '4096', img, '2M']);
+  const r = await inspect(img);
+  assert.match(artifactDetails(artifactAt(r.root, 'ext4')), /^ext4, label "vendor", size 2\.00 MiB, \d+ files?, state clean$/);
+});
