@@ -154,3 +154,17 @@ test('details: an ext4 file system made by mke2fs shows its type, label and size
   const r = await inspect(img);
   assert.match(artifactDetails(artifactAt(r.root, 'ext4')), /^ext4, label "vendor", size 2\.00 MiB, \d+ files?, state clean$/);
 });
+
+test('details: a vendor_boot image made by mkbootimg shows its board and vendor command line', async (t) => {
+  if (!requireTools(t, 'mkbootimg')) return;
+  const dir = tempDir(t);
+  writeFileSync(join(dir, 'ramdisk'), pseudoRandom(700, 4));
+  writeFileSync(join(dir, 'dtb'), pseudoRandom(300, 5));
+  const out = join(dir, 'vendor_boot.img');
+  runTool('mkbootimg', ['--header_version', '4', '--vendor_boot', out, '--vendor_ramdisk', 'ramdisk', '--dtb', 'dtb', '--vendor_cmdline', 'console=ttyS0 androidboot.console=ttyS0', '--board', 'vendorboard'], {
+    cwd: dir,
+  });
+  const r = await inspect(out);
+  assert.match(artifactDetails(artifactAt(r.root, 'android-boot')), /^vendor_boot v4, board vendorboard, cmdline console=ttyS0 androidboot\.console=ttyS0\b/);
+  checkWidths(r, 'vendor_boot');
+});
