@@ -64,6 +64,7 @@ interface Common {
   'temp-dir'?: string | string[];
   'fail-on'?: string | string[];
   'max-warnings'?: string | string[];
+  width?: string | string[];
 }
 
 const TEMP_DIR_OPTION = { type: 'string', describe: 'directory for spill files (default: $TMPDIR or the system temp directory)' } as const satisfies Options;
@@ -94,6 +95,7 @@ const REPORT_OPTIONS = {
   'max-seconds': { type: 'string', describe: 'most seconds the inspection may take (no limit by default)' },
   'max-memory': { type: 'string', describe: 'most bytes of decoder state held at once (512M, 1G or bytes)' },
   'temp-dir': TEMP_DIR_OPTION,
+  width: { type: 'string', describe: 'lay the table output out for this many columns (default: the terminal width; 0: never wrap)' },
 } as const satisfies Record<string, Options>;
 
 const CHECK_OPTIONS = {
@@ -246,6 +248,20 @@ function parseMaxWarnings(raw: string | string[] | undefined): number | undefine
 }
 
 /**
+ * Columns to lay the human output out for: --width (0: none), else on a
+ * terminal COLUMNS or the terminal's width; piped output is not wrapped.
+ */
+export function outputWidth(flag: number | undefined, isTTY = !!process.stdout.isTTY, columns = process.stdout.columns, env = process.env.COLUMNS): number | undefined {
+  if (flag !== undefined) {
+    if (!Number.isSafeInteger(flag) || flag < 0) throw new UsageError(`--width wants a whole number of columns (0 for no wrapping)${Number.isNaN(flag) ? '' : `, got ${flag}`}`);
+    return flag || undefined;
+  }
+  if (!isTTY) return undefined;
+  const fromEnv = env !== undefined && /^[1-9][0-9]*$/.test(env) ? Number(env) : undefined;
+  return fromEnv ?? (columns || 80);
+}
+
+/**
  * Colour: `NO_COLOR` (non-empty) turns it off whatever else is given; then
  * `--color`/`--no-color`; then `FORCE_COLOR` (on unless `0` or `false`); then
  * whether the output is a terminal.
@@ -314,7 +330,7 @@ async function inspectOne(file: string, a: Common, opts: InspectOptions): Promis
   const progress = new Progress(!a.quiet && !!process.stderr.isTTY);
   try {
     return await withInput(file, opts.tempDir, async (path, fromStdin) => {
-      const report = await inspect(path, { ...opts, onProgress: (b, p) => progress.update(b, p), ...(fromStdin ? { sidecars: false } : {}) });
+      const report = await inspect(path, { ...opts, onProgress: (b, p) => progress.update(b, p), onInput: (pos, size) => progress.input(pos, size), ...(fromStdin ? { sidecars: false } : {}) });
       if (fromStdin) report.input.path = '-';
       return report;
     });
@@ -366,7 +382,7 @@ async function runReports(a: Common, isCheck: boolean): Promise<number> {
     if (failOn !== 'none' && report.findings.some((f) => rank(f.severity) <= rank(failOn))) code = Math.max(code, EXIT.findings);
     if (format === 'table') {
       const heading = files.length > 1 ? `${reports.length > 1 ? '\n' : ''}${terminalSafe(file === STDIN ? '- (standard input)' : file)}\n` : '';
-      emit(heading + renderTable(report, { colors, quiet: a.quiet, hash, width: tty ? process.stdout.columns : undefined }) + '\n');
+      emit(heading + renderTable(report, { colors, quiet: a.quiet, hash, width: outputWidth(wholeNumber('width', a.width), tty) }) + '\n');
     } else if (format === 'jsonl') emit(JSON.stringify(JSON.parse(renderJson(report))) + '\n');
   }
   if (reports.length > 0 || files.length > 1) {
@@ -493,7 +509,10 @@ export async function main(argv: string[]): Promise<number> {
       async (a) => {
         const output = last(a.output as string | string[]) ?? '';
         const tmp = tempDirOf(a['temp-dir']);
-        const r = await withInput(String(a.file), tmp.tempDir, (path) => extract(path, String(a.artifact), output, { force: a.force, ...tmp }));
+        const progress = new Progress(!!process.stderr.isTTY);
+        const r = await withInput(String(a.file), tmp.tempDir, (path) =>
+          extract(path, String(a.artifact), output, { force: a.force, ...tmp, onProgress: (n, size) => progress.written(n, size, String(a.artifact)) }),
+        ).finally(() => progress.done());
         process.stdout.write(a.json ? JSON.stringify(r, null, 2) + '\n' : `wrote ${terminalSafe(r.output)} (${r.bytes} bytes, sha256 ${r.hashes.sha256})\n`);
       },
     )

@@ -122,6 +122,13 @@ interface HandlerBase {
   traits?: FormatTraits;
   /** Confident detection from bytes (and, only as a hint, the name). */
   detect(d: DetectInput): boolean;
+  /**
+   * What people check first, for the details of the human output: short
+   * phrases from the artifact's decoded info ("OS 14.0.0", "patch 2024-01").
+   * Without it the details are the first scalar info values. Must not throw
+   * on info a damaged file left incomplete (src/formats/summary.ts helps).
+   */
+  summary?(info: Record<string, unknown>): string[];
 }
 
 /** Needs random access; finds members. (zip, tar, ...) */

@@ -82,6 +82,9 @@ export class FileSource implements RandomSource {
     }
   }
 
+  /** Told of every range read (for a progress display: how far into the file reading is). */
+  observe?: (start: number, end: number) => void;
+
   async read(offset: number, length: number): Promise<Buffer> {
     const [s, e] = clampRange(this.size, offset, offset + length);
     const buf = Buffer.allocUnsafe(e - s);
@@ -91,6 +94,7 @@ export class FileSource implements RandomSource {
       if (bytesRead === 0) break;
       got += bytesRead;
     }
+    this.observe?.(s, s + got);
     return got === buf.length ? buf : buf.subarray(0, got);
   }
 

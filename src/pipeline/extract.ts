@@ -21,6 +21,8 @@ import { BAD_BYTES_KINDS, type FactKind } from '../facts';
 export interface ExtractOptions {
   force?: boolean;
   tempDir?: string;
+  /** Called as the artifact is written: bytes so far, and its size when known. */
+  onProgress?: (written: number, size: number | null) => void;
 }
 
 export interface ExtractResult {
@@ -110,10 +112,13 @@ export async function extract(inputPath: string, artifactPath: string, out: stri
     const unregister = registerCleanup(() => rmSync(tmp, { force: true }));
     try {
       try {
+        let written = 0;
         for await (const chunk of loc.source.stream()) {
           hasher.update(chunk);
           let o = 0;
           while (o < chunk.length) o += (await fh.write(chunk, o, chunk.length - o)).bytesWritten;
+          written += chunk.length;
+          opts.onProgress?.(written, loc.source.size);
         }
       } catch (e) {
         loc.facts.push(errorToFact(e));

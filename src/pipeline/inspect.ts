@@ -35,6 +35,8 @@ export interface InspectOptions {
   sidecars?: boolean;
   tempDir?: string;
   onProgress?: (bytesRead: number, path: string) => void;
+  /** Called as the input file is read: where in it the last read ended, and its size (progress as a share of the input). */
+  onInput?: (position: number, size: number) => void;
   /** The device to check the package against (`--device`, `--current-patch`...): rules read it, `summary.compatibility` judges it. */
   target?: Target;
   /** Keys or certificates to check signatures against (`--key`): file paths, or the bytes of such files. */
@@ -62,6 +64,7 @@ export async function openInput(path: string): Promise<FileSource> {
 export async function inspect(path: string, opts: InspectOptions = {}): Promise<Report> {
   const target = opts.target ? validateTarget(opts.target) : undefined;
   const src = await openInput(path);
+  if (opts.onInput) src.observe = (_start, end) => opts.onInput!(end, src.size);
   try {
     await loadXxhash();
     const budget = new Budget({ ...defaultBudget(src.size), ...opts.budget });

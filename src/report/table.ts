@@ -3,6 +3,8 @@ import Table from 'cli-table3';
 import type { Artifact, Report, Severity } from './model';
 import { IDENTITY_FIELDS } from '../compat/identity';
 import { humanSize, terminalSafe as safe, type Colors } from './format';
+import { handlerById } from '../formats/registry';
+import { besides, fitRows, MIN_WIDTH, textWidth, wrapText } from './layout';
 
 // cli-table3's own width measure (ANSI colours stripped, wide characters counted twice), so widths agree with its layout.
 // eslint-disable-next-line @typescript-eslint/no-require-imports
@@ -24,10 +26,25 @@ function sevColor(c: Colors, s: Severity): string {
   return s === 'error' ? c.red(s) : s === 'warning' ? c.yellow(s) : c.dim(s);
 }
 
-function infoSummary(a: Artifact): string {
+/** Info keys a container gives its members (zip compression, tar mode): no part of what the member is. */
+const MEMBER_KEYS = new Set(['compression', 'compressedSize', 'mode', 'uid', 'gid', 'mtime']);
+
+/**
+ * The details shown for an artifact: what its format's handler picks
+ * (`summary` in src/formats/types.ts), else its first scalar info values.
+ */
+export function artifactDetails(a: Artifact): string {
+  const handler = handlerById(a.format);
+  if (handler?.summary) {
+    try {
+      return safe(handler.summary(a.info).join(', '));
+    } catch {
+      // A summary that trips on odd info falls back to the plain values below.
+    }
+  }
   const parts: string[] = [];
   for (const [k, v] of Object.entries(a.info)) {
-    if (v === undefined || v === null || typeof v === 'object') continue;
+    if (v === undefined || v === null || typeof v === 'object' || MEMBER_KEYS.has(k)) continue;
     parts.push(safe(`${k}=${v}`));
     if (parts.length >= 4) break;
   }
@@ -94,13 +111,50 @@ export function drawTable(head: string[], rows: string[][], width: number | unde
   return out.join('\n');
 }
 
+/** The width to lay out for, or undefined when lines stay whole (pipes, files). */
+function widthOf(o: TableOptions): number | undefined {
+  return o.width ? Math.max(MIN_WIDTH, o.width) : undefined;
+}
+
+/** A line of prose: wrapped to the width when there is one. */
+function para(text: string, o: TableOptions): string {
+  const w = widthOf(o);
+  return w ? wrapText(text, w).join('\n') : text;
+}
+
+/**
+ * A table laid out for the terminal: drawn when it fits the width (its
+ * `flex` column wrapped at spaces), else `list` lays its rows out as blocks.
+ * Without a width the table keeps one row a line.
+ */
+function layoutTable(head: string[], rows: string[][], o: TableOptions, flex: number, list: (width: number) => string[]): string {
+  const w = widthOf(o);
+  if (!w) return drawTable(head, rows, undefined, 0);
+  const fitted = fitRows(head, rows, w, flex);
+  // A list is set off from what surrounds it by blank lines, as a table is by its borders.
+  return fitted ? drawTable(head, fitted, undefined, 0) : ['', ...list(w), ''].join('\n');
+}
+
+/** Rows as blocks: the `title` column heads each block, then every other non-empty cell beside its column name. */
+function rowsAsList(head: string[], rows: string[][], title: number, width: number): string[] {
+  const labelWidth = Math.max(...head.map((h, i) => (i === title ? 0 : textWidth(h))));
+  const out: string[] = [];
+  for (const r of rows) {
+    if (r[title]) out.push(...wrapText(r[title], width));
+    r.forEach((cell, i) => {
+      if (i !== title && cell) out.push(...besides(`  ${head[i].padEnd(labelWidth)}  `, cell, width));
+    });
+  }
+  return out;
+}
+
 /** The compatibility verdict, and (unless quiet) the declarations behind it: this opens the output. */
 function compatibility(r: Report, o: TableOptions): string[] {
   const c = o.colors;
   const s = r.summary.compatibility;
   if (!s) return [];
   const v = s.verdict === 'compatible' ? c.green('compatible') : s.verdict === 'incompatible' ? c.red('INCOMPATIBLE') : c.yellow('unknown');
-  const out = [`${c.bold('compatibility')}: ${v} (${safe(s.reason)})`];
+  const out = [para(`${c.bold('compatibility')}: ${v} (${safe(s.reason)})`, o)];
   if (o.quiet || s.evidence.length === 0) return out;
   const rows: string[][] = [];
   for (const e of s.evidence) {
@@ -110,7 +164,8 @@ function compatibility(r: Report, o: TableOptions): string[] {
     const res = e.result === 'match' ? c.green('match') : e.result === 'mismatch' ? c.red('mismatch') : c.dim('unknown');
     rows.push([res, safe(declares), safe(`${e.path || r.root.name}${e.line === undefined ? '' : `:${e.line}`}`), e.source, e.enforced ? 'yes' : 'no']);
   }
-  out.push(drawTable(['result', 'declares', 'where', 'source', 'checked by flasher'], rows, o.width, 20));
+  const head = ['result', 'declares', 'where', 'source', 'checked by flasher'];
+  out.push(layoutTable(head, rows, o, 1, (w) => rowsAsList(head, rows, 2, w)));
   return out;
 }
 
@@ -124,7 +179,7 @@ function build(r: Report, o: TableOptions): string[] {
   if (!b) return [];
   const c = o.colors;
   const head = `${c.bold('build')}: ${safe(b.fingerprint ?? b.device ?? 'no fingerprint')} (from ${b.partitions.length} property file${b.partitions.length === 1 ? '' : 's'})`;
-  if (o.quiet) return [head];
+  if (o.quiet) return [para(head, o)];
   const rows: string[][] = [];
   for (const [field, label] of IDENTITY_FIELDS) {
     const byValue = new Map<string, string[]>();
@@ -143,7 +198,45 @@ function build(r: Report, o: TableOptions): string[] {
       firstRow = false;
     }
   }
-  return [head, drawTable(['property', 'value', 'partitions'], rows, o.width, 40)];
+  const names = ['property', 'value', 'partitions'];
+  return [para(head, o), layoutTable(names, rows, o, 1, (w) => rowsAsList(names, rows, 0, w))];
+}
+
+/**
+ * Artifacts as blocks, indented by depth: the path, then format, size and
+ * digest, then the details, each wrapped to the width.
+ */
+function artifactList(rows: string[][], depths: number[], hash: string, width: number): string[] {
+  const out: string[] = [];
+  rows.forEach(([label, format, size, digest, details], i) => {
+    const ind = ' '.repeat(Math.min(2 * depths[i], width / 2));
+    out.push(...besides(ind, label.trimStart(), width));
+    out.push(...besides(`${ind}  `, `${format} · ${size} · ${hash} ${digest}`, width));
+    if (details) out.push(...besides(`${ind}  `, details, width));
+  });
+  return out;
+}
+
+/**
+ * Findings as ESLint's stylish lays them out, grouped by artifact: the
+ * artifact's path, then each finding's severity and rule aligned, and its
+ * message in a column beside them.
+ */
+function findingList(rows: string[][], width: number): string[] {
+  const out: string[] = [];
+  let last: string | undefined;
+  const sevWidth = Math.max(...rows.map((r) => textWidth(r[0])));
+  for (const [sev, rule, artifact, message] of rows) {
+    if (artifact !== last) {
+      if (last !== undefined) out.push('');
+      out.push(...wrapText(artifact, width));
+      last = artifact;
+    }
+    const indent = `  ${' '.repeat(sevWidth)}  `;
+    out.push(...besides(`  ${sev}${' '.repeat(sevWidth - textWidth(sev))}  `, rule, width));
+    out.push(...besides(indent, message, width));
+  }
+  return out;
 }
 
 export function renderTable(r: Report, o: TableOptions): string {
@@ -152,18 +245,21 @@ export function renderTable(r: Report, o: TableOptions): string {
   const hash = o.hash ?? 'sha256';
   if (!o.quiet) {
     const rows: string[][] = [];
+    const depths: number[] = [];
     const add = (a: Artifact, depth: number) => {
       const label = depth === 0 ? r.root.name : `${'  '.repeat(depth - 1)}${a.path}`;
       const h = a.hashes[hash as keyof typeof a.hashes];
-      rows.push([safe(label), a.format, humanSize(a.size), h ? (h.length > 16 ? `${h.slice(0, 16)}…` : h) : c.dim('-'), infoSummary(a)]);
+      rows.push([safe(label), a.format, humanSize(a.size), h ? (h.length > 16 ? `${h.slice(0, 16)}…` : h) : c.dim('-'), artifactDetails(a)]);
+      depths.push(depth);
       for (const ch of a.children) add(ch, depth + 1);
     };
     add(r.root, 0);
-    out.push(drawTable(['artifact', 'format', 'size', hash, 'details'], rows, o.width, 40));
+    const head = ['artifact', 'format', 'size', hash, 'details'];
+    out.push(layoutTable(head, rows, o, 4, (w) => artifactList(rows, depths, hash, w)));
   }
   if (r.findings.length) {
     const rows = r.findings.map((f) => [sevColor(c, f.severity), f.ruleId, safe(f.path || r.root.name), safe(f.message)]);
-    out.push(drawTable(['severity', 'rule', 'artifact', 'message'], rows, o.width, 64));
+    out.push(layoutTable(['severity', 'rule', 'artifact', 'message'], rows, o, 3, (w) => findingList(rows, w)));
   } else {
     out.push(c.green('No findings.'));
   }
@@ -171,7 +267,11 @@ export function renderTable(r: Report, o: TableOptions): string {
   const integ = s.integrity.status === 'failed' ? c.red('FAILED') : s.integrity.status === 'verified' ? c.green('verified') : c.yellow('unchecked');
   const n = s.notUnderstood?.members ?? 0;
   const unknown = n ? c.yellow(` — ${n} member${n === 1 ? '' : 's'} not understood`) : '';
-  out.push(`${c.bold('integrity')}: ${integ} (${s.integrity.checks} checks, ${s.integrity.failed} failed)${unknown}   ` + `${c.bold('signature')}: ${s.signature.status} (${safe(s.signature.reason)})`);
-  out.push(`${s.artifacts} artifacts, ${s.errors} errors, ${s.warnings} warnings, ${s.infos} info`);
-  return out.join('\n');
+  const integrity = `${c.bold('integrity')}: ${integ} (${s.integrity.checks} checks, ${s.integrity.failed} failed)${unknown}`;
+  const signature = `${c.bold('signature')}: ${s.signature.status} (${safe(s.signature.reason)})`;
+  // Piped, the two stay on one line (as scripts grep them); on a terminal each is a paragraph.
+  out.push(o.width ? `${para(integrity, o)}\n${para(signature, o)}` : `${integrity}   ${signature}`);
+  out.push(para(`${s.artifacts} artifacts, ${s.errors} errors, ${s.warnings} warnings, ${s.infos} info`, o));
+  // Two lists in a row are set off by one blank line, not two.
+  return o.width ? out.join('\n').replace(/\n{3,}/g, '\n\n') : out.join('\n');
 }

@@ -295,7 +295,8 @@ test('extract: the artifact is checked before the output; a missing path lists t
   assert.match(line, /no artifact "images\/bot\.img"/, 'not "exists"');
   assert.match(line, /nearest: "images\/boot\.img"/);
   const deep = oneLineUsageError(runCli(['extract', DEMO, 'AP_DEMO.tar.md5/bot.img.lz4', '-o', out]), 'deep');
-  assert.match(deep, /nearest: "AP_DEMO\.tar\.md5\/boot\.img\.lz4", "AP_DEMO\.tar\.md5\/vbmeta\.img"$/);
+  // The nearest first; others only when close enough (the demo's tar holds boot.img.lz4 and a vbmeta).
+  assert.match(deep, /nearest: "AP_DEMO\.tar\.md5\/boot\.img\.lz4"(, "[^"]+")*$/);
   const listed = deep.match(/nearest: (.*)$/)![1].split(', ');
   assert.ok(listed.length <= 5);
   assert.equal(readFileSync(join(out, 'bot.img'), 'utf8'), 'mine');

@@ -1,3 +1,4 @@
+import { phrases, labelled, cut, sized, counted, num } from '../summary';
 /**
  * Android boot images (FORMATS.md §2): boot / recovery / init_boot with header
  * v0–v4 and vendor_boot v3–v4. Every section is a child (named as
@@ -93,6 +94,16 @@ async function vendorRamdisks(src: RandomSource, hdr: BootHeader, invalid: (m: s
 
 export const androidBootHandler: ContainerHandler = {
   id: 'android-boot',
+  summary: (i) =>
+    i.kind === 'vendor_boot'
+      ? phrases(
+          `vendor_boot v${i.headerVersion}`,
+          labelled('board', i.board),
+          cut(i.cmdline) && `cmdline ${cut(i.cmdline)}`,
+          sized('bootconfig', num(i.bootconfigSize) || undefined),
+          counted(i.vendorRamdisks, 'vendor ramdisk'),
+        )
+      : phrases(`boot v${i.headerVersion}`, labelled('OS', i.osVersion), labelled('patch', i.patchLevel), labelled('board', i.board), cut(i.cmdline) && `cmdline ${cut(i.cmdline)}`),
   kind: 'container',
   traits: { role: 'partition-image', confidence: 'magic', avbFooter: true },
   description: 'Android boot image (boot / recovery / init_boot v0-v4, vendor_boot v3-v4)',

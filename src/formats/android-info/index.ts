@@ -1,3 +1,4 @@
+import { counted, phrases } from '../summary';
 /**
  * fastboot's `android-info.txt` (FORMATS.md §11.1), in factory images and
  * `fastboot update` zips, and `board-info.txt`, the build file it is copied
@@ -79,6 +80,7 @@ function keyOf(name: string): RequirementKey {
 
 export const androidInfoHandler: DocumentHandler = {
   id: 'android-info',
+  summary: (i) => phrases(counted(i.requirements, 'requirement')),
   kind: 'document',
   traits: { role: 'document', confidence: 'name' },
   description: 'fastboot requirements file (android-info.txt, board-info.txt)',

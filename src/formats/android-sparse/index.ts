@@ -1,3 +1,4 @@
+import { phrases, sized, counted } from '../summary';
 /**
  * Android sparse images (libsparse; FORMATS.md §1). The chunk list is read
  * once into a chunk map; the expanded image is a random-access child built
@@ -197,6 +198,7 @@ export async function readSparse(src: RandomSource, ctx: DecodeContext): Promise
 
 export const sparseHandler: ContainerHandler = {
   id: 'android-sparse',
+  summary: (i) => phrases(sized('expands to', i.expandedSize), counted((i.chunks as { total?: unknown } | undefined)?.total, 'chunk'), sized('blocks of', i.blockSize)),
   kind: 'container',
   traits: { role: 'partition-image', confidence: 'magic' },
   description: 'Android sparse image (libsparse): RAW/FILL/DONT_CARE/CRC32 chunks',

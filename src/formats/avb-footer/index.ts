@@ -1,3 +1,4 @@
+import { phrases, sized } from '../summary';
 /**
  * The AVB footer at the end of a partition image (FORMATS.md §5.7): 64 bytes,
  * magic "AVBf", big-endian. The footer alone is described here; following it
@@ -10,6 +11,7 @@ import { u64Value } from '../avb-vbmeta/structs';
 
 export const avbFooterHandler: DocumentHandler = {
   id: 'avb-footer',
+  summary: (i) => phrases(sized('image', i.originalImageSize), sized('vbmeta', i.vbmetaSize)),
   kind: 'document',
   traits: { role: 'signature', confidence: 'magic' },
   description: 'AVB footer (last 64 bytes of a partition image)',

@@ -1,3 +1,4 @@
+import { phrases, labelled, num, str } from '../summary';
 /**
  * AVB vbmeta images (FORMATS.md §5): `vbmeta*.img`, and the vbmeta blob an
  * AVB footer points at inside a partition image (the `vbmeta` child, see
@@ -39,8 +40,15 @@ export function vbmetaModel(a: Artifact): VbmetaModel | null {
   return a.format === 'avb-vbmeta' && m?.kind === 'avb-vbmeta' ? m : null;
 }
 
+/** ` (hashtree-disabled, verification-disabled)` for flags that say so. */
+function flagWords(f: number): string {
+  const w = [...(f & FLAG_HASHTREE_DISABLED ? ['hashtree-disabled'] : []), ...(f & FLAG_VERIFICATION_DISABLED ? ['verification-disabled'] : [])];
+  return w.length ? ` (${w.join(', ')})` : '';
+}
+
 export const avbVbmetaHandler: DocumentHandler = {
   id: 'avb-vbmeta',
+  summary: (i) => phrases(str(i.algorithm), labelled('rollback index', i.rollbackIndex), num(i.flags) !== undefined && `flags ${i.flags}${flagWords(num(i.flags)!)}`, labelled('signature', i.signature)),
   kind: 'document',
   traits: { role: 'signature', confidence: 'magic' },
   description: 'AVB vbmeta image (vbmeta.img, vbmeta_system.img, the vbmeta blob of an AVB footer)',

@@ -1,3 +1,4 @@
+import { decodedTo } from '../summary';
 /**
  * Brotli streams (`<part>.new.dat.br` in block OTAs). Brotli has no magic
  * number: the `.br` suffix is the only evidence, as it is for the updater
@@ -18,6 +19,7 @@ export function brotliDecode(input: AsyncIterable<Buffer>, ctx: DecodeContext, w
 
 export const brotliHandler: TransformHandler = {
   id: 'brotli',
+  summary: decodedTo,
   kind: 'transform',
   traits: { role: 'compression', confidence: 'name' },
   description: 'Brotli compressed stream (recognised by the .br suffix; brotli has no magic)',

@@ -1,3 +1,4 @@
+import { decodedTo } from '../summary';
 /**
  * bzip2 (`.bz2`, `.tbz2`): `*.tar.bz2`, images. Streams, concatenated, as
  * `bzip2 -d` accepts them (data after the last stream that is not a stream
@@ -12,6 +13,7 @@ import type { TransformHandler } from '../types';
 
 export const bzip2Handler: TransformHandler = {
   id: 'bzip2',
+  summary: decodedTo,
   kind: 'transform',
   traits: { role: 'compression', confidence: 'magic', kernelRamdisk: true },
   description: 'bzip2 compressed stream',

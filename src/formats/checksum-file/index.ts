@@ -1,3 +1,4 @@
+import { phrases, counted } from '../summary';
 /**
  * Checksum lists shipped with a package or next to it: `md5sum`/`sha256sum`
  * output (`<hex>  <name>` or `<hex> *<name>`), BSD tags (`SHA256 (name) = hex`),
@@ -236,6 +237,7 @@ function parseLines(text: string, fileName: string, crcList: boolean): ChecksumE
 
 export const checksumFileHandler: DocumentHandler = {
   id: 'checksum-file',
+  summary: (i) => phrases(counted(i.entries, 'entry', 'entries')),
   kind: 'document',
   traits: { role: 'document', confidence: 'name' },
   description: 'checksum list (md5sum/sha1sum/sha256sum or BSD format, Xiaomi md5sum.xml and crclist.txt, MediaTek Checksum.ini)',

@@ -1,3 +1,4 @@
+import { phrases, counted } from '../summary';
 /**
  * cpio "newc" (`070701`) and "crc" (`070702`) archives: Android ramdisks
  * (FORMATS.md §12.4). A 110-byte ASCII-hex header, the NUL-terminated name
@@ -347,6 +348,7 @@ async function decodeCpio(src: RandomSource, ctx: DecodeContext): Promise<Contai
 
 export const cpioHandler: ContainerHandler = {
   id: 'cpio',
+  summary: (i) => phrases(counted(i.files, 'file'), counted(i.directories || undefined, 'directory', 'directories'), counted(i.symlinks, 'symlink')),
   kind: 'container',
   traits: { role: 'ramdisk', confidence: 'magic', kernelRamdisk: true },
   description: 'cpio newc archive (Android ramdisk)',

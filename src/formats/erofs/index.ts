@@ -1,3 +1,4 @@
+import { phrases, str, sized, counted } from '../summary';
 /**
  * EROFS, the read-only file system of most Android partitions since 2020
  * (`system.img`, `vendor.img`, `product.img`, `system_dlkm.img`...). The
@@ -63,6 +64,7 @@ function asFact(e: unknown, fallback: Fact['kind'] = 'fs-invalid'): Fact {
 
 export const erofsHandler: ContainerHandler = {
   id: 'erofs',
+  summary: (i) => phrases('erofs', str(i.volumeName) && `label ${JSON.stringify(i.volumeName)}`, sized('size', i.size), counted(i.entries, 'entry', 'entries')),
   kind: 'container',
   description: 'EROFS file system image (system.img, vendor.img, product.img, *_dlkm.img): identity and build properties',
   traits: { role: 'partition-image', confidence: 'magic', avbFooter: true },

@@ -1,3 +1,4 @@
+import { phrases, str, sized, counted, labelled } from '../summary';
 /**
  * ext2/ext3/ext4 file systems (partition images: `system.img`, `vendor.img`,
  * the expanded view of a sparse image, a logical partition of super, a
@@ -116,6 +117,7 @@ async function openFs(src: RandomSource, ctx: DecodeContext): Promise<{ fs: Ext4
 
 export const ext4Handler: ContainerHandler = {
   id: 'ext4',
+  summary: (i) => phrases(str(i.type) ?? 'ext4', str(i.label) && `label ${JSON.stringify(i.label)}`, sized('size', i.fsBytes), counted(i.files, 'file'), labelled('state', i.state)),
   kind: 'container',
   description: 'ext2/ext3/ext4 file system image (system.img, vendor.img, product.img, odm.img...)',
   traits: { role: 'partition-image', confidence: 'magic', avbFooter: true },

@@ -1,3 +1,4 @@
+import { phrases, str, sized, labelled } from '../summary';
 /**
  * f2fs, the flash file system of many `userdata` and some `system`,
  * `vendor` or `product` images: recognised by its superblock (magic
@@ -40,6 +41,7 @@ function cString(b: Buffer): string {
 
 export const f2fsHandler: ContainerHandler = {
   id: 'f2fs',
+  summary: (i) => phrases('f2fs', str(i.label) && `label ${JSON.stringify(i.label)}`, sized('size', i.size), labelled('version', i.version)),
   kind: 'container',
   description: 'f2fs file system image (userdata, some system/vendor/product images): superblock identity; files not read',
   traits: { role: 'partition-image', confidence: 'magic', avbFooter: true },

@@ -1,3 +1,4 @@
+import { phrases, counted, labelled } from '../summary';
 /**
  * GUID partition tables (FORMATS.md §3): whole-disk images (eMMC with
  * 512-byte sectors, UFS LUNs with 4096) and the table dumps Qualcomm
@@ -128,6 +129,7 @@ function headerInfo(t: TableRead | null): Record<string, unknown> | undefined {
 
 export const gptHandler: ContainerHandler = {
   id: 'gpt',
+  summary: (i) => phrases(counted(i.partitions, 'partition'), labelled('sector', i.sectorSize), labelled('disk', i.diskGuid)),
   kind: 'container',
   traits: { role: 'partition-table', confidence: 'magic' },
   description: 'GUID partition table: whole-disk images and Qualcomm gpt_main/gpt_backup/gpt_both dumps',

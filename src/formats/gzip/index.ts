@@ -1,3 +1,4 @@
+import { decodedTo } from '../summary';
 /**
  * gzip (RFC 1952): ramdisks, compressed kernels and images. Each member is
  * read here (header, raw deflate data, CRC-32 and length trailer) so that
@@ -143,6 +144,7 @@ async function* inflateMember(r: StreamReader, budget: Budget, sum: { crc: numbe
 
 export const gzipHandler: TransformHandler = {
   id: 'gzip',
+  summary: decodedTo,
   kind: 'transform',
   traits: { role: 'compression', confidence: 'magic', kernelRamdisk: true },
   description: 'gzip compressed stream',

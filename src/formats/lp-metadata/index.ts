@@ -1,3 +1,4 @@
+import { phrases, counted, labelled } from '../summary';
 /**
  * Dynamic partitions metadata (liblp; FORMATS.md §4): a full `super` image
  * (geometry at 4096, every metadata slot with its backup) or a
@@ -179,6 +180,7 @@ function logicalSource(superImg: RandomSource, p: LpPartition): RandomSource {
 
 export const lpMetadataHandler: ContainerHandler = {
   id: 'lp-metadata',
+  summary: (i) => phrases(counted(i.partitions, 'partition'), counted(i.groups, 'group'), counted(i.metadataSlotCount, 'slot'), labelled('version', i.version)),
   kind: 'container',
   traits: { role: 'partition-table', confidence: 'magic' },
   description: 'dynamic partitions metadata (super.img, super_empty.img; liblp 10.0-10.2)',

@@ -1,3 +1,4 @@
+import { phrases, str, decodedTo } from '../summary';
 /**
  * LZ4 frame and legacy streams (FORMATS.md §12.2–12.3): Samsung `*.img.lz4`,
  * LZ4 ramdisks. Decoded block by block with lz4-napi, so memory stays at one
@@ -159,6 +160,7 @@ async function* decodeLz4(input: AsyncIterable<Buffer>, ctx: DecodeContext, info
 
 export const lz4Handler: TransformHandler = {
   id: 'lz4',
+  summary: (i) => phrases(str(i.variant), ...decodedTo(i)),
   kind: 'transform',
   traits: { role: 'compression', confidence: 'magic', kernelRamdisk: true },
   description: 'LZ4 compressed stream (frame or legacy format)',

@@ -1,3 +1,4 @@
+import { decodedTo } from '../summary';
 /**
  * Legacy `.lzma` ("LZMA alone", what `lzma` / `xz --format=lzma` write and
  * old kernels take for ramdisks): a 13-byte header (properties byte lc/lp/pb,
@@ -13,6 +14,7 @@ import type { TransformHandler } from '../types';
 
 export const lzmaHandler: TransformHandler = {
   id: 'lzma',
+  summary: decodedTo,
   kind: 'transform',
   traits: { role: 'compression', confidence: 'magic', kernelRamdisk: true },
   description: 'legacy LZMA compressed stream (not decoded)',

@@ -1,3 +1,4 @@
+import { phrases, counted, labelled } from '../summary';
 /**
  * Classic MBR partition tables (FORMATS.md §3.1): SD-card and older eMMC
  * images, MediaTek `MBR` files, and hybrid MBRs whose GPT is gone. A GPT
@@ -36,6 +37,7 @@ export interface MbrPartition {
 
 export const mbrHandler: ContainerHandler = {
   id: 'mbr',
+  summary: (i) => phrases(counted(i.partitions, 'partition'), labelled('disk signature', i.diskSignature)),
   kind: 'container',
   traits: { role: 'partition-table', confidence: 'weak-magic' },
   description: 'classic or hybrid MBR partition table, with extended (logical) partitions',

@@ -1,3 +1,4 @@
+import { phrases, labelled } from '../summary';
 /**
  * OTA package metadata, the legacy text form (FORMATS.md §7.3):
  * `META-INF/com/android/metadata`, `key=value` lines written by
@@ -170,6 +171,7 @@ function looksLikeMetadata(text: string, need: number): boolean {
 
 export const otaMetadataHandler: DocumentHandler = {
   id: 'ota-metadata',
+  summary: (i) => phrases(labelled('type', i.type), labelled('ota-type', i['ota-type'])),
   kind: 'document',
   traits: { role: 'update', confidence: 'name' },
   description: 'OTA package metadata, text form (META-INF/com/android/metadata)',

@@ -1,3 +1,4 @@
+import { phrases, str, counted, sized, labelled } from '../summary';
 /**
  * A/B OTA payload (`payload.bin`, update_engine "CrAU" major version 2;
  * FORMATS.md §6): header, manifest, every operation's blob checked against
@@ -171,6 +172,7 @@ class SignedRegionTap implements RangeTap {
 
 export const otaPayloadHandler: ContainerHandler = {
   id: 'ota-payload',
+  summary: (i) => phrases(str(i.payloadType), counted(i.partitions, 'partition'), sized('data', i.dataBytes), labelled('major version', i.majorVersion)),
   kind: 'container',
   traits: { role: 'update', confidence: 'magic' },
   description: 'A/B OTA payload (payload.bin, update_engine "CrAU" major version 2)',

@@ -1,3 +1,4 @@
+import { phrases, str, counted } from '../summary';
 /**
  * Samsung Odin `.tar.md5` (FORMATS.md §9.1): a ustar archive followed by one
  * md5sum line whose digest covers every byte before that line. The md5 is
@@ -73,6 +74,7 @@ export async function decodeTarWithMd5(src: RandomSource, ctx: DecodeContext, na
 
 export const samsungTarMd5Handler: ContainerHandler = {
   id: 'samsung-tar-md5',
+  summary: (i) => phrases(counted(i.files, 'file'), str(i.md5Expected) && (i.md5Actual === i.md5Expected ? 'md5 matches' : str(i.md5Actual) ? 'md5 differs' : 'md5 unchecked')),
   kind: 'container',
   traits: { role: 'archive', confidence: 'magic' },
   description: 'Samsung Odin firmware archive (.tar.md5: tar + trailing md5sum line)',

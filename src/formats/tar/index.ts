@@ -1,3 +1,4 @@
+import { phrases, str, counted } from '../summary';
 /** TAR handler; the reader lives in read.ts so Odin .tar.md5 shares it. */
 import type { ContainerHandler } from '../types';
 import { looksLikeTarHeader } from './read';
@@ -5,6 +6,7 @@ import { decodeTarWithMd5 } from '../samsung-tar-md5';
 
 export const tarHandler: ContainerHandler = {
   id: 'tar',
+  summary: (i) => phrases(str(i.flavour), counted(i.files, 'file')),
   kind: 'container',
   traits: { role: 'archive', confidence: 'magic' },
   description: 'TAR archive (ustar, GNU, pax)',

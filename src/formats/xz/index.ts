@@ -1,3 +1,4 @@
+import { decodedTo } from '../summary';
 /**
  * xz (`.xz`, `.txz`): `boot.img.xz`, `super.img.xz`, `rootfs.tar.xz`.
  * Decoded as a stream by liblzma (node-liblzma) or, under ROMSCOPE_XZ=wasm
@@ -18,6 +19,7 @@ const MAGIC = [0xfd, 0x37, 0x7a, 0x58, 0x5a, 0x00];
 
 export const xzHandler: TransformHandler = {
   id: 'xz',
+  summary: decodedTo,
   kind: 'transform',
   traits: { role: 'compression', confidence: 'magic', kernelRamdisk: true },
   description: 'xz compressed stream',

@@ -1,3 +1,4 @@
+import { phrases, counted } from '../summary';
 /**
  * ZIP (PKWARE APPNOTE): OTA packages, fastboot factory images, Xiaomi ROMs.
  * The central directory is read with yauzl (zip64, Info-ZIP unicode names);
@@ -205,6 +206,7 @@ async function salvageLocalHeaders(src: RandomSource, ctx: DecodeContext): Promi
 
 export const zipHandler: ContainerHandler = {
   id: 'zip',
+  summary: (i) => phrases(counted(i.files, 'file'), counted(i.directories || undefined, 'directory', 'directories'), i.zip64 === true && 'zip64'),
   kind: 'container',
   description: 'ZIP archive (OTA packages, factory images, Xiaomi fastboot ROMs)',
   traits: { role: 'archive', confidence: 'magic' },

@@ -1,3 +1,4 @@
+import { decodedTo } from '../summary';
 /**
  * Zstandard (`.zst`, `.tzst`): `super.img.zst`, `*.tar.zst`. Frames and
  * skippable frames, concatenated, as `zstd -d` accepts them; the frame
@@ -14,6 +15,7 @@ import type { TransformHandler } from '../types';
 
 export const zstdHandler: TransformHandler = {
   id: 'zstd',
+  summary: decodedTo,
   kind: 'transform',
   traits: { role: 'compression', confidence: 'magic', kernelRamdisk: true },
   description: 'Zstandard compressed stream',
