@@ -89,8 +89,11 @@ export function decodeCareMapText(text: string): CareMapPartition[] {
   return out;
 }
 
+/** care_map.txt begins with a partition name line and a range set line (its count first). */
+const TEXT_START = /^\s*[A-Za-z0-9_.-]+\r?\n\d/;
+
 function decode(b: Buffer): { form: 'protobuf' | 'text'; partitions: CareMapPartition[] } {
-  return looksLikeText(b) && /^\s*[A-Za-z0-9_.-]+\r?\n\d/.test(b.toString('latin1', 0, 128)) ? { form: 'text', partitions: decodeCareMapText(b.toString('utf8')) } : { form: 'protobuf', partitions: decodeCareMapPb(b) };
+  return looksLikeText(b) && TEXT_START.test(b.toString('latin1', 0, 128)) ? { form: 'text', partitions: decodeCareMapText(b.toString('utf8')) } : { form: 'protobuf', partitions: decodeCareMapPb(b) };
 }
 
 export const careMapHandler: DocumentHandler = {
@@ -103,6 +106,8 @@ export const careMapHandler: DocumentHandler = {
   detect: ({ peek, size, name }) => {
     if (size === null || size === 0 || size > peek.length) return false;
     if (/\.txt$/i.test(name) && !/care_map/i.test(baseName(name))) return false;
+    // Cheap tests first (detection runs on every small member): the protobuf form starts with field 1, length-delimited (0x0a).
+    if (peek[0] !== 0x0a && !(looksLikeText(peek) && TEXT_START.test(peek.toString('latin1', 0, 128)))) return false;
     decode(peek);
     return true;
   },

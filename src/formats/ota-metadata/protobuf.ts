@@ -168,6 +168,8 @@ function looksLikeOtaMetadata(b: Buffer): boolean {
     8: WireType.Varint,
     9: WireType.Varint,
   };
+  // Cheap test first (detection runs on every small member): the first byte is the tag of one of those fields.
+  if (b.length === 0 || b[0] > 0x7f || wire[b[0] >> 3] !== (b[0] & 7)) return false;
   let ok = true;
   readFields(b, 'metadata.pb', (f, wt) => {
     if (wire[f] !== wt) ok = false;
