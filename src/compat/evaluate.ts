@@ -238,3 +238,18 @@ function t(target: Target): string | null {
   const parts = (['device', 'model', 'board'] as const).filter((k) => target[k] !== undefined).map((k) => `${k} "${target[k]}"`);
   return parts.length ? parts.join(', ') : null;
 }
+
+/** The entries of a comma-separated `ro.build.tags` value (or a fingerprint's tags). */
+export const tagList = (s: string): string[] => s.split(',').map((x) => x.trim());
+
+/** Why a build fact presents the build as a release (a `user` type, or `release-keys` tags), or null. */
+export function releaseClaim(f: BuildFact): string | null {
+  if (f.key === 'type' && f.value === 'user') return `${f.property} is "user"`;
+  if (f.key === 'tags' && tagList(f.value).includes('release-keys')) return `${f.property} says release-keys`;
+  if (f.key === 'fingerprint') {
+    const fp = parseFingerprint(f.value);
+    if (fp?.type === 'user') return `${f.property} is a "user" build`;
+    if (fp && tagList(fp.tags).includes('release-keys')) return `${f.property} says release-keys`;
+  }
+  return null;
+}

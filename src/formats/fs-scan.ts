@@ -49,7 +49,7 @@ export function typeOf(mode: number): string {
     case 0o140000:
       return 'socket';
     default:
-      return 'unknown';
+      return `mode 0o${(mode & S_IFMT).toString(8)}`;
   }
 }
 

@@ -13,7 +13,7 @@ import type { RandomSource } from '../../io/source';
 import { BufferSource } from '../../io/source';
 import type { ChildSpec, ContainerHandler, DecodeContext, FsListEntry } from '../types';
 import { PROPERTY_PATHS } from '../build-prop/paths';
-import { PostureScan } from '../fs-scan';
+import { PostureScan, typeOf } from '../fs-scan';
 import { EXT4_LIMITS, Ext4Fs, S_IFDIR, S_IFLNK, S_IFMT, S_IFREG, isExt4, type Inode, type Problem } from './fs';
 import { isoSeconds } from '../../io/time';
 
@@ -22,27 +22,6 @@ export { PROPERTY_PATHS };
 
 /** Directories walked at most (Android's largest partitions have a few thousand). */
 const MAX_WALK_DIRS = 100_000;
-
-function typeName(mode: number): string {
-  switch (mode & S_IFMT) {
-    case S_IFREG:
-      return 'file';
-    case S_IFDIR:
-      return 'directory';
-    case S_IFLNK:
-      return 'symlink';
-    case 0o020000:
-      return 'char-device';
-    case 0o060000:
-      return 'block-device';
-    case 0o010000:
-      return 'fifo';
-    case 0o140000:
-      return 'socket';
-    default:
-      return `mode 0o${(mode & S_IFMT).toString(8)}`;
-  }
-}
 
 /** security.capability (vfs_cap_data): revision, effective flag, permitted and inheritable sets. */
 function capability(v: Buffer): Record<string, unknown> | string {
@@ -58,7 +37,7 @@ function capability(v: Buffer): Record<string, unknown> | string {
 export async function fileInfo(fs: Ext4Fs, ino: Inode): Promise<Record<string, unknown>> {
   const info: Record<string, unknown> = {
     inode: ino.ino,
-    type: typeName(ino.mode),
+    type: typeOf(ino.mode),
     mode: `0${(ino.mode & 0o7777).toString(8).padStart(3, '0')}`,
     uid: ino.uid,
     gid: ino.gid,

@@ -1,7 +1,6 @@
 import type { Rule } from '../types';
 import type { BuildFact } from '../../compat/declarations';
-import { buildFactsIn, where, type Located } from '../../compat/evaluate';
-import { parseFingerprint } from '../../compat/target';
+import { buildFactsIn, releaseClaim, where, type Located } from '../../compat/evaluate';
 
 /** Properties that open a device to anyone with a USB cable, and the values that do it. */
 export const DEBUG_PROPERTIES: readonly [string, string, string][] = [
@@ -10,20 +9,6 @@ export const DEBUG_PROPERTIES: readonly [string, string, string][] = [
   ['ro.adb.secure', '0', 'adb connections are not authorised'],
   ['service.adb.root', '1', 'adbd restarts as root'],
 ];
-
-const tagList = (s: string) => s.split(',').map((x) => x.trim());
-
-/** Why a build fact says "user build" or "release-keys", or null. */
-function releaseClaim(f: BuildFact): string | null {
-  if (f.key === 'type' && f.value === 'user') return `${f.property} is "user"`;
-  if (f.key === 'tags' && tagList(f.value).includes('release-keys')) return `${f.property} says release-keys`;
-  if (f.key === 'fingerprint') {
-    const fp = parseFingerprint(f.value);
-    if (fp?.type === 'user') return `${f.property} is a "user" build`;
-    if (fp && tagList(fp.tags).includes('release-keys')) return `${f.property} says release-keys`;
-  }
-  return null;
-}
 
 /**
  * A build presented as a release (`user` type or `release-keys`) whose

@@ -1,9 +1,7 @@
 import type { Rule } from '../types';
 import { SOURCE_LABEL, type BuildFact } from '../../compat/declarations';
-import { buildFactsIn, where, type Located } from '../../compat/evaluate';
+import { buildFactsIn, releaseClaim, tagList, where, type Located } from '../../compat/evaluate';
 import { parseFingerprint } from '../../compat/target';
-
-const tagList = (s: string) => s.split(',').map((x) => x.trim());
 
 function testKeys(f: BuildFact): boolean {
   if (f.key === 'tags') return tagList(f.value).includes('test-keys');
@@ -12,17 +10,6 @@ function testKeys(f: BuildFact): boolean {
     return !!fp && tagList(fp.tags).includes('test-keys');
   }
   return false;
-}
-
-function release(f: BuildFact): string | null {
-  if (f.key === 'type' && f.value === 'user') return `${f.property} is "user"`;
-  if (f.key === 'tags' && tagList(f.value).includes('release-keys')) return `${f.property} says release-keys`;
-  if (f.key === 'fingerprint') {
-    const fp = parseFingerprint(f.value);
-    if (fp?.type === 'user') return `${f.property} is a "user" build`;
-    if (fp && tagList(fp.tags).includes('release-keys')) return `${f.property} says release-keys`;
-  }
-  return null;
 }
 
 /**
@@ -41,7 +28,7 @@ const rule: Rule = {
     const builds = buildFactsIn(ctx.root);
     const claims: [Located<BuildFact>, string][] = [];
     for (const b of builds) {
-      const r = release(b.fact);
+      const r = releaseClaim(b.fact);
       if (r) claims.push([b, r]);
     }
     if (claims.length === 0) return;
