@@ -5,6 +5,7 @@
  * matters only where two handlers of one confidence could claim the same
  * bytes; those tie-breaks are marked there.
  */
+import { blockOtaDataHandler } from './block-ota-data';
 import type { DetectConfidence, DetectInput, FormatHandler, FormatTraits, NeighbourHook, SiblingHook, TrailerHook } from './types';
 import { zipHandler } from './zip';
 import { samsungTarMd5Handler } from './samsung-tar-md5';
@@ -82,6 +83,7 @@ function registered(h: FormatHandler, fallback?: FormatTraits): RegisteredHandle
 }
 
 const REGISTERED: readonly RegisteredHandler[] = [
+  registered(blockOtaDataHandler),
   registered(zipHandler),
   // Tie-break: an Odin .tar.md5 is a tar too; the more specific claims it first.
   registered(samsungTarMd5Handler),
@@ -146,7 +148,7 @@ const REGISTERED: readonly RegisteredHandler[] = [
   registered(brotliHandler),
 ];
 
-const CONFIDENCE_RANK: Record<DetectConfidence, number> = { magic: 0, 'weak-magic': 1, name: 2 };
+const CONFIDENCE_RANK: Record<DetectConfidence, number> = { 'exact-name': -1, magic: 0, 'weak-magic': 1, name: 2 };
 
 /** Every handler, in the order detection tries them (a stable sort keeps REGISTERED's order within a confidence). */
 export const HANDLERS: readonly RegisteredHandler[] = [...REGISTERED].sort((a, b) => CONFIDENCE_RANK[a.traits.confidence] - CONFIDENCE_RANK[b.traits.confidence]);

@@ -95,9 +95,11 @@ export type FormatRole = 'archive' | 'ramdisk' | 'compression' | 'partition-imag
  *
  * - `magic`: a signature of several bytes at a fixed place, with its header checked;
  * - `weak-magic`: a short signature common in other data (MBR's 55 AA), taken only with plausibility checks;
- * - `name`: the name, or for text what the text says (keywords, structure): tried after every binary signature.
+ * - `name`: the name, or for text what the text says (keywords, structure): tried after every binary signature;
+ * - `exact-name`: the name alone decides, tried before any magic: files whose bytes are pieces of other
+ *   formats out of order (a block OTA's `new.dat` starts like an ext4 image but is not one).
  */
-export type DetectConfidence = 'magic' | 'weak-magic' | 'name';
+export type DetectConfidence = 'exact-name' | 'magic' | 'weak-magic' | 'name';
 
 export interface FormatTraits {
   role: FormatRole;
@@ -179,6 +181,8 @@ export interface DocumentHandler extends HandlerBase {
 /** Recognised, but romscope does not decode it yet; it is hashed and listed. */
 export interface OpaqueHandler extends HandlerBase {
   kind: 'opaque';
+  /** Info known from the name and size alone. */
+  describe?(d: { name: string; size: number | null }): Record<string, unknown>;
 }
 
 export type FormatHandler = ContainerHandler | TransformHandler | DocumentHandler | OpaqueHandler;

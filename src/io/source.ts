@@ -140,6 +140,17 @@ export class SliceSource implements RandomSource {
     if (offset < 0 || length < 0 || offset + length > this.size) return null;
     return this.parent.fileRange?.(this.offset + offset, length) ?? null;
   }
+
+  /** Where these bytes lie in the outermost source they are a slice of. */
+  origin(): { base: RandomSource; offset: number } {
+    const up = this.parent instanceof SliceSource ? this.parent.origin() : { base: this.parent, offset: 0 };
+    return { base: up.base, offset: up.offset + this.offset };
+  }
+}
+
+/** The outermost source and offset of a source's bytes: a slice's, or the source itself at 0. */
+export function originOf(src: Source): { base: Source; offset: number } {
+  return src instanceof SliceSource ? src.origin() : { base: src, offset: 0 };
 }
 
 /** Bytes already in memory (small fixtures, buffered small streams). */

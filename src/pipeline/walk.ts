@@ -9,7 +9,7 @@ import { DigestSet, type RangeTap, rangeDigestTap } from '../io/digest-set';
 import { StreamReader } from '../io/stream-reader';
 import { spillToRandom, type Spilled } from '../io/spill';
 import { BudgetError, MemoryBudgetError } from '../io/errors';
-import type { RandomSource, Source } from '../io/source';
+import { originOf, type RandomSource, type Source } from '../io/source';
 import { TailKeeper } from '../io/tail';
 import { detectFormat, TRAILER_HOOKS } from '../formats/registry';
 import type { ChildSpec, DecodeContext, FormatHandler, SiblingContext } from '../formats/types';
@@ -42,10 +42,22 @@ interface NodeInput {
   open?: boolean;
   /** Keys the parent vouches for (ChildSpec.keys). */
   keys?: TrustedKey[];
+  /** The containers and streams this node lies in, outermost first (for loops: a member that is its container). */
+  lineage?: readonly Opened[];
+}
+
+/** An opened container or stream: its format and where its bytes lie. */
+interface Opened {
+  format: string;
+  base: Source;
+  offset: number;
+  size: number | null;
 }
 
 export class Walker {
   private bytesRead = 0;
+  /** Each walked artifact's lineage, for its children. */
+  private readonly lineage = new WeakMap<Artifact, readonly Opened[]>();
   constructor(private readonly opts: WalkOptions) {}
 
   private progress(n: number, path: string): void {
@@ -103,6 +115,15 @@ export class Walker {
       handler = null;
     }
     if (node.open === false && (handler?.kind === 'container' || handler?.kind === 'transform')) handler = null;
+    // A member starting where one of its containers starts, recognised as that container's format (a table
+    // entry pointing at the table itself) would open the container again at every level: a loop. No real
+    // container keeps a member of its own format at its own first byte (its header is there).
+    const here: Opened | null = handler?.kind === 'container' || handler?.kind === 'transform' ? { format: handler.id, ...originOf(source), size: source.size } : null;
+    if (here && (node.lineage ?? []).some((a) => a.format === here.format && a.base === here.base && a.offset === here.offset)) {
+      fact({ kind: 'unreadable', message: `this member starts where its ${here.format} container does and is read as that container again (a loop); not opened a second time` });
+      handler = null;
+    }
+    this.lineage.set(art, [...(node.lineage ?? []), ...(here ? [here] : [])]);
     const rest = (): AsyncIterable<Buffer> => (reader ? reader.rest() : hashing((source as RandomSource).stream()));
 
     try {
@@ -190,6 +211,7 @@ export class Walker {
             name: childName,
             path: childPath(path, childName),
             depth: depth + 1,
+            lineage: this.lineage.get(art),
           });
           if (!decodedOk) {
             child.info.incomplete = true;
@@ -238,6 +260,7 @@ export class Walker {
             if (zero && c.length) zero = c.equals(zeros(c.length));
           }
           art.size = digests.pos;
+          if (handler?.kind === 'opaque' && handler.describe) Object.assign(art.info, handler.describe({ name: node.name, size: art.size }));
           this.finishHashes(art, digests, whole, complete, fact);
           if (art.format === 'data' && art.size !== null) {
             const seen = sniffContent(peek, art.size, zero);
@@ -363,6 +386,7 @@ export class Walker {
       readable: spec.readable,
       open: spec.open,
       keys: spec.keys,
+      lineage: this.lineage.get(parent),
     });
   }
 }

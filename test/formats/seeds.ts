@@ -202,6 +202,7 @@ export async function formatSeeds(): Promise<FormatSeed[]> {
     },
     { format: 'build-prop', name: 'system/build.prop', data: buildProp({ 'ro.product.device': 'x', 'ro.build.fingerprint': 'a/x/x:14/AP1/1:user/release-keys' }) },
     { format: 'brotli', name: 'system.new.dat.br', data: brotliCompressSync(blockOta.newDat) },
+    { format: 'block-ota-data', name: 'system.new.dat', data: blockOta.newDat },
     { format: 'fdt', name: 'board.dtb', data: fdt },
     { format: 'dtbo', name: 'dtbo.img', data: addHashFooter(buildDtTable([{ dtb: fdt, id: 7 }, { dtb: overlay }]), { partitionName: 'dtbo', partitionSize: 64 * 1024, salt }).image },
     // lk.img as the MTK build writes it: the code, its certificates, a device tree with its own; headers aligned to 16 bytes.

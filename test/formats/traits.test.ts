@@ -4,7 +4,7 @@ import assert from 'node:assert/strict';
 import { HANDLERS, handlerById, isCompression, mayCarryAvbFooter, traitsOf } from '../../src/formats/registry';
 
 test('traits: every handler declares them; detection tries magic, then weak magic, then name; Odin before tar', () => {
-  const rank = { magic: 0, 'weak-magic': 1, name: 2 } as const;
+  const rank = { 'exact-name': -1, magic: 0, 'weak-magic': 1, name: 2 } as const;
   for (const h of HANDLERS) assert.ok(h.traits && h.traits.role && h.traits.confidence, h.id);
   const ranks = HANDLERS.map((h) => rank[h.traits.confidence]);
   assert.deepEqual(
