@@ -3,6 +3,7 @@
  * readable stream, with an AbortSignal; format a report by name; decide pass
  * or fail with the CLI's `--fail-on` / `--max-warnings` semantics.
  */
+import { countedFindings } from './report/baseline';
 import { createWriteStream } from 'node:fs';
 import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
@@ -127,12 +128,12 @@ export function verdict(report: Report, o: VerdictOptions = {}): Verdict {
   if (failOn !== 'none') {
     const limit = SEVERITIES.indexOf(failOn);
     if (limit < 0) throw new UsageError(`failOn must be error, warning, info or none, not "${String(failOn)}"`);
-    const n = report.findings.filter((f) => SEVERITIES.indexOf(f.severity) <= limit).length;
+    const n = countedFindings(report).filter((f) => SEVERITIES.indexOf(f.severity) <= limit).length;
     if (n > 0) reasons.push(`${n} finding${n === 1 ? '' : 's'} at or above ${failOn}`);
   }
   if (o.maxWarnings !== undefined) {
     if (!Number.isInteger(o.maxWarnings) || o.maxWarnings < 0) throw new UsageError(`maxWarnings must be a whole number of 0 or more, not ${String(o.maxWarnings)}`);
-    const w = report.findings.filter((f) => f.severity === 'warning').length;
+    const w = countedFindings(report).filter((f) => f.severity === 'warning').length;
     if (w > o.maxWarnings) reasons.push(`${w} warnings, more than the ${o.maxWarnings} allowed`);
   }
   return { ok: reasons.length === 0, exitCode: reasons.length ? 1 : 0, reasons };

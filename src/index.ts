@@ -11,6 +11,8 @@ export { RULES } from './rules/registry';
 export type { Rule, RuleContext } from './rules/types';
 export { runRules, type SeverityOverrides } from './rules/engine';
 export { renderJson } from './report/json';
+export { applyBaseline, countedFindings, readBaseline, renderBaseline, SARIF_FINGERPRINT_KEY, type Baseline, type BaselineEntry } from './report/baseline';
+export { fingerprint } from './report/fingerprint';
 export { renderTable, type TableOptions } from './report/table';
 export { ANSI, PLAIN, type Colors } from './report/format';
 export { renderSarif, ruleFullDescription, type SarifOptions } from './report/sarif';
@@ -35,6 +37,7 @@ export type {
   BuildIdentityValues,
   BuildPartition,
   BuildSummary,
+  BaselineSummary,
 } from './report/model';
 export type { BudgetOptions } from './io/limits';
 export { HASH_ALGOS, type HashAlgo } from './io/hash';

@@ -5,6 +5,7 @@
  * bad command line; 128 + the signal number when interrupted (./signals.ts).
  * With several inputs the exit code is the worst of theirs.
  */
+import { applyBaseline, countedFindings, readBaseline, renderBaseline } from '../report/baseline';
 import { createWriteStream, mkdtempSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -65,6 +66,8 @@ interface Common {
   'fail-on'?: string | string[];
   'max-warnings'?: string | string[];
   width?: string | string[];
+  baseline?: string | string[];
+  'write-baseline'?: string | string[];
 }
 
 const TEMP_DIR_OPTION = { type: 'string', describe: 'directory for spill files (default: $TMPDIR or the system temp directory)' } as const satisfies Options;
@@ -96,6 +99,8 @@ const REPORT_OPTIONS = {
   'max-memory': { type: 'string', describe: 'most bytes of decoder state held at once (512M, 1G or bytes)' },
   'temp-dir': TEMP_DIR_OPTION,
   width: { type: 'string', describe: 'lay the table output out for this many columns (default: the terminal width; 0: never wrap)' },
+  baseline: { type: 'string', describe: 'findings in this baseline (a --write-baseline file, a JSON report or SARIF log) are shown as unchanged and do not count' },
+  'write-baseline': { type: 'string', describe: "write this run's findings to this file as a baseline (docs/baselines.md)" },
 } as const satisfies Record<string, Options>;
 
 const CHECK_OPTIONS = {
@@ -363,6 +368,11 @@ async function runReports(a: Common, isCheck: boolean): Promise<number> {
   const collected: string[] = [];
   const emit = (s: string): void => void (outFile === undefined ? process.stdout.write(s) : collected.push(s));
   const reports: Report[] = [];
+  const baselineFile = last(a.baseline);
+  if (baselineFile === '') throw new UsageError('--baseline wants a file name');
+  const baseline = baselineFile === undefined ? null : readBaseline(baselineFile);
+  const writeBaseline = last(a['write-baseline']);
+  if (writeBaseline === '') throw new UsageError('--write-baseline wants a file name');
   const rank = (s: string) => SEVERITIES.indexOf(s as Severity);
   let code: number = EXIT.ok;
   let warnings = 0;
@@ -377,9 +387,12 @@ async function runReports(a: Common, isCheck: boolean): Promise<number> {
       code = EXIT.usage;
       continue;
     }
+    if (baseline) applyBaseline(report, baseline);
     reports.push(report);
-    warnings += report.findings.filter((f) => f.severity === 'warning').length;
-    if (failOn !== 'none' && report.findings.some((f) => rank(f.severity) <= rank(failOn))) code = Math.max(code, EXIT.findings);
+    // With a baseline, only the findings not in it count.
+    const counted = countedFindings(report);
+    warnings += counted.filter((f) => f.severity === 'warning').length;
+    if (failOn !== 'none' && counted.some((f) => rank(f.severity) <= rank(failOn))) code = Math.max(code, EXIT.findings);
     if (format === 'table') {
       const heading = files.length > 1 ? `${reports.length > 1 ? '\n' : ''}${terminalSafe(file === STDIN ? '- (standard input)' : file)}\n` : '';
       emit(heading + renderTable(report, { colors, quiet: a.quiet, hash, width: outputWidth(wholeNumber('width', a.width), tty) }) + '\n');
@@ -392,6 +405,13 @@ async function runReports(a: Common, isCheck: boolean): Promise<number> {
   if (maxWarnings !== undefined && warnings > maxWarnings) {
     process.stderr.write(`romscope: ${warnings} warning${warnings === 1 ? '' : 's'}, more than --max-warnings ${maxWarnings}\n`);
     code = Math.max(code, EXIT.findings);
+  }
+  if (writeBaseline !== undefined) {
+    try {
+      writeFileSync(writeBaseline, renderBaseline(reports));
+    } catch (e) {
+      throw new UsageError(`--write-baseline ${writeBaseline}: cannot write it (${(e as NodeJS.ErrnoException).code ?? errorMessage(e)})`);
+    }
   }
   if (outFile !== undefined) {
     try {

@@ -62,6 +62,13 @@ export interface Finding {
   offset?: number;
   /** 1-based line in the artifact's text, when the finding is about a line of a text file. */
   line?: number;
+  /**
+   * Stable identity of the finding across runs and builds: rule id, artifact path and subject, never the
+   * message, order, time or host path (docs/baselines.md). 32 hex digits.
+   */
+  fingerprint: string;
+  /** With `--baseline`: `new` (not in the baseline; counts) or `unchanged` (in it; suppressed). */
+  baselineState?: 'new' | 'unchanged';
 }
 
 export type IntegrityStatus = 'verified' | 'failed' | 'unchecked';
@@ -143,6 +150,19 @@ export interface Summary {
   signature: { status: SignatureStatus; reason: string };
   /** Package members in no format romscope knows and cannot name (docs/report-format.md#summarynotunderstood). */
   notUnderstood: { members: number; paths: string[] };
+  /** With `--baseline`: the baseline file and how many findings it suppressed (docs/baselines.md). */
+  baseline?: BaselineSummary;
+}
+
+export interface BaselineSummary {
+  /** The baseline file as given. */
+  file: string;
+  /** Fingerprints the baseline holds. */
+  entries: number;
+  /** Findings of this report found in the baseline: reported with `baselineState: "unchanged"`, not counted. */
+  suppressed: number;
+  /** Findings not in the baseline. */
+  new: number;
 }
 
 export interface Report {

@@ -7,7 +7,7 @@
  * first paragraph, read from the installed docs/); one result per finding, located on the input file, with the artifact
  * path inside it as a logical location.
  */
-import { createHash } from 'node:crypto';
+import { SARIF_FINGERPRINT_KEY } from './baseline';
 import { readFileSync } from 'node:fs';
 import { isAbsolute, join, sep } from 'node:path';
 import { pathToFileURL } from 'node:url';
@@ -137,9 +137,8 @@ export function renderSarif(r: Report, o: SarifOptions): string {
                 ...(onRoot ? {} : { logicalLocations: [{ fullyQualifiedName: f.path, kind: 'resource' }] }),
               },
             ],
-            partialFingerprints: {
-              'romscopeFinding/v1': createHash('sha256').update(`${f.ruleId}\0${f.path}\0${f.message}`).digest('hex').slice(0, 32),
-            },
+            partialFingerprints: { [SARIF_FINGERPRINT_KEY]: f.fingerprint },
+            ...(f.baselineState ? { baselineState: f.baselineState } : {}),
             properties: {
               artifactPath: f.path,
               ...(f.offset === undefined ? {} : { offset: f.offset }),

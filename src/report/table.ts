@@ -257,13 +257,15 @@ export function renderTable(r: Report, o: TableOptions): string {
     const head = ['artifact', 'format', 'size', hash, 'details'];
     out.push(layoutTable(head, rows, o, 4, (w) => artifactList(rows, depths, hash, w)));
   }
-  if (r.findings.length) {
-    const rows = r.findings.map((f) => [sevColor(c, f.severity), f.ruleId, safe(f.path || r.root.name), safe(f.message)]);
+  const shown = r.findings.filter((f) => f.baselineState !== 'unchanged');
+  if (shown.length) {
+    const rows = shown.map((f) => [sevColor(c, f.severity), f.ruleId, safe(f.path || r.root.name), safe(f.message)]);
     out.push(layoutTable(['severity', 'rule', 'artifact', 'message'], rows, o, 3, (w) => findingList(rows, w)));
   } else {
-    out.push(c.green('No findings.'));
+    out.push(c.green(r.summary.baseline ? 'No new findings.' : 'No findings.'));
   }
   const s = r.summary;
+  if (s.baseline?.suppressed) out.push(para(c.dim(`${s.baseline.suppressed} finding${s.baseline.suppressed === 1 ? '' : 's'} in the baseline (${safe(s.baseline.file)}) not shown`), o));
   const integ = s.integrity.status === 'failed' ? c.red('FAILED') : s.integrity.status === 'verified' ? c.green('verified') : c.yellow('unchecked');
   const n = s.notUnderstood?.members ?? 0;
   const unknown = n ? c.yellow(` — ${n} member${n === 1 ? '' : 's'} not understood`) : '';

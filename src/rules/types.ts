@@ -10,6 +10,12 @@ export interface RuleReport {
   line?: number;
   /** This finding's severity when the user sets none for the rule (a rule whose findings differ in weight); the rule's default otherwise. */
   severity?: Severity;
+  /**
+   * What the finding is about inside its artifact, in words that stay the same from one build to the next (a
+   * partition name, a property, a listed file), never the message: with the rule id and the path it makes the
+   * finding's fingerprint (src/report/fingerprint.ts).
+   */
+  subject?: string;
 }
 
 /** What a rule sees: the whole artifact tree, the facts in it, and a way to report. */
@@ -35,6 +41,11 @@ export interface Rule {
   check(ctx: RuleContext): void;
 }
 
+/** A fact's subject for fingerprints: the one its decoder gave (`subject`), else its kind. */
+export function factSubject(fact: Fact): string {
+  return typeof fact.subject === 'string' ? `${fact.kind}:${fact.subject}` : fact.kind;
+}
+
 /** The common shape: one finding for every fact of the given kinds. */
 export function factRule(id: string, description: string, defaultSeverity: Severity, kinds: FactKind[]): Rule {
   return {
@@ -43,7 +54,7 @@ export function factRule(id: string, description: string, defaultSeverity: Sever
     defaultSeverity,
     check(ctx) {
       for (const { artifact, fact } of ctx.facts(...kinds)) {
-        ctx.report({ path: artifact.path, message: fact.message, offset: fact.offset });
+        ctx.report({ path: artifact.path, message: fact.message, offset: fact.offset, subject: factSubject(fact) });
       }
     },
   };
