@@ -8,6 +8,7 @@
 import { blockOtaDataHandler } from './block-ota-data';
 import type { DetectConfidence, DetectInput, FormatHandler, FormatTraits, NeighbourHook, SiblingHook, TrailerHook } from './types';
 import { zipHandler } from './zip';
+import { huaweiUpdateAppHandler } from './huawei-update-app';
 import { samsungTarMd5Handler } from './samsung-tar-md5';
 import { tarHandler } from './tar';
 import { cpioHandler } from './cpio';
@@ -105,6 +106,7 @@ const REGISTERED: readonly RegisteredHandler[] = [
   registered(unisocDhtbHandler),
   registered(samsungUhHandler),
   registered(samsungKeystorageHandler),
+  registered(huaweiUpdateAppHandler),
   registered(ext4Handler),
   registered(gptHandler),
   registered(erofsHandler),

@@ -33,7 +33,21 @@ import { mke2fs } from '../../fixtures/builders/ext4';
 import { buildErofs, buildF2fsSuperblock } from '../../fixtures/builders/erofs';
 import { buildFlashfile } from '../../fixtures/builders/moto-flashfile';
 import { buildMbn } from '../../fixtures/builders/mbn';
-import { buildAmlMultiDtb, buildAmlRes, buildAmlSecure, buildDhtb, buildKeystorage, buildKrnl, buildParameter, buildParm, buildQcdt, buildRkLoader, buildRsce, buildUh } from '../../fixtures/builders/vendor';
+import {
+  buildAmlMultiDtb,
+  buildAmlRes,
+  buildAmlSecure,
+  buildDhtb,
+  buildKeystorage,
+  buildKrnl,
+  buildParameter,
+  buildParm,
+  buildQcdt,
+  buildRkLoader,
+  buildRsce,
+  buildUh,
+  buildUpdateApp,
+} from '../../fixtures/builders/vendor';
 import { buildBootPreloader, buildGfhPreloader, buildMtkEfuse, buildMtkImage } from '../../fixtures/builders/mtk';
 
 const BS = 4096;
@@ -265,6 +279,14 @@ export async function formatSeeds(): Promise<FormatSeed[]> {
     },
     { format: 'qcom-mbn', name: 'tz.mbn', data: buildMbn({ version: 3, segments: [{ data: pseudoRandom(3000, 14) }, { data: Buffer.alloc(0), memsz: 4096, flags: 6 }, { data: compressible(2000, 15), flags: 6 }] }) },
     { format: 'qcom-mbn', name: 'xbl.elf', data: buildMbn({ version: 6, elfClass: 64, segments: [{ data: pseudoRandom(2000, 16) }] }) },
+    {
+      format: 'huawei-update-app',
+      name: 'UPDATE.APP',
+      data: buildUpdateApp([
+        { name: 'BOOT', data: buildBootImage({ kernel: pseudoRandom(3000, 30) }) },
+        { name: 'VERLIST', data: Buffer.from('1.0\n') },
+      ]),
+    },
     {
       format: 'rockchip-loader',
       name: 'MiniLoaderAll.bin',
