@@ -6,6 +6,7 @@
  */
 import type { Artifact as ModelArtifact, Report as ModelReport } from './model';
 import type { ArtifactInfo, TypedFormatId, UntypedFormatId } from './info';
+import type { ArtifactFormat } from '../formats/ids';
 
 type ArtifactBase = Omit<ModelArtifact, 'format' | 'info' | 'children'>;
 
@@ -25,3 +26,6 @@ export type Report = Omit<ModelReport, 'root'> & { root: Artifact };
 export function typedReport(r: ModelReport): Report {
   return r as unknown as Report;
 }
+
+/** The artifact type of one format id: `ArtifactOf<'gpt'>` has `info: ArtifactInfo<'gpt'>`. */
+export type ArtifactOf<F extends ArtifactFormat> = F extends TypedFormatId ? TypedArtifact<F> : UntypedArtifact;
