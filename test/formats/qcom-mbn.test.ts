@@ -69,7 +69,15 @@ test('MBN v3 signature: unverifiable without the root, verified with it as --key
   assert.deepEqual(r.findings, [], describe(r.findings));
   assert.equal(r.summary.signature.status, 'unverifiable');
   assert.match(r.summary.signature.reason, /the image signature and the certificate chain verify \(attestation certificate "Test User", root "Test Root CA".*no OEM root key was given \(pass it with --key\)/);
-  assert.deepEqual(ofFormat(r.root, 'qcom-mbn').info.attestation, { SW_ID: '000000000000001C', HW_ID: '009900E100001607', OEM_ID: '0000', SW_SIZE: '00000148', MODEL_ID: '0000', SHA256: '0001', DEBUG: '0000000000000002' });
+  assert.deepEqual(ofFormat(r.root, 'qcom-mbn').info.attestation, {
+    SW_ID: '000000000000001C',
+    HW_ID: '009900E100001607',
+    OEM_ID: '0000',
+    SW_SIZE: '00000148',
+    MODEL_ID: '0000',
+    SHA256: '0001',
+    DEBUG: '0000000000000002',
+  });
   assert.equal((ofFormat(r.root, 'qcom-mbn').info.certificates as { subject: string }[]).length, 3);
 
   const v = await inspect(file, { keys: [root] });

@@ -90,7 +90,7 @@ test('the declared keys of a format are real: a seed of the format has them', as
   for (const f of TYPED) {
     for (const k of INFO_KEYS[f]) {
       declared++;
-      if (written.get(f)?.has(k as string)) shown++;
+      if (written.get(f)?.has(k)) shown++;
     }
   }
   assert.ok(shown / declared > 0.6, `${shown} of ${declared} declared keys shown by the seeds`);

@@ -63,7 +63,7 @@ function kindOf(hdr: BootHeader, name: string): NonNullable<AndroidBootInfo['kin
 async function vendorRamdisks(src: RandomSource, hdr: BootHeader, invalid: (m: string) => void): Promise<ChildSpec[] | null> {
   const table = hdr.sections.find((s) => s.name === 'vendor_ramdisk_table');
   const section = hdr.sections.find((s) => s.name === 'vendor_ramdisk');
-  const entries = hdr.info.ramdiskTableEntries as number | undefined;
+  const entries = hdr.info.ramdiskTableEntries;
   if (!table || !section || !entries) return null;
   if (entries > MAX_RAMDISK_ENTRIES) {
     invalid(`vendor ramdisk table claims ${entries} entries`);
