@@ -605,7 +605,7 @@ test('a bare 512-byte MBR file (MediaTek `MBR`): partitions listed, no children,
   const r = await inspect(file);
   assert.equal(r.root.format, 'mbr');
   assert.deepEqual(r.findings, [], describe(r.findings));
-  assert.equal(ofFormat(r.root, 'gpt').info.dumpKind, 'table');
+  assert.equal(ofFormat(r.root, 'mbr').info.dumpKind, 'table');
   assert.equal((r.root.info.partitions as unknown[]).length, 2);
   assert.deepEqual(r.root.children, []);
 });
