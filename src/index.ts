@@ -36,6 +36,12 @@ export type { FactKind, CheckedKind } from './facts';
 export { SEVERITIES } from './report/model';
 export type { Artifact, ArtifactOf, TypedArtifact, UntypedArtifact, Report } from './report/public';
 export { INFO_KEYS } from './report/info';
+export type { GptPartition } from './formats/gpt/header';
+export type { MbrPartition } from './formats/mbr';
+export type { PitEntry } from './formats/samsung-pit';
+export type { DeviceStateInfo } from './formats/ota-metadata';
+export type { PartitionStateInfo } from './formats/ota-metadata/protobuf';
+export type { KeyDescription } from './formats/avb-vbmeta/signature';
 export type {
   ArtifactInfo,
   PlacementInfo,
