@@ -16,8 +16,12 @@ import { renderJson } from './report/json';
 import { renderTable, type TableOptions } from './report/table';
 import { renderSarif, type SarifOptions } from './report/sarif';
 import { ANSI, PLAIN } from './report/format';
-import { SEVERITIES, type Report, type Severity } from './report/model';
+import { SEVERITIES, type Severity } from './report/model';
+import { typedReport, type Report } from './report/public';
 import { RULES } from './rules/registry';
+import { HANDLERS, detectFormat as detectHandler } from './formats/registry';
+import type { DetectConfidence, DetectInput, FormatRole } from './formats/types';
+import type { FormatId } from './formats/ids';
 
 /** What `inspect` reads: a file path, the bytes of a package, or a stream of them (spilled to a temporary file first). */
 export type InspectInput = string | Buffer | Uint8Array | Readable | AsyncIterable<Uint8Array>;
@@ -45,7 +49,7 @@ export async function inspect(input: InspectInput, opts: InspectCallOptions = {}
   const run = async (path: string): Promise<Report> => {
     const report = await inspectPath(path, { ...rest, budget: { ...rest.budget, ...(signal ? { signal } : {}) } });
     aborted(signal);
-    return report;
+    return typedReport(report);
   };
   if (typeof input === 'string') return run(input);
   const dir = await mkdtemp(join(opts.tempDir ?? tmpdir(), 'romscope-input-'));
@@ -142,4 +146,29 @@ export function verdict(report: Report, o: VerdictOptions = {}): Verdict {
 /** `verdict(report, o).ok`. */
 export function passes(report: Report, o: VerdictOptions = {}): boolean {
   return verdict(report, o).ok;
+}
+
+/** A format romscope recognises (docs/formats.md), as the library describes it. */
+export interface FormatDescription {
+  /** The format id artifacts of this format carry (`Artifact.format`). */
+  id: FormatId;
+  description: string;
+  /** What the format is: `archive`, `compression`, `partition-image`, `partition-table`... */
+  role: FormatRole;
+  /** How much a match proves: `magic`, `weak-magic` or `name` (docs/formats.md#how-detection-works). */
+  confidence: DetectConfidence;
+}
+
+/** Every format romscope recognises, one entry per id, in the order detection tries them. */
+export const FORMATS: readonly FormatDescription[] = Object.freeze(
+  HANDLERS.filter((h, i) => HANDLERS.findIndex((x) => x.id === h.id) === i).map((h) => Object.freeze({ id: h.id, description: h.description, role: h.traits.role, confidence: h.traits.confidence })),
+);
+
+/**
+ * The format of some bytes, as `inspect` would name them, from their first
+ * bytes (`peek`: up to 64 KiB), a name hint and the size if known; null when
+ * no format matches (`data`).
+ */
+export function detectFormat(input: DetectInput): FormatId | null {
+  return detectHandler(input)?.id ?? null;
 }

@@ -4,6 +4,9 @@ import { existsSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import type { TestContext } from 'node:test';
+import assert from 'node:assert/strict';
+import type { ArtifactFormat } from '../src/formats/ids';
+import type { ArtifactOf } from '../src/report/public';
 
 export const ROOT = resolve(__dirname, '..', '..');
 export const BIN = join(ROOT, 'bin', 'romscope.js');
@@ -79,4 +82,10 @@ export function corpusFile(t: TestContext, rel: string): string | null {
   if (process.env.CI === 'true' && existsSync(CORPUS)) throw new Error(`corpus file missing: ${p}`);
   t.skip(`shared corpus not present (${p})`);
   return null;
+}
+
+/** The artifact, checked to be of `format` and narrowed to its typed `info` (src/report/public.ts). */
+export function ofFormat<F extends ArtifactFormat>(a: { format: string }, format: F): ArtifactOf<F> {
+  assert.equal(a.format, format, 'format');
+  return a as ArtifactOf<F>;
 }

@@ -3,6 +3,7 @@ import type { Budget } from '../io/limits';
 import type { RangeDigest, RangeTap } from '../io/digest-set';
 import type { ExpectedDigest, Fact } from '../report/model';
 import type { TrustedKey } from '../crypto/keys';
+import type { FormatId } from './ids';
 
 /** What detection gets: the first bytes (never consumed), a name hint and the size if known. */
 export interface DetectInput {
@@ -58,7 +59,7 @@ export type RangeDigestRequest = RangeDigest;
 
 export interface ContainerResult {
   /** Set when decoding shows a more specific format than detection (a .tar with an Odin md5 line). */
-  format?: string;
+  format?: FormatId;
   info: Record<string, unknown>;
   children: ChildSpec[];
   /** Extra digests over ranges of the container, folded into its single hashing pass. */
@@ -117,8 +118,8 @@ export interface FormatTraits {
 }
 
 interface HandlerBase {
-  /** Stable format id (docs/formats.md). */
-  id: string;
+  /** Stable format id (docs/formats.md), one of FORMAT_IDS (src/formats/ids.ts). */
+  id: FormatId;
   description: string;
   /** What the format is, for code that treats formats alike (see FormatTraits); required of every registered handler. */
   traits?: FormatTraits;

@@ -10,7 +10,7 @@ import { createHash } from 'node:crypto';
 import { createReadStream, existsSync, mkdirSync, readdirSync, readFileSync, rmSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import { inspect, extract } from '../../src/index';
-import { CORPUS, corpusFile, hasTool, runTool, tempDir } from '../helpers';
+import { CORPUS, corpusFile, hasTool, runTool, tempDir, ofFormat } from '../helpers';
 import { describe, errors } from '../interop/util';
 
 const DIR = 'android-sparse';
@@ -100,8 +100,8 @@ test(`corpus ${DIR}/kaitai_extended-headers.img: 32-byte file and 16-byte chunk 
   if (!path) return;
   const r = await inspect(path);
   assert.deepEqual(errors(r), [], describe(r.findings));
-  assert.deepEqual(r.root.info.headerSizes, { file: 32, chunk: 16 });
-  assert.equal((r.root.info.chunks as { crc32: number }).crc32, 1);
+  assert.deepEqual(ofFormat(r.root, 'android-sparse').info.headerSizes, { file: 32, chunk: 16 });
+  assert.equal((ofFormat(r.root, 'android-sparse').info.chunks as { crc32: number }).crc32, 1);
   assert.equal(r.summary.integrity.status, 'verified');
   assert.equal(r.summary.integrity.checks, 1);
 });
@@ -110,7 +110,7 @@ test(`corpus ${DIR}/rmx3357_cache.img: 68 KiB of data expands to 432 MiB, almost
   const path = corpusFile(t, `${DIR}/rmx3357_cache.img`);
   if (!path) return;
   const r = await inspect(path);
-  assert.equal(r.root.info.expandedSize, 432 * 1024 * 1024);
-  assert.ok((r.root.info.holeBytes as number) > 400 * 1024 * 1024);
-  assert.ok((r.root.info.chunks as { dontCare: number }).dontCare > 0);
+  assert.equal(ofFormat(r.root, 'android-sparse').info.expandedSize, 432 * 1024 * 1024);
+  assert.ok((ofFormat(r.root, 'android-sparse').info.holeBytes as number) > 400 * 1024 * 1024);
+  assert.ok((ofFormat(r.root, 'android-sparse').info.chunks as { dontCare: number }).dontCare > 0);
 });

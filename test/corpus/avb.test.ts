@@ -25,7 +25,7 @@ import { createHash } from 'node:crypto';
 import { inspect } from '../../src/index';
 import { walkArtifacts, type Artifact, type Report } from '../../src/report/model';
 import { KNOWN_KEYS } from '../../src/formats/avb-vbmeta/known-keys';
-import { CORPUS, corpusFile } from '../helpers';
+import { CORPUS, corpusFile, ofFormat } from '../helpers';
 import { artifactAt, describe, errors } from '../interop/util';
 import { addHashFooter, buildVbmeta, encodeDescriptor, hashTree, keyBlob, keyFromPem, type AlgorithmName, type DescriptorSpec } from '../../fixtures/builders/avb';
 
@@ -160,7 +160,7 @@ test('corpus avb-footer-images/cfig_taimen.avbfooter and the Samsung vbmeta: the
   const f = await inspect(foot);
   assert.equal(f.root.format, 'avb-footer');
   assert.deepEqual(f.root.info, { version: '1.0', originalImageSize: 28983296, vbmetaOffset: 28983296, vbmetaSize: 512 });
-  const s = (await inspect(sam)).root;
+  const s = ofFormat((await inspect(sam)).root, 'avb-vbmeta');
   const descs = s.info.descriptors as Record<string, unknown>[];
   assert.deepEqual(
     descs.filter((d) => d.type === 'chain-partition').map((d) => [d.partition, d.rollbackIndexLocation]),
@@ -279,7 +279,7 @@ test('builder: a Pixel-style vbmeta.img (chain, property, hash and hashtree desc
   const pem = corpusFile(t, 'avb-testdata/testkey_rsa4096.pem');
   if (!path || !pem) return;
   const file = bytesOf('vbmeta/cfig_issue133_1_vbmeta.img');
-  const v = (await inspect(path)).root;
+  const v = ofFormat((await inspect(path)).root, 'avb-vbmeta');
   const rebuilt = buildVbmeta({
     algorithm: 'SHA256_RSA4096',
     key: keyFromPem(pem),
@@ -322,7 +322,7 @@ test('builder: every descriptor of the AOSP test vbmeta images re-encodes to the
     const path = corpusFile(t, `avb-testdata/${n}`);
     if (!path) return;
     const file = readFileSync(path);
-    const v = (await inspect(path)).root;
+    const v = ofFormat((await inspect(path)).root, 'avb-vbmeta');
     const descs = v.info.descriptors as Record<string, unknown>[];
     assert.ok(descs.length > 0, n);
     for (const d of descs) {

@@ -15,7 +15,7 @@ import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { inspect } from '../../src/index';
 import type { Artifact, Report } from '../../src/report/model';
-import { CORPUS, corpusFile } from '../helpers';
+import { CORPUS, corpusFile, ofFormat } from '../helpers';
 import { artifactAt, describe, errors } from '../interop/util';
 import { buildBootImageWithLayout, buildVendorBootImageWithLayout, type BuiltImage, type VendorRamdiskType } from '../../fixtures/builders/bootimg';
 
@@ -201,10 +201,10 @@ test(`corpus ${DIR}/crespo_v0_boot.img: an arm zImage kernel (Linux 3.0.8), a gz
   const path = corpusFile(t, `${DIR}/crespo_v0_boot.img`);
   if (!path) return;
   const r = await inspect(path);
-  assert.equal(r.root.info.kind, 'boot');
-  assert.equal(r.root.info.headerVersion, 0);
-  assert.equal(r.root.info.pageSize, 4096);
-  assert.equal(r.root.info.cmdline, 'console=ttyFIQ0 no_console_suspend');
+  assert.equal(ofFormat(r.root, 'android-boot').info.kind, 'boot');
+  assert.equal(ofFormat(r.root, 'android-boot').info.headerVersion, 0);
+  assert.equal(ofFormat(r.root, 'android-boot').info.pageSize, 4096);
+  assert.equal(ofFormat(r.root, 'android-boot').info.cmdline, 'console=ttyFIQ0 no_console_suspend');
   const kernel = artifactAt(r.root, 'kernel');
   assert.equal(kernel.format, 'linux-kernel');
   assert.equal(kernel.info.kernelFormat, 'arm-zimage');
@@ -221,7 +221,7 @@ test(`corpus ${DIR}/a057f_init_boot.img: Samsung init_boot v4, no kernel, an lz4
   const path = corpusFile(t, `${DIR}/a057f_init_boot.img`);
   if (!path) return;
   const r = await inspect(path);
-  const info = r.root.info;
+  const info = ofFormat(r.root, 'android-boot').info;
   assert.equal(info.kind, 'init_boot');
   assert.equal(info.headerVersion, 4);
   assert.equal(info.headerSize, 1584);
@@ -255,7 +255,7 @@ test(`corpus ${DIR}/uboot_abootimg_v4_vendor_boot.img: vendor_boot v4 with a ram
   const path = corpusFile(t, `${DIR}/uboot_abootimg_v4_vendor_boot.img`);
   if (!path) return;
   const r = await inspect(path);
-  const info = r.root.info;
+  const info = ofFormat(r.root, 'android-boot').info;
   assert.equal(info.kind, 'vendor_boot');
   assert.equal(info.headerVersion, 4);
   assert.equal(info.headerSize, 2128);
@@ -289,13 +289,13 @@ test(`corpus ${DIR}/uboot_abootimg_v4_boot.img: boot v4 with a 15-byte kernel an
   const path = corpusFile(t, `${DIR}/uboot_abootimg_v4_boot.img`);
   if (!path) return;
   const r = await inspect(path);
-  assert.equal(r.root.info.kind, 'boot');
-  assert.equal(r.root.info.headerVersion, 4);
-  assert.deepEqual(r.root.info.sections, [
+  assert.equal(ofFormat(r.root, 'android-boot').info.kind, 'boot');
+  assert.equal(ofFormat(r.root, 'android-boot').info.headerVersion, 4);
+  assert.deepEqual(ofFormat(r.root, 'android-boot').info.sections, [
     { name: 'kernel', offset: 4096, size: 15 },
     { name: 'ramdisk', offset: 8192, size: 16 },
   ]);
-  assert.equal(r.root.info.trailingBytes, undefined);
+  assert.equal(ofFormat(r.root, 'android-boot').info.trailingBytes, undefined);
 });
 
 test(`corpus ${DIR}: every v0–v2 image's id verifies (AOSP recipe), no integrity/boot-id findings`, async (t) => {

@@ -10,7 +10,7 @@ import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { inspect } from '../../src/index';
-import { corpusFile, requireTools, runTool, tempDir } from '../helpers';
+import { corpusFile, requireTools, runTool, tempDir, ofFormat } from '../helpers';
 import { describe } from '../interop/util';
 
 /** key → value of a property file's text, as the tools extracted it (plain `key=value` lines). */
@@ -84,7 +84,7 @@ test('corpus avb-footer-images/cfig_issue133_system_dlkm.img: a repacked image w
   assert.equal(found[0].path, 'vbmeta');
   // The footer's own descriptor, as the vbmeta holds it, against the file debugfs reads.
   const vbmeta = r.root.children.find((c) => c.path === 'vbmeta')!;
-  const prop = (vbmeta.info.descriptors as { key?: string; value?: string }[]).find((d) => d.key === 'com.android.build.system_dlkm.fingerprint')!;
+  const prop = (ofFormat(vbmeta, 'avb-vbmeta').info.descriptors as { key?: string; value?: string }[]).find((d) => d.key === 'com.android.build.system_dlkm.fingerprint')!;
   assert.notEqual(prop.value, props(text).get('ro.system_dlkm.build.fingerprint'));
   assert.ok(found[0].message.includes(`"${prop.value}"`) && found[0].message.includes(`"${props(text).get('ro.system_dlkm.build.fingerprint')}"`), found[0].message);
 });

@@ -13,7 +13,7 @@ import { detectFormat } from '../../src/formats/registry';
 import type { DocumentHandler } from '../../src/formats/types';
 import { isLayoutFact } from '../../src/formats/layout';
 import type { Fact } from '../../src/report/model';
-import { CORPUS, corpusFile } from '../helpers';
+import { CORPUS, corpusFile, ofFormat } from '../helpers';
 import { describe, errors } from '../interop/util';
 
 interface Case {
@@ -52,7 +52,7 @@ for (const c of CASES) {
     const r = await inspect(path);
     assert.equal(r.root.format, c.format);
     assert.deepEqual(errors(r), [], describe(r.findings));
-    assert.equal(r.root.info[c.count[0]], c.count[1]);
+    assert.equal((r.root.info as Record<string, unknown>)[c.count[0]], c.count[1]);
 
     // The layout fact itself (facts are not in the report: decode directly).
     const bytes = readFileSync(path);
@@ -95,8 +95,8 @@ test('corpus scatter v2: both storage sections are read, each on its own devices
   const path = corpusFile(t, 'mtk-scatter/tb350fu_MT6789_Android_scatter.txt');
   if (!path) return;
   const r = await inspect(path);
-  assert.deepEqual(r.root.info.storage, ['EMMC', 'UFS']);
-  const parts = r.root.info.partitions as { name: string; section: string }[];
+  assert.deepEqual(ofFormat(r.root, 'mtk-scatter').info.storage, ['EMMC', 'UFS']);
+  const parts = ofFormat(r.root, 'mtk-scatter').info.partitions as { name: string; section: string }[];
   assert.equal(parts.filter((p) => p.section === 'EMMC').length, 66);
   assert.equal(parts.filter((p) => p.section === 'UFS').length, 66);
 });

@@ -13,7 +13,7 @@ import { join } from 'node:path';
 import { inspect } from '../../src/index';
 import { buildMbn, mbnSegmentOffset } from '../../fixtures/builders/mbn';
 import { pseudoRandom } from '../../fixtures/builders/data';
-import { requireTools, tempDir } from '../helpers';
+import { requireTools, tempDir, ofFormat } from '../helpers';
 import { describe } from '../interop/util';
 import { makeMbnChain, readelfSegments } from './mbn-helpers';
 
@@ -30,7 +30,7 @@ for (const elfClass of [32, 64] as const) {
       const r = await inspect(file);
       assert.equal(r.root.format, 'qcom-mbn');
       assert.deepEqual(r.findings, [], describe(r.findings));
-      const mine = (r.root.info.segments as { type: string; offset: number; vaddr: string; fileSize: number; memSize: number }[]).map(({ type, offset, vaddr, fileSize, memSize }) => ({
+      const mine = (ofFormat(r.root, 'qcom-mbn').info.segments as { type: string; offset: number; vaddr: string; fileSize: number; memSize: number }[]).map(({ type, offset, vaddr, fileSize, memSize }) => ({
         type,
         offset,
         vaddr,
@@ -38,8 +38,8 @@ for (const elfClass of [32, 64] as const) {
         memSize,
       }));
       assert.deepEqual(mine, readelfSegments(file));
-      assert.deepEqual(r.root.info.segmentHashes, { algorithm: version >= 6 ? 'sha384' : 'sha256', checked: 3, failed: 0, notHashed: 0 });
-      assert.equal((r.root.info.hashSegment as { version: number }).version, version);
+      assert.deepEqual(ofFormat(r.root, 'qcom-mbn').info.segmentHashes, { algorithm: version >= 6 ? 'sha384' : 'sha256', checked: 3, failed: 0, notHashed: 0 });
+      assert.equal((ofFormat(r.root, 'qcom-mbn').info.hashSegment as { version: number }).version, version);
       assert.equal(r.summary.signature.status, 'unsigned');
 
       const bad = Buffer.from(image);
@@ -69,8 +69,16 @@ test('MBN v3 signature: unverifiable without the root, verified with it as --key
   assert.deepEqual(r.findings, [], describe(r.findings));
   assert.equal(r.summary.signature.status, 'unverifiable');
   assert.match(r.summary.signature.reason, /the image signature and the certificate chain verify \(attestation certificate "Test User", root "Test Root CA".*no OEM root key was given \(pass it with --key\)/);
-  assert.deepEqual(r.root.info.attestation, { SW_ID: '000000000000001C', HW_ID: '009900E100001607', OEM_ID: '0000', SW_SIZE: '00000148', MODEL_ID: '0000', SHA256: '0001', DEBUG: '0000000000000002' });
-  assert.equal((r.root.info.certificates as { subject: string }[]).length, 3);
+  assert.deepEqual(ofFormat(r.root, 'qcom-mbn').info.attestation, {
+    SW_ID: '000000000000001C',
+    HW_ID: '009900E100001607',
+    OEM_ID: '0000',
+    SW_SIZE: '00000148',
+    MODEL_ID: '0000',
+    SHA256: '0001',
+    DEBUG: '0000000000000002',
+  });
+  assert.equal((ofFormat(r.root, 'qcom-mbn').info.certificates as { subject: string }[]).length, 3);
 
   const v = await inspect(file, { keys: [root] });
   assert.equal(v.summary.signature.status, 'verified', v.summary.signature.reason);

@@ -52,7 +52,7 @@ test('every registered handler has a mutation seed detected as its format', asyn
 
 test('every registered handler has a row with a status in docs/formats.md, and every row a handler', () => {
   const rows = formatRows();
-  const ids = new Set(HANDLERS.map((h) => h.id));
+  const ids = new Set<string>(HANDLERS.map((h) => h.id));
   for (const id of ids) assert.ok(rows.has(id), `docs/formats.md has no row for ${id}`);
   for (const [id, status] of rows) {
     assert.ok(ids.has(id), `docs/formats.md has a row for ${id}, which no handler has`);

@@ -36,7 +36,7 @@ import { mkdirSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { inspect, extract } from '../../src/index';
 import type { Artifact, Report } from '../../src/report/model';
-import { tempDir, runTool, requireTools } from '../helpers';
+import { tempDir, runTool, requireTools, ofFormat } from '../helpers';
 import { pseudoRandom } from '../../fixtures/builders/data';
 import { buildBootImage, buildVendorBootImage } from '../../fixtures/builders/bootimg';
 import { artifactAt, describe, errors, sha256 } from './util';
@@ -441,7 +441,7 @@ for (const version of [0, 1, 2, 3] as const) {
       const { path, id } = makeImage(t, inp, version);
       const bytes = readFileSync(path);
       const r = await inspect(path);
-      const info = r.root.info;
+      const info = ofFormat(r.root, 'android-boot').info;
       assert.equal(r.root.format, 'android-boot');
       assert.equal(info.kind, 'boot');
       assert.equal(info.headerVersion, version);
@@ -526,7 +526,7 @@ for (const seed of SEEDS) {
     const { path } = makeImage(t, inp, 'vendor');
     const bytes = readFileSync(path);
     const r = await inspect(path);
-    const info = r.root.info;
+    const info = ofFormat(r.root, 'android-boot').info;
     assert.equal(r.root.format, 'android-boot');
     assert.equal(info.kind, 'vendor_boot');
     assert.equal(info.headerVersion, 3);

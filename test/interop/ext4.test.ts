@@ -18,7 +18,7 @@ import { fileInfo } from '../../src/formats/ext4';
 import { mke2fs, type TreeEntry } from '../../fixtures/builders/ext4';
 import { pseudoRandom, compressible } from '../../fixtures/builders/data';
 import { buildProp } from '../../fixtures/builders/rom';
-import { requireTools, runTool, tempDir, toolEnv } from '../helpers';
+import { requireTools, runTool, tempDir, toolEnv, ofFormat } from '../helpers';
 import { artifactAt, describe, errors } from './util';
 
 const isRoot = process.getuid?.() === 0;
@@ -100,7 +100,7 @@ for (const c of CONFIGS) {
       report.root.children.map((a) => a.path),
       ['system/build.prop', 'vendor/build.prop'],
     );
-    assert.equal((report.root.children[0].info.properties as Record<string, string>)['ro.product.device'], 'sunfish');
+    assert.equal((ofFormat(report.root.children[0], 'build-prop').info.properties as Record<string, string>)['ro.product.device'], 'sunfish');
 
     const src = await FileSource.open(img);
     t.after(() => src.close());

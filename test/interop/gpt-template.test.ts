@@ -13,7 +13,7 @@ import { readFileSync, writeFileSync, truncateSync } from 'node:fs';
 import { join } from 'node:path';
 import { inspect } from '../../src/index';
 import { isLayoutFact } from '../../src/formats/layout';
-import { tempDir, runTool, requireTools } from '../helpers';
+import { tempDir, runTool, requireTools, ofFormat } from '../helpers';
 import { pseudoRandom } from '../../fixtures/builders/data';
 import { describe, errors } from './util';
 
@@ -146,7 +146,7 @@ test('a table file whose CRC field is wrong and not zero still fails; zero CRCs 
   zeroDisk.writeUInt32LE(0, SS + 16);
   zeroDisk.writeUInt32LE(0, SS + 88);
   const r3 = await inspectAs(t, 'disk.img', zeroDisk);
-  assert.equal(r3.root.info.dumpKind, 'disk');
+  assert.equal(ofFormat(r3.root, 'gpt').info.dumpKind, 'disk');
   assert.ok(
     errors(r3).some((f) => f.ruleId === 'integrity/gpt-crc'),
     describe(r3.findings),
@@ -158,7 +158,7 @@ test('a primary table followed by partition data, with its backup beyond the fil
   const { disk } = sgdiskDisk(t);
   const cut = Buffer.concat([disk.subarray(0, 64 * SS), pseudoRandom(4096, 7)]);
   const r = await inspectAs(t, 'table.bin', cut);
-  assert.equal(r.root.info.dumpKind, 'disk');
+  assert.equal(ofFormat(r.root, 'gpt').info.dumpKind, 'disk');
   assert.deepEqual(
     errors(r).map((f) => `${f.ruleId} ${f.path}`),
     ['integrity/truncated ', 'integrity/truncated recovery'],

@@ -18,7 +18,7 @@ import { gptHandler } from '../../src/formats/gpt';
 import { BufferSource } from '../../src/io/source';
 import { Budget, defaultBudget } from '../../src/io/limits';
 import { mbrHandler } from '../../src/formats/mbr';
-import { tempDir, runTool, requireTools, runCli } from '../helpers';
+import { tempDir, runTool, requireTools, runCli, ofFormat } from '../helpers';
 import { pseudoRandom } from '../../fixtures/builders/data';
 import { buildGptDisk, buildGptDump, buildMbrDisk, buildMbrSector, type GptPartitionSpec } from '../../fixtures/builders/gpt';
 import { describe, errors, peakMemoryGrowth, sha256 } from './util';
@@ -605,7 +605,7 @@ test('a bare 512-byte MBR file (MediaTek `MBR`): partitions listed, no children,
   const r = await inspect(file);
   assert.equal(r.root.format, 'mbr');
   assert.deepEqual(r.findings, [], describe(r.findings));
-  assert.equal(r.root.info.dumpKind, 'table');
+  assert.equal(ofFormat(r.root, 'mbr').info.dumpKind, 'table');
   assert.equal((r.root.info.partitions as unknown[]).length, 2);
   assert.deepEqual(r.root.children, []);
 });
@@ -670,18 +670,18 @@ test('a gpt_main0.bin padded with zeros past its tables is still a main dump, un
   writeFileSync(file, Buffer.concat([main, Buffer.alloc(64 * 1024)]));
   const r = await inspect(file);
   assert.deepEqual(r.findings, [], describe(r.findings));
-  assert.equal(r.root.info.dumpKind, 'gpt_main');
+  assert.equal(ofFormat(r.root, 'gpt').info.dumpKind, 'gpt_main');
   // Under another name the same bytes are a primary-only table too (LG ships them padded): only zeros follow the table.
   const other = join(tempDir(t), 'table.bin');
   writeFileSync(other, readFileSync(file));
   const r2 = await inspect(other);
-  assert.equal(r2.root.info.dumpKind, 'gpt_main');
+  assert.equal(ofFormat(r2.root, 'gpt').info.dumpKind, 'gpt_main');
   assert.deepEqual(r2.findings, [], describe(r2.findings));
   // With partition data after the table, it is a disk cut short: the end of the disk it describes is missing.
   const cut = join(tempDir(t), 'disk.img');
   writeFileSync(cut, Buffer.concat([main, pseudoRandom(64 * 1024, 3)]));
   const r3 = await inspect(cut);
-  assert.equal(r3.root.info.dumpKind, 'disk');
+  assert.equal(ofFormat(r3.root, 'gpt').info.dumpKind, 'disk');
   assert.deepEqual(
     errors(r3).map((f) => f.ruleId),
     ['integrity/truncated'],

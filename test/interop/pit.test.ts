@@ -9,7 +9,7 @@ import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { inspect } from '../../src/index';
 import { buildPit, type PitEntrySpec } from '../../fixtures/builders/pit';
-import { corpusFile, requireTools, runTool, tempDir } from '../helpers';
+import { corpusFile, requireTools, runTool, tempDir, ofFormat } from '../helpers';
 import { describe, errors } from './util';
 
 interface HeimdallPit {
@@ -55,7 +55,7 @@ async function assertAgrees(t: TestContext, file: string, expectedEntries?: numb
   const r = await inspect(file);
   assert.deepEqual(errors(r), [], describe(r.findings));
   assert.equal(r.root.format, 'samsung-pit');
-  const info = r.root.info as { entryCount: number; header: Record<string, number>; partitions: Record<string, unknown>[] };
+  const info = ofFormat(r.root, 'samsung-pit').info as unknown as { entryCount: number; header: Record<string, number>; partitions: Record<string, unknown>[] };
   assert.equal(info.entryCount, ref.header.entryCount);
   for (let k = 1; k <= 8; k++) assert.equal(info.header[`unknown${k}`], ref.header[`unknown${k}`], `unknown${k}`);
   assert.equal(info.partitions.length, ref.entries.length);

@@ -2,6 +2,7 @@
  * Boot image and vendor_boot headers (FORMATS.md §2). All integers
  * little-endian; `header_version` is at offset 40 in every boot header.
  */
+import type { AndroidBootInfo } from '../../report/info';
 export const BOOT_MAGIC = 'ANDROID!';
 export const VENDOR_BOOT_MAGIC = 'VNDRBOOT';
 export const BOOT_HEADER_SIZES: Record<number, number> = { 1: 1648, 2: 1660, 3: 1580, 4: 1584 };
@@ -47,7 +48,7 @@ export interface BootHeader {
   qcomDtSize?: number;
   pageSize: number;
   headerSize: number;
-  info: Record<string, unknown>;
+  info: AndroidBootInfo;
   sections: Section[];
   /** Where the last section ends, page-aligned (trailers start here). */
   end: number;
@@ -71,7 +72,7 @@ export function parseBootHeader(h: Buffer): BootHeader {
     qcomDtSize = rawVersion;
     headerVersion = 0;
   }
-  const info: Record<string, unknown> = { kind: 'boot', headerVersion };
+  const info: AndroidBootInfo = { kind: 'boot', headerVersion };
   const sections: Section[] = [];
   if (headerVersion >= 3) {
     const page = 4096;
@@ -178,7 +179,7 @@ export function parseVendorBootHeader(h: Buffer): BootHeader {
   const name = cstr(h, 2080, 16);
   const headerSize = u32(h, 2096);
   const dtb = u32(h, 2100);
-  const info: Record<string, unknown> = {
+  const info: AndroidBootInfo = {
     kind: 'vendor_boot',
     headerVersion,
     pageSize: page,

@@ -15,6 +15,7 @@ import type { Fact } from '../../report/model';
 import { AVB_FOOTER_SIZE, footerChildren, parseFooter } from '../avb-footer/image';
 import { buildFact, declaration } from '../../compat/declarations';
 import { BOOT_MAGIC, VENDOR_BOOT_MAGIC, BOOT_HEADER_SIZES, VENDOR_HEADER_SIZES, RAMDISK_TYPES, VENDOR_RAMDISK_ENTRY_SIZE, cstr, parseBootHeader, parseVendorBootHeader, type BootHeader, type Section } from './header';
+import type { AndroidBootInfo, VendorRamdiskInfo } from '../../report/info';
 
 const MTK_MAGIC = 0x58881688;
 const MAX_RAMDISK_ENTRIES = 256;
@@ -52,7 +53,7 @@ function idTaps(components: (Section | null)[], done: (hex: string) => void): Ra
     }));
 }
 
-function kindOf(hdr: BootHeader, name: string): string {
+function kindOf(hdr: BootHeader, name: string): NonNullable<AndroidBootInfo['kind']> {
   if (hdr.kind === 'vendor_boot') return 'vendor_boot';
   if (/init_boot/i.test(name) || (hdr.headerVersion >= 3 && (hdr.info.kernelSize as number) === 0 && (hdr.info.ramdiskSize as number) > 0)) return 'init_boot';
   if (/recovery/i.test(name)) return 'recovery';
@@ -62,7 +63,7 @@ function kindOf(hdr: BootHeader, name: string): string {
 async function vendorRamdisks(src: RandomSource, hdr: BootHeader, invalid: (m: string) => void): Promise<ChildSpec[] | null> {
   const table = hdr.sections.find((s) => s.name === 'vendor_ramdisk_table');
   const section = hdr.sections.find((s) => s.name === 'vendor_ramdisk');
-  const entries = hdr.info.ramdiskTableEntries as number | undefined;
+  const entries = hdr.info.ramdiskTableEntries;
   if (!table || !section || !entries) return null;
   if (entries > MAX_RAMDISK_ENTRIES) {
     invalid(`vendor ramdisk table claims ${entries} entries`);
@@ -72,7 +73,7 @@ async function vendorRamdisks(src: RandomSource, hdr: BootHeader, invalid: (m: s
   if (buf.length < entries * VENDOR_RAMDISK_ENTRY_SIZE) return null; // the section check reports the short file
   const out: ChildSpec[] = [];
   const names = new Set<string>();
-  const list: Record<string, unknown>[] = [];
+  const list: VendorRamdiskInfo[] = [];
   for (let i = 0; i < entries; i++) {
     const e = buf.subarray(i * VENDOR_RAMDISK_ENTRY_SIZE);
     const size = e.readUInt32LE(0);
@@ -224,7 +225,7 @@ async function dtbsAfterCompressedKernel(src: RandomSource, offset: number, size
   });
 }
 
-async function describeTrailer(src: RandomSource, hdr: BootHeader, info: Record<string, unknown>, children: ChildSpec[]): Promise<RangeTap[]> {
+async function describeTrailer(src: RandomSource, hdr: BootHeader, info: AndroidBootInfo, children: ChildSpec[]): Promise<RangeTap[]> {
   if (hdr.end <= 0 || hdr.end >= src.size) return [];
   info.trailingBytes = src.size - hdr.end;
   const after = await src.read(hdr.end, 64);

@@ -12,6 +12,7 @@ import type { ExpectedDigest } from '../../report/model';
 import type { ContainerHandler, DecodeContext, ContainerResult } from '../types';
 import { ChunkMap, ChunkKind } from './chunk-map';
 import { SparseExpandedSource } from './expanded';
+import type { AndroidSparseInfo } from '../../report/info';
 
 export const SPARSE_MAGIC = 0xed26ff3a;
 const CHUNK_RAW = 0xcac1;
@@ -208,7 +209,7 @@ export const sparseHandler: ContainerHandler = {
     if (!s) return { info: {}, children: [] };
     const h = s.header;
     const expandedSize = h.totalBlocks * h.blockSize;
-    const info: Record<string, unknown> = {
+    const info: AndroidSparseInfo = {
       version: `${h.majorVersion}.${h.minorVersion}`,
       blockSize: h.blockSize,
       totalBlocks: h.totalBlocks,

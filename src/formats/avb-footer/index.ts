@@ -8,6 +8,7 @@ import { phrases, sized } from '../summary';
 import type { DocumentHandler } from '../types';
 import { AVB_FOOTER_SIZE, AVB_FOOTER_MAGIC, footerProblems, parseFooter } from './image';
 import { u64Value } from '../avb-vbmeta/structs';
+import type { AvbFooterInfo } from '../../report/info';
 
 export const avbFooterHandler: DocumentHandler = {
   id: 'avb-footer',
@@ -17,7 +18,7 @@ export const avbFooterHandler: DocumentHandler = {
   description: 'AVB footer (last 64 bytes of a partition image)',
   maxBytes: AVB_FOOTER_SIZE,
   detect: ({ peek, size }) => size === AVB_FOOTER_SIZE && peek.toString('latin1', 0, 4) === AVB_FOOTER_MAGIC,
-  decode(b, ctx) {
+  decode(b, ctx): AvbFooterInfo {
     const f = parseFooter(b);
     for (const p of footerProblems(f)) ctx.fact({ kind: 'avb-invalid', ...p });
     return {

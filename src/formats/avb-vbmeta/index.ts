@@ -19,6 +19,7 @@ import type { DecodeContext, DocumentHandler } from '../types';
 import { describeKey, verifySignature, type KeyDescription } from './signature';
 import { parseVbmeta, looksLikeVbmeta } from './parse';
 import { FLAG_HASHTREE_DISABLED, FLAG_VERIFICATION_DISABLED, u64Value, type Located } from './structs';
+import type { AvbDescriptorInfo, AvbVbmetaInfo } from '../../report/info';
 
 export type VbmetaSignatureStatus = 'verified' | 'failed' | 'unsigned' | 'unverifiable';
 
@@ -94,7 +95,7 @@ function decodeVbmeta(bytes: Buffer, ctx: DecodeContext): Record<string, unknown
   if (h.flags & ~3) flagNames.push(`0x${(h.flags & ~3).toString(16)}`);
 
   const model: VbmetaModel = { kind: 'avb-vbmeta', signature, publicKey: key, flags: h.flags, rollbackIndex: h.rollbackIndex, rollbackIndexLocation: h.rollbackIndexLocation, descriptors: v.descriptors };
-  const info: Record<string, unknown> = {
+  const info: AvbVbmetaInfo = {
     signature,
     algorithm: alg?.name ?? `unknown (${h.algorithmType})`,
     rollbackIndex: u64Value(h.rollbackIndex),
@@ -121,12 +122,12 @@ export function rollbackIndexFact(rollbackIndex: bigint, location: number): Buil
   return buildFact('avb-vbmeta', 'anti-rollback', 'rollback_index', rollbackIndex.toString(), { scheme: 'avb', location });
 }
 
-function metadataInfo(b: Buffer): Record<string, unknown> {
+function metadataInfo(b: Buffer): NonNullable<AvbVbmetaInfo['publicKeyMetadata']> {
   return { size: b.length, sha256: createHash('sha256').update(b).digest('hex') };
 }
 
 /** What follows the vbmeta data in a vbmeta.img: zero padding, Samsung's signer block, an AFTL image. */
-function trailerInfo(b: Buffer, end: number): Record<string, unknown> | undefined {
+function trailerInfo(b: Buffer, end: number): AvbVbmetaInfo['trailer'] {
   const rest = b.subarray(end);
   if (rest.length === 0 || rest.every((x) => x === 0)) return undefined;
   const head = rest.toString('latin1', 0, 16);
@@ -145,11 +146,11 @@ function propertyValue(v: Buffer): Record<string, unknown> {
   return { valueHex: v.subarray(0, MAX).toString('hex'), ...(cut ? { valueSize: v.length } : {}) };
 }
 
-function descriptorInfo(d: Located): Record<string, unknown> {
+function descriptorInfo(d: Located): AvbDescriptorInfo {
   return { ...descriptorFields(d), offset: d.offset };
 }
 
-function descriptorFields(d: Located): Record<string, unknown> {
+function descriptorFields(d: Located): { type: string; [field: string]: unknown } {
   switch (d.type) {
     case 'property':
       return { type: d.type, key: d.key, ...propertyValue(d.value) };

@@ -4,11 +4,12 @@
  * (xz, zstd, bzip2 and legacy lzma have their own folders.)
  */
 import type { FormatTraits, OpaqueHandler } from '../types';
+import type { FormatId } from '../ids';
 
 /** Each is a compression the kernel can unpack a ramdisk from (lib/decompress.c: xz, zstd, lzma, bzip2, lzo). */
 const TRAITS: FormatTraits = { role: 'compression', confidence: 'magic', kernelRamdisk: true };
 
-function opaque(id: string, description: string, magic: number[]): OpaqueHandler {
+function opaque(id: FormatId, description: string, magic: number[]): OpaqueHandler {
   return {
     id,
     kind: 'opaque',

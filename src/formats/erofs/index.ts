@@ -20,6 +20,7 @@ import { COMPAT_SB_CHKSUM, EROFS_MAGIC, INCOMPAT_READ, SB_OFFSET, SB_SIZE, compa
 import { PROPERTY_PATHS } from '../build-prop/paths';
 import { ErofsReader, invalid, isDir, isLink, isReg, type ErofsInode } from './reader';
 import { isoSeconds } from '../../io/time';
+import type { ErofsInfo } from '../../report/info';
 
 /** Where Android keeps property files, relative to a partition's root (shared with the ext4 reader). */
 export { PROPERTY_PATHS };
@@ -71,7 +72,7 @@ export const erofsHandler: ContainerHandler = {
   detect: ({ peek }) => peek.length >= SB_OFFSET + SB_SIZE && peek.readUInt32LE(SB_OFFSET) === EROFS_MAGIC && peek[SB_OFFSET + 12] >= 9 && peek[SB_OFFSET + 12] <= 16,
   async decode(src, ctx) {
     const { sb, raw } = await open(src);
-    const info: Record<string, unknown> = {
+    const info: ErofsInfo = {
       fileSystem: 'erofs',
       blockSize: sb.blockSize,
       uuid: sb.uuid,

@@ -15,6 +15,7 @@ import { FormatError } from '../../io/errors';
 import { crc32cUpdate } from '../../io/crc32c';
 import { isoSeconds } from '../../io/time';
 import { MEMORY_COST } from '../../io/limits';
+import type { Ext4Info } from '../../report/info';
 
 export const SB_OFFSET = 1024;
 export const EXT4_MAGIC = 0xef53;
@@ -287,7 +288,7 @@ export class Ext4Fs {
   }
 
   /** Identity and sizes, for `info`. */
-  describe(): Record<string, unknown> {
+  describe(): Ext4Info {
     const sb = this.sb;
     const time = (t: number) => (t ? (isoSeconds(t) ?? null) : null);
     return {

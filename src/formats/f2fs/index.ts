@@ -10,6 +10,7 @@ import { phrases, str, sized, labelled } from '../summary';
 import type { ContainerHandler } from '../types';
 import { FormatError } from '../../io/errors';
 import { formatUuid } from '../erofs/layout';
+import type { F2fsInfo } from '../../report/info';
 
 export const F2FS_MAGIC = 0xf2f52010;
 const SB_OFFSET = 1024;
@@ -56,7 +57,7 @@ export const f2fsHandler: ContainerHandler = {
     let labelEnd = 0;
     while (labelEnd < labelRaw.length && labelRaw.readUInt16LE(labelEnd) !== 0) labelEnd += 2;
     const features = b.readUInt32LE(2180);
-    const info: Record<string, unknown> = {
+    const info: F2fsInfo = {
       fileSystem: 'f2fs',
       version: `${b.readUInt16LE(4)}.${b.readUInt16LE(6)}`,
       label: labelRaw.subarray(0, labelEnd).toString('utf16le'),

@@ -22,6 +22,7 @@ import type { ChildSpec, ContainerHandler, ContainerResult, DecodeContext } from
 import { layoutFact, type LayoutEntry } from '../layout';
 import { hexByte, isProtectiveMbr, isPureProtectiveMbr, mbrTypeName, readRecords, hasBootSignature, GPT_PROTECTIVE } from '../mbr/records';
 import { arrayGeometry, checkHeader, hasGptSignature, hex32, parseEntries, parseHeader, HEADER_MIN, MAX_ARRAY_BYTES, MIN_ARRAY_BYTES, type GptHeader, type GptPartition, type Problem } from './header';
+import type { GptHeaderInfo, GptInfo } from '../../report/info';
 
 export type DumpKind = 'disk' | 'gpt_main' | 'gpt_backup' | 'gpt_both';
 const SECTOR_SIZES = [512, 4096] as const;
@@ -68,7 +69,7 @@ function mainSectors(h: GptHeader, ss: number): number {
   return Math.max(sane ? h.firstUsableLba : 0, 2 + arraySectors);
 }
 
-function protectiveMbrInfo(sector0: Buffer): Record<string, unknown> {
+function protectiveMbrInfo(sector0: Buffer): NonNullable<GptInfo['protectiveMbr']> {
   if (!hasBootSignature(sector0)) return { valid: false };
   const records = readRecords(sector0).filter((r) => r.type !== 0);
   return {
@@ -109,7 +110,7 @@ function childName(p: GptPartition): string {
   return n === '' || n === '.' || n === '..' ? `partition${p.index}` : n;
 }
 
-function headerInfo(t: TableRead | null): Record<string, unknown> | undefined {
+function headerInfo(t: TableRead | null): GptHeaderInfo | undefined {
   if (!t) return undefined;
   const verdict = (ok: boolean | null) => (t.zeroCrcTemplate ? 'zero' : ok === null ? 'unchecked' : ok ? 'ok' : 'bad');
   return {
@@ -300,7 +301,7 @@ async function decodeGpt(src: RandomSource, ctx: DecodeContext): Promise<Contain
     ctx.fact({ kind: 'layout-invalid', message: hasBootSignature(sector0) ? 'sector 0 has no 0xEE record starting at LBA 1 (not a protective MBR)' : 'sector 0 is not a protective MBR (no 55 AA signature)', offset: 0 });
   }
 
-  const info: Record<string, unknown> = {
+  const info: GptInfo = {
     dumpKind: kind,
     sectorSize: ss,
     lun: lun ?? undefined,
@@ -367,7 +368,7 @@ async function decodeGpt(src: RandomSource, ctx: DecodeContext): Promise<Contain
  * CRCs computed by SP Flash Tool). Null for a whole disk and for a patched
  * gpt_both dump with its CRCs set.
  */
-function templateInfo(kind: DumpKind, t: TableRead, parts: GptPartition[], placed: ReadonlySet<number>): { info: Record<string, unknown>; message: string } | null {
+function templateInfo(kind: DumpKind, t: TableRead, parts: GptPartition[], placed: ReadonlySet<number>): { info: NonNullable<GptInfo['template']>; message: string } | null {
   if (kind === 'disk' || (kind === 'gpt_both' && !t.zeroCrcTemplate)) return null;
   const onDevice = parts.filter((p) => placed.has(p.index) || p.lastLba + 1 === p.firstLba).map((p) => p.name || `partition${p.index}`);
   const said: string[] = [];

@@ -14,6 +14,7 @@ import { ChunkMap, ChunkKind } from '../android-sparse/chunk-map';
 import { SparseExpandedSource } from '../android-sparse/expanded';
 import { layoutFact, type LayoutEntry } from '../layout';
 import { MEMORY_COST } from '../../io/limits';
+import type { LpMetadataInfo } from '../../report/info';
 
 const GEOMETRY_MAGIC = 0x616c4467;
 const HEADER_MAGIC = 0x414c5030;
@@ -218,7 +219,7 @@ export const lpMetadataHandler: ContainerHandler = {
           { slot: s, copy: 'backup' as const, at: 12288 + geo.slotCount * M + s * M },
         ]).flat();
     let md: LpMetadata | null = null;
-    const slots: Record<string, unknown>[] = [];
+    const slots: NonNullable<LpMetadataInfo['slots']> = [];
     for (const c of copies) {
       const buf = await src.read(c.at, M);
       let held = 0;
@@ -234,7 +235,7 @@ export const lpMetadataHandler: ContainerHandler = {
       if (!md && r.md && r.checksumProblems.length === 0) md = r.md;
       else ctx.budget.releaseMemory(held); // a copy not used is let go
     }
-    const info: Record<string, unknown> = {
+    const info: LpMetadataInfo = {
       image: empty ? 'super_empty' : 'super',
       metadataMaxSize: M,
       metadataSlotCount: geo.slotCount,

@@ -19,6 +19,7 @@ import type { ChildSpec, ContainerHandler, ContainerResult, DecodeContext } from
 import { layoutFact, type LayoutEntry } from '../layout';
 import { hasGptSignature } from '../gpt/header';
 import { EXTENDED_TYPES, GPT_PROTECTIVE, SECTOR, hasBootSignature, hexByte, isPureProtectiveMbr, mbrImplausible, mbrTypeName, readRecords } from './records';
+import type { MbrInfo } from '../../report/info';
 
 /** More logical partitions than this is a loop or garbage (Linux stops at 100 hops too). */
 const MAX_LOGICAL = 128;
@@ -74,7 +75,7 @@ async function decodeMbr(src: RandomSource, ctx: DecodeContext): Promise<Contain
     else for (const e of ebrs) if (e >= p.startLba && e < p.startLba + p.sectors) closed.set(p.number, `holds the extended boot record at LBA ${e}`);
   }
 
-  const info: Record<string, unknown> = {
+  const info: MbrInfo = {
     dumpKind: isDisk ? 'disk' : 'table',
     sectorSize: SECTOR,
     diskSignature: `0x${s0.readUInt32LE(440).toString(16).padStart(8, '0')}`,

@@ -14,6 +14,7 @@ import type { DocumentHandler } from '../types';
 import type { Fact } from '../../report/model';
 import { baseName, decodeText, looksLikeText, peekText, splitLines } from '../text';
 import { buildFact, declaration, splitList, type Alternative, type DeclarationSource } from '../../compat/declarations';
+import type { OtaMetadataInfo as OtaMetadataReportInfo } from '../../report/info';
 
 const MAX_BYTES = 1 << 20;
 const KEY_LINE = /^\s*([A-Za-z0-9._-]+)\s*=(.*)$/;
@@ -177,7 +178,7 @@ export const otaMetadataHandler: DocumentHandler = {
   description: 'OTA package metadata, text form (META-INF/com/android/metadata)',
   maxBytes: MAX_BYTES,
   detect: ({ peek, name }) => looksLikeText(peek) && looksLikeMetadata(peekText(peek), baseName(name) === 'metadata' ? 1 : 2),
-  decode(bytes, ctx) {
+  decode(bytes, ctx): OtaMetadataReportInfo {
     const { text, encoding } = decodeText(bytes);
     const { fields, info } = parseOtaMetadataText(text);
     for (const f of otaMetadataFacts(info, (k) => fields.get(k)?.line)) ctx.fact(f);

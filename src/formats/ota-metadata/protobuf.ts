@@ -10,6 +10,7 @@ import type { DocumentHandler } from '../types';
 import { FormatError } from '../../io/errors';
 import { readFields, want, i64, WireType } from '../protobuf';
 import { otaMetadataFacts, splitStateLists, type DeviceStateInfo, type OtaMetadataInfo } from './index';
+import type { OtaMetadataInfo as OtaMetadataReportInfo } from '../../report/info';
 
 const OTA_TYPES = ['UNKNOWN', 'AB', 'BLOCK', 'BRICK'];
 const MAX_BYTES = 1 << 20;
@@ -195,7 +196,7 @@ export const otaMetadataPbHandler: DocumentHandler = {
     const m = decodeOtaMetadataPb(peek);
     return m.type !== undefined && OTA_TYPES.includes(m.type);
   },
-  decode(bytes, ctx) {
+  decode(bytes, ctx): OtaMetadataReportInfo {
     let m: OtaMetadataPb;
     try {
       m = decodeOtaMetadataPb(bytes);

@@ -23,6 +23,7 @@ import { PayloadSignatureCheck, payloadKeys, type SignatureOutcome } from './sig
 import type { Fact } from '../../report/model';
 import { firstN } from '../../report/lists';
 import { isoSeconds } from '../../io/time';
+import type { OtaPayloadInfo } from '../../report/info';
 
 export const PAYLOAD_MAGIC = 'CrAU';
 const HEADER = 24;
@@ -190,7 +191,7 @@ async function decodePayload(src: RandomSource, ctx: DecodeContext): Promise<Con
   const head = await readExact(src, 0, HEADER, 'payload header');
   const h = parsePayloadHeader(head);
   // Key order is display order: what kind of payload first.
-  const info: Record<string, unknown> = { payloadType: undefined, majorVersion: Number(h.major), minorVersion: undefined, blockSize: undefined };
+  const info: OtaPayloadInfo = { payloadType: undefined, majorVersion: Number(h.major), minorVersion: undefined, blockSize: undefined };
   if (h.major !== 2n) {
     ctx.fact({ kind: 'payload-invalid', message: `major version ${h.major}: romscope reads version 2 (Android A/B payloads); version 1 is Chrome OS's old format`, offset: 4 });
     return { info, children: [] };

@@ -10,6 +10,7 @@ import type { Fact } from '../../report/model';
 import { firstN } from '../../report/lists';
 import { layoutFact, type LayoutEntry } from '../layout';
 import { declaration } from '../../compat/declarations';
+import type { SamsungPitInfo } from '../../report/info';
 
 const PIT_MAGIC = 0x12349876;
 const PIT_HEADER_SIZE = 28;
@@ -173,7 +174,7 @@ export const samsungPitHandler: DocumentHandler = {
   description: 'Samsung partition information table (.pit)',
   maxBytes: MAX_PIT_BYTES,
   detect: ({ peek }) => looksLikePit(peek),
-  decode(bytes, ctx) {
+  decode(bytes, ctx): SamsungPitInfo {
     if (!looksLikePit(bytes)) {
       ctx.fact({ kind: 'layout-invalid', message: `${bytes.length} bytes is shorter than the ${PIT_HEADER_SIZE}-byte PIT header` });
       return {};

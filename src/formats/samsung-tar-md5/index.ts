@@ -10,6 +10,7 @@ import { readTar, looksLikeTarHeader } from '../tar/read';
 import type { Fact } from '../../report/model';
 import { buildFact, declaration } from '../../compat/declarations';
 import { parseOdinName } from '../../compat/samsung';
+import type { SamsungTarMd5Info } from '../../report/info';
 
 const TAIL = 4096;
 const LINE = /^([0-9a-fA-F]{32})  ?\*?([^\n\0]*)\n?$/;
@@ -52,7 +53,7 @@ export async function decodeTarWithMd5(src: RandomSource, ctx: DecodeContext, na
     if (named) ctx.fact({ kind: 'tar-md5', message: 'no md5sum line at the end of the .tar.md5 file: its integrity cannot be checked' });
     return { info: tar.info, children: tar.children, format: named ? 'samsung-tar-md5' : 'tar' };
   }
-  const info: Record<string, unknown> = { ...tar.info, md5Expected: line.md5, md5Name: line.name };
+  const info: SamsungTarMd5Info = { ...tar.info, md5Expected: line.md5, md5Name: line.name };
   return {
     format: 'samsung-tar-md5',
     info,

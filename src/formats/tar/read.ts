@@ -9,6 +9,7 @@ import { memberMemory } from '../../io/limits';
 import type { ChildSpec, ContainerResult, DecodeContext } from '../types';
 import type { Fact } from '../../report/model';
 import { unsafePathReason } from '../../io/paths';
+import type { TarInfo } from '../../report/info';
 
 const BLOCK = 512;
 /** Long-name and pax records larger than this are not believed. */
@@ -82,7 +83,7 @@ export async function readTar(src: RandomSource, ctx: DecodeContext): Promise<Ta
   let pax: Record<string, string> = {};
   let globalPax: Record<string, string> = {};
   let files = 0;
-  let flavour = 'v7';
+  let flavour: NonNullable<TarInfo['flavour']> = 'v7';
   let sawEnd = false;
   while (pos + BLOCK <= src.size) {
     const h = await src.read(pos, BLOCK);
@@ -163,7 +164,7 @@ export async function readTar(src: RandomSource, ctx: DecodeContext): Promise<Ta
   }
   return { info: summary(), children, end: Math.min(pos, src.size) };
 
-  function summary(): Record<string, unknown> {
+  function summary(): TarInfo {
     return { flavour, files };
   }
 }

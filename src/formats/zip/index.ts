@@ -17,6 +17,7 @@ import { LIMITS, memberMemory, type Budget } from '../../io/limits';
 import type { ChildSpec, ContainerHandler, DecodeContext } from '../types';
 import type { Fact } from '../../report/model';
 import { unsafePathReason } from '../../io/paths';
+import type { ZipInfo } from '../../report/info';
 
 const LOCAL_HEADER_SIG = 0x04034b50;
 const METHODS: Record<number, string> = { 0: 'stored', 8: 'deflate', 9: 'deflate64', 12: 'bzip2', 14: 'lzma', 93: 'zstd', 95: 'xz', 99: 'aes' };
@@ -234,7 +235,7 @@ export const zipHandler: ContainerHandler = {
       }
       ctx.fact({ kind: 'truncated', message: 'zip end-of-central-directory record not found: the file is truncated (members below were recovered from their local headers)' });
       const children = await salvageLocalHeaders(src, ctx);
-      return { info: { entries: children.length, recoveredFromLocalHeaders: true }, children };
+      return { info: { entries: children.length, recoveredFromLocalHeaders: true } satisfies ZipInfo, children };
     }
     const children: ChildSpec[] = [];
     const seen = new Map<string, number>();
@@ -298,6 +299,6 @@ export const zipHandler: ContainerHandler = {
     const raw = zf.comment as unknown as Buffer | string | undefined;
     // A signapk whole-file signature follows a NUL in the comment: only its text part is shown.
     const comment = raw?.length ? raw.toString().split('\0')[0] : undefined;
-    return { info: { entries: count, files: count - dirs, directories: dirs, zip64, comment: comment || undefined }, children };
+    return { info: { entries: count, files: count - dirs, directories: dirs, zip64, comment: comment || undefined } satisfies ZipInfo, children };
   },
 };

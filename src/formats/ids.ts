@@ -1,0 +1,71 @@
+/**
+ * Every format id a handler may have (docs/formats.md), once. A handler's
+ * `id` is typed by this list, so a new format must be added here; the
+ * library's typed `Artifact` (src/report/info.ts) builds its union from it,
+ * so a new format is never missing from the public type.
+ */
+export const FORMAT_IDS = [
+  'zip',
+  'samsung-tar-md5',
+  'tar',
+  'cpio',
+  'android-sparse',
+  'android-boot',
+  'lp-metadata',
+  'ota-payload',
+  'dtbo',
+  'fdt',
+  'qcom-dtb',
+  'amlogic-dtb',
+  'amlogic-secure',
+  'amlogic-res',
+  'rockchip-loader',
+  'rockchip-krnl',
+  'rockchip-resource',
+  'unisoc-dhtb',
+  'samsung-uh',
+  'samsung-keystorage',
+  'ext4',
+  'gpt',
+  'erofs',
+  'f2fs',
+  'qcom-mbn',
+  'mtk-image',
+  'mtk-preloader',
+  'mtk-efuse',
+  'zstd',
+  'lz4',
+  'gzip',
+  'xz',
+  'bzip2',
+  'lzma',
+  'lzop',
+  'samsung-pit',
+  'avb-vbmeta',
+  'avb-footer',
+  'mbr',
+  'checksum-file',
+  'block-ota',
+  'mtk-scatter',
+  'qcom-rawprogram',
+  'moto-flashfile',
+  'linux-kernel',
+  'ota-metadata',
+  'care-map',
+  'payload-properties',
+  'x509-certificate',
+  'updater-script',
+  'android-info',
+  'fastboot-script',
+  'xiaomi-rom-info',
+  'build-prop',
+  'init-rc',
+  'rockchip-parameter',
+  'brotli',
+] as const;
+
+/** A format id a handler has. */
+export type FormatId = (typeof FORMAT_IDS)[number];
+
+/** What `Artifact.format` says: a format id, or `data` when nothing matched. */
+export type ArtifactFormat = FormatId | 'data';
