@@ -5,6 +5,7 @@
  * so a new format is never missing from the public type.
  */
 export const FORMAT_IDS = [
+  'block-ota-data',
   'zip',
   'samsung-tar-md5',
   'tar',
@@ -25,6 +26,7 @@ export const FORMAT_IDS = [
   'unisoc-dhtb',
   'samsung-uh',
   'samsung-keystorage',
+  'huawei-update-app',
   'ext4',
   'gpt',
   'erofs',

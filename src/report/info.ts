@@ -465,6 +465,9 @@ export type PlacementInfo = {
   blockSize?: number;
   totalBlocks?: number;
   expandedSize?: number;
+  /** Huawei UPDATE.APP record: its partition name and hardware id. */
+  record?: string;
+  hardwareId?: string;
   /** Boot image kernel or ramdisk section. */
   mtkHeader?: { name: string; size: number };
   appendedDtbs?: number;
@@ -761,6 +764,8 @@ export const INFO_KEYS: { readonly [F in TypedFormatId]: readonly (keyof FormatI
     blockSize: true,
     totalBlocks: true,
     expandedSize: true,
+    record: true,
+    hardwareId: true,
     mtkHeader: true,
     appendedDtbs: true,
     compressedKernelSize: true,
