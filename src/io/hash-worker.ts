@@ -6,10 +6,7 @@
 import { parentPort } from 'node:worker_threads';
 import { createHash, type Hash } from 'node:crypto';
 
-export type HashRequest =
-  | { op: 'open'; id: number; algo: string }
-  | { op: 'update'; id: number; tag: number; sab: SharedArrayBuffer; offset: number; length: number }
-  | { op: 'digest'; id: number };
+export type HashRequest = { op: 'open'; id: number; algo: string } | { op: 'update'; id: number; tag: number; sab: SharedArrayBuffer; offset: number; length: number } | { op: 'digest'; id: number };
 
 export type HashReply = { op: 'released'; tags: number[] } | { op: 'digest'; id: number; hex: string } | { op: 'error'; id: number; message: string };
 

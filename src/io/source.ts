@@ -173,7 +173,11 @@ export class FileSource implements RandomSource {
       }
     } finally {
       // A chunk read ahead that `fn` failed before: its slot goes back.
-      if (next) await next.then((r) => ring.release(r.slot), () => undefined);
+      if (next)
+        await next.then(
+          (r) => ring.release(r.slot),
+          () => undefined,
+        );
     }
   }
 

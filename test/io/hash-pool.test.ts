@@ -37,7 +37,7 @@ test('digests on the pool equal node:crypto for random sizes, from ring slots an
         const p = a.update(c);
         if (p) await p;
       });
-      for (let o = 0; o < size; ) {
+      for (let o = 0; o < size;) {
         const n = Math.min(size - o, randomInt(1, 3 << 20));
         const p = b.update(Buffer.from(data.subarray(o, o + n)));
         if (p) await p;
@@ -60,7 +60,7 @@ test('digests on the pool equal node:crypto for random sizes, from ring slots an
 
 async function digestHere(algos: ('crc32' | 'sha256')[], data: Buffer): Promise<Record<string, string>> {
   const d = new DigestSet(algos);
-  d.update(data);
+  await d.update(data);
   return d.digest();
 }
 
@@ -146,7 +146,10 @@ test('a 1 GiB input keeps memory at the ring’s size (checked in a child proces
 /** Runs the CLI in a child process that reports the bytes it read (/proc rchar) and its peak RSS. */
 function measured(dir: string, args: string[]): { stdout: string; rchar: number; maxRssMiB: number } {
   const probe = join(dir, 'probe.js');
-  writeFileSync(probe, "process.on('exit', () => { const io = require('fs').readFileSync('/proc/self/io', 'utf8'); require('fs').writeSync(2, '\\nPROBE ' + /rchar: (\\d+)/.exec(io)[1] + ' ' + process.resourceUsage().maxRSS + '\\n'); });\n");
+  writeFileSync(
+    probe,
+    "process.on('exit', () => { const io = require('fs').readFileSync('/proc/self/io', 'utf8'); require('fs').writeSync(2, '\\nPROBE ' + /rchar: (\\d+)/.exec(io)[1] + ' ' + process.resourceUsage().maxRSS + '\\n'); });\n",
+  );
   const r = spawnSync(process.execPath, ['-r', probe, BIN, ...args], { encoding: 'utf8', maxBuffer: 64 << 20 });
   const m = /PROBE (\d+) (\d+)/.exec(r.stderr);
   assert.ok(m, r.stderr);
