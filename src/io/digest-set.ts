@@ -1,4 +1,5 @@
 import { MultiHash, type HashAlgo } from './hash';
+import { THREADED_ALGOS, type HashPool, type RemoteDigest } from './hash-pool';
 
 /** A digest wanted over bytes [start, end) of one artifact; `done` gets the hex when the range has passed. */
 export interface RangeDigest {
@@ -22,13 +23,25 @@ export interface RangeTap {
  * before it, an Odin md5 covers the tar before its line).
  */
 export class DigestSet {
+  /** The whole digests computed on this thread (all of them without a pool). */
   readonly whole: MultiHash;
+  private readonly order: HashAlgo[];
+  private readonly remote: [HashAlgo, RemoteDigest][];
   private taps: RangeTap[] = [];
   /** Bytes seen so far. */
   pos = 0;
 
-  constructor(algos: Iterable<HashAlgo>) {
-    this.whole = new MultiHash(algos);
+  /** With a pool, the costly whole digests run on its threads; taps always see the bytes here. */
+  constructor(algos: Iterable<HashAlgo>, pool: HashPool | null = null) {
+    this.order = [...new Set(algos)];
+    const threaded = pool ? this.order.filter((a) => THREADED_ALGOS.has(a)) : [];
+    this.whole = new MultiHash(this.order.filter((a) => !threaded.includes(a)));
+    this.remote = threaded.map((a) => [a, pool!.digest(a)]);
+  }
+
+  /** Whether any range taps are still waiting for bytes. */
+  get tapped(): boolean {
+    return this.taps.length > 0;
   }
 
   addTap(t: RangeTap): void {
@@ -44,10 +57,27 @@ export class DigestSet {
     this.addTap(rangeDigestTap(r));
   }
 
-  update(c: Buffer): void {
+  /**
+   * Feeds the next bytes. Taps and this thread's digests see them at once;
+   * with digests on pool threads, a promise that settles when the bytes are
+   * handed over (wait for it before reusing the chunk: it is the backpressure).
+   */
+  update(c: Buffer): void | Promise<void> {
     this.whole.update(c);
     if (this.taps.length) this.feedTaps(c);
     this.pos += c.length;
+    if (this.remote.length === 1) return this.remote[0][1].update(c);
+    if (this.remote.length) return Promise.all(this.remote.map(([, d]) => d.update(c))).then(() => undefined);
+  }
+
+  /** The whole digests by algorithm, in the order asked for; HashThreadError when a hashing thread failed. */
+  async digest(): Promise<Record<string, string>> {
+    const here = this.whole.digest();
+    const there = new Map<string, string>();
+    for (const [a, d] of this.remote) there.set(a, await d.digest());
+    const out: Record<string, string> = {};
+    for (const a of this.order) out[a] = here[a] ?? there.get(a)!;
+    return out;
   }
 
   private feedTaps(c: Buffer): void {

@@ -10,6 +10,8 @@ export const LIMITS = {
   peekBytes: 64 * 1024,
   /** Sequential inputs smaller than this are buffered in memory when a decoder needs random access. */
   spillMemoryCap: 64 * 1024 * 1024,
+  /** Reused 1 MiB read buffers shared by every scan and the hashing threads (the bytes in flight between reading and hashing). */
+  readRingSlots: 16,
   /** Text formats (checksum files, scripts) larger than this are not parsed. */
   maxTextBytes: 4 * 1024 * 1024,
   /** Lines read from one checksum file. */

@@ -1,8 +1,20 @@
 import { open, type FileHandle } from 'node:fs/promises';
 import { TruncatedError } from './errors';
+import { LIMITS } from './limits';
+import { BufferRing } from './ring';
 
 /** Chunk size used when streaming a random-access source. */
 export const STREAM_CHUNK = 1 << 20;
+
+/** Called with each chunk of a scan; the chunk is lent, valid only until the returned promise settles. */
+export type ScanFn = (chunk: Buffer) => void | Promise<void>;
+
+let ring: BufferRing | null = null;
+/** The process-wide ring of read buffers that scans read into (and hashing threads read from). */
+export function readRing(): BufferRing {
+  ring ??= new BufferRing(STREAM_CHUNK, LIMITS.readRingSlots);
+  return ring;
+}
 
 /**
  * A random-access source answers `read(offset, length)`; reads past the end
@@ -21,6 +33,13 @@ export interface RandomSource {
    * range is not plain bytes of one file.
    */
   fileRange?(offset: number, length: number): { fd: number; position: number } | null;
+  /**
+   * Reads [start, end) once, in order, into reused buffers: each chunk is
+   * lent to `fn` and its buffer reused once `fn` has settled (a reader that
+   * keeps bytes copies them). Absent when the source has no cheaper way
+   * than `stream`; `scanRange` picks.
+   */
+  scan?(start: number, end: number, fn: ScanFn): Promise<void>;
 }
 
 /**
@@ -55,6 +74,12 @@ async function* streamRange(src: RandomSource, start: number, end: number): Asyn
     yield buf;
     if (buf.length < want) return;
   }
+}
+
+/** Scans [start, end) of a source: into reused buffers when it can, else chunk by chunk from `stream`. */
+export async function scanRange(src: RandomSource, start: number, end: number, fn: ScanFn): Promise<void> {
+  if (src.scan) return src.scan(start, end, fn);
+  for await (const c of src.stream(start, end)) await fn(c);
 }
 
 function clampRange(size: number, start = 0, end = size): [number, number] {
@@ -103,6 +128,59 @@ export class FileSource implements RandomSource {
     return streamRange(this, s, e);
   }
 
+  /** Fills `buf` from `position` as far as the file goes; the bytes read. */
+  private async fill(buf: Buffer, position: number): Promise<number> {
+    let got = 0;
+    while (got < buf.length) {
+      const { bytesRead } = await this.fh.read(buf, got, buf.length - got, position + got);
+      if (bytesRead === 0) break;
+      got += bytesRead;
+    }
+    return got;
+  }
+
+  /** Reads into the ring's slots, one read ahead of the chunk being handed out (the disk works while `fn` does). */
+  async scan(start: number, end: number, fn: ScanFn): Promise<void> {
+    const [s, e] = clampRange(this.size, start, end);
+    const ring = readRing();
+    const readAt = async (at: number) => {
+      const slot = await ring.acquire();
+      const want = Math.min(ring.slotSize, e - at);
+      try {
+        return { slot, want, got: await this.fill(slot.buf.subarray(0, want), at) };
+      } catch (err) {
+        ring.release(slot);
+        throw err;
+      }
+    };
+    let pos = s;
+    let next = pos < e ? readAt(pos) : null;
+    try {
+      while (next) {
+        const { slot, want, got } = await next;
+        next = null;
+        const at = pos;
+        pos += got;
+        try {
+          if (got === want && pos < e) next = readAt(pos);
+          if (got === 0) return;
+          this.observe?.(at, pos);
+          await fn(slot.buf.subarray(0, got));
+        } finally {
+          ring.release(slot);
+        }
+        if (got < want) return;
+      }
+    } finally {
+      // A chunk read ahead that `fn` failed before: its slot goes back.
+      if (next)
+        await next.then(
+          (r) => ring.release(r.slot),
+          () => undefined,
+        );
+    }
+  }
+
   fileRange(offset: number, length: number): { fd: number; position: number } | null {
     return offset >= 0 && length >= 0 && offset + length <= this.size ? { fd: this.fh.fd, position: offset } : null;
   }
@@ -136,21 +214,30 @@ export class SliceSource implements RandomSource {
     return this.parent.stream(this.offset + s, this.offset + e);
   }
 
+  scan(start: number, end: number, fn: ScanFn): Promise<void> {
+    const [s, e] = clampRange(this.size, start, end);
+    return scanRange(this.parent, this.offset + s, this.offset + e, fn);
+  }
+
   fileRange(offset: number, length: number): { fd: number; position: number } | null {
     if (offset < 0 || length < 0 || offset + length > this.size) return null;
     return this.parent.fileRange?.(this.offset + offset, length) ?? null;
   }
 
   /** Where these bytes lie in the outermost source they are a slice of. */
-  origin(): { base: RandomSource; offset: number } {
-    const up = this.parent instanceof SliceSource ? this.parent.origin() : { base: this.parent, offset: 0 };
+  origin(): { base: Source; offset: number } {
+    const up = originOf(this.parent);
     return { base: up.base, offset: up.offset + this.offset };
   }
 }
 
-/** The outermost source and offset of a source's bytes: a slice's, or the source itself at 0. */
+/**
+ * The outermost source and offset of a source's bytes: through slices and wrappers (a source with an
+ * `origin()`), else the source itself at 0.
+ */
 export function originOf(src: Source): { base: Source; offset: number } {
-  return src instanceof SliceSource ? src.origin() : { base: src, offset: 0 };
+  const o = (src as { origin?: () => { base: Source; offset: number } }).origin;
+  return typeof o === 'function' ? o.call(src) : { base: src, offset: 0 };
 }
 
 /** Bytes already in memory (small fixtures, buffered small streams). */
@@ -172,6 +259,11 @@ export class BufferSource implements RandomSource {
   async *stream(start?: number, end?: number): AsyncIterable<Buffer> {
     const [s, e] = clampRange(this.size, start, end);
     for (let p = s; p < e; p += STREAM_CHUNK) yield this.buf.subarray(p, Math.min(e, p + STREAM_CHUNK));
+  }
+
+  async scan(start: number, end: number, fn: ScanFn): Promise<void> {
+    const [s, e] = clampRange(this.size, start, end);
+    for (let p = s; p < e; p += STREAM_CHUNK) await fn(this.buf.subarray(p, Math.min(e, p + STREAM_CHUNK)));
   }
 }
 

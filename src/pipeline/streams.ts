@@ -19,10 +19,11 @@ export function errorToFact(e: unknown, context?: string): Fact {
   return { kind: 'unreadable', message: `${where}internal error while decoding: ${errorMessage(e)}` };
 }
 
-/** Calls `onChunk` for every chunk passing through. */
-export async function* tap(input: AsyncIterable<Buffer>, onChunk: (b: Buffer) => void): AsyncGenerator<Buffer> {
+/** Calls `onChunk` for every chunk passing through (and waits for it when it returns a promise). */
+export async function* tap(input: AsyncIterable<Buffer>, onChunk: (b: Buffer) => void | Promise<void>): AsyncGenerator<Buffer> {
   for await (const c of input) {
-    onChunk(c);
+    const p = onChunk(c);
+    if (p) await p;
     yield c;
   }
 }

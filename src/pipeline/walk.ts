@@ -6,10 +6,12 @@
 import { LIMITS, Budget } from '../io/limits';
 import type { HashAlgo } from '../io/hash';
 import { DigestSet, type RangeTap, rangeDigestTap } from '../io/digest-set';
+import { HASH_OFFLOAD_MIN, hashPool } from '../io/hash-pool';
+import { PassTee } from '../io/pass-tee';
 import { StreamReader } from '../io/stream-reader';
 import { spillToRandom, type Spilled } from '../io/spill';
 import { BudgetError, MemoryBudgetError } from '../io/errors';
-import { originOf, type RandomSource, type Source } from '../io/source';
+import { originOf, scanRange, type RandomSource, type Source } from '../io/source';
 import { TailKeeper } from '../io/tail';
 import { detectFormat, TRAILER_HOOKS } from '../formats/registry';
 import type { ChildSpec, DecodeContext, FormatHandler, SiblingContext } from '../formats/types';
@@ -77,13 +79,14 @@ export class Walker {
     const algos = new Set<HashAlgo>(this.opts.hashes);
     const whole = (node.expect ?? []).filter((e) => !e.range);
     for (const e of whole) algos.add(e.algo);
-    const digests = new DigestSet(algos);
+    // A large artifact's costly digests run on the hashing threads.
+    const digests = new DigestSet(algos, source.size !== null && source.size >= HASH_OFFLOAD_MIN ? hashPool() : null);
     for (const e of node.expect ?? []) if (e.range) digests.addRange(expectRange(fact, e, e.range));
     let complete = true;
     const hashing = (input: AsyncIterable<Buffer>) =>
       tap(input, (b) => {
-        digests.update(b);
         this.progress(b.length, path);
+        return digests.update(b);
       });
 
     if (node.readable === false) {
@@ -134,12 +137,14 @@ export class Walker {
           const closeScope = this.opts.budget.memoryScope();
           let spilled: Spilled | null = null;
           let rsrc: RandomSource;
+          // The container's pass can ride on its members' reads (a stored member's bytes are read once for both).
+          let tee: PassTee | null = null;
           try {
             if (source.kind === 'stream') {
               spilled = await spillToRandom(rest(), node.name, { memoryCap: LIMITS.spillMemoryCap, tempDir: this.opts.tempDir, budget: this.opts.budget });
               rsrc = spilled.source;
             } else {
-              rsrc = source;
+              rsrc = tee = new PassTee(source, digests, (n) => this.progress(n, path));
             }
             try {
               art.size = rsrc.size;
@@ -179,10 +184,34 @@ export class Walker {
                 art.children = await this.hashBesideChildren(art, rsrc, digests, ranges, list.entries, depth, (h) => (held = h), finish);
                 return art;
               }
+              if (tee && ranges.length === 0 && !digests.tapped && list.entries.length > 0) {
+                // No taps whose results the children might read (a footer's digest check goes to its vbmeta child): the whole digests
+                // follow the children's reads, and the hashes' facts go where a pass run first would have put them.
+                tee.start();
+                const before = art.facts.length;
+                const walked = await this.walkChildren(art, list.entries, depth);
+                try {
+                  await tee.finish();
+                } catch (e) {
+                  // As when a pass run first fails: no children.
+                  art.facts.length = before;
+                  throw e;
+                }
+                art.children = walked;
+                const finished: Fact[] = [];
+                held = finished;
+                try {
+                  await this.finishHashes(art, digests, whole, complete, fact);
+                } finally {
+                  held = null;
+                }
+                art.facts.splice(before, 0, ...finished);
+                return art;
+              }
               if (spilled) {
                 if (ranges.length) await this.hashPass(rsrc, new DigestSet([]), ranges, path, false);
-              } else await this.hashPass(rsrc, digests, ranges, path, true);
-              this.finishHashes(art, digests, whole, complete, fact);
+              } else await this.hashPass(source as RandomSource, digests, ranges, path, true);
+              await this.finishHashes(art, digests, whole, complete, fact);
               art.children = await this.walkChildren(art, list.entries, depth);
             } finally {
               await spilled?.release();
@@ -226,7 +255,7 @@ export class Walker {
           Object.assign(art.info, info, { decodedSize: child.size });
           art.size = source.size ?? digests.pos;
           art.children = [child];
-          this.finishHashes(art, digests, whole, complete, fact);
+          await this.finishHashes(art, digests, whole, complete, fact);
           return art;
         }
         case 'document': {
@@ -240,7 +269,7 @@ export class Walker {
           art.size = n;
           if (n <= max) Object.assign(art.info, handler.decode(Buffer.concat(chunks), ctx, node.name));
           else fact({ kind: 'unsupported', message: `${n} bytes is more than the ${max} this format is decoded up to` });
-          this.finishHashes(art, digests, whole, complete, fact);
+          await this.finishHashes(art, digests, whole, complete, fact);
           return art;
         }
         default: {
@@ -255,13 +284,23 @@ export class Walker {
           }
           // Whether every byte is zero (a blank image), for saying what unrecognised bytes look like.
           let zero = true;
-          for await (const c of rest()) {
+          const look = (c: Buffer) => {
             for (const t of tails) t.keep.push(c);
             if (zero && c.length) zero = c.equals(zeros(c.length));
+          };
+          if (reader) for await (const c of rest()) look(c);
+          else {
+            // Read once into reused buffers (nothing here keeps a chunk).
+            await scanRange(source as RandomSource, 0, source.size!, async (c) => {
+              const p = digests.update(c);
+              this.progress(c.length, path);
+              look(c);
+              if (p) await p;
+            });
           }
           art.size = digests.pos;
           if (handler?.kind === 'opaque' && handler.describe) Object.assign(art.info, handler.describe({ name: node.name, size: art.size }));
-          this.finishHashes(art, digests, whole, complete, fact);
+          await this.finishHashes(art, digests, whole, complete, fact);
           if (art.format === 'data' && art.size !== null) {
             const seen = sniffContent(peek, art.size, zero);
             fact({ kind: 'unidentified', message: seen.description, content: seen.kind });
@@ -295,7 +334,7 @@ export class Walker {
     children: ChildEntry[],
     depth: number,
     hold: (h: Fact[] | null) => void,
-    finish: () => void,
+    finish: () => Promise<void>,
   ): Promise<Artifact[]> {
     const held: Fact[] = [];
     const before = art.facts.length;
@@ -309,7 +348,7 @@ export class Walker {
     const finished: Fact[] = [];
     hold(finished);
     try {
-      finish();
+      await finish();
     } finally {
       hold(null);
     }
@@ -324,19 +363,20 @@ export class Walker {
     const end = whole ? src.size : Math.max(...taps.map((r) => r.end));
     digests.pos = start;
     for (const t of taps) digests.addTap(t);
-    for await (const c of src.stream(start, end)) {
-      digests.update(c);
+    await scanRange(src, start, end, async (c) => {
+      const p = digests.update(c);
       if (whole) this.progress(c.length, path);
-    }
+      if (p) await p;
+    });
   }
 
   /** The artifact's digests, checked against what it is expected to hash to; facts go through `push`. */
-  private finishHashes(art: Artifact, digests: DigestSet, expect: ExpectedDigest[], complete: boolean, push: (f: Fact) => void): void {
+  private async finishHashes(art: Artifact, digests: DigestSet, expect: ExpectedDigest[], complete: boolean, push: (f: Fact) => void): Promise<void> {
     if (!complete) {
       art.info.incomplete = true;
       return;
     }
-    art.hashes = digests.whole.digest();
+    art.hashes = await digests.digest();
     if (art.size === null) art.size = digests.pos;
     if (art.facts.some((f) => f.kind === 'truncated')) return;
     for (const e of expect) checkExpected(push, e, art.hashes[e.algo]);

@@ -1,0 +1,168 @@
+/**
+ * The hashing threads and the read ring: digests computed on the pool equal
+ * node:crypto's and Debian's sha256sum, a stored zip member's bytes are read
+ * from disk once for both digests, memory stays at the ring's size however
+ * large the input, and a hashing thread that dies is an error, not a hang.
+ */
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { createHash, randomBytes, randomInt } from 'node:crypto';
+import { spawnSync } from 'node:child_process';
+import { writeFileSync, closeSync, openSync, ftruncateSync } from 'node:fs';
+import { join } from 'node:path';
+import { HashPool, HashThreadError } from '../../src/io/hash-pool';
+import { BufferRing } from '../../src/io/ring';
+import { DigestSet, type RangeDigest } from '../../src/io/digest-set';
+import { FileSource, readRing, scanRange } from '../../src/io/source';
+import { BIN, hasTool, runTool, tempDir } from '../helpers';
+
+const sha = (algo: string, b: Buffer) => createHash(algo).update(b).digest('hex');
+
+test('digests on the pool equal node:crypto for random sizes, from ring slots and from plain buffers', async (t) => {
+  const dir = tempDir(t);
+  const pool = new HashPool(2);
+  assert.ok(pool.threaded, 'the worker script is built next to hash-pool.js');
+  for (let i = 0; i < 6; i++) {
+    // Sizes around and across the 1 MiB slots, and odd ones.
+    const size = [0, 1, readRing().slotSize, readRing().slotSize + 1, randomInt(1, 5 << 20), randomInt(3 << 20, 9 << 20)][i];
+    const data = randomBytes(size);
+    const file = join(dir, `in${i}`);
+    writeFileSync(file, data);
+    const src = await FileSource.open(file);
+    try {
+      // Read into ring slots (posted as they are) and the same bytes as plain buffers of uneven lengths (copied into slots).
+      const a = new DigestSet(['sha256', 'md5', 'crc32'], pool);
+      const b = new DigestSet(['sha1', 'sha256'], pool);
+      await scanRange(src, 0, src.size, async (c) => {
+        const p = a.update(c);
+        if (p) await p;
+      });
+      for (let o = 0; o < size;) {
+        const n = Math.min(size - o, randomInt(1, 3 << 20));
+        const p = b.update(Buffer.from(data.subarray(o, o + n)));
+        if (p) await p;
+        o += n;
+      }
+      const da = await a.digest();
+      assert.deepEqual(Object.keys(da), ['sha256', 'md5', 'crc32'], 'the order asked for');
+      assert.equal(da.sha256, sha('sha256', data), `sha256 of ${size} bytes`);
+      assert.equal(da.md5, sha('md5', data));
+      assert.equal(da.crc32, (await digestHere(['crc32'], data)).crc32, 'crc32 stays on this thread');
+      const db = await b.digest();
+      assert.equal(db.sha1, sha('sha1', data));
+      assert.equal(db.sha256, sha('sha256', data));
+    } finally {
+      await src.close();
+    }
+  }
+  assert.equal(readRing().inUse, 0, 'every slot is back in the ring');
+});
+
+async function digestHere(algos: ('crc32' | 'sha256')[], data: Buffer): Promise<Record<string, string>> {
+  const d = new DigestSet(algos);
+  await d.update(data);
+  return d.digest();
+}
+
+test('range digests crossing slot boundaries see the same bytes beside pool digests', async (t) => {
+  const dir = tempDir(t);
+  const pool = new HashPool(2);
+  const size = randomInt(4 << 20, 7 << 20);
+  const data = randomBytes(size);
+  const file = join(dir, 'in');
+  writeFileSync(file, data);
+  const src = await FileSource.open(file);
+  t.after(() => src.close());
+  const d = new DigestSet(['sha256'], pool);
+  const got: { r: RangeDigest; hex: string }[] = [];
+  const slot = readRing().slotSize;
+  const ranges: [number, number][] = [
+    [slot - 7, slot + 7],
+    [0, 3 * slot + 1],
+    [randomInt(0, size), size],
+    [2 * slot, 2 * slot],
+  ];
+  for (let i = 0; i < 20; i++) {
+    const s = randomInt(0, size);
+    ranges.push([s, Math.min(size, s + randomInt(1, 3 * slot))]);
+  }
+  ranges.sort((x, y) => x[0] - y[0]);
+  for (const [start, end] of ranges) {
+    const r: RangeDigest = { algo: 'sha1', start, end, done: (hex) => got.push({ r, hex }) };
+    d.addRange(r);
+  }
+  await scanRange(src, 0, size, async (c) => {
+    const p = d.update(c);
+    if (p) await p;
+  });
+  assert.equal((await d.digest()).sha256, sha('sha256', data));
+  assert.equal(got.length, ranges.length);
+  for (const { r, hex } of got) assert.equal(hex, sha('sha1', data.subarray(r.start, r.end)), `bytes ${r.start}-${r.end}`);
+});
+
+test('a hashing thread that dies fails its digests with a clear error and gives its slots back', async (t) => {
+  const dir = tempDir(t);
+  const script = join(dir, 'dies.js');
+  writeFileSync(script, "require('node:worker_threads').parentPort.on('message', (m) => { if (m.op === 'update') process.exit(3); });\n");
+  const ring = new BufferRing(1 << 16, 4);
+  const pool = new HashPool(1, ring, script);
+  const d = pool.digest('sha256');
+  // More chunks than the ring holds: without the slots coming back, this would wait for ever.
+  for (let i = 0; i < 10; i++) await d.update(randomBytes(1 << 16));
+  await assert.rejects(d.digest(), (e: Error) => e instanceof HashThreadError && /hashing thread stopped \(exit code 3\)/.test(e.message));
+  assert.equal(ring.inUse, 0);
+});
+
+test('a stored zip member is read from disk once for its own digest and the zip’s; both match sha256sum', { skip: !hasTool('zip') || !hasTool('sha256sum') }, (t) => {
+  const dir = tempDir(t);
+  // Above the size from which digests go to the hashing threads.
+  const member = join(dir, 'member.bin');
+  writeFileSync(member, randomBytes(40 << 20));
+  runTool('zip', ['-q', '-0', join(dir, 'stored.zip'), 'member.bin'], { cwd: dir });
+  const zip = join(dir, 'stored.zip');
+  const r = measured(dir, ['inspect', '--json', zip]);
+  const sum = (f: string) => runTool('sha256sum', [f]).stdout.toString().split(' ')[0];
+  const tree = findArtifacts(JSON.parse(r.stdout));
+  assert.equal(tree.get(''), sum(zip));
+  assert.equal(tree.get('member.bin'), sum(member));
+  const size = Number(runTool('stat', ['-c', '%s', zip]).stdout.toString());
+  // The zip once, plus headers and the central directory read again: well under twice.
+  assert.ok(r.rchar < size * 1.2, `read ${r.rchar} bytes for a ${size}-byte zip`);
+});
+
+test('a 1 GiB input keeps memory at the ring’s size (checked in a child process)', { skip: !hasTool('sha256sum') }, (t) => {
+  const dir = tempDir(t);
+  // A sparse file: reads of it are fast (faster than hashing), which is what backpressure is for; no disk space used.
+  const file = join(dir, 'zeros.img');
+  const fd = openSync(file, 'w');
+  ftruncateSync(fd, 1 << 30);
+  closeSync(fd);
+  const r = measured(dir, ['inspect', '--json', file]);
+  const tree = findArtifacts(JSON.parse(r.stdout));
+  assert.equal(tree.get(''), runTool('sha256sum', [file]).stdout.toString().split(' ')[0]);
+  assert.ok(r.maxRssMiB < 200, `peak RSS ${r.maxRssMiB} MiB`);
+});
+
+/** Runs the CLI in a child process that reports the bytes it read (/proc rchar) and its peak RSS. */
+function measured(dir: string, args: string[]): { stdout: string; rchar: number; maxRssMiB: number } {
+  const probe = join(dir, 'probe.js');
+  writeFileSync(
+    probe,
+    "process.on('exit', () => { const io = require('fs').readFileSync('/proc/self/io', 'utf8'); require('fs').writeSync(2, '\\nPROBE ' + /rchar: (\\d+)/.exec(io)[1] + ' ' + process.resourceUsage().maxRSS + '\\n'); });\n",
+  );
+  const r = spawnSync(process.execPath, ['-r', probe, BIN, ...args], { encoding: 'utf8', maxBuffer: 64 << 20 });
+  const m = /PROBE (\d+) (\d+)/.exec(r.stderr);
+  assert.ok(m, r.stderr);
+  return { stdout: r.stdout, rchar: Number(m[1]), maxRssMiB: Number(m[2]) / 1024 };
+}
+
+/** sha256 by artifact path (the input itself is ""), from a JSON report. */
+function findArtifacts(report: unknown): Map<string, string> {
+  const out = new Map<string, string>();
+  const visit = (a: { path?: string; hashes?: { sha256?: string }; children?: unknown[] }) => {
+    if (a.path !== undefined && a.hashes?.sha256) out.set(a.path, a.hashes.sha256);
+    for (const c of a.children ?? []) visit(c as typeof a);
+  };
+  visit((report as { root: never }).root);
+  return out;
+}
