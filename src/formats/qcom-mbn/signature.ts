@@ -166,7 +166,12 @@ function metadataIds(md: Buffer | null, who: Authority): Ids[] {
   const hw = (BigInt(md.readUInt32LE(12)) << 32n) | (BigInt(md.readUInt32LE(16) & 0xffff) << 16n) | BigInt(md.readUInt32LE(20) & 0xffff);
   const arb = BigInt(md.readUInt32LE(116));
   const from = `the ${who} metadata`;
-  return arb ? [{ swId: sw, hwId: hw, from }, { swId: (arb << 32n) | sw, hwId: hw, from }] : [{ swId: sw, hwId: hw, from }];
+  return arb
+    ? [
+        { swId: sw, hwId: hw, from },
+        { swId: (arb << 32n) | sw, hwId: hw, from },
+      ]
+    : [{ swId: sw, hwId: hw, from }];
 }
 
 interface Candidate {
@@ -182,7 +187,8 @@ function candidates(s: SignatureInput, who: Authority, algo: DigestAlgo, certIds
   const ids = [...(certIds ? [certIds] : []), ...(s.layout.version === 6 && md ? metadataIds(s.header.subarray(md.offset, md.offset + md.size), who) : [])];
   const hex = (v: bigint) => v.toString(16).toUpperCase().padStart(16, '0');
   for (const { bytes, masked } of signedReadings(s.layout, s.header, who)) {
-    for (const id of ids) out.push({ digest: mbnV3Digest(bytes, id.swId, id.hwId, algo), how: `Qualcomm's SW_ID/HW_ID-bound ${algo.toUpperCase()} digest (SW_ID ${hex(id.swId)}, HW_ID ${hex(id.hwId)} from ${id.from})`, masked });
+    for (const id of ids)
+      out.push({ digest: mbnV3Digest(bytes, id.swId, id.hwId, algo), how: `Qualcomm's SW_ID/HW_ID-bound ${algo.toUpperCase()} digest (SW_ID ${hex(id.swId)}, HW_ID ${hex(id.hwId)} from ${id.from})`, masked });
     // Signed with sectools' HMAC off: the plain digest (v5 on; v3 is always bound).
     if (s.layout.version !== 3) out.push({ digest: createHash(algo).update(bytes).digest(), how: `plain ${algo.toUpperCase()} digest`, masked });
   }
@@ -192,6 +198,9 @@ function candidates(s: SignatureInput, who: Authority, algo: DigestAlgo, certIds
 type Verdict = { ok: true; algorithm: string; candidate: Candidate } | { ok: false; bad: string } | { ok: false; unknown: string };
 
 function verifyWith(key: KeyObject, sig: Buffer, cands: Candidate[], algo: DigestAlgo): Verdict {
+  if (sig.every((b) => b === sig[0]) && (sig[0] === 0xff || sig[0] === 0)) {
+    return { ok: false, bad: `it is a placeholder of ${sig.length} 0x${sig[0].toString(16).padStart(2, '0')} bytes, not a signature (qtestsign writes one for devices without secure boot)` };
+  }
   const bits = rsaModulusBits(key);
   if (bits) {
     const k = Math.ceil(bits / 8);
@@ -287,7 +296,9 @@ export function checkSignature(s: SignatureInput, ctx: DecodeContext, info: Reco
     return;
   }
   info.signatures = results.map(({ who, verdict }) =>
-    verdict.ok ? { authority: who, algorithm: verdict.algorithm, digest: verdict.candidate.how, covers: `${covers(v)}${verdict.candidate.masked ? ` (the ${who === 'OEM' ? 'QTI' : 'OEM'} fields zeroed)` : ''}` } : { authority: who },
+    verdict.ok
+      ? { authority: who, algorithm: verdict.algorithm, digest: verdict.candidate.how, covers: `${covers(v)}${verdict.candidate.masked ? ` (the ${who === 'OEM' ? 'QTI' : 'OEM'} fields zeroed)` : ''}` }
+      : { authority: who },
   );
   // The trust anchor: the OEM root when the OEM signed, else the QTI root.
   const anchor = results.find((r) => r.who === 'OEM') ?? results[0];
