@@ -271,7 +271,13 @@ export function checkSignature(s: SignatureInput, ctx: DecodeContext, info: Reco
       ctx.fact({ kind: 'mbn-signature', message: `the attestation certificate "${cn(a)}" has no ${f.SW_ID === undefined ? 'SW_ID' : 'HW_ID'} field, which the v3 signature covers` });
       return;
     }
-    const key = certificatePublicKey(a);
+    let key: KeyObject;
+    try {
+      key = certificatePublicKey(a);
+    } catch (e) {
+      ctx.fact({ kind: 'mbn-signature', message: (e as Error).message });
+      return;
+    }
     if (v === 3 && rsaModulusBits(key) === null) {
       ctx.fact({ kind: 'mbn-signature-unchecked', message: `the attestation key is ${key.asymmetricKeyType ?? 'of an unknown type'}, not RSA: romscope verifies RSA v3 signatures only` });
       return;
