@@ -4,7 +4,11 @@
  * compared with `readelf -lW` (binutils); every segment digest is checked,
  * and a byte changed in a segment is found; a v3 signature over an openssl
  * chain is unverifiable without the root, verified with it as --key, and
- * failed when the signature or the chain is damaged.
+ * failed when the signature or the chain is damaged. v5, v6 and v7 images
+ * signed by openssl (RSA PKCS#1 v1.5, RSA-PSS, ECDSA P-384) as the public
+ * layouts say (qtestsign's mbn/hashseg.py, sectools' MBN parsers): the QTI
+ * and OEM signatures are checked, and a byte changed in the hash table, the
+ * metadata or a signature fails them.
  */
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
@@ -15,7 +19,7 @@ import { buildMbn, mbnSegmentOffset } from '../../fixtures/builders/mbn';
 import { pseudoRandom } from '../../fixtures/builders/data';
 import { requireTools, tempDir, ofFormat } from '../helpers';
 import { describe } from '../interop/util';
-import { makeMbnChain, readelfSegments } from './mbn-helpers';
+import { makeMbnChain, readelfSegments, type MbnChain } from './mbn-helpers';
 
 const segments = () => [{ data: pseudoRandom(5000, 1) }, { data: Buffer.alloc(0), memsz: 0x2000, flags: 6 }, { data: pseudoRandom(777, 2), flags: 6 }];
 
@@ -125,5 +129,200 @@ test('MBN: damaged headers are findings in words, never a throw', async (t) => {
   assert.ok(
     r.findings.some((f) => f.ruleId === 'integrity/truncated'),
     describe(r.findings),
+  );
+});
+
+/** Where a built image's hash segment regions start: 32-bit header words at 0x1000. */
+function regions(image: Buffer) {
+  const w = (i: number) => image.readUInt32LE(0x1000 + 4 * i);
+  const version = w(1);
+  const header = version === 6 ? 48 : 40;
+  const [common, qtiMd, oemMd, table, qtiSig, qtiChain, oemSig] =
+    version === 7 ? [w(2), w(3), w(4), w(5), w(6), w(7), w(8)] : version === 6 ? [0, w(10), w(11), w(5), w(2), w(3), w(7)] : [0, 0, 0, w(5), w(2), w(3), w(7)];
+  const at = [header, common, qtiMd, oemMd, table, qtiSig, qtiChain].reduce<number[]>((acc, n) => [...acc, acc[acc.length - 1] + n], [0x1000]);
+  return { common: at[1], qtiMetadata: at[2], oemMetadata: at[3], hashTable: at[4], qtiSignature: at[5], oemSignature: at[7], oemSignatureSize: oemSig };
+}
+
+/** v6 metadata 0.0 (sectools' MbnHdrV6): version, sw_id, hw_id, oem_id, model_id, app_id, flags, soc_vers[12], serials[8], mrc_index, anti_rollback_version. */
+function v6Metadata(sw: number, hw: number, oem: number, model: number, arb: number): Buffer {
+  const b = Buffer.alloc(120);
+  [0, 0, sw, hw, oem, model].forEach((v, i) => b.writeUInt32LE(v, i * 4));
+  b.writeUInt32LE(arb, 116);
+  return b;
+}
+
+async function expectFailed(file: string, image: Buffer, damage: (b: Buffer) => void, message: RegExp, keys: string[]) {
+  const bad = Buffer.from(image);
+  damage(bad);
+  writeFileSync(file, bad);
+  const r = await inspect(file, { keys });
+  assert.equal(r.summary.signature.status, 'failed', r.summary.signature.reason);
+  assert.ok(
+    r.findings.some((f) => f.ruleId === 'signature/mbn-invalid' && message.test(f.message)),
+    describe(r.findings),
+  );
+}
+
+test('MBN v5 double-signed (RSA PKCS#1 v1.5, SW_ID/HW_ID digest): QTI and OEM signatures verify; a changed table or signature fails', async (t) => {
+  if (!requireTools(t, 'openssl')) return;
+  const dir = tempDir(t);
+  const oem = makeMbnChain(dir);
+  const qti = makeMbnChain(dir, 0x1cn, 0x009900e100000000n, { name: 'QTI' });
+  const signer = (c: MbnChain) => ({ chain: c.chain, swId: c.swId, hwId: c.hwId, signDigest: c.signDigest('pkcs1') });
+  const image = buildMbn({ version: 5, segments: segments(), sign: signer(oem), qtiSign: signer(qti) });
+  const file = join(dir, 'tz.mbn');
+  writeFileSync(file, image);
+  const oemRoot = join(oem.dir, 'root.pem');
+
+  const r = await inspect(file);
+  assert.deepEqual(r.findings, [], describe(r.findings));
+  assert.equal(r.summary.signature.status, 'unverifiable');
+  assert.match(
+    r.summary.signature.reason,
+    /^tz\.mbn: the OEM image signature \(RSA-2048 PKCS#1 v1\.5, Qualcomm's SW_ID\/HW_ID-bound SHA256 digest \(SW_ID 000000000000001C, HW_ID 009900E100001607 from the attestation certificate\) of the header and hash table\) and the QTI image signature .* verify \(attestation certificate "Test User", root "Test Root CA".*no OEM root key was given/,
+  );
+  assert.deepEqual(
+    (r.root.info.signatures as { authority: string; covers: string }[]).map((x) => [x.authority, x.covers]),
+    [
+      ['OEM', 'header and hash table'],
+      ['QTI', 'header and hash table (the OEM fields zeroed)'],
+    ],
+  );
+  assert.equal((r.root.info.qtiCertificates as unknown[]).length, 3);
+
+  assert.equal((await inspect(file, { keys: [oemRoot] })).summary.signature.status, 'verified');
+  const wrong = await inspect(file, { keys: [join(qti.dir, 'root.pem')] });
+  assert.equal(wrong.summary.signature.status, 'unverifiable');
+  assert.match(wrong.summary.signature.reason, /none of the keys given with --key/);
+
+  const at = regions(image);
+  await expectFailed(
+    file,
+    image,
+    (b) => (b[at.hashTable + 3] ^= 0x80),
+    /^the OEM image signature \(v5, over the header and hash table\) does not verify with the key of the attestation certificate "Test User" \(it is an RSA PKCS#1 v1\.5 signature by this key, over another digest\)/,
+    [oemRoot],
+  );
+  await expectFailed(file, image, (b) => (b[at.oemSignature + 100] ^= 1), /^the OEM image signature \(v5, .*\(it is neither an RSA PKCS#1 v1\.5 nor an RSA-PSS signature by this key\)/, [oemRoot]);
+  await expectFailed(file, image, (b) => (b[at.qtiSignature + 100] ^= 1), /^the QTI image signature \(v5, .* does not verify with the key of the attestation certificate "QTI User"/, [oemRoot]);
+});
+
+test('MBN v6 double-signed (QTI ECDSA P-384, OEM RSA-PSS; IDs from the metadata): verified with the OEM root; changed metadata fails the signer that covers it', async (t) => {
+  if (!requireTools(t, 'openssl')) return;
+  const dir = tempDir(t);
+  const oem = makeMbnChain(dir, 0x1cn, 0n, { ou: false });
+  const qti = makeMbnChain(dir, 0x1cn, 0n, { name: 'QTI', ou: false, attKey: 'ec-p384' });
+  const image = buildMbn({
+    version: 6,
+    elfClass: 64,
+    segments: segments(),
+    metadata: { qti: v6Metadata(0x1c, 0x009900e1, 0, 0, 0), oem: v6Metadata(0x1c, 0x009900e1, 0x42, 0x1607, 2) },
+    sign: { chain: oem.chain, swId: (2n << 32n) | 0x1cn, hwId: 0x009900e100421607n, signDigest: oem.signDigest('pss') },
+    qtiSign: { chain: qti.chain, swId: 0x1cn, hwId: 0x009900e100000000n, signDigest: qti.signDigest('ecdsa'), sigSize: 104 },
+  });
+  const file = join(dir, 'xbl.elf');
+  writeFileSync(file, image);
+  const oemRoot = join(oem.dir, 'root.pem');
+
+  const r = await inspect(file);
+  assert.deepEqual(r.findings, [], describe(r.findings));
+  assert.equal(r.summary.signature.status, 'unverifiable');
+  assert.deepEqual(r.root.info.signatures, [
+    {
+      authority: 'OEM',
+      algorithm: 'RSA-2048 PSS (MGF1 SHA384, 48-byte salt)',
+      digest: "Qualcomm's SW_ID/HW_ID-bound SHA384 digest (SW_ID 000000020000001C, HW_ID 009900E100421607 from the OEM metadata)",
+      covers: 'header, QTI and OEM metadata and hash table (the QTI fields zeroed)',
+    },
+    {
+      authority: 'QTI',
+      algorithm: 'ECDSA P-384 (DER)',
+      digest: "Qualcomm's SW_ID/HW_ID-bound SHA384 digest (SW_ID 000000000000001C, HW_ID 009900E100000000 from the QTI metadata)",
+      covers: 'header, QTI and OEM metadata and hash table (the OEM fields zeroed)',
+    },
+  ]);
+  assert.equal((await inspect(file, { keys: [oemRoot] })).summary.signature.status, 'verified');
+  assert.equal((await inspect(file, { keys: [join(oem.dir, 'ca.pem')] })).summary.signature.status, 'unverifiable');
+
+  const at = regions(image);
+  // The OEM metadata: only the OEM signature covers it (the QTI one is made with it zeroed).
+  await expectFailed(
+    file,
+    image,
+    (b) => (b[at.oemMetadata + 60] ^= 1),
+    /^the OEM image signature \(v6, over the header, QTI and OEM metadata and hash table\) does not verify .*\(it is an RSA-PSS signature by this key, over another digest\)/,
+    [oemRoot],
+  );
+  await expectFailed(file, image, (b) => (b[at.qtiMetadata + 60] ^= 1), /^the QTI image signature \(v6, .*\(it is an ECDSA signature \(DER\) that does not verify with this key over the signed digest\)/, [oemRoot]);
+  await expectFailed(file, image, (b) => (b[at.hashTable + 100] ^= 1), /^the OEM image signature \(v6, /, [oemRoot]);
+  await expectFailed(file, image, (b) => (b[at.qtiSignature + 20] ^= 1), /^the QTI image signature \(v6, /, [oemRoot]);
+});
+
+/** An openssl DER ECDSA signature as r||s, 48 bytes each. */
+function derToRaw(der: Buffer): Buffer {
+  const ints: Buffer[] = [];
+  let i = 2;
+  for (let k = 0; k < 2; k++) {
+    const len = der[i + 1];
+    const v = der.subarray(i + 2, i + 2 + len);
+    ints.push(Buffer.concat([Buffer.alloc(48), v]).subarray(-48));
+    i += 2 + len;
+  }
+  return Buffer.concat(ints);
+}
+
+for (const encoding of ['DER', 'raw r||s'] as const) {
+  test(`MBN v7 OEM-signed (ECDSA P-384, ${encoding}, plain SHA-384): verified with the root; changed common metadata, table or signature fails`, async (t) => {
+    if (!requireTools(t, 'openssl')) return;
+    const dir = tempDir(t);
+    const oem = makeMbnChain(dir, 0x1cn, 0n, { ou: false, attKey: 'ec-p384' });
+    const ecdsa = oem.signDigest('ecdsa');
+    const image = buildMbn({
+      version: 7,
+      elfClass: 64,
+      segments: segments(),
+      metadata: { oem: Buffer.alloc(224) },
+      sign: { chain: oem.chain, signDigest: encoding === 'DER' ? ecdsa : (d) => derToRaw(ecdsa(d)), sigSize: encoding === 'DER' ? 104 : 96 },
+    });
+    const file = join(dir, 'abl.elf');
+    writeFileSync(file, image);
+    const root = join(oem.dir, 'root.pem');
+    const r = await inspect(file);
+    assert.deepEqual(r.findings, [], describe(r.findings));
+    assert.equal(r.summary.signature.status, 'unverifiable');
+    assert.deepEqual(r.root.info.signatures, [{ authority: 'OEM', algorithm: `ECDSA P-384 (${encoding})`, digest: 'plain SHA384 digest', covers: 'header, common, QTI and OEM metadata and hash table' }]);
+    assert.equal((await inspect(file, { keys: [root] })).summary.signature.status, 'verified');
+    const at = regions(image);
+    await expectFailed(file, image, (b) => (b[at.common + 8] ^= 1), /^the OEM image signature \(v7, over the header, common, QTI and OEM metadata and hash table\) does not verify/, [root]);
+    await expectFailed(file, image, (b) => (b[at.hashTable + 5] ^= 1), /^the OEM image signature \(v7, /, [root]);
+    await expectFailed(file, image, (b) => (b[at.oemSignature + 30] ^= 1), /^the OEM image signature \(v7, /, [root]);
+  });
+}
+
+test('MBN v6 signed with an EC P-256 attestation key: unverifiable, and says why', async (t) => {
+  if (!requireTools(t, 'openssl')) return;
+  const dir = tempDir(t);
+  const oem = makeMbnChain(dir, 0x1cn, 0n, { ou: false, attKey: 'ec-p256' });
+  const image = buildMbn({ version: 6, segments: segments(), sign: { chain: oem.chain, signDigest: oem.signDigest('ecdsa'), sigSize: 72 } });
+  const file = join(dir, 'hyp.mbn');
+  writeFileSync(file, image);
+  const r = await inspect(file, { keys: [join(oem.dir, 'root.pem')] });
+  assert.deepEqual(r.findings, [], describe(r.findings));
+  assert.equal(r.summary.signature.status, 'unverifiable');
+  assert.match(r.summary.signature.reason, /^hyp\.mbn: the OEM image signature \(v6\) is not checked: the attestation key is EC prime256v1; romscope verifies ECDSA on P-384 only$/);
+});
+
+test('MBN v5 with a placeholder signature (qtestsign writes 0xff bytes): failed, and says it is a placeholder', async (t) => {
+  if (!requireTools(t, 'openssl')) return;
+  const dir = tempDir(t);
+  const oem = makeMbnChain(dir);
+  const image = buildMbn({ version: 5, segments: segments(), sign: { chain: oem.chain, signDigest: () => Buffer.alloc(256, 0xff) } });
+  const file = join(dir, 'rpm.mbn');
+  await expectFailed(
+    file,
+    image,
+    () => {},
+    /^the OEM image signature \(v5, over the header and hash table\) does not verify .*\(it is a placeholder of 256 0xff bytes, not a signature \(qtestsign writes one for devices without secure boot\)\)/,
+    [],
   );
 });
