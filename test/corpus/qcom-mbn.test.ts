@@ -11,7 +11,7 @@ import { test, type TestContext } from 'node:test';
 import assert from 'node:assert/strict';
 import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { inspect } from '../../src/index';
+import { inspect } from '../../src/pipeline/inspect';
 import { CORPUS, corpusFile, requireTools, runTool, tempDir } from '../helpers';
 import { describe } from '../interop/util';
 import { readelfSegments } from '../formats/mbn-helpers';

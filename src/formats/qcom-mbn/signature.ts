@@ -197,7 +197,7 @@ function candidates(s: SignatureInput, who: Authority, algo: DigestAlgo, certIds
 
 type Verdict = { ok: true; algorithm: string; candidate: Candidate } | { ok: false; bad: string } | { ok: false; unknown: string };
 
-function verifyWith(key: KeyObject, sig: Buffer, cands: Candidate[], algo: DigestAlgo): Verdict {
+function verifyWith(key: KeyObject, sig: Buffer, cands: Candidate[], algo: DigestAlgo, version: number): Verdict {
   if (sig.every((b) => b === sig[0]) && (sig[0] === 0xff || sig[0] === 0)) {
     return { ok: false, bad: `it is a placeholder of ${sig.length} 0x${sig[0].toString(16).padStart(2, '0')} bytes, not a signature (qtestsign writes one for devices without secure boot)` };
   }
@@ -216,7 +216,14 @@ function verifyWith(key: KeyObject, sig: Buffer, cands: Candidate[], algo: Diges
       const c = cands.find((x) => pssMatches(pss, x.digest, algo));
       return c ? { ok: true, algorithm: `RSA-${bits} PSS (MGF1 ${algo.toUpperCase()}, ${pss.salt.length}-byte salt)`, candidate: c } : { ok: false, bad: 'it is an RSA-PSS signature by this key, over another digest' };
     }
-    return { ok: false, bad: 'it is neither an RSA PKCS#1 v1.5 nor an RSA-PSS signature by this key' };
+    // v3 images are signed one way only, so anything else is a bad signature. From v5 on, stock images exist
+    // (OnePlus firehose programmers) whose signature opens under their attestation key to neither block:
+    // a scheme romscope does not know, or a damaged signature; it cannot tell which, so it does not say failed.
+    if (version === 3) return { ok: false, bad: 'it is neither an RSA PKCS#1 v1.5 nor an RSA-PSS signature by this key' };
+    return {
+      ok: false,
+      unknown: `the signature opens under the key of the attestation certificate to neither an RSA PKCS#1 v1.5 nor an RSA-PSS block: a signing scheme romscope does not know (some stock OnePlus programmers are signed so), or a damaged signature`,
+    };
   }
   if (key.asymmetricKeyType === 'ec') {
     const point = p384Point(key);
@@ -282,7 +289,7 @@ export function checkSignature(s: SignatureInput, ctx: DecodeContext, info: Reco
       ctx.fact({ kind: 'mbn-signature-unchecked', message: `the attestation key is ${key.asymmetricKeyType ?? 'of an unknown type'}, not RSA: romscope verifies RSA v3 signatures only` });
       return;
     }
-    results.push({ who, att: a, verdict: verifyWith(key, sig, candidates(s, who, algo, certIds), algo) });
+    results.push({ who, att: a, verdict: verifyWith(key, sig, candidates(s, who, algo, certIds), algo, v) });
   }
   for (const { who, att: a, verdict } of results) {
     if (!verdict.ok && 'bad' in verdict) {
