@@ -11,6 +11,8 @@ import { closeSync, ftruncateSync, openSync, statSync, writeSync, existsSync } f
 import { join } from 'node:path';
 import { crc32 } from 'node:zlib';
 import { inspect } from '../../src/pipeline/inspect';
+import { verdict, passes } from '../../src/api';
+import { UsageError } from '../../src/io/errors';
 import { walkArtifacts, type Artifact, type Report } from '../../src/report/model';
 import { buildPayload, OP } from '../../fixtures/builders/payload';
 import { header as tarHeader } from '../../fixtures/builders/tar';
@@ -327,4 +329,17 @@ test('check refuses --no-hash (exit 2): a check that compares no digest cannot p
   const back = runCli(['inspect', '--no-hash', '--hash', 'md5', '--json', path]);
   assert.equal(back.code, 0, back.stderr);
   assert.ok((JSON.parse(back.stdout) as Report).root.hashes.md5);
+});
+
+test('the library: inspect({ noHash }) gives a report verdict() and passes() refuse to judge', async (t) => {
+  const dir = tempDir(t);
+  const path = join(dir, 'a.tar');
+  writeTar(path, [{ name: 'a.txt', data: Buffer.from('a') }]);
+  const report = await inspect(path, { noHash: true });
+  assert.throws(
+    () => verdict(report),
+    (e: unknown) => e instanceof UsageError && /noHash/.test(e.message),
+  );
+  assert.throws(() => passes(report), UsageError);
+  assert.equal(verdict(await inspect(path)).ok, true);
 });
