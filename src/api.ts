@@ -127,6 +127,8 @@ export interface Verdict {
 
 /** Pass or fail, with the CLI's semantics: exit code 1 when a finding reaches `failOn` or the warnings exceed `maxWarnings`. */
 export function verdict(report: Report, o: VerdictOptions = {}): Verdict {
+  // A report made with `noHash` compared no digest: passing it would pass what was never checked (the CLI's `check` refuses --no-hash too).
+  if (report.summary.integrity.reason !== undefined) throw new UsageError(`no verdict on a report made with noHash: ${report.summary.integrity.reason}`);
   const failOn = o.failOn ?? 'error';
   const reasons: string[] = [];
   if (failOn !== 'none') {

@@ -45,7 +45,8 @@ interface Common {
   'output-file'?: string | string[];
   quiet: boolean;
   color?: boolean;
-  hash: string | string[];
+  /** `--no-hash` gives false (yargs' negation of --hash). */
+  hash: string | false | (string | false)[];
   severity: string[];
   config?: string;
   device?: string;
@@ -90,7 +91,11 @@ const REPORT_OPTIONS = {
   key: { type: 'string', array: true, describe: 'certificate or key (PEM or DER) to check OTA and payload signatures against; repeatable' },
   quiet: { alias: 'q', type: 'boolean', default: false, describe: 'only findings and the summary; no progress' },
   color: { type: 'boolean', describe: 'force colour on (--color) or off (--no-color); NO_COLOR turns it off whatever else' },
-  hash: { type: 'string', default: 'sha256', describe: `digests to compute: ${HASH_ALGOS.join(',')}` },
+  hash: {
+    type: 'string',
+    default: 'sha256',
+    describe: `digests to compute: ${HASH_ALGOS.join(',')}; inspect --no-hash computes none and reads only headers and directories (integrity not checked, signatures not verified)`,
+  },
   severity: { type: 'string', array: true, default: [] as string[], describe: 'override a rule: RULE=error|warning|info|off (or warn, 2, 1, 0)' },
   'max-depth': { type: 'string', describe: 'deepest container nesting to decode' },
   'max-members': { type: 'string', describe: 'most artifacts to visit' },
@@ -207,8 +212,11 @@ function targetOf(a: Common): Target | undefined {
   return Object.keys(given).length ? validateTarget(given) : undefined;
 }
 
-function parseHashes(raw: string | string[]): HashAlgo[] {
-  const list = (last(raw) ?? '')
+/** `--hash`, or null for `--no-hash` (the last of them counts). */
+function parseHashes(raw: Common['hash']): HashAlgo[] | null {
+  const value = last(raw);
+  if (value === false) return null;
+  const list = (value ?? '')
     .split(',')
     .map((x) => x.trim().toLowerCase())
     .filter(Boolean);
@@ -280,8 +288,10 @@ export function useColor(flag: boolean | undefined, tty: boolean, env: NodeJS.Pr
 }
 
 /** Everything inspect needs from the flags; every bad flag is a usage error here, before any input is read. */
-function inspectOptions(a: Common): InspectOptions {
+function inspectOptions(a: Common, isCheck = false): InspectOptions {
   const hashes = parseHashes(a.hash);
+  // A check that computes no digest could pass what it never compared: refused, not run half-blind.
+  if (!hashes && isCheck) throw new UsageError('check cannot run with --no-hash: it verifies digests and signatures, which needs them (use inspect --no-hash to list the structure only)');
   // The config file first, then --severity on top of it: the command line wins.
   const config = loadConfig(
     a.config,
@@ -290,7 +300,7 @@ function inspectOptions(a: Common): InspectOptions {
   const severity = { ...config.rules, ...parseSeverity(a.severity) };
   const target = targetOf(a);
   return {
-    hashes,
+    ...(hashes ? { hashes } : { noHash: true }),
     severity,
     ...(target ? { target } : {}),
     budget: Object.fromEntries(
@@ -355,7 +365,7 @@ async function runReports(a: Common, isCheck: boolean): Promise<number> {
   const files = a.file.map(String);
   if (files.filter((f) => f === STDIN).length > 1) throw new UsageError('"-" (standard input) can be given only once');
   const format = outputFormat(a);
-  const opts = inspectOptions(a);
+  const opts = inspectOptions(a, isCheck);
   const failOn = isCheck ? parseFailOn(a['fail-on']) : 'none';
   const maxWarnings = isCheck ? parseMaxWarnings(a['max-warnings']) : undefined;
   const given = last(a['output-file']);

@@ -52,6 +52,13 @@ export interface DecodeContext {
   fact(f: Fact): void;
   /** Keys to check signatures with: the user's (`--key`, origin 'user'), then any the parent vouches for (origin 'package'). */
   keys?: readonly TrustedKey[];
+  /**
+   * `--no-hash`: only headers and directories are read. No hashing pass
+   * follows the decode (range digests and taps are never fed), so a decoder
+   * reads no more than its structure needs, says what it left unchecked, and
+   * skips work that reads bulk data (a file system's tree scan).
+   */
+  headersOnly?: boolean;
 }
 
 /** A digest the walk computes over a byte range of a container during its hashing pass. */
@@ -197,6 +204,8 @@ export interface SiblingContext {
   fact(f: Fact): void;
   keys?: readonly TrustedKey[];
   tempDir?: string;
+  /** `--no-hash` (DecodeContext.headersOnly): no hashing pass reads the container, so taps on it are never fed. */
+  headersOnly?: boolean;
 }
 
 /** The container's bytes as a built child: released after its walk or extraction. */

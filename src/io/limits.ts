@@ -35,6 +35,13 @@ export const LIMITS = {
   initRcFiles: 2000,
   initRcFileBytes: 1024 * 1024,
   initRcTotalBytes: 16 * 1024 * 1024,
+  /**
+   * `--no-hash`: bytes that only decoding makes are read when there are at
+   * most this many of them: a container inside a compressed stream (a
+   * vbmeta.img.lz4), a small payload partition (vbmeta), a build.prop in a
+   * file system. Larger ones are listed, not read.
+   */
+  noHashDecodeBytes: 1024 * 1024,
 };
 
 export interface BudgetOptions {

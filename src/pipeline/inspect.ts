@@ -19,7 +19,7 @@ import { compatibilitySummary } from '../compat/evaluate';
 import { buildSummary } from '../compat/identity';
 import { validateTarget, type Target } from '../compat/target';
 import { PASSED_CHECK_KINDS, INTEGRITY_FAILURE_KINDS, type FactKind } from '../facts';
-import { walkArtifacts, type Finding, type Report, type Summary, type Artifact } from '../report/model';
+import { walkArtifacts, type Finding, type Report, type Summary, type Artifact, type SignatureStatus } from '../report/model';
 import { VERSION } from '../version';
 import { notUnderstood, unidentified } from '../formats/unidentified';
 
@@ -29,6 +29,13 @@ export const MAX_NOT_UNDERSTOOD_PATHS = 100;
 export interface InspectOptions {
   /** Digests computed for every artifact (default sha256). */
   hashes?: HashAlgo[];
+  /**
+   * `--no-hash`: list the structure (members, headers, directories, declared
+   * devices, signature metadata) reading headers and directories only. No
+   * digest is computed or compared, so `summary.integrity` is `unchecked`
+   * and a signature that needs digests is `unverifiable`, each with a reason.
+   */
+  noHash?: boolean;
   budget?: Partial<BudgetOptions>;
   severity?: SeverityOverrides;
   /** Look for checksum files next to the input (default true). */
@@ -69,7 +76,8 @@ export async function inspect(path: string, opts: InspectOptions = {}): Promise<
     await loadXxhash();
     const budget = new Budget({ ...defaultBudget(src.size), ...opts.budget });
     const keys = await loadKeys(opts.keys ?? []);
-    const walker = new Walker({ hashes: opts.hashes ?? ['sha256'], budget, tempDir: opts.tempDir, onProgress: opts.onProgress, keys });
+    const noHash = !!opts.noHash;
+    const walker = new Walker({ hashes: noHash ? [] : (opts.hashes ?? ['sha256']), budget, tempDir: opts.tempDir, onProgress: opts.onProgress, keys, ...(noHash ? { noHash } : {}) });
     const expect: ExpectedDigest[] = [];
     let info: Record<string, unknown> | undefined;
     if (opts.sidecars !== false) {
@@ -81,20 +89,36 @@ export async function inspect(path: string, opts: InspectOptions = {}): Promise<
     }
     const root = await walker.walk({ source: src, name: src.name, path: '', depth: 0, expect, info });
     // What vbmeta images say about the other images needs the whole tree (FORMATS.md §5).
-    await crossCheckAvb(root, { budget, reread: (p) => locate(src, p, opts.tempDir), walk: (node) => walker.walk(node) });
+    await crossCheckAvb(root, { budget, reread: (p) => locate(src, p, opts.tempDir), walk: (node) => walker.walk(node), ...(noHash ? { noDigests: true } : {}) });
     const findings = runRules(root, opts.severity, RULES, target);
-    return { schemaVersion: 1, tool: { name: 'romscope', version: VERSION }, input: { path, size: src.size }, root, findings, summary: summarize(root, findings, target) };
+    return { schemaVersion: 1, tool: { name: 'romscope', version: VERSION }, input: { path, size: src.size }, root, findings, summary: summarize(root, findings, target, noHash) };
   } finally {
     await src.close();
   }
 }
 
-function summarize(root: Artifact, findings: Finding[], target?: Target): Summary {
+/** `summary.integrity.reason` with --no-hash. */
+export const NO_HASH_INTEGRITY = 'not checked (--no-hash): no digest was computed, so no member, image or checksum was compared';
+
+/**
+ * With --no-hash a signature verdict that would rest on digests is not
+ * given: only a failure or a missing signature, which headers show, stands.
+ */
+function noHashSignature(v: { status: SignatureStatus; reason: string } | null, formats: string[]): { status: SignatureStatus; reason: string } {
+  if (v && (v.status === 'failed' || v.status === 'unsigned')) return v;
+  const why = 'not verified (--no-hash): verifying a signature needs digests of what it signs (the whole OTA package, payload.bin, the images vbmeta descriptors cover), and none were computed';
+  if (v?.status === 'verified') return { status: 'unverifiable', reason: `${why}; read without them: ${v.reason}` };
+  if (v) return { status: 'unverifiable', reason: `${why}; ${v.reason}` };
+  return { status: 'unverifiable', reason: `${why} (found: ${formats.join(', ') || 'plain data'})` };
+}
+
+function summarize(root: Artifact, findings: Finding[], target?: Target, noHash = false): Summary {
   const all = [...walkArtifacts(root)];
   const count = (kinds: readonly FactKind[]) => all.reduce((n, a) => n + a.facts.filter((f) => kinds.includes(f.kind)).length, 0);
   const passed = count(PASSED_CHECK_KINDS);
   const failed = count(INTEGRITY_FAILURE_KINDS);
   const formats = [...new Set(all.map((a) => a.format))].filter((f) => f !== 'data');
+  const signature = combineSignatureStatus(combineSignatureStatus(avbSignatureSummary(root), otaSignatureSummary(root)), qcomSignatureSummary(root));
   const build = buildSummary(root);
   const unknown = unidentified(root)
     .filter(notUnderstood)
@@ -106,11 +130,10 @@ function summarize(root: Artifact, findings: Finding[], target?: Target): Summar
     errors: findings.filter((f) => f.severity === 'error').length,
     warnings: findings.filter((f) => f.severity === 'warning').length,
     infos: findings.filter((f) => f.severity === 'info').length,
-    integrity: { status: failed > 0 ? 'failed' : passed > 0 ? 'verified' : 'unchecked', checks: passed + failed, failed },
-    signature: combineSignatureStatus(combineSignatureStatus(avbSignatureSummary(root), otaSignatureSummary(root)), qcomSignatureSummary(root)) ?? {
-      status: 'unverifiable',
-      reason: `no signed format found that this version verifies (found: ${formats.join(', ') || 'plain data'})`,
-    },
+    integrity: noHash
+      ? { status: failed > 0 ? 'failed' : 'unchecked', checks: passed + failed, failed, reason: NO_HASH_INTEGRITY }
+      : { status: failed > 0 ? 'failed' : passed > 0 ? 'verified' : 'unchecked', checks: passed + failed, failed },
+    signature: noHash ? noHashSignature(signature, formats) : (signature ?? { status: 'unverifiable', reason: `no signed format found that this version verifies (found: ${formats.join(', ') || 'plain data'})` }),
     notUnderstood: { members: unknown.length, paths: unknown.slice(0, MAX_NOT_UNDERSTOOD_PATHS) },
   };
 }

@@ -100,6 +100,22 @@ export async function locate(root: RandomSource, artifactPath: string, tempDir?:
         continue;
       }
       let resolver: { src: RandomSource; h: ContainerHandler } | null = null;
+      if (!entries && (h as ContainerHandler).resolve && rest !== '' && !TRAILER_HOOKS.some((t) => t.childNames.includes(next))) {
+        // A file system: the path is looked up component by component, reading only the directories
+        // on the way and the blocks they lie in, not the whole tree the decoder walks. The members its
+        // decoder lists (property files, init scripts) are named by their paths, so they resolve the same.
+        const rsrc = await toRandom();
+        const spec = await (h as ContainerHandler).resolve!(rsrc, rest, containerCtx);
+        if (spec) {
+          if (spec.readable === false) throw new UsageError(`"${walked ? walked + '/' : ''}${rest}" cannot be extracted: ${spec.facts?.[0]?.message ?? 'unreadable'}`);
+          facts.push(...(spec.facts ?? []));
+          cur = spec.source;
+          expect = spec.expect ?? [];
+          walked = walked ? `${walked}/${rest}` : rest;
+          rest = '';
+          continue;
+        }
+      }
       if (!entries) {
         const rsrc = await toRandom();
         if ((h as ContainerHandler).resolve) resolver = { src: rsrc, h: h as ContainerHandler };

@@ -11,7 +11,7 @@ import { PassTee } from '../io/pass-tee';
 import { StreamReader } from '../io/stream-reader';
 import { spillToRandom, type Spilled } from '../io/spill';
 import { BudgetError, MemoryBudgetError } from '../io/errors';
-import { originOf, scanRange, type RandomSource, type Source } from '../io/source';
+import { BufferSource, originOf, scanRange, type RandomSource, type Source } from '../io/source';
 import { TailKeeper } from '../io/tail';
 import { detectFormat, TRAILER_HOOKS } from '../formats/registry';
 import type { ChildSpec, DecodeContext, FormatHandler, SiblingContext } from '../formats/types';
@@ -29,6 +29,32 @@ export interface WalkOptions {
   onProgress?: (bytesRead: number, path: string) => void;
   /** Keys signatures are checked against (--key). */
   keys?: TrustedKey[];
+  /**
+   * `--no-hash`: read headers and directories only. Nothing is hashed;
+   * bytes that only decoding makes (payload partitions, a sparse image's
+   * expansion, files of a file system, derived children) are listed, not
+   * read; a compressed stream is decoded only as far as detection peeks.
+   */
+  noHash?: boolean;
+}
+
+/** `info.notRead` of an artifact `--no-hash` lists without reading its bytes. */
+export const NOT_READ = {
+  decoded: `not read (--no-hash): its bytes are made by decoding its container, and there are more than ${LIMITS.noHashDecodeBytes} of them`,
+  derived: 'not read (--no-hash): it is built from other members',
+  stream: `not opened (--no-hash): it decompresses to more than ${LIMITS.noHashDecodeBytes} bytes, and opening it would decompress it whole`,
+  document: `not read (--no-hash): more than the ${LIMITS.maxTextBytes} bytes this format is decoded up to`,
+};
+
+/**
+ * Whether `--no-hash` reads a source: a stream (only as far as detection
+ * peeks), plain bytes of the input file or memory, or a small view whose
+ * reads decode (a vbmeta partition of a payload, a build.prop in a file
+ * system); not a large one (a system partition, a sparse image's expansion).
+ */
+function readsPlainly(src: Source): boolean {
+  if (src.kind === 'stream' || src instanceof BufferSource || src.size <= LIMITS.noHashDecodeBytes) return true;
+  return src.fileRange?.(0, src.size) != null;
 }
 
 interface NodeInput {
@@ -75,13 +101,14 @@ export class Walker {
     // Facts the decoder records; held aside while a hashing pass runs beside the children's walk.
     let held: Fact[] | null = null;
     const fact = (f: Fact) => void (held ?? art.facts).push(f);
-    const ctx: DecodeContext = { budget: this.opts.budget, fact, keys: [...(this.opts.keys ?? []), ...(node.keys ?? [])] };
-    const algos = new Set<HashAlgo>(this.opts.hashes);
-    const whole = (node.expect ?? []).filter((e) => !e.range);
+    const noHash = !!this.opts.noHash;
+    const ctx: DecodeContext = { budget: this.opts.budget, fact, keys: [...(this.opts.keys ?? []), ...(node.keys ?? [])], ...(noHash ? { headersOnly: true } : {}) };
+    const algos = new Set<HashAlgo>(noHash ? [] : this.opts.hashes);
+    const whole = noHash ? [] : (node.expect ?? []).filter((e) => !e.range);
     for (const e of whole) algos.add(e.algo);
     // A large artifact's costly digests run on the hashing threads.
-    const digests = new DigestSet(algos, source.size !== null && source.size >= HASH_OFFLOAD_MIN ? hashPool() : null);
-    for (const e of node.expect ?? []) if (e.range) digests.addRange(expectRange(fact, e, e.range));
+    const digests = new DigestSet(algos, !noHash && source.size !== null && source.size >= HASH_OFFLOAD_MIN ? hashPool() : null);
+    if (!noHash) for (const e of node.expect ?? []) if (e.range) digests.addRange(expectRange(fact, e, e.range));
     let complete = true;
     const hashing = (input: AsyncIterable<Buffer>) =>
       tap(input, (b) => {
@@ -91,6 +118,10 @@ export class Walker {
 
     if (node.readable === false) {
       art.size = null;
+      return art;
+    }
+    if (noHash && !readsPlainly(source)) {
+      art.info.notRead = NOT_READ.decoded;
       return art;
     }
     const tooDeep = depth > this.opts.budget.opts.maxDepth;
@@ -140,7 +171,16 @@ export class Walker {
           // The container's pass can ride on its members' reads (a stored member's bytes are read once for both).
           let tee: PassTee | null = null;
           try {
-            if (source.kind === 'stream') {
+            if (source.kind === 'stream' && noHash) {
+              // Only a small one is decoded: the rest would be decompressed whole.
+              const head = await reader!.peek(LIMITS.noHashDecodeBytes + 1);
+              if (head.length > LIMITS.noHashDecodeBytes) {
+                art.size = source.size;
+                art.info.notRead = NOT_READ.stream;
+                return art;
+              }
+              rsrc = new BufferSource(head, node.name);
+            } else if (source.kind === 'stream') {
               spilled = await spillToRandom(rest(), node.name, { memoryCap: LIMITS.spillMemoryCap, tempDir: this.opts.tempDir, budget: this.opts.budget });
               rsrc = spilled.source;
             } else {
@@ -171,12 +211,24 @@ export class Walker {
                 fact(errorToFact(e));
               }
               // The member list, what sibling hooks attach to it, and the children they derive.
-              const sctx: SiblingContext = { budget: this.opts.budget, container: { format: art.format, name: node.name, source: rsrc }, fact, keys: ctx.keys, tempDir: this.opts.tempDir };
+              const sctx: SiblingContext = {
+                budget: this.opts.budget,
+                container: { format: art.format, name: node.name, source: rsrc },
+                fact,
+                keys: ctx.keys,
+                tempDir: this.opts.tempDir,
+                ...(noHash ? { headersOnly: true } : {}),
+              };
               const list = await childrenOf(children, sctx);
               Object.assign(resInfo, list.info);
               ranges.push(...list.rangeTaps);
               // Keep the handler's object: range-digest callbacks fill it in later.
               art.info = Object.assign(resInfo, { ...art.info, ...resInfo });
+              if (noHash) {
+                // No hashing pass: its range digests and taps are never fed.
+                art.children = await this.walkChildren(art, list.entries, depth);
+                return art;
+              }
               // One pass over the container feeds its own hashes and any range
               // digests; a spilled container was hashed while it was spilled.
               if (beside) {
@@ -246,6 +298,13 @@ export class Walker {
             child.info.incomplete = true;
             child.hashes = {};
           }
+          if (noHash) {
+            // Decoded only as far as the child's detection and headers needed.
+            Object.assign(art.info, info);
+            art.size = source.size;
+            art.children = [child];
+            return art;
+          }
           try {
             await input.drain();
           } catch (e) {
@@ -260,11 +319,21 @@ export class Walker {
         }
         case 'document': {
           const max = handler.maxBytes ?? LIMITS.maxTextBytes;
+          if (noHash && source.size !== null && source.size > max) {
+            art.info.notRead = NOT_READ.document;
+            return art;
+          }
           const chunks: Buffer[] = [];
           let n = 0;
           for await (const c of rest()) {
             n += c.length;
             if (n <= max) chunks.push(c);
+            else if (noHash) break;
+          }
+          if (noHash && n > max) {
+            art.size = source.size;
+            art.info.notRead = NOT_READ.document;
+            return art;
           }
           art.size = n;
           if (n <= max) Object.assign(art.info, handler.decode(Buffer.concat(chunks), ctx, node.name));
@@ -276,6 +345,18 @@ export class Walker {
           // Unrecognised bytes may still end in a trailer (any partition image may end in an AVB footer).
           const trailers: ChildSpec[] = [];
           const tails: { keep: TailKeeper; hook: (typeof TRAILER_HOOKS)[number] }[] = [];
+          if (noHash) {
+            // Only what detection peeked, and the trailer at the end of a random-access source.
+            if (source.kind === 'random') trailers.push(...(await trailersOf(source)).children);
+            art.size = source.size;
+            if (art.format === 'data' && art.size !== null) {
+              const all = peek.length === art.size;
+              const seen = sniffContent(peek, art.size, all && peek.equals(zeros(peek.length)));
+              fact({ kind: 'unidentified', message: seen.description, content: seen.kind });
+            }
+            if (trailers.length) art.children = await this.walkChildren(art, namedEntries(trailers), depth);
+            return art;
+          }
           if (source.kind === 'stream') for (const hook of TRAILER_HOOKS) tails.push({ keep: new TailKeeper(hook.tailBytes), hook });
           else {
             const found = await trailersOf(source);
@@ -396,6 +477,12 @@ export class Walker {
           continue;
         }
         out.push(await this.walkSpec(parent, e.spec, e.name, depth));
+        continue;
+      }
+      if (this.opts.noHash) {
+        const a = newArtifact(childPath(parent.path, e.name), e.name, null);
+        a.info.notRead = NOT_READ.derived;
+        out.push(a);
         continue;
       }
       let opened;

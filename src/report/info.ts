@@ -263,6 +263,8 @@ export type SamsungPitInfo = {
 
 /** `ext4` (ext2 and ext3 too). Times are ISO 8601, null when not set. */
 export type Ext4Info = {
+  /** With --no-hash: the tree is not walked, and this says so. */
+  tree?: string;
   type?: string;
   label?: string;
   uuid?: string;
@@ -297,6 +299,8 @@ export type Ext4Info = {
 
 /** `erofs`. */
 export type ErofsInfo = {
+  /** With --no-hash: the tree is not walked, and this says so. */
+  tree?: string;
   fileSystem?: 'erofs';
   blockSize?: number;
   uuid?: string;
@@ -642,6 +646,7 @@ export const INFO_KEYS: { readonly [F in TypedFormatId]: readonly (keyof FormatI
   } satisfies KeyList<LpMetadataInfo>),
   'samsung-pit': keys({ entryCount: true, partitionCount: true, header: true, partitions: true } satisfies KeyList<SamsungPitInfo>),
   ext4: keys({
+    tree: true,
     type: true,
     label: true,
     uuid: true,
@@ -674,6 +679,7 @@ export const INFO_KEYS: { readonly [F in TypedFormatId]: readonly (keyof FormatI
     checksumsFailed: true,
   } satisfies KeyList<Ext4Info>),
   erofs: keys({
+    tree: true,
     fileSystem: true,
     blockSize: true,
     uuid: true,

@@ -146,7 +146,8 @@ export interface Summary {
   errors: number;
   warnings: number;
   infos: number;
-  integrity: { status: IntegrityStatus; checks: number; failed: number };
+  /** `reason`: present when the checks were not made at all (`--no-hash`). */
+  integrity: { status: IntegrityStatus; checks: number; failed: number; reason?: string };
   signature: { status: SignatureStatus; reason: string };
   /** Package members in no format romscope knows and cannot name (docs/report-format.md#summarynotunderstood). */
   notUnderstood: { members: number; paths: string[] };

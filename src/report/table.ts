@@ -34,6 +34,8 @@ const MEMBER_KEYS = new Set(['compression', 'compressedSize', 'mode', 'uid', 'gi
  * (`summary` in src/formats/types.ts), else its first scalar info values.
  */
 export function artifactDetails(a: Artifact): string {
+  // `--no-hash` listed it without reading it (src/pipeline/walk.ts NOT_READ).
+  if (typeof a.info.notRead === 'string') return safe(a.info.notRead.replace(/:.*$/, ''));
   const handler = handlerById(a.format);
   if (handler?.summary) {
     try {
@@ -266,7 +268,7 @@ export function renderTable(r: Report, o: TableOptions): string {
   }
   const s = r.summary;
   if (s.baseline?.suppressed) out.push(para(c.dim(`${s.baseline.suppressed} finding${s.baseline.suppressed === 1 ? '' : 's'} in the baseline (${safe(s.baseline.file)}) not shown`), o));
-  const integ = s.integrity.status === 'failed' ? c.red('FAILED') : s.integrity.status === 'verified' ? c.green('verified') : c.yellow('unchecked');
+  const integ = s.integrity.status === 'failed' ? c.red('FAILED') : s.integrity.status === 'verified' ? c.green('verified') : c.yellow(s.integrity.reason ? 'not checked (--no-hash)' : 'unchecked');
   const n = s.notUnderstood?.members ?? 0;
   const unknown = n ? c.yellow(` — ${n} member${n === 1 ? '' : 's'} not understood`) : '';
   const integrity = `${c.bold('integrity')}: ${integ} (${s.integrity.checks} checks, ${s.integrity.failed} failed)${unknown}`;

@@ -48,6 +48,8 @@ export interface AvbCrossCheckOptions {
   budget: Budget;
   reread: Reread;
   walk: WalkChild;
+  /** `--no-hash`: no image is read again to compute a descriptor's digest (chains and roles are still settled). */
+  noDigests?: boolean;
 }
 
 const IMAGE_NAME = /^(.+?)(?:#\d+)?\.(img|bin|elf|mbn)$/i;
@@ -84,7 +86,7 @@ export async function crossCheckAvb(root: Artifact, opts: AvbCrossCheckOptions):
   index(root);
   if (![...walkArtifacts(root)].some((a) => a.format === 'avb-vbmeta' || a.format === 'avb-footer')) return;
 
-  const late = await readStreamedFooters(root, opts, depth);
+  const late = opts.noDigests ? new Set<Artifact>() : await readStreamedFooters(root, opts, depth);
   index(root);
 
   const vbmetas: Vbmeta[] = [];
@@ -188,7 +190,7 @@ export async function crossCheckAvb(root: Artifact, opts: AvbCrossCheckOptions):
     if (list) list.push(j);
     else pending.set(j.image, [j]);
   }
-  for (const [image, list] of pending) await computeForImage(image, list, opts);
+  if (!opts.noDigests) for (const [image, list] of pending) await computeForImage(image, list, opts);
 
   for (const vb of vbmetas) {
     vb.art.info.role = (vb.gki ? 'gki-boot-signature' : vb.chained ? 'chained' : vb.covered ? 'covered' : 'top-level') satisfies VbmetaRole;

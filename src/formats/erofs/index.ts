@@ -110,6 +110,11 @@ export const erofsHandler: ContainerHandler = {
       if (e instanceof BudgetError) throw e; // the walk's budget finding, on the image
       ctx.fact(asFact(e));
     }
+    if (ctx.headersOnly) {
+      // The tree walk reads every directory and inode: --no-hash keeps to the property files.
+      info.tree = 'not walked (--no-hash)';
+      return { info, children };
+    }
     const scan = new PostureScan((f) => ctx.fact(f));
     // The walk reads inodes and directory blocks one by one: through a bounded cache of the metadata area.
     const walked = await walk(new ErofsReader(new BlockCacheSource(src), sb), ctx, scan);

@@ -104,6 +104,19 @@ export const ext4Handler: ContainerHandler = {
   async decode(src, ctx) {
     const { fs, flush } = await openFs(src, ctx);
     const info = fs.describe();
+    if (ctx.headersOnly) {
+      // The tree scan reads every directory and inode: --no-hash looks up the property files by path only.
+      info.tree = 'not walked (--no-hash)';
+      const children: ChildSpec[] = [];
+      for (const path of PROPERTY_PATHS) {
+        const ino = await fs.lookup(path);
+        const c = ino && (ino.mode & S_IFMT) === S_IFREG ? await childFor(fs, ino, path) : null;
+        if (c) children.push(c);
+      }
+      info.propertyFiles = children.map((c) => c.name);
+      flush();
+      return { info, children };
+    }
     const scan = new PostureScan((f) => ctx.fact(f));
     const walk = await fs.walkDirs(MAX_WALK_DIRS, (path, ino) => scan.visit({ path, mode: ino.mode, uid: ino.uid, gid: ino.gid, size: ino.size }));
     scan.finish(walk.complete, 'this file system');

@@ -574,6 +574,16 @@ async function checkSignatures(
   };
   info.signatures = sigInfo;
   if (!metaCheck && !payCheck) return;
+  if (ctx.headersOnly) {
+    // Both sign digests of the payload's bytes, which --no-hash does not compute.
+    for (const [which, check] of [
+      ['metadata', metaCheck],
+      ['payload', payCheck],
+    ] as const) {
+      if (check) Object.assign(sigInfo[which] as Record<string, unknown>, { status: 'unchecked', reason: 'not verified (--no-hash): it signs a digest of the payload, which was not computed' });
+    }
+    return;
+  }
   const payloadEnd = payCheck ? B + m.signaturesOffset! : null;
   taps.push(
     new SignedRegionTap(M, B, payloadEnd, metaCheck, payCheck, (metaDigest, payDigest) => {

@@ -71,6 +71,13 @@ class DecodedCache {
   }
 }
 const cache = new DecodedCache(8 * 1024 * 1024);
+
+/**
+ * Operations this process has read for partitions (decoded whole, streamed,
+ * or REPLACE data read in place; cache hits not counted) and the bytes they
+ * gave: for tests and measurements of how much a read of part of a partition costs.
+ */
+export const partitionReadStats = { operations: 0, bytes: 0 };
 let sourceIds = 0;
 
 export class PartitionSource implements RandomSource {
@@ -145,6 +152,8 @@ export class PartitionSource implements RandomSource {
       throw new FormatError(`${this.what(op)}: ${e instanceof CodecError ? e.message : (e as Error).message}`);
     }
     const out = Buffer.from(r.buffer.buffer, r.buffer.byteOffset, r.length);
+    partitionReadStats.operations++;
+    partitionReadStats.bytes += out.length;
     if (keep) cache.set(key, out);
     return out;
   }
@@ -220,6 +229,8 @@ export class PartitionSource implements RandomSource {
   /** REPLACE data as stored; past the blob's end the extents are zero-padded. */
   private async *rawBytes(op: OpPlan, from: number, want: number): AsyncGenerator<Buffer> {
     const have = Math.max(0, Math.min(want, op.dataLength - from));
+    partitionReadStats.operations++;
+    partitionReadStats.bytes += have;
     let got = 0;
     if (have > 0) {
       for await (const c of this.payload.stream(op.dataStart + from, op.dataStart + from + have)) {
@@ -238,10 +249,12 @@ export class PartitionSource implements RandomSource {
     // A read reaching the end of the extents decodes on to the end of the blob: one that holds more
     // than its extents is a finding (decodeStream throws past op.outBytes), as on the worker path.
     const toEnd = from + want >= op.outBytes;
+    partitionReadStats.operations++;
     try {
       for await (const c of decodeStream(op.kind as Codec, this.payload.stream(op.dataStart, op.dataStart + op.dataLength), op.outBytes)) {
         const s = Math.max(0, from - at);
         at += c.length;
+        partitionReadStats.bytes += c.length;
         if (s >= c.length || left === 0) continue;
         const piece = Buffer.from(c.buffer, c.byteOffset + s, Math.min(c.length - s, left));
         left -= piece.length;
