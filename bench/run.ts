@@ -10,6 +10,8 @@
  *   (the ota payload case builds a fixed 640 MiB ext4 image; BENCH_XZ_PRESET picks its xz preset, default -9)
  *   (the build.prop cases: BENCH_FS_MB partitions, default 2048; BENCH_FS_FILES_MB of files, default 256;
  *    BENCH_FS_XZ_PRESET for the payload's operations, default -6)
+ *   (the whole-package cases "samsung ap", "factory zip", "ab ota zip": BENCH_AP_SUPER_MB, default 1024;
+ *    BENCH_FACTORY_MB, default 1024; BENCH_OTA_MB, default 640; each measured at ROMSCOPE_DECODE_THREADS=2, =1, and =1 under taskset -c 0)
  *
  * Inputs are generated in a temp dir (removed at the end, even on failure), so
  * nothing is written into the repo. Progress goes to stderr; the report (table,
@@ -286,6 +288,7 @@ const CASES: CaseSpec[] = [
       },
       ...payloadBlobReferences(dirname(input)),
     ],
+    measureAll: true,
   },
   fsCase('ext4', 'sparse'),
   fsCase('ext4', 'payload'),
