@@ -14,6 +14,8 @@ export interface Command {
   /** Keep stdout to explain a failure. Off for tools whose stdout is the decoded data (it goes to /dev/null). */
   captureStdout?: boolean;
   cwd?: string;
+  /** Extra environment variables (e.g. ROMSCOPE_DECODE_THREADS). */
+  env?: Record<string, string>;
   /**
    * Also count the bytes the command (and every process it starts) reads and
    * writes through system calls: it runs under a shell that, once the
@@ -192,7 +194,7 @@ function spawnTimed(cmd: Command, onStart: (pid: number) => (() => void) | undef
     const stdio: StdioOptions = ['ignore', cmd.captureStdout ? 'pipe' : 'ignore', 'pipe'];
     const start = process.hrtime.bigint();
     // detached: its own process group, so stopAll() also reaches what it spawned (time's child, a pipeline).
-    const child = spawn(cmd.argv[0], cmd.argv.slice(1), { cwd: cmd.cwd, stdio, detached: true, env: { ...process.env, NO_COLOR: '1' } });
+    const child = spawn(cmd.argv[0], cmd.argv.slice(1), { cwd: cmd.cwd, stdio, detached: true, env: { ...process.env, NO_COLOR: '1', ...cmd.env } });
     active.add(child);
     let output = '';
     const keep = (b: Buffer) => {

@@ -82,16 +82,23 @@ function run(argv: string[], opts: { stdin?: string; stdout?: string } = {}): Pr
 }
 
 /** The ext4 image: /usr/lib as it is when it fits, else the files of /usr/lib that fit in 85% of it. */
-export async function buildExt4Image(dir: string, file: string, source = '/usr/lib'): Promise<string> {
+export async function buildExt4Image(dir: string, file: string, source = '/usr/lib', bytes = PAYLOAD_IMAGE_BYTES, fill = 0.85): Promise<string> {
   const root = join(dir, 'ext4-root');
   mkdirSync(root);
-  const used = stage(source, root, Math.floor(PAYLOAD_IMAGE_BYTES * 0.85));
-  await run(['mkfs.ext4', '-q', '-F', '-d', root, file, `${PAYLOAD_IMAGE_BYTES / 1024 / 1024}M`]);
+  const used = stage(source, root, Math.floor(bytes * fill));
+  await run(['mkfs.ext4', '-q', '-F', '-d', root, file, `${bytes / 1024 / 1024}M`]);
   return `${(used / 1024 / 1024).toFixed(0)} MiB of files from ${source}`;
 }
 
-/** Writes `payload.bin` (signed) from the image, and the whole image as `.xz`; returns the key file and facts. */
-export async function buildPayloadBench(dir: string, image: string, preset = '-9'): Promise<{ payload: string; wholeXz: string; blobFiles: string[]; keyFile: string; info: string[] }> {
+/** The compressor of chunk `i`: every `zstdEvery`-th chunk (none when 0) is a REPLACE_ZSTD operation (`zstd -19`), the others REPLACE_XZ. */
+const isZstd = (i: number, zstdEvery: number) => zstdEvery > 0 && i % zstdEvery === zstdEvery - 1;
+const ext = (i: number, zstdEvery: number) => (isZstd(i, zstdEvery) ? 'zst' : 'xz');
+
+/**
+ * Writes `payload.bin` (signed) from the image, and the whole image as `.xz`; returns the key file and facts.
+ * With `zstdEvery`, every that many chunks one is a REPLACE_ZSTD operation, and the blob files come in pairs (`blobs-N.xz`, `blobs-N.zst`).
+ */
+export async function buildPayloadBench(dir: string, image: string, preset = '-9', zstdEvery = 0): Promise<{ payload: string; wholeXz: string; blobFiles: string[]; keyFile: string; info: string[] }> {
   const size = statSync(image).size;
   const chunks = Math.ceil(size / CHUNK);
   const pieceDir = join(dir, 'pieces');
@@ -108,7 +115,8 @@ export async function buildPayloadBench(dir: string, image: string, preset = '-9
       const raw = join(pieceDir, `${i}.raw`);
       const n = readSync(fd, buf, 0, CHUNK, i * CHUNK);
       writeFileSync(raw, buf.subarray(0, n));
-      await run(['xz', preset, '--check=none', '-c'], { stdin: raw, stdout: join(pieceDir, `${i}.xz`) });
+      if (isZstd(i, zstdEvery)) await run(['zstd', '-q', '-19', '-c'], { stdin: raw, stdout: join(pieceDir, `${i}.zst`) });
+      else await run(['xz', preset, '--check=none', '-c'], { stdin: raw, stdout: join(pieceDir, `${i}.xz`) });
       rmSync(raw);
     }
   };
@@ -125,11 +133,12 @@ export async function buildPayloadBench(dir: string, image: string, preset = '-9
   const rawStream = createReadStream(image);
   for await (const c of rawStream) whole.update(c as Buffer);
   for (let i = 0; i < chunks; i++) {
-    const blob = statSync(join(pieceDir, `${i}.xz`)).size;
+    const piece = join(pieceDir, `${i}.${ext(i, zstdEvery)}`);
+    const blob = statSync(piece).size;
     const h = createHash('sha256');
-    for await (const c of createReadStream(join(pieceDir, `${i}.xz`))) h.update(c as Buffer);
+    for await (const c of createReadStream(piece)) h.update(c as Buffer);
     const blocks = Math.ceil(Math.min(CHUNK, size - i * CHUNK) / BS);
-    ops.push({ type: 8, dataOffset: offset, dataLength: blob, dataHash: h.digest(), dst: [{ start: (i * CHUNK) / BS, blocks }] });
+    ops.push({ type: isZstd(i, zstdEvery) ? 14 : 8, dataOffset: offset, dataLength: blob, dataHash: h.digest(), dst: [{ start: (i * CHUNK) / BS, blocks }] });
     offset += blob;
   }
   const { privateKey, publicKey } = newRsaKeyPair(2048);
@@ -144,7 +153,7 @@ export async function buildPayloadBench(dir: string, image: string, preset = '-9
   const signer = createSign('sha256');
   signer.update(metadata);
   for (let i = 0; i < chunks; i++) {
-    for await (const c of createReadStream(join(pieceDir, `${i}.xz`))) {
+    for await (const c of createReadStream(join(pieceDir, `${i}.${ext(i, zstdEvery)}`))) {
       signer.update(c as Buffer);
       writeSync(out, c as Buffer);
     }
@@ -155,13 +164,15 @@ export async function buildPayloadBench(dir: string, image: string, preset = '-9
   const blobFiles: string[] = [];
   const groups = Math.min(8, availableParallelism());
   for (let g = 0; g < groups; g++) {
-    const file = join(dir, `blobs-${g}.xz`);
-    const fd = openSync(file, 'w');
-    for (let i = Math.floor((g * chunks) / groups); i < Math.floor(((g + 1) * chunks) / groups); i++) {
-      for await (const c of createReadStream(join(pieceDir, `${i}.xz`))) writeSync(fd, c as Buffer);
+    for (const kind of zstdEvery > 0 ? ['xz', 'zst'] : ['xz']) {
+      const file = join(dir, `blobs-${g}.${kind}`);
+      const fd = openSync(file, 'w');
+      for (let i = Math.floor((g * chunks) / groups); i < Math.floor(((g + 1) * chunks) / groups); i++) {
+        if (ext(i, zstdEvery) === kind) for await (const c of createReadStream(join(pieceDir, `${i}.${kind}`))) writeSync(fd, c as Buffer);
+      }
+      closeSync(fd);
+      blobFiles.push(file);
     }
-    closeSync(fd);
-    blobFiles.push(file);
   }
   rmSync(pieceDir, { recursive: true, force: true });
   const keyFile = join(dir, 'payload-key.pem');
@@ -173,9 +184,11 @@ export async function buildPayloadBench(dir: string, image: string, preset = '-9
     blobFiles,
     keyFile,
     info: [
-      `payload.bin: one ${mb(size)} ext4 partition in ${chunks} REPLACE_XZ operations (xz ${preset} --check=none per 2 MiB), signed; ${mb(statSync(payload).size)} on disk`,
+      zstdEvery > 0
+        ? `payload.bin: one ${mb(size)} ext4 partition in ${chunks} operations of 2 MiB, one in ${zstdEvery} REPLACE_ZSTD (zstd -19), the others REPLACE_XZ (xz ${preset} --check=none), signed; ${mb(statSync(payload).size)} on disk`
+        : `payload.bin: one ${mb(size)} ext4 partition in ${chunks} REPLACE_XZ operations (xz ${preset} --check=none per 2 MiB), signed; ${mb(statSync(payload).size)} on disk`,
       `${image.split('/').pop()}.xz: the same image compressed whole (xz ${preset}), ${mb(statSync(wholeXz).size)}`,
-      `blobs-*.xz: the payload's ${chunks} operation blobs in ${groups} files of back-to-back xz streams (the same bytes romscope decodes, one file per core)`,
+      `blobs-*.${zstdEvery > 0 ? '{xz,zst}' : 'xz'}: the payload's ${chunks} operation blobs in ${groups} ${zstdEvery > 0 ? 'pairs of files' : 'files'} of back-to-back streams (the same bytes romscope decodes, one ${zstdEvery > 0 ? 'pair' : 'file'} per core)`,
     ],
   };
 }

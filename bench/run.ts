@@ -10,6 +10,8 @@
  *   (the ota payload case builds a fixed 640 MiB ext4 image; BENCH_XZ_PRESET picks its xz preset, default -9)
  *   (the build.prop cases: BENCH_FS_MB partitions, default 2048; BENCH_FS_FILES_MB of files, default 256;
  *    BENCH_FS_XZ_PRESET for the payload's operations, default -6)
+ *   (the whole-package cases "samsung ap", "factory zip", "ab ota zip": BENCH_AP_SUPER_MB, default 1024;
+ *    BENCH_FACTORY_MB, default 1024; BENCH_OTA_MB, default 640; each measured at ROMSCOPE_DECODE_THREADS=2, =1, and =1 under taskset -c 0)
  *
  * Inputs are generated in a temp dir (removed at the end, even on failure), so
  * nothing is written into the repo. Progress goes to stderr; the report (table,
@@ -22,6 +24,7 @@ import { cpus, tmpdir } from 'node:os';
 import { basename, dirname, join, resolve } from 'node:path';
 import { MiB, writeData, writeHashtreeImage } from './generate';
 import { buildExt4Image, buildPayloadBench } from './payload';
+import { abOtaZip, factoryZip, mibFromEnv, samsungAp } from './packages';
 import { BUILD_PROP, fsImageBytes, otaZip, sparseImage, type FsKind } from './fs';
 import { CommandFailed, describeRssMethod, detectRssMethod, findTool, measure, runCommand, stopAll, type Command, type RssMethod } from './measure';
 import { evaluateTargets, renderTable, renderTargets, toJson, type CaseResult, type Target, type ToolResult } from './report';
@@ -57,6 +60,27 @@ interface CaseSpec {
   romscope?: (input: string) => { args: string[]; label: string; command: string };
   /** Also measure the references' peak RSS (whole pipeline: the largest process), and everyone's bytes read and written. */
   measureAll?: boolean;
+  /** Measure romscope several ways on the same input (one result each, named `<case>, <suffix>`); the references are measured once. */
+  variants?: Variant[];
+}
+
+interface Variant {
+  suffix: string;
+  env: Record<string, string>;
+  /** Put before node, e.g. a CPU affinity mask; the variant is skipped when its program is missing. */
+  prefix?: string[];
+}
+
+/** The whole-package cases: romscope's decode threads at 2 and 1, and 1 pinned to one core (the references are not pinned). */
+const THREAD_VARIANTS: Variant[] = [
+  { suffix: '2 threads', env: { ROMSCOPE_DECODE_THREADS: '2' } },
+  { suffix: '1 thread', env: { ROMSCOPE_DECODE_THREADS: '1' } },
+  { suffix: '1 thread, taskset -c 0', env: { ROMSCOPE_DECODE_THREADS: '1' }, prefix: ['taskset', '-c', '0'] },
+];
+
+/** A shell script run with bash -o pipefail -e, its first argument the input; `tmp` is a scratch dir beside the input, removed at the end whatever happens. */
+function byHand(script: string, input: string): string[] {
+  return ['bash', '-o', 'pipefail', '-e', '-c', `tmp="$1.hand"; rm -rf "$tmp"; mkdir "$tmp"; trap 'rm -rf "$tmp"' EXIT; ${script}`, 'bench', input];
 }
 
 class UsageError extends Error {}
@@ -183,6 +207,89 @@ const CASES: CaseSpec[] = [
       ...payloadBlobReferences(dirname(input)),
     ],
   },
+  {
+    // Samsung's AP_*.tar.md5 as Odin takes it. By hand: the md5 trailer
+    // against the tar (md5sum of all but the last line), then each image
+    // out of the tar through lz4 -dc into sha256sum, and the sparse super
+    // image expanded with simg2img and hashed. romscope does all of that
+    // in one read (and more: the boot image, vbmeta, the ext4 inside).
+    name: 'samsung ap',
+    builders: ['img2simg', 'mkfs.ext4', 'mkbootimg', 'lz4', 'tar', 'md5sum', 'cpio', 'gzip'],
+    get fixedInput() {
+      return `a ${mibFromEnv('BENCH_AP_SUPER_MB', 1024) / MiB} MiB super image (BENCH_AP_SUPER_MB) in an AP tar`;
+    },
+    variants: THREAD_VARIANTS,
+    async build(dir) {
+      return samsungAp(dir, mibFromEnv('BENCH_AP_SUPER_MB', 1024));
+    },
+    references: (input) => [
+      {
+        tool: 'md5sum + lz4 -dc | sha256sum + simg2img && sha256sum',
+        needs: ['bash', 'md5sum', 'head', 'tail', 'tar', 'lz4', 'sha256sum', 'simg2img'],
+        argv: byHand(
+          'n=$(tail -n 1 "$1" | wc -c); head -c -"$n" "$1" | md5sum; tar -xf "$1" -C "$tmp"; for f in "$tmp"/*.lz4; do lz4 -dc "$f" | sha256sum; done; lz4 -dc "$tmp/super.img.lz4" > "$tmp/super.img"; simg2img "$tmp/super.img" "$tmp/super.raw"; sha256sum "$tmp/super.raw"',
+          input,
+        ),
+        command: 'head -c -<trailer> AP.tar.md5 | md5sum; tar xf AP.tar.md5; for f in *.lz4; do lz4 -dc $f | sha256sum; done; lz4 -dc super.img.lz4 > super.img; simg2img super.img super.raw; sha256sum super.raw',
+      },
+    ],
+    measureAll: true,
+  },
+  {
+    // A Pixel factory zip. By hand: unzip -t of it and of the image zip
+    // inside, then sha256sum of every image (the sparse ones as they are:
+    // the factory zip carries no digests to compare an expanded image with).
+    name: 'factory zip',
+    builders: ['img2simg', 'mkfs.ext4', 'mkbootimg', 'zip', 'cpio', 'gzip'],
+    get fixedInput() {
+      return `a ${mibFromEnv('BENCH_FACTORY_MB', 1024) / MiB} MiB system image (BENCH_FACTORY_MB) in a factory zip`;
+    },
+    variants: THREAD_VARIANTS,
+    async build(dir) {
+      return factoryZip(dir, mibFromEnv('BENCH_FACTORY_MB', 1024));
+    },
+    references: (input) => [
+      {
+        tool: 'unzip -t + sha256sum of each image',
+        needs: ['bash', 'unzip', 'sha256sum'],
+        argv: byHand('unzip -tq "$1"; unzip -q "$1" -d "$tmp"; for z in "$tmp"/*/image-*.zip; do unzip -tq "$z"; unzip -q "$z" -d "$tmp/image"; done; sha256sum "$tmp"/*/*.img "$tmp"/image/*.img', input),
+        command: 'unzip -t factory.zip; unzip factory.zip; unzip -t image-*.zip; unzip image-*.zip; sha256sum *.img',
+      },
+    ],
+    measureAll: true,
+  },
+  {
+    // An A/B OTA zip whose payload mixes REPLACE_XZ and REPLACE_ZSTD
+    // operations (one in four zstd -19): full verification (operation
+    // hashes, both signatures, the partition rebuilt and hashed). Against
+    // single-threaded xz -dc of the image compressed whole, and the floor:
+    // xz -dc and zstd -dc of exactly the operation blobs, one process per core.
+    name: 'ab ota zip',
+    builders: ['mkfs.ext4', 'xz', 'zstd', 'zip'],
+    get fixedInput() {
+      return `a ${mibFromEnv('BENCH_OTA_MB', 640) / MiB} MiB ext4 image (BENCH_OTA_MB) in an OTA zip`;
+    },
+    variants: THREAD_VARIANTS,
+    async build(dir) {
+      const image = join(dir, 'system.img');
+      const staged = await buildExt4Image(dir, image, '/usr/lib', mibFromEnv('BENCH_OTA_MB', 640), 0.7);
+      const p = await buildPayloadBench(dir, image, process.env.BENCH_XZ_PRESET ?? '-9', 4);
+      rmSync(image);
+      rmSync(join(dir, 'ext4-root'), { recursive: true, force: true });
+      const input = await abOtaZip(dir, p.payload);
+      return { input, info: [`system.img: mkfs.ext4 -d with ${staged}`, ...p.info, `bench-ota.zip: stored, payload.bin with payload_properties.txt and metadata`], args: ['--key', p.keyFile] };
+    },
+    references: (input) => [
+      {
+        tool: 'xz -dc -T1 > /dev/null',
+        needs: ['xz'],
+        argv: ['xz', '-dc', '-T1', join(dirname(input), 'system.img.xz')],
+        command: 'xz -dc -T1 system.img.xz > /dev/null',
+      },
+      ...payloadBlobReferences(dirname(input)),
+    ],
+    measureAll: true,
+  },
   fsCase('ext4', 'sparse'),
   fsCase('ext4', 'payload'),
   fsCase('erofs', 'sparse'),
@@ -260,6 +367,30 @@ function payloadBlobReferences(dir: string): Reference[] {
     .sort((a, b) => parseInt(a.slice(6), 10) - parseInt(b.slice(6), 10))
     .map((n) => join(dir, n));
   if (files.length === 0) return [];
+  const zst = files.map((f) => f.replace(/\.xz$/, '.zst'));
+  if (existsSync(zst[0])) {
+    // xz and zstd operations: each core decodes its pair of files, xz then zstd.
+    const pair = 'xz -dc -T1 "$1" > /dev/null && zstd -dcq "$2" > /dev/null';
+    const both = files.flatMap((f, i) => [f, zst[i]]);
+    const refs: Reference[] = [
+      {
+        tool: 'xz + zstd -dc blobs > /dev/null',
+        needs: ['xz', 'zstd', 'sh'],
+        argv: ['sh', '-c', `while [ $# -gt 0 ]; do sh -c '${pair}' sh "$1" "$2" || exit 1; shift 2; done`, 'sh', ...both],
+        command: 'xz -dc -T1 blobs-*.xz; zstd -dc blobs-*.zst (> /dev/null)',
+      },
+    ];
+    if (files.length > 1) {
+      const script = `pids=; while [ $# -gt 0 ]; do sh -c '${pair}' sh "$1" "$2" & pids="$pids $!"; shift 2; done; for p in $pids; do wait "$p" || exit 1; done`;
+      refs.push({
+        tool: `${files.length} x xz + zstd -dc blobs (floor)`,
+        needs: ['xz', 'zstd', 'sh'],
+        argv: ['sh', '-c', script, 'sh', ...both],
+        command: `one xz -dc -T1 blobs-N.xz && zstd -dc blobs-N.zst per core, ${files.length} at once`,
+      });
+    }
+    return refs;
+  }
   const refs: Reference[] = [{ tool: 'xz -dc -T1 blobs > /dev/null', needs: ['xz'], argv: ['xz', '-dc', '-T1', ...files], command: 'xz -dc -T1 blobs-*.xz > /dev/null' }];
   if (files.length > 1) {
     // Every process's status counts: wait on each pid.
@@ -298,19 +429,34 @@ function romscopeCommand(spec: CaseSpec, input: string, args: string[] = []): { 
 }
 
 /** Builds one case's input and measures romscope and every available reference on it. */
-async function runCase(spec: CaseSpec, dir: string, bytes: number, rss: RssMethod): Promise<CaseResult> {
+async function runCase(spec: CaseSpec, dir: string, bytes: number, rss: RssMethod): Promise<CaseResult[]> {
   log(`${spec.name}: generating ${spec.fixedInput ?? `${mib(bytes)} input`}`);
   const { input, info, args } = await spec.build(dir, bytes);
   try {
-    log(`${spec.name}: timing romscope (1 warm-up + ${TIMED_RUNS} runs)`);
     const { cmd: own, command } = romscopeCommand(spec, input, args);
     const ioFile = spec.measureAll ? join(dir, 'io.out') : undefined;
-    const cmd: Command = { ...own, ioFile };
-    // A romscope failure is not caught here: it is the one thing that fails the bench.
-    const measurement = await measure(cmd, TIMED_RUNS, rss);
-    const romscope: ToolResult = { tool: cmd.label, command, measurement };
-    const references: ToolResult[] = [];
     const skipped: string[] = [];
+    const owns: { name: string; romscope: ToolResult }[] = [];
+    for (const v of spec.variants ?? [undefined]) {
+      const name = v ? `${spec.name}, ${v.suffix}` : spec.name;
+      const missing = (v?.prefix ?? []).slice(0, 1).filter((t) => !findTool(t));
+      if (missing.length > 0) {
+        skipped.push(`${name}: skipped: ${missing.join(', ')} not found on PATH`);
+        log(skipped[skipped.length - 1]);
+        continue;
+      }
+      log(`${name}: timing romscope (1 warm-up + ${TIMED_RUNS} runs)`);
+      const cmd: Command = { ...own, ioFile, ...(v && { env: v.env, argv: [...(v.prefix ?? []), ...own.argv] }) };
+      // A romscope failure is not caught here: it is the one thing that fails the bench.
+      const measurement = await measure(cmd, TIMED_RUNS, rss);
+      const shown = v
+        ? `${Object.entries(v.env)
+            .map(([k, x]) => `${k}=${x} `)
+            .join('')}${v.prefix ? `${v.prefix.join(' ')} ` : ''}${command}`
+        : command;
+      owns.push({ name, romscope: { tool: cmd.label, command: shown, measurement } });
+    }
+    const references: ToolResult[] = [];
     const skip = (why: string) => {
       skipped.push(why);
       log(why);
@@ -330,7 +476,9 @@ async function runCase(spec: CaseSpec, dir: string, bytes: number, rss: RssMetho
         skip(`${spec.name}: skipped "${ref.tool}": it failed on the input (${e.message})`);
       }
     }
-    return { name: spec.name, file: basename(input), bytes: statSync(input).size, info, romscope, references, skipped };
+    const file = basename(input);
+    const size = statSync(input).size;
+    return owns.map((o, i) => ({ name: o.name, file, bytes: size, info: i === 0 ? info : [], romscope: o.romscope, references, skipped: i === 0 ? skipped : [] }));
   } finally {
     rmSync(input, { force: true }); // the next case gets the disk and page cache to itself
   }
@@ -380,9 +528,10 @@ async function main(): Promise<number> {
         log(notes[notes.length - 1]);
         continue;
       }
-      const c = await runCase(spec, work, bytes, rss);
-      cases.push(c);
-      notes.push(...c.skipped);
+      for (const c of await runCase(spec, work, bytes, rss)) {
+        cases.push(c);
+        notes.push(...c.skipped);
+      }
     }
     const targets = evaluateTargets(cases);
     const meta = {

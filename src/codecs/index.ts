@@ -1,6 +1,6 @@
 /**
  * The shared decompressors: xz (liblzma, or xz-embedded in WebAssembly),
- * Zstandard (fzstd) and bzip2 (seek-bzip).
+ * Zstandard (libzstd through zstd-napi, or fzstd) and bzip2 (seek-bzip).
  *
  * `decodeStream` and `decodeWhole` are A/B payloads' REPLACE_XZ, REPLACE_BZ
  * and REPLACE_ZSTD operations: whole xz operations (the decode workers' jobs)
@@ -18,10 +18,11 @@
 import { bzip2Whole } from './bzip2';
 import { type Codec } from './errors';
 import { nativeXzDecoder, xzDirect, xzHeaderCheck, xzModule, xzNative, xzNativeKept, xzStream } from './xz';
-import { zstdStream } from './zstd';
+import { zstdNativeWhole, zstdStream } from './zstd';
 
 export { CodecError, type Codec } from './errors';
 export { chooseXzDecoder, nativeXzDecoder, xzDecoderName, xzProbeStream, XZ_MAX_DICT } from './xz';
+export { chooseZstdDecoder, nativeZstdDecoder, zstdDecoderName, zstdMemberStream } from './zstd';
 
 async function collect(input: AsyncIterable<Uint8Array>): Promise<Uint8Array> {
   const parts: Uint8Array[] = [];
@@ -65,6 +66,10 @@ export async function decodeWhole(codec: Codec, input: Uint8Array, maxOut: numbe
     if (native) return head.dictProp === null ? xzNative(native, input, maxOut) : xzNativeKept(native, input, maxOut, head.dictProp);
     const ex = await xzModule();
     if (ex) return xzDirect(ex, input, maxOut);
+  }
+  if (codec === 'zstd') {
+    const whole = zstdNativeWhole(input, maxOut);
+    if (whole) return whole;
   }
   const buffer = new Uint8Array(maxOut);
   let length = 0;

@@ -2,10 +2,10 @@ import { decodedTo } from '../summary';
 /**
  * Zstandard (`.zst`, `.tzst`): `super.img.zst`, `*.tar.zst`. Frames and
  * skippable frames, concatenated, as `zstd -d` accepts them; the frame
- * structure is read in `src/codecs/zstd.ts`, fzstd decodes the blocks. Each
- * frame's content checksum (low 32 bits of the xxh64 of its output) and
- * declared content size are verified here, fzstd verifies neither: a
- * mismatch is a `zstd-checksum` fact. A frame that needs a dictionary or a
+ * structure is read in `src/codecs/zstd.ts`, libzstd (zstd-napi) or fzstd
+ * decodes the blocks. Each frame's content checksum (low 32 bits of the
+ * xxh64 of its output) and declared content size are verified there, not
+ * by the decoder: a mismatch is a `zstd-checksum` fact. A frame that needs a dictionary or a
  * window over 128 MiB (what `zstd -d` takes without --memory) is
  * `unsupported`.
  */
