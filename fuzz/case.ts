@@ -37,7 +37,15 @@ export async function generateCase(seed: number, n: number, target: Target, dono
   const at = target.layers.length && r.oneIn(2) ? r.below(target.layers.length) : top;
   const m = new Mutator(r, target.hot[at], donors).mutate(target.stages[at]);
   let bytes = m.bytes;
-  for (let i = at; i < target.layers.length; i++) bytes = await target.layers[i].wrap(bytes);
+  try {
+    for (let i = at; i < target.layers.length; i++) bytes = await target.layers[i].wrap(bytes);
+  } catch (e) {
+    // A builder cannot wrap every damaged inner layer (an OTA zip builder reading a payload cut inside its
+    // header): the case damages the outer layer instead, so generating a case never fails (seed 20261206
+    // case ~467,000 stopped a worker, then the supervisor, this way).
+    const outer = new Mutator(new Rng(seed, n), target.hot[top], donors).mutate(target.stages[top]);
+    return { bytes: outer.bytes, how: `(rebuilding over a damaged ${target.layers[at].name} failed: ${(e as Error).message.slice(0, 80)}) ${outer.how}` };
+  }
   const where = at < top ? `inside ${target.layers[at].name} (stage ${at}): ` : '';
   return { bytes, how: where + m.how };
 }
