@@ -114,7 +114,8 @@ export async function extract(inputPath: string, artifactPath: string, out: stri
       try {
         let written = 0;
         for await (const chunk of loc.source.stream()) {
-          hasher.update(chunk);
+          const hashed = hasher.update(chunk);
+          if (hashed) await hashed;
           let o = 0;
           while (o < chunk.length) o += (await fh.write(chunk, o, chunk.length - o)).bytesWritten;
           written += chunk.length;
