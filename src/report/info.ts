@@ -21,7 +21,8 @@ import type { GptPartition } from '../formats/gpt/header';
 import type { MbrPartition } from '../formats/mbr';
 import type { LpMetadata } from '../formats/lp-metadata';
 import type { PitEntry } from '../formats/samsung-pit';
-import type { DeviceStateInfo } from '../formats/ota-metadata';
+import type { OtaMetadataInfo as DecoderOtaMetadataInfo } from '../formats/ota-metadata';
+import type { CertSummary } from '../crypto/keys';
 import type { PartitionStateInfo } from '../formats/ota-metadata/protobuf';
 import type { KeyDescription } from '../formats/avb-vbmeta/signature';
 
@@ -177,16 +178,8 @@ export type OtaPayloadInfo = {
   trailingBytes?: number;
 };
 
-/** `ota-metadata`: `META-INF/com/android/metadata` (text) and `metadata.pb` (protobuf). */
-export type OtaMetadataInfo = {
-  type?: string;
-  wipe?: boolean;
-  downgrade?: boolean;
-  splDowngrade?: boolean;
-  retrofitDynamicPartitions?: boolean;
-  requiredCache?: number;
-  precondition?: DeviceStateInfo;
-  postcondition?: DeviceStateInfo;
+/** `ota-metadata`: `META-INF/com/android/metadata` (text) and `metadata.pb` (protobuf): the decoder's fields, and these. */
+export type OtaMetadataInfo = DecoderOtaMetadataInfo & {
   /** `metadata.pb` only. */
   propertyFiles?: Record<string, string>;
   /** `metadata.pb` only. */
@@ -345,18 +338,7 @@ export type F2fsInfo = {
 };
 
 /** A certificate as romscope describes it (`wholeFileSignature.signer`, `otacert`). */
-export type CertificateInfo = {
-  subject: string;
-  issuer: string;
-  serialNumber: string;
-  notBefore: string;
-  notAfter: string;
-  sha256Fingerprint: string;
-  sha1Fingerprint: string;
-  publicKey: string;
-  knownAs?: string;
-  [field: string]: unknown;
-};
+export type CertificateInfo = CertSummary & { [field: string]: unknown };
 
 /** `zip`; an OTA package's signature and property-file checks are on it too. */
 export type ZipInfo = {

@@ -50,7 +50,7 @@ export interface DeviceStateInfo {
   bootloader?: string[];
 }
 
-export interface OtaMetadataInfo {
+export type OtaMetadataInfo = {
   type?: string;
   wipe?: boolean;
   downgrade?: boolean;
@@ -59,7 +59,7 @@ export interface OtaMetadataInfo {
   requiredCache?: number;
   precondition?: DeviceStateInfo;
   postcondition?: DeviceStateInfo;
-}
+};
 
 /** Device lists are split on `|`, `:` or `,` (recovery's pre-device check), fingerprint lists on `|` (FORMATS.md §7.3). */
 export const DEVICE_SEPARATORS = /[|:,]/;
