@@ -149,7 +149,9 @@ export function evaluateTargets(cases: CaseResult[]): Target[] {
  * (m) and at most 1.25x its floor, xz -dc and zstd -dc of the same blobs
  *     on every core;
  * (n) peak RSS under 300 MiB for the OTA zip, every variant ((b), 200 MiB,
- *     covers the other two).
+ *     covers the other two);
+ * (o) Huawei UPDATE.APP (every block's CRC-16, every record hashed and
+ *     decoded): no slower than sha256sum of the file (issue 18).
  */
 const AP_RATIO = 0.25;
 const FACTORY_RATIO = 0.6;
@@ -170,6 +172,7 @@ function packageTargets(cases: CaseResult[]): Target[] {
   timed('k', 'factory zip', FACTORY_RATIO, 'unzip -t + sha256sum of each image', () => true);
   timed('l', 'ab ota zip', PAYLOAD_RATIO, 'single-threaded xz -dc of the image', (r) => r.tool === 'xz -dc -T1 > /dev/null');
   timed('m', 'ab ota zip', PAYLOAD_FLOOR_RATIO, 'the floor, xz and zstd -dc of the same blobs on every core', (r) => r.tool.endsWith('(floor)'));
+  timed('o', 'update app', 1.0, 'sha256sum of the UPDATE.APP', (r) => r.tool === 'sha256sum');
   const ota = cases.filter((x) => x.name.startsWith('ab ota zip'));
   if (ota.length === 0) out.push({ id: 'n', description: `ab ota zip: romscope peak RSS < ${PAYLOAD_RSS_MIB} MiB`, verdict: 'SKIP', detail: 'ab ota zip case not run' });
   for (const c of ota) {
