@@ -175,7 +175,7 @@ export class DigestSet {
       const e = this.ended.shift()!;
       if (e.error !== undefined) {
         this.ended = [];
-        throw e.error;
+        throw e.error instanceof Error ? e.error : new Error(String(e.error));
       }
       if (e.tap instanceof RemoteRange) e.tap.range.done(e.value!);
       else e.tap.done();
