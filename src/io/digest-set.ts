@@ -13,6 +13,8 @@ export interface RangeDigest {
   start: number;
   end: number;
   done(hex: string): void;
+  /** Nothing a child of the artifact decodes waits on this result: the pass may follow the children's reads (one read per byte). */
+  standalone?: boolean;
 }
 
 /** Sees the bytes [start, end) of an artifact as they stream past (a boot image's sections for its SHA-1 id). */
@@ -21,6 +23,8 @@ export interface RangeTap {
   end: number;
   update(b: Buffer): void;
   done(): void;
+  /** As for RangeDigest: no child waits on what this tap finds. */
+  standalone?: boolean;
 }
 
 /**

@@ -236,14 +236,33 @@ export class Walker {
                 art.children = await this.hashBesideChildren(art, rsrc, digests, ranges, list.entries, depth, (h) => (held = h), finish);
                 return art;
               }
-              if (tee && ranges.length === 0 && !digests.tapped && list.entries.length > 0) {
-                // No taps whose results the children might read (a footer's digest check goes to its vbmeta child): the whole digests
-                // follow the children's reads, and the hashes' facts go where a pass run first would have put them.
+              if (tee && ranges.every((r) => r.standalone === true) && !digests.tapped && list.entries.length > 0) {
+                // No taps whose results the children might read (a footer's digest check goes to its vbmeta child; an Odin md5 or
+                // an OTA's whole-file signature only reports on the container): the pass follows the children's reads, and the
+                // taps' and hashes' facts go where a pass run first would have put them.
+                // The taps' facts are kept apart (they may come while a child is walked) and put first.
+                const tapped: Fact[] = [];
+                const aside =
+                  <A extends unknown[]>(done: (...a: A) => void) =>
+                  (...a: A) => {
+                    const was = held;
+                    held = tapped;
+                    try {
+                      done(...a);
+                    } finally {
+                      held = was;
+                    }
+                  };
+                for (const r of ranges)
+                  if ('update' in r) digests.addTap({ start: r.start, end: r.end, update: (b) => r.update(b), done: aside(() => r.done()) });
+                  else digests.addRange({ ...r, done: aside((hex: string) => r.done(hex)) });
                 tee.start();
                 const before = art.facts.length;
-                const walked = await this.walkChildren(art, list.entries, depth);
+                let walked: Artifact[];
                 try {
+                  walked = await this.walkChildren(art, list.entries, depth);
                   await tee.finish();
+                  await digests.settle();
                 } catch (e) {
                   // As when a pass run first fails: no children.
                   art.facts.length = before;
@@ -257,7 +276,7 @@ export class Walker {
                 } finally {
                   held = null;
                 }
-                art.facts.splice(before, 0, ...finished);
+                art.facts.splice(before, 0, ...tapped, ...finished);
                 return art;
               }
               if (spilled) {

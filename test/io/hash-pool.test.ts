@@ -8,7 +8,7 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { createHash, randomBytes, randomInt } from 'node:crypto';
 import { spawnSync } from 'node:child_process';
-import { writeFileSync, closeSync, openSync, ftruncateSync } from 'node:fs';
+import { writeFileSync, readFileSync, closeSync, openSync, ftruncateSync } from 'node:fs';
 import { join } from 'node:path';
 import { HASH_OFFLOAD_MIN, HashPool, HashThreadError } from '../../src/io/hash-pool';
 import { BlockCrc16, blockCrcAlgo, blockCrcSize } from '../../src/io/crc16';
@@ -239,4 +239,30 @@ test('BlockCrc16 equals the byte-at-a-time CRC per block whatever the chunking',
   assert.equal(blockCrcSize('crc16-x25/4096'), 4096);
   assert.equal(blockCrcSize('crc16-x25/0'), null);
   assert.equal(blockCrcSize('sha256'), null);
+});
+
+test('an Odin tar.md5 is read once for its members, its own digests and its md5 line; md5sum agrees, and a flipped byte fails it', { skip: !hasTool('tar') || !hasTool('md5sum') }, (t) => {
+  const dir = tempDir(t);
+  writeFileSync(join(dir, 'system.img'), randomBytes(40 << 20));
+  writeFileSync(join(dir, 'boot.img'), randomBytes(3 << 20));
+  const tarFile = join(dir, 'AP_TEST.tar');
+  runTool('tar', ['--format=ustar', '-cf', tarFile, '-C', dir, 'system.img', 'boot.img']);
+  const md5 = runTool('md5sum', [tarFile]).stdout.toString().split(' ')[0];
+  const tar = readFileSync(tarFile);
+  const file = join(dir, 'AP_TEST.tar.md5');
+  writeFileSync(file, Buffer.concat([tar, Buffer.from(`${md5}  AP_TEST.tar\n`)]));
+  const r = measured(dir, ['inspect', '--json', file]);
+  const report = JSON.parse(r.stdout) as { root: { format: string; info: Record<string, unknown> }; findings: { ruleId: string }[] };
+  assert.equal(report.root.format, 'samsung-tar-md5');
+  assert.equal(report.root.info.md5Actual, md5);
+  const integrity = (f: { ruleId: string }[]) => f.map((x) => x.ruleId).filter((id) => id.startsWith('integrity/'));
+  assert.deepEqual(integrity(report.findings), []);
+  const size = tar.length;
+  assert.ok(r.rchar < size * 1.2, `read ${r.rchar} bytes for a ${size}-byte tar`);
+  // A byte of the large member flipped: its own digest changes and the md5 line no longer matches.
+  const bad = Buffer.concat([tar, Buffer.from(`${md5}  AP_TEST.tar\n`)]);
+  bad[512 + (20 << 20)] ^= 1;
+  writeFileSync(file, bad);
+  const b = JSON.parse(measured(dir, ['inspect', '--json', file]).stdout) as typeof report;
+  assert.deepEqual(integrity(b.findings), ['integrity/tar-md5']);
 });
