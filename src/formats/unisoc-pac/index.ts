@@ -38,20 +38,32 @@ const KNOWN_VERSIONS = ['BP_R1.0.0', 'BP_R2.0.1'];
 export const MAX_PAC_FILES = 4096;
 const TWO32 = 0x1_0000_0000;
 
-const ARC_TABLE = (() => {
-  const t = new Uint16Array(256);
+/**
+ * CRC-16/ARC tables for four bytes a step ("slicing by 4"): T[k][i] is the
+ * CRC register after byte i and then k zero bytes. A package of several
+ * GiB goes through this once, in its hashing pass.
+ */
+const ARC = (() => {
+  const t = [new Uint16Array(256), new Uint16Array(256), new Uint16Array(256), new Uint16Array(256)];
   for (let i = 0; i < 256; i++) {
     let c = i;
     for (let k = 0; k < 8; k++) c = c & 1 ? (c >>> 1) ^ 0xa001 : c >>> 1;
-    t[i] = c;
+    t[0][i] = c;
   }
+  for (let k = 1; k < 4; k++) for (let i = 0; i < 256; i++) t[k][i] = t[0][t[k - 1][i] & 0xff] ^ (t[k - 1][i] >>> 8);
   return t;
 })();
 
 /** CRC-16/ARC (check value of "123456789": 0xBB3D), continued from `crc`. */
 export function crc16Arc(b: Uint8Array, crc = 0): number {
+  const [t0, t1, t2, t3] = ARC;
   let c = crc;
-  for (let i = 0; i < b.length; i++) c = ARC_TABLE[(c ^ b[i]) & 0xff] ^ (c >>> 8);
+  let i = 0;
+  for (const n = b.length - 3; i < n; i += 4) {
+    c ^= b[i] | (b[i + 1] << 8);
+    c = t3[c & 0xff] ^ t2[c >>> 8] ^ t1[b[i + 2]] ^ t0[b[i + 3]];
+  }
+  for (; i < b.length; i++) c = t0[(c ^ b[i]) & 0xff] ^ (c >>> 8);
   return c;
 }
 
