@@ -9,6 +9,9 @@ import { blockOtaDataHandler } from './block-ota-data';
 import type { DetectConfidence, DetectInput, FormatHandler, FormatTraits, NeighbourHook, SiblingHook, TrailerHook } from './types';
 import { zipHandler } from './zip';
 import { huaweiUpdateAppHandler } from './huawei-update-app';
+import { unisocPacHandler } from './unisoc-pac';
+import { rockchipRkfwHandler } from './rockchip-rkfw';
+import { rockchipRkafHandler } from './rockchip-rkaf';
 import { samsungTarMd5Handler } from './samsung-tar-md5';
 import { tarHandler } from './tar';
 import { cpioHandler } from './cpio';
@@ -107,6 +110,9 @@ const REGISTERED: readonly RegisteredHandler[] = [
   registered(samsungUhHandler),
   registered(samsungKeystorageHandler),
   registered(huaweiUpdateAppHandler),
+  registered(unisocPacHandler),
+  registered(rockchipRkfwHandler),
+  registered(rockchipRkafHandler),
   registered(ext4Handler),
   registered(gptHandler),
   registered(erofsHandler),

@@ -49,6 +49,8 @@ import {
   buildUpdateApp,
 } from '../../fixtures/builders/vendor';
 import { buildBootPreloader, buildGfhPreloader, buildMtkEfuse, buildMtkImage } from '../../fixtures/builders/mtk';
+import { buildPac } from '../../fixtures/builders/pac';
+import { buildRkaf, buildRkfw } from '../../fixtures/builders/rkfw';
 
 const BS = 4096;
 
@@ -342,5 +344,37 @@ export async function formatSeeds(): Promise<FormatSeed[]> {
     { format: 'unisoc-dhtb', name: 'u-boot-sign.bin', data: buildDhtb(pseudoRandom(700, 27), { hash: true, signature: pseudoRandom(64, 28) }) },
     { format: 'samsung-uh', name: 'uh.bin', data: buildUh(Buffer.concat([Buffer.from('\x7fELF', 'latin1'), pseudoRandom(600, 29)]), pseudoRandom(64, 30)) },
     { format: 'samsung-keystorage', name: 'keystorage.bin', data: buildKeystorage(['cp_key', 'vbmeta']) },
+    {
+      format: 'unisoc-pac',
+      name: 'ums512.pac',
+      data: buildPac([
+        { id: 'FDL', name: 'fdl1-sign.bin', data: pseudoRandom(300, 40) },
+        { id: 'BOOT', name: 'boot.img', data: buildBootImage({ kernel: pseudoRandom(2000, 41) }) },
+        { id: 'FLASH', name: '' },
+        { id: '', name: 'ums512.xml', data: Buffer.from('<BMAConfig/>\n'), fileFlag: 2, checkFlag: 0 },
+      ]),
+    },
+    {
+      format: 'rockchip-rkfw',
+      name: 'update.img',
+      data: buildRkfw(
+        buildRkLoader({ e471: [{ name: 'ddr', data: pseudoRandom(100, 42) }], e472: [], loader: [{ name: 'FlashBoot', data: pseudoRandom(120, 43) }] }),
+        buildRkaf([
+          { name: 'parameter', fileName: 'Image/parameter.txt', data: buildParameter('0x00002000@0x00002000(uboot),-@0x00004000(userdata:grow)') },
+          { name: 'boot', fileName: 'Image/boot.img', data: buildBootImage({ kernel: pseudoRandom(1500, 44) }), nandAddress: 0x2000, nandSize: 0x2000 },
+          { name: 'backup', fileName: 'RESERVED' },
+        ]),
+      ),
+    },
+    {
+      format: 'rockchip-rkaf',
+      name: 'update.img',
+      data: buildRkaf([
+        { name: 'uboot_a', fileName: 'uboot.img', data: pseudoRandom(700, 45) },
+        { name: 'uboot_b', fileName: 'uboot.img', sameAs: 0 },
+        { name: 'misc', fileName: 'misc.img', data: pseudoRandom(300, 46) },
+        { name: 'backup', fileName: 'SELF' },
+      ]),
+    },
   ];
 }
