@@ -51,6 +51,8 @@ function blockCrcCheck(ctx: DecodeContext, part: string, start: number, length: 
     algo: blockCrcAlgo(blockSize),
     start,
     end: start + length,
+    // Only the container's facts wait on it: each record is read once, for its own decoding and digests and this list.
+    standalone: true,
     done(hex) {
       const got = Buffer.from(hex, 'hex');
       const bad: number[] = [];

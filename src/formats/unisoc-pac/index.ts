@@ -92,6 +92,8 @@ function crcTap(ctx: DecodeContext, start: number, end: number, expected: number
   return {
     start,
     end,
+    // Only the package's own facts wait on it: its files are read once, for their digests and this CRC.
+    standalone: true,
     update(b) {
       crc = crc16Arc(b, crc);
       seen += b.length;
