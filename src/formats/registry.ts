@@ -9,6 +9,8 @@ import { blockOtaDataHandler } from './block-ota-data';
 import type { DetectConfidence, DetectInput, FormatHandler, FormatTraits, NeighbourHook, SiblingHook, TrailerHook } from './types';
 import { zipHandler } from './zip';
 import { huaweiUpdateAppHandler } from './huawei-update-app';
+import { oppoOzipHandler, oppoOfpHandler, oneplusOpsHandler } from './oppo';
+import { nokiaNb0Handler } from './nokia-nb0';
 import { samsungTarMd5Handler } from './samsung-tar-md5';
 import { tarHandler } from './tar';
 import { cpioHandler } from './cpio';
@@ -57,6 +59,7 @@ import { qcomDtbHandler } from './qcom-dtb';
 import { amlogicDtbHandler } from './amlogic-dtb';
 import { amlogicSecureHandler } from './amlogic-secure';
 import { amlogicResHandler } from './amlogic-res';
+import { amlogicUpgradeHandler } from './amlogic-upgrade';
 import { rockchipLoaderHandler } from './rockchip-loader';
 import { rockchipKrnlHandler } from './rockchip-krnl';
 import { rockchipResourceHandler } from './rockchip-resource';
@@ -100,6 +103,7 @@ const REGISTERED: readonly RegisteredHandler[] = [
   registered(amlogicDtbHandler),
   registered(amlogicSecureHandler),
   registered(amlogicResHandler),
+  registered(amlogicUpgradeHandler),
   registered(rockchipLoaderHandler),
   registered(rockchipKrnlHandler),
   registered(rockchipResourceHandler),
@@ -107,6 +111,10 @@ const REGISTERED: readonly RegisteredHandler[] = [
   registered(samsungUhHandler),
   registered(samsungKeystorageHandler),
   registered(huaweiUpdateAppHandler),
+  registered(oppoOzipHandler),
+  registered(oppoOfpHandler),
+  registered(oneplusOpsHandler),
+  registered(nokiaNb0Handler),
   registered(ext4Handler),
   registered(gptHandler),
   registered(erofsHandler),
