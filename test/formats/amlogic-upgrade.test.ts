@@ -64,9 +64,15 @@ for (const version of [1, 2] as const) {
     assert.equal(py.status, 0, py.stderr);
     assert.equal(Number(py.stdout.trim()), built.bytes.readUInt32LE(0));
     // Each VERIFY item holds what sha1sum says of the partition's bytes.
-    for (const [sub, data] of [['boot', p.boot], ['system', p.simg], ['vbmeta', p.vbmeta]] as const) {
+    for (const [sub, data] of [
+      ['boot', p.boot],
+      ['system', p.simg],
+      ['vbmeta', p.vbmeta],
+    ] as const) {
       writeFileSync(join(p.dir, sub), data);
-      const sum: string = runTool('sha1sum', [join(p.dir, sub)]).stdout.toString().split(' ')[0];
+      const sum: string = runTool('sha1sum', [join(p.dir, sub)])
+        .stdout.toString()
+        .split(' ')[0];
       const v = built.at.get(`${sub}.VERIFY`)!;
       assert.equal(built.bytes.toString('latin1', v.offset, v.offset + v.size), `sha1sum ${sum}`);
     }
@@ -96,15 +102,25 @@ for (const version of [1, 2] as const) {
     const ok = r.root.facts.filter((f) => f.kind === 'image-checksum-ok').map((f) => f.message);
     assert.equal(ok.length, 4, ok.join('\n'));
     assert.ok(ok.some((m) => /^the package's CRC-32 \(CRC-32 0x[0-9a-f]{8}\) matches bytes 4-/.test(m)));
-    for (const sub of ['boot', 'system', 'vbmeta']) assert.ok(ok.some((m) => m.startsWith(`${sub}.PARTITION: the SHA-1 in its VERIFY item`)), ok.join('\n'));
+    for (const sub of ['boot', 'system', 'vbmeta'])
+      assert.ok(
+        ok.some((m) => m.startsWith(`${sub}.PARTITION: the SHA-1 in its VERIFY item`)),
+        ok.join('\n'),
+      );
     assert.ok(!rules(r).some((id) => id.startsWith('integrity/') || id.startsWith('format/')), describe(r.findings));
     // Down to the images' own checks: the sparse image expands, the boot image's id, the vbmeta's signature.
     const all = [...walkArtifacts(r.root)];
     assert.equal(all.find((a) => a.path === 'system.PARTITION/raw')?.size, 1 << 20);
     const bootArt = all.find((a) => a.path === 'boot.PARTITION')!;
-    assert.ok(bootArt.facts.some((f) => f.kind === 'boot-id-ok'), describe(r.findings));
+    assert.ok(
+      bootArt.facts.some((f) => f.kind === 'boot-id-ok'),
+      describe(r.findings),
+    );
     const vb = all.find((a) => a.path === 'vbmeta.PARTITION')!;
-    assert.ok(vb.facts.some((f) => f.kind === 'avb-signature-ok'), JSON.stringify(vb.facts));
+    assert.ok(
+      vb.facts.some((f) => f.kind === 'avb-signature-ok'),
+      JSON.stringify(vb.facts),
+    );
     // A partition extracts byte for byte.
     const out = join(p.dir, 'system.out');
     const x = runCli(['extract', file, 'system.PARTITION', '-o', out]);
@@ -180,7 +196,10 @@ test('Amlogic package: lying counts, offsets and sizes, bad VERIFY items and unk
   const none = buildAmlUpgrade(items, { version: 2, noVerify: true });
   await check(none.bytes, /^format\/unreadable boot.PARTITION: its verify flag is set, but no VERIFY item follows it/);
   const cut = await check(base.bytes.subarray(0, base.bytes.length - 500), /^integrity\/truncated/, false);
-  assert.ok(cut.findings.every((f) => f.ruleId !== 'integrity/image-checksum'), describe(cut.findings));
+  assert.ok(
+    cut.findings.every((f) => f.ruleId !== 'integrity/image-checksum'),
+    describe(cut.findings),
+  );
   const notSparse = Buffer.from(base.bytes);
   notSparse.writeUInt32LE(0xfe, entry(1) + 4);
   await check(notSparse, /^format\/unreadable boot.PARTITION: its file type says Android sparse/);

@@ -90,7 +90,10 @@ test('.ofp Qualcomm: the footer (0x7CEF, page size, XML offset and length) is re
     const bad = Buffer.from(ofp);
     bad.writeUInt32LE(0xffffff, ofp.length - page + 0x14);
     const b = await inspectFile(dir, 'x.ofp', bad);
-    assert.ok(b.findings.some((f) => f.ruleId === 'format/unreadable' && /past the footer/.test(f.message)), describe(b.findings));
+    assert.ok(
+      b.findings.some((f) => f.ruleId === 'format/unreadable' && /past the footer/.test(f.message)),
+      describe(b.findings),
+    );
   }
 });
 
@@ -103,7 +106,7 @@ test('.ofp MediaTek: the obfuscated header and entry table are read; plain entri
   const ofp = buildOfpMtk([
     { name: 'preloader', fileName: 'preloader_k71v1.bin', data: pseudoRandom(2000, 8), encrypted: 2000 },
     { name: 'boot', fileName: 'boot.img', data: boot },
-    { name: 'md1img', fileName: 'md1img.img', data: pseudoRandom(9000, 9), encrypted: 0x40000 > 9000 ? 9000 : 0x40000 },
+    { name: 'md1img', fileName: 'md1img.img', data: pseudoRandom(9000, 9), encrypted: 4096 },
   ]);
   const r = await inspectFile(dir, 'CPH1893EX_11_A.19.ofp', ofp);
   assertEncrypted(r, 'oppo-ofp', /^an Oppo MediaTek \.ofp: 2 of its 3 entries begin with AES-128-CFB encrypted bytes/);
@@ -121,7 +124,10 @@ test('.ofp MediaTek: the obfuscated header and entry table are read; plain entri
   const lying = Buffer.concat([ofp.subarray(0, ofp.length - 0x6c), mtkOfpObfuscate(h)]);
   const l = await inspectFile(dir, 'x.ofp', lying);
   assert.equal(l.root.format, 'oppo-ofp');
-  assert.ok(rules(l).some((id) => id === 'integrity/truncated' || id === 'format/budget-exceeded'), describe(l.findings));
+  assert.ok(
+    rules(l).some((id) => id === 'integrity/truncated' || id === 'format/budget-exceeded'),
+    describe(l.findings),
+  );
   // Neither footer: said, the format kept.
   const junk = await inspectFile(dir, 'junk.ofp', Buffer.alloc(5000, 0xff));
   assert.equal(junk.root.format, 'oppo-ofp');
@@ -140,7 +146,10 @@ test('.ops: the footer (project id, firmware name, XML place) is read; the XML a
   bad.writeUInt32LE(0, ops.length - 0x200 + 0x10);
   const b = await inspectFile(dir, 'x.ops', bad);
   assert.equal(b.root.format, 'oneplus-ops');
-  assert.ok(b.findings.some((f) => /0x7CEF/.test(f.message)), describe(b.findings));
+  assert.ok(
+    b.findings.some((f) => /0x7CEF/.test(f.message)),
+    describe(b.findings),
+  );
 });
 
 test('.nb0: the file table is read, each file a child that extracts byte for byte; lying counts and offsets are findings', async (t) => {
@@ -156,7 +165,11 @@ test('.nb0: the file table is read, each file a child that extracts byte for byt
   writeFileSync(file, nb0);
   const r = await inspect(file, { sidecars: false });
   assert.equal(r.root.format, 'nokia-nb0');
-  assert.deepEqual(rules(r).filter((id) => id.startsWith('integrity/') || id.startsWith('format/')), [], describe(r.findings));
+  assert.deepEqual(
+    rules(r).filter((id) => id.startsWith('integrity/') || id.startsWith('format/')),
+    [],
+    describe(r.findings),
+  );
   assert.deepEqual(
     r.root.children.map((c) => [c.name, c.format, c.size]),
     [
@@ -173,16 +186,28 @@ test('.nb0: the file table is read, each file a child that extracts byte for byt
   const far = Buffer.from(nb0);
   far.writeUInt32LE(0xfffff000, 4 + 64 + 0);
   const f = await inspectFile(dir, 'x.nb0', far);
-  assert.ok(f.findings.some((x) => x.ruleId === 'integrity/truncated' && /^splash.img/.test(x.message)), describe(f.findings));
+  assert.ok(
+    f.findings.some((x) => x.ruleId === 'integrity/truncated' && /^splash.img/.test(x.message)),
+    describe(f.findings),
+  );
   const hi = Buffer.from(nb0);
   hi.writeUInt32LE(0xffffffff, 4 + 12);
   const h = await inspectFile(dir, 'x.nb0', hi);
-  assert.ok(h.findings.some((x) => x.ruleId === 'format/unreadable' && /past 2\^52/.test(x.message)), describe(h.findings));
+  assert.ok(
+    h.findings.some((x) => x.ruleId === 'format/unreadable' && /past 2\^52/.test(x.message)),
+    describe(h.findings),
+  );
   const many = Buffer.from(nb0);
   many.writeUInt32LE(3, 0);
   many.writeUInt32LE(1000, 0);
   const lying = await inspectFile(dir, 'lying.nb0', many);
-  assert.ok(lying.findings.some((x) => x.ruleId === 'integrity/truncated' && /a table of 1000 entries/.test(x.message)), describe(lying.findings));
+  assert.ok(
+    lying.findings.some((x) => x.ruleId === 'integrity/truncated' && /a table of 1000 entries/.test(x.message)),
+    describe(lying.findings),
+  );
   const cut = await inspectFile(dir, 'cut.nb0', nb0.subarray(0, nb0.length - 10));
-  assert.ok(cut.findings.some((x) => x.ruleId === 'integrity/truncated' && /^NON-HLOS.bin/.test(x.message)), describe(cut.findings));
+  assert.ok(
+    cut.findings.some((x) => x.ruleId === 'integrity/truncated' && /^NON-HLOS.bin/.test(x.message)),
+    describe(cut.findings),
+  );
 });

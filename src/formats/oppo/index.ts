@@ -103,7 +103,8 @@ export const oppoOfpHandler: ContainerHandler = {
       const xmlOffset = f.readUInt32LE(0x14) * pageSize;
       const xmlLength = f.readUInt32LE(0x18);
       const info: Record<string, unknown> = { variant: 'qualcomm', pageSize, footerOffset: footerAt, xmlOffset, xmlLength, footerWords: [0, 4, 8, 12].map((o) => f.readUInt32LE(o)) };
-      if (xmlOffset + xmlLength > footerAt) ctx.fact({ kind: 'unreadable', message: `the footer places the file list (${xmlLength} bytes at offset ${xmlOffset}) past the footer at ${footerAt}`, offset: footerAt + 0x14 });
+      if (xmlOffset + xmlLength > footerAt)
+        ctx.fact({ kind: 'unreadable', message: `the footer places the file list (${xmlLength} bytes at offset ${xmlOffset}) past the footer at ${footerAt}`, offset: footerAt + 0x14 });
       ctx.fact({
         kind: 'unsupported',
         message: `an Oppo Qualcomm .ofp: its file list (XML at offset ${xmlOffset}) and its items are AES-128-CFB encrypted with a per-model Oppo key, which romscope does not have; the items are not listed`,
@@ -151,7 +152,7 @@ export const oppoOfpHandler: ContainerHandler = {
       let name = label;
       for (let k = 2; taken.has(name); k++) name = `${label}#${k}`;
       taken.add(name);
-      children.push({ name, source: new SliceSource(src, offset, length, name), info: { entry: entry.name } });
+      children.push({ name, source: new SliceSource(src, offset, length, name), info: { name: entry.name, offset, size: length } });
     }
     info.entries = entries;
     if (encrypted > 0)
@@ -185,7 +186,8 @@ export const oneplusOpsHandler: ContainerHandler = {
       projectId: cString(f, 0x1c, 16),
       firmwareName: cString(f, 0x2c, 0x200 - 0x2c),
     };
-    if (xmlOffset + xmlLength > footerAt) ctx.fact({ kind: 'unreadable', message: `the footer places the settings XML (${xmlLength} bytes at offset ${xmlOffset}) past the footer at ${footerAt}`, offset: footerAt + 0x14 });
+    if (xmlOffset + xmlLength > footerAt)
+      ctx.fact({ kind: 'unreadable', message: `the footer places the settings XML (${xmlLength} bytes at offset ${xmlOffset}) past the footer at ${footerAt}`, offset: footerAt + 0x14 });
     ctx.fact({
       kind: 'unsupported',
       message: `a OnePlus .ops: its settings XML (at offset ${xmlOffset}) and its SAHARA items are encrypted with OnePlus's own cipher, which romscope does not decrypt; the items are not listed`,
