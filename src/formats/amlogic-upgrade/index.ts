@@ -16,13 +16,12 @@
  * inversion (ampack, the SaluteDevices format notes). A `PARTITION` item
  * with its verify flag set is followed by a `VERIFY` item of the same sub
  * type holding `sha1sum <40 hex digits>`, the SHA-1 of the partition item's
- * bytes. Both are computed in the package's single hashing pass.
+ * bytes. Both are range digests of the package's single hashing pass.
  */
 import type { ChildSpec, ContainerHandler, RangeDigestRequest } from '../types';
-import type { RangeTap } from '../../io/digest-set';
 import { SliceSource } from '../../io/source';
 import { FormatError } from '../../io/errors';
-import { cString, crcTap } from '../image-checksum';
+import { cString } from '../image-checksum';
 
 export const AML_UPGRADE_MAGIC = 0x27b51956;
 const HEADER = 64;
@@ -65,18 +64,27 @@ export const amlogicUpgradeHandler: ContainerHandler = {
     const imageSize = u64(h, 12);
     const count = h.readUInt32LE(24);
     const info: Record<string, unknown> = { version, crc: hex32(crc), imageSize: imageSize ?? h.readBigUInt64LE(12).toString(), itemAlignSize: h.readUInt32LE(20), itemCount: count };
-    const rangeTaps: RangeTap[] = [];
     const rangeDigests: RangeDigestRequest[] = [];
     if (imageSize === null || imageSize > src.size) ctx.fact({ kind: 'truncated', message: `the header gives an image size of ${info.imageSize} bytes, the file has ${src.size}; the CRC-32 is not checked`, offset: 12 });
     else if (imageSize < HEADER) ctx.fact({ kind: 'unreadable', message: `the header gives an image size of ${imageSize} bytes, less than the header itself; the CRC-32 is not checked`, offset: 12 });
     else {
-      rangeTaps.push(crcTap(ctx, 'crc32-no-final-xor', 4, imageSize, crc, "the package's CRC-32", 0));
+      // zlib's CRC-32 as a range digest (native, and on the hashing threads for a large package); the stored value lacks its final inversion.
+      rangeDigests.push({
+        algo: 'crc32',
+        start: 4,
+        end: imageSize,
+        done(zlibHex: string) {
+          const got = (parseInt(zlibHex, 16) ^ 0xffffffff) >>> 0;
+          if (got === crc) ctx.fact({ kind: 'image-checksum-ok', message: `the package's CRC-32 (CRC-32 ${hex32(crc)}) matches bytes 4-${imageSize - 1}`, offset: 0 });
+          else ctx.fact({ kind: 'image-checksum', message: `the package's CRC-32 is ${hex32(crc)}, but bytes 4-${imageSize - 1} give ${hex32(got)} (CRC-32)`, offset: 0 });
+        },
+      });
       if (src.size > imageSize) info.trailingBytes = src.size - imageSize;
     }
     const size = entrySize(version);
     if (size === null) {
       ctx.fact({ kind: 'unsupported', message: `package version ${version}: only versions 1 and 2 are known; its items are not read`, offset: 4 });
-      return { info, children: [], rangeTaps };
+      return { info, children: [], rangeDigests };
     }
     const cap = Math.min(MAX_AML_UPGRADE_ITEMS, ctx.budget.opts.maxMembers);
     let n = count;
@@ -171,6 +179,6 @@ export const amlogicUpgradeHandler: ContainerHandler = {
     for (const p of pending.values())
       ctx.fact({ kind: 'unreadable', message: `${p.name}: its verify flag is set, but no VERIFY item follows it; its bytes are not checked`, offset: HEADER + p.index * size, subject: p.name });
     info.items = items;
-    return { info, children, rangeTaps, rangeDigests };
+    return { info, children, rangeDigests };
   },
 };
