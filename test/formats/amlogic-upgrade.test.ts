@@ -200,6 +200,19 @@ test('Amlogic package: lying counts, offsets and sizes, bad VERIFY items and unk
     cut.findings.every((f) => f.ruleId !== 'integrity/image-checksum'),
     describe(cut.findings),
   );
+  const orphan = Buffer.from(base.bytes);
+  orphan.write('zzz\0', entry(2) + 32 + 256, 'latin1');
+  const o = await check(orphan, /^format\/unreadable item 2 is a VERIFY item for "zzz", which no earlier item has/);
+  assert.ok(
+    o.findings.some((f) => /^boot.PARTITION: its verify flag is set, but no VERIFY item follows it/.test(f.message)),
+    describe(o.findings),
+  );
+  // A VERIFY item for a partition whose verify flag is clear is still checked.
+  const clear = Buffer.from(base.bytes);
+  clear.writeUInt32LE(0, entry(1) + 32 + 2 * 256);
+  amlUpgradeSeal(clear);
+  const c = await inspect(clear, { name: 'aml_upgrade_package.img', sidecars: false });
+  assert.equal(c.root.facts.filter((f) => f.kind === 'image-checksum-ok').length, 2, describe(c.findings));
   const notSparse = Buffer.from(base.bytes);
   notSparse.writeUInt32LE(0xfe, entry(1) + 4);
   await check(notSparse, /^format\/unreadable boot.PARTITION: its file type says Android sparse/);

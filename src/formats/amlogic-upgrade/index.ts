@@ -104,6 +104,8 @@ export const amlogicUpgradeHandler: ContainerHandler = {
     const taken = new Set<string>();
     /** The latest non-VERIFY item of each sub type, waiting for its VERIFY item. */
     const pending = new Map<string, { name: string; offset: number; size: number; index: number }>();
+    /** The latest non-VERIFY item of each sub type whose verify flag is clear (a VERIFY item for one is still checked). */
+    const unflagged = new Map<string, { name: string; offset: number; size: number; index: number }>();
     for (let i = 0; i < n; i++) {
       const e = table.subarray(i * size, (i + 1) * size);
       const at = HEADER + i * size;
@@ -133,12 +135,16 @@ export const amlogicUpgradeHandler: ContainerHandler = {
       }
       if (offset + length > src.size) {
         ctx.fact({ kind: 'truncated', message: `item ${i} (${label}, ${length} bytes at offset ${offset}) runs past the end of the ${src.size}-byte file`, offset: at + 16, subject: label });
-        if (mainType !== 'VERIFY') pending.delete(subType);
+        if (mainType !== 'VERIFY') {
+          pending.delete(subType);
+          unflagged.delete(subType);
+        }
         continue;
       }
       if (mainType === 'VERIFY') {
-        const target = pending.get(subType);
+        const target = pending.get(subType) ?? unflagged.get(subType);
         pending.delete(subType);
+        unflagged.delete(subType);
         if (!target) {
           ctx.fact({ kind: 'unreadable', message: `item ${i} is a VERIFY item for "${subType}", which no earlier item has`, offset: at, subject: label });
           continue;
@@ -170,7 +176,9 @@ export const amlogicUpgradeHandler: ContainerHandler = {
       const before = pending.get(subType);
       if (before) ctx.fact({ kind: 'unreadable', message: `${before.name}: its verify flag is set, but no VERIFY item follows it; its bytes are not checked`, offset: HEADER + before.index * size, subject: before.name });
       pending.delete(subType);
+      unflagged.delete(subType);
       if (verify !== 0) pending.set(subType, { name, offset, size: length, index: i });
+      else unflagged.set(subType, { name, offset, size: length, index: i });
       const spec: ChildSpec = { name, source: new SliceSource(src, offset, length, name), info: { mainType, subType, fileType: item.fileType } };
       if (fileType === 0xfe && length >= 4 && (await src.read(offset, 4)).readUInt32LE(0) !== SPARSE_MAGIC)
         ctx.fact({ kind: 'unreadable', message: `${name}: its file type says Android sparse, but its bytes do not start with the sparse magic`, offset: at + 4, subject: name });
