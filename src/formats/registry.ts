@@ -12,6 +12,8 @@ import { huaweiUpdateAppHandler } from './huawei-update-app';
 import { unisocPacHandler } from './unisoc-pac';
 import { rockchipRkfwHandler } from './rockchip-rkfw';
 import { rockchipRkafHandler } from './rockchip-rkaf';
+import { oppoOzipHandler, oppoOfpHandler, oneplusOpsHandler } from './oppo';
+import { nokiaNb0Handler } from './nokia-nb0';
 import { samsungTarMd5Handler } from './samsung-tar-md5';
 import { tarHandler } from './tar';
 import { cpioHandler } from './cpio';
@@ -60,6 +62,7 @@ import { qcomDtbHandler } from './qcom-dtb';
 import { amlogicDtbHandler } from './amlogic-dtb';
 import { amlogicSecureHandler } from './amlogic-secure';
 import { amlogicResHandler } from './amlogic-res';
+import { amlogicUpgradeHandler } from './amlogic-upgrade';
 import { rockchipLoaderHandler } from './rockchip-loader';
 import { rockchipKrnlHandler } from './rockchip-krnl';
 import { rockchipResourceHandler } from './rockchip-resource';
@@ -103,6 +106,7 @@ const REGISTERED: readonly RegisteredHandler[] = [
   registered(amlogicDtbHandler),
   registered(amlogicSecureHandler),
   registered(amlogicResHandler),
+  registered(amlogicUpgradeHandler),
   registered(rockchipLoaderHandler),
   registered(rockchipKrnlHandler),
   registered(rockchipResourceHandler),
@@ -113,6 +117,10 @@ const REGISTERED: readonly RegisteredHandler[] = [
   registered(unisocPacHandler),
   registered(rockchipRkfwHandler),
   registered(rockchipRkafHandler),
+  registered(oppoOzipHandler),
+  registered(oppoOfpHandler),
+  registered(oneplusOpsHandler),
+  registered(nokiaNb0Handler),
   registered(ext4Handler),
   registered(gptHandler),
   registered(erofsHandler),

@@ -51,6 +51,8 @@ import {
 import { buildBootPreloader, buildGfhPreloader, buildMtkEfuse, buildMtkImage } from '../../fixtures/builders/mtk';
 import { buildPac } from '../../fixtures/builders/pac';
 import { buildRkaf, buildRkfw } from '../../fixtures/builders/rkfw';
+import { buildAmlUpgrade } from '../../fixtures/builders/amlogic-upgrade';
+import { buildNb0, buildOfpMtk, buildOfpQc, buildOps, buildOzip } from '../../fixtures/builders/oppo';
 
 const BS = 4096;
 
@@ -321,6 +323,45 @@ export async function formatSeeds(): Promise<FormatSeed[]> {
       ]),
     },
     { format: 'amlogic-secure', name: 'dt.img', data: buildAmlSecure(fdt) },
+    ...([1, 2] as const).map((version) => ({
+      format: 'amlogic-upgrade',
+      name: 'aml_upgrade_package.img',
+      data: buildAmlUpgrade(
+        [
+          { main: 'USB', sub: 'DDR', data: pseudoRandom(200, 40) },
+          { main: 'conf', sub: 'platform', data: Buffer.from('Platform:0x0811\n') },
+          { main: 'PARTITION', sub: 'boot', data: buildBootImage({ kernel: pseudoRandom(1500, 41) }) },
+          {
+            main: 'PARTITION',
+            sub: 'system',
+            data: buildSparse([
+              { type: 'raw', data: pseudoRandom(BS, 42) },
+              { type: 'dontcare', blocks: 2 },
+            ]),
+          },
+        ],
+        { version },
+      ).bytes,
+    })),
+    { format: 'oppo-ozip', name: 'update.ozip', data: buildOzip(buildZip([{ name: 'boot.img', data: pseudoRandom(3000, 43) }])) },
+    { format: 'oppo-ofp', name: 'CPH1921EX.ofp', data: buildOfpQc([pseudoRandom(1000, 44)], { page: 0x200 }) },
+    {
+      format: 'oppo-ofp',
+      name: 'CPH1893EX.ofp',
+      data: buildOfpMtk([
+        { name: 'preloader', fileName: 'preloader.bin', data: pseudoRandom(500, 45), encrypted: 500 },
+        { name: 'boot', fileName: 'boot.img', data: buildBootImage({ kernel: pseudoRandom(800, 46) }) },
+      ]),
+    },
+    { format: 'oneplus-ops', name: 'fajita_41_J.42.ops', data: buildOps([pseudoRandom(700, 47)]) },
+    {
+      format: 'nokia-nb0',
+      name: 'B2N-3060.nb0',
+      data: buildNb0([
+        { name: 'boot.img', data: buildBootImage({ kernel: pseudoRandom(900, 48) }) },
+        { name: 'splash.img', data: pseudoRandom(300, 49) },
+      ]),
+    },
     {
       format: 'amlogic-dtb',
       name: 'dtb.img',
