@@ -88,8 +88,9 @@ const MIB = 1024 * 1024;
 const secs = (m: Measurement): string => m.seconds.toFixed(3);
 
 /**
- * (a) Checking a stored zip must be no slower than sha256sum of it: both read
- *     every byte once and hash it with sha256, so anything slower is overhead.
+ * (a) Checking a stored zip must take at most half the time of sha256sum of
+ *     it: both read every byte once, and romscope's two SHA-256 digests (the
+ *     zip's and its member's) run at once on the hashing threads (issue 17).
  * (b) Peak RSS under the limit in every case but the payload one (its own
  *     limit is (f)): romscope streams, it must not buffer artifacts whole.
  * (c) Checking a sparse image must be no slower than expanding it with
@@ -101,11 +102,12 @@ export function evaluateTargets(cases: CaseResult[]): Target[] {
   const targets: Target[] = [];
   const zip = cases.find((c) => c.name === 'stored zip');
   const sha = zip?.references.find((r) => r.tool === 'sha256sum');
-  const a = { id: 'a', description: 'stored zip: romscope check no slower than sha256sum (ratio <= 1.0)' };
+  // Issue 17: the zip's and its member's digests run at once on the hashing threads, over one read.
+  const a = { id: 'a', description: 'stored zip: romscope check at most 0.5x sha256sum (ratio <= 0.5)' };
   if (!zip || !sha) targets.push({ ...a, verdict: 'SKIP', detail: zip ? 'sha256sum not measured' : 'stored zip case not run' });
   else {
     const r = ratio(zip, sha);
-    targets.push({ ...a, verdict: r <= 1.0 ? 'PASS' : 'FAIL', detail: `ratio ${r.toFixed(2)} (${secs(zip.romscope.measurement)} s vs ${secs(sha.measurement)} s)` });
+    targets.push({ ...a, verdict: r <= 0.5 ? 'PASS' : 'FAIL', detail: `ratio ${r.toFixed(2)} (${secs(zip.romscope.measurement)} s vs ${secs(sha.measurement)} s)` });
   }
   const isPayload = (x: CaseResult) => x.name === 'ota payload' || x.name.startsWith('ab ota zip');
   for (const c of cases.filter((x) => !isPayload(x))) {
