@@ -42,7 +42,8 @@ export type DeclarationSource =
   | 'avb-vbmeta'
   | 'device-tree'
   | 'rockchip-parameter'
-  | 'moto-flashfile';
+  | 'moto-flashfile'
+  | 'lg-dz';
 
 /** How each source is named in messages. */
 export const SOURCE_LABEL: Record<DeclarationSource, string> = {
@@ -58,6 +59,7 @@ export const SOURCE_LABEL: Record<DeclarationSource, string> = {
   'build-prop': 'build properties',
   'avb-vbmeta': 'vbmeta',
   'moto-flashfile': 'Motorola flashfile',
+  'lg-dz': 'LG DZ header',
   'device-tree': 'device tree',
   'rockchip-parameter': 'Rockchip parameter file',
 };

@@ -35,6 +35,8 @@ export const FORMAT_IDS = [
   'oppo-ofp',
   'oneplus-ops',
   'nokia-nb0',
+  'lg-kdz',
+  'lg-dz',
   'ext4',
   'gpt',
   'erofs',

@@ -14,6 +14,8 @@ import { rockchipRkfwHandler } from './rockchip-rkfw';
 import { rockchipRkafHandler } from './rockchip-rkaf';
 import { oppoOzipHandler, oppoOfpHandler, oneplusOpsHandler } from './oppo';
 import { nokiaNb0Handler } from './nokia-nb0';
+import { lgKdzHandler } from './lg-kdz';
+import { lgDzHandler } from './lg-dz';
 import { samsungTarMd5Handler } from './samsung-tar-md5';
 import { tarHandler } from './tar';
 import { cpioHandler } from './cpio';
@@ -121,6 +123,8 @@ const REGISTERED: readonly RegisteredHandler[] = [
   registered(oppoOfpHandler),
   registered(oneplusOpsHandler),
   registered(nokiaNb0Handler),
+  registered(lgKdzHandler),
+  registered(lgDzHandler),
   registered(ext4Handler),
   registered(gptHandler),
   registered(erofsHandler),

@@ -1,0 +1,232 @@
+/**
+ * One partition of an LG `.dz` rebuilt from its chunks as a random-access
+ * source: each chunk's data is decoded (zlib through node:zlib, zstd through
+ * the shared decoder of src/codecs) as a stream and placed at its target
+ * offset; the bytes between chunks, and those between a chunk's data and the
+ * end of the sectors it covers, read as zeros, as LG's tools leave them.
+ *
+ * Nothing is decoded whole: a sequential read streams each chunk once; a
+ * random read keeps one decoder open (a cursor) and a few MiB of what it
+ * decoded last, so reads moving forward through a chunk (a sparse image's
+ * chunk headers) continue where the last one stopped, and only a read
+ * before what is kept starts the chunk again.
+ *
+ * Each chunk's MD5 (and CRC-32) is computed while its data is decoded; the
+ * first decode that reaches the chunk's end reports what it found through
+ * `onChunk` (the container turns it into a fact). A chunk whose data does
+ * not decode to the end, or decodes short, reads as what it gave followed by
+ * zeros: the report says so; reading never fails on it.
+ */
+import { createHash } from 'node:crypto';
+import { createInflate, crc32 } from 'node:zlib';
+import { Readable } from 'node:stream';
+import { STREAM_CHUNK, type RandomSource } from '../../io/source';
+import { decodeStream } from '../../codecs';
+
+/** A chunk as the partition places it. */
+export interface PlacedChunk {
+  /** Index of the chunk in the `.dz`, for reports. */
+  index: number;
+  /** Where its compressed data lies in the `.dz`, and how long it is there (cut at the end of the file). */
+  dataAt: number;
+  storedBytes: number;
+  /** Decoded bytes its header declares. */
+  dataSize: number;
+  codec: 'zlib' | 'zstd';
+  /** Offset of its data in the partition. */
+  offset: number;
+}
+
+/** What decoding one chunk to its end found. */
+export interface ChunkResult {
+  md5: string;
+  crc32: number;
+  /** Decoded bytes kept (at most the declared size). */
+  produced: number;
+  /** The data decodes to more than the declared size. */
+  over: boolean;
+  /** Why the data stopped decoding before its end, if it did. */
+  error?: string;
+}
+
+/** Decoded bytes a random-read cursor keeps behind its position. */
+const KEEP = 4 * 1024 * 1024;
+const ZEROS = Buffer.alloc(STREAM_CHUNK);
+
+function* zeros(n: number): Generator<Buffer> {
+  for (let left = n; left > 0; left -= ZEROS.length) yield left >= ZEROS.length ? ZEROS : ZEROS.subarray(0, left);
+}
+
+async function* inflate(input: AsyncIterable<Buffer>): AsyncGenerator<Buffer> {
+  const z = createInflate();
+  const out = Readable.from(input).pipe(z);
+  try {
+    for await (const c of out as AsyncIterable<Buffer>) yield c;
+  } finally {
+    z.destroy();
+  }
+}
+
+/**
+ * A chunk's decoded data, at most its declared size, as it is produced; when
+ * the decoder ends by itself (not when the reader stops early), `done` gets
+ * the digests and sizes.
+ */
+export async function* decodeChunk(dz: RandomSource, c: PlacedChunk, done?: (r: ChunkResult) => void): AsyncGenerator<Buffer> {
+  const md5 = createHash('md5');
+  let crc = 0;
+  let produced = 0;
+  let over = false;
+  let error: string | undefined;
+  const input = dz.stream(c.dataAt, c.dataAt + c.storedBytes) as AsyncIterable<Buffer>;
+  try {
+    // One byte past the declared size is room enough to see the data is longer.
+    const out: AsyncIterable<Uint8Array> = c.codec === 'zstd' ? decodeStream('zstd', input, c.dataSize + 1) : inflate(input);
+    for await (const piece of out) {
+      let b = Buffer.isBuffer(piece) ? piece : Buffer.from(piece.buffer, piece.byteOffset, piece.length);
+      if (produced + b.length > c.dataSize) {
+        b = b.subarray(0, c.dataSize - produced);
+        over = true;
+      }
+      if (b.length) {
+        md5.update(b);
+        crc = crc32(b, crc);
+        produced += b.length;
+        yield b;
+      }
+      if (over) break;
+    }
+  } catch (e) {
+    const m = (e as Error).message ?? String(e);
+    if (/decodes to more than/.test(m)) over = true;
+    else error = `${c.codec}: ${m}`;
+  }
+  done?.({ md5: md5.digest('hex'), crc32: crc >>> 0, produced, over, ...(error ? { error } : {}) });
+}
+
+interface Cursor {
+  chunk: number;
+  it: AsyncGenerator<Buffer>;
+  /** Decoded bytes taken from the decoder so far. */
+  pos: number;
+  /** Pieces kept, in order, the first starting at `pieces[0].at`. */
+  pieces: { at: number; b: Buffer }[];
+  ended: boolean;
+}
+
+export class DzPartitionSource implements RandomSource {
+  readonly kind = 'random' as const;
+  private cursor: Cursor | null = null;
+  private queue: Promise<unknown> = Promise.resolve();
+
+  constructor(
+    readonly name: string,
+    readonly size: number,
+    private readonly dz: RandomSource,
+    /** Sorted by offset, not overlapping, inside the size. */
+    private readonly chunks: PlacedChunk[],
+    private readonly onChunk: (c: PlacedChunk, r: ChunkResult) => void,
+  ) {}
+
+  private decode(c: PlacedChunk): AsyncGenerator<Buffer> {
+    return decodeChunk(this.dz, c, (r) => this.onChunk(c, r));
+  }
+
+  /** Index of the first chunk whose data ends after `pos`. */
+  private first(pos: number): number {
+    let lo = 0;
+    let hi = this.chunks.length;
+    while (lo < hi) {
+      const mid = (lo + hi) >> 1;
+      if (this.chunks[mid].offset + this.chunks[mid].dataSize <= pos) lo = mid + 1;
+      else hi = mid;
+    }
+    return lo;
+  }
+
+  read(offset: number, length: number): Promise<Buffer> {
+    // One cursor per source: reads take turns.
+    const run = this.queue.then(() => this.readNow(offset, length));
+    this.queue = run.catch(() => undefined);
+    return run;
+  }
+
+  private async readNow(offset: number, length: number): Promise<Buffer> {
+    const start = Math.max(0, Math.min(offset, this.size));
+    const end = Math.max(start, Math.min(offset + length, this.size));
+    const parts: Buffer[] = [];
+    let pos = start;
+    for (let i = this.first(pos); pos < end; i++) {
+      const c = this.chunks[i];
+      if (!c || c.offset >= end) {
+        parts.push(Buffer.alloc(end - pos));
+        break;
+      }
+      if (pos < c.offset) {
+        parts.push(Buffer.alloc(c.offset - pos));
+        pos = c.offset;
+      }
+      const to = Math.min(end, c.offset + c.dataSize);
+      parts.push(await this.fromCursor(i, pos - c.offset, to - c.offset));
+      pos = to;
+    }
+    return parts.length === 1 ? parts[0] : Buffer.concat(parts);
+  }
+
+  /** Bytes [from, to) of chunk `i`'s decoded data, zeros where the data is short. */
+  private async fromCursor(i: number, from: number, to: number): Promise<Buffer> {
+    let cur = this.cursor;
+    if (!cur || cur.chunk !== i || from < (cur.pieces[0]?.at ?? cur.pos)) {
+      await cur?.it.return(undefined);
+      cur = this.cursor = { chunk: i, it: this.decode(this.chunks[i]), pos: 0, pieces: [], ended: false };
+    }
+    while (cur.pos < to && !cur.ended) {
+      const r = await cur.it.next();
+      if (r.done) {
+        cur.ended = true;
+        break;
+      }
+      cur.pieces.push({ at: cur.pos, b: r.value });
+      cur.pos += r.value.length;
+      const keepFrom = Math.min(from, cur.pos - KEEP);
+      while (cur.pieces.length > 1 && cur.pieces[0].at + cur.pieces[0].b.length <= keepFrom) cur.pieces.shift();
+    }
+    const out = Buffer.alloc(to - from);
+    for (const p of cur.pieces) {
+      const s = Math.max(from, p.at);
+      const e = Math.min(to, p.at + p.b.length);
+      if (s < e) p.b.copy(out, s - from, s - p.at, e - p.at);
+    }
+    return out;
+  }
+
+  async *stream(start = 0, end = this.size): AsyncGenerator<Buffer> {
+    let pos = Math.max(0, start);
+    const stop = Math.min(end, this.size);
+    for (let i = this.first(pos); pos < stop; i++) {
+      const c = this.chunks[i];
+      if (!c || c.offset >= stop) {
+        yield* zeros(stop - pos);
+        return;
+      }
+      if (pos < c.offset) {
+        yield* zeros(c.offset - pos);
+        pos = c.offset;
+      }
+      const from = pos - c.offset;
+      const to = Math.min(stop, c.offset + c.dataSize) - c.offset;
+      // A read to the chunk's end lets the decoder finish, so its digests are reported.
+      const whole = to === c.dataSize;
+      let at = 0;
+      for await (const b of this.decode(c)) {
+        const s = Math.max(from, at);
+        const e = Math.min(to, at + b.length);
+        at += b.length;
+        if (s < e) yield s === at - b.length && e === at ? b : b.subarray(s - (at - b.length), e - (at - b.length));
+        if (at >= to && !whole) break;
+      }
+      if (at < to) yield* zeros(to - Math.max(at, from));
+      pos = c.offset + to;
+    }
+  }
+}
