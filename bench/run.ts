@@ -25,6 +25,7 @@ import { basename, dirname, join, resolve } from 'node:path';
 import { MiB, writeData, writeHashtreeImage } from './generate';
 import { buildExt4Image, buildPayloadBench } from './payload';
 import { abOtaZip, factoryZip, mibFromEnv, samsungAp, updateApp } from './packages';
+import { lgKdz } from './kdz';
 import { BUILD_PROP, fsImageBytes, otaZip, sparseImage, type FsKind } from './fs';
 import { CommandFailed, describeRssMethod, detectRssMethod, findTool, measure, runCommand, stopAll, type Command, type RssMethod } from './measure';
 import { evaluateTargets, renderTable, renderTargets, toJson, type CaseResult, type Target, type ToolResult } from './report';
@@ -305,6 +306,22 @@ const CASES: CaseSpec[] = [
       return updateApp(dir, mibFromEnv('BENCH_APP_SYSTEM_MB', 1024));
     },
     references: (input) => [{ tool: 'sha256sum', needs: ['sha256sum'], argv: ['sha256sum', input], command: 'sha256sum UPDATE.APP' }],
+    measureAll: true,
+  },
+  {
+    // An LG .kdz: romscope reads the KDZ table and the .dz, inflates every
+    // chunk checking its MD5 and CRC-32 (and the header CRC, the chunk
+    // headers' MD5, the data MD5) and hashes the rebuilt partitions;
+    // sha256sum reads the same bytes once.
+    name: 'lg kdz',
+    builders: [],
+    get fixedInput() {
+      return `a ${mibFromEnv('BENCH_KDZ_MB', 1024) / MiB} MiB KDZ (BENCH_KDZ_MB)`;
+    },
+    async build(dir) {
+      return lgKdz(dir, mibFromEnv('BENCH_KDZ_MB', 1024));
+    },
+    references: (input) => [{ tool: 'sha256sum', needs: ['sha256sum'], argv: ['sha256sum', input], command: 'sha256sum bench.kdz' }],
     measureAll: true,
   },
   fsCase('ext4', 'sparse'),
