@@ -31,7 +31,7 @@ function chunkData(): Buffer {
 }
 
 function writeAt(fd: number, b: Buffer, at: number): void {
-  for (let o = 0; o < b.length; ) o += writeSync(fd, b, o, b.length - o, at + o);
+  for (let o = 0; o < b.length;) o += writeSync(fd, b, o, b.length - o, at + o);
 }
 
 /** `bench.kdz` of about `bytes` bytes in `dir`. */
@@ -80,7 +80,14 @@ export async function lgKdz(dir: string, bytes: number): Promise<{ input: string
     // The .dll after it, then the KDZ header over the whole.
     const dll = Buffer.alloc(64 * 1024, 0x4d);
     writeAt(fd, dll, dzEnd);
-    const full = buildKdz({ version: 3, files: [{ name: 'BENCH.dz', data: Buffer.alloc(0) }, { name: 'LGUP_c.dll', data: dll }], extendedMemId: memId });
+    const full = buildKdz({
+      version: 3,
+      files: [
+        { name: 'BENCH.dz', data: Buffer.alloc(0) },
+        { name: 'LGUP_c.dll', data: dll },
+      ],
+      extendedMemId: memId,
+    });
     const head = Buffer.from(full.subarray(0, dzAt));
     head.writeBigUInt64LE(BigInt(dzEnd - dzAt), 8 + 256);
     head.writeBigUInt64LE(BigInt(dzAt), 8 + 264);
@@ -88,7 +95,9 @@ export async function lgKdz(dir: string, bytes: number): Promise<{ input: string
     writeAt(fd, head, 0);
     return {
       input,
-      info: [`bench.kdz: v3, a .dz of ${chunks} zlib chunks (level 1) decoding to ${(decoded / MiB).toFixed(0)} MiB (system in 8 MiB chunks with 1 MiB holes, boot), ${(statSync(input).size / MiB).toFixed(1)} MiB on disk`],
+      info: [
+        `bench.kdz: v3, a .dz of ${chunks} zlib chunks (level 1) decoding to ${(decoded / MiB).toFixed(0)} MiB (system in 8 MiB chunks with 1 MiB holes, boot), ${(statSync(input).size / MiB).toFixed(1)} MiB on disk`,
+      ],
     };
   } finally {
     closeSync(fd);

@@ -458,6 +458,11 @@ export type PlacementInfo = {
   mainType?: string;
   subType?: string;
   fileType?: string;
+  /** LG .dz partition: its hardware partition, first sector, sector size and chunk count. */
+  hwPartition?: number;
+  startSector?: number;
+  sectorSize?: number;
+  chunks?: number;
   /** Boot image kernel or ramdisk section. */
   mtkHeader?: { name: string; size: number };
   appendedDtbs?: number;
@@ -761,6 +766,10 @@ export const INFO_KEYS: { readonly [F in TypedFormatId]: readonly (keyof FormatI
     mainType: true,
     subType: true,
     fileType: true,
+    hwPartition: true,
+    startSector: true,
+    sectorSize: true,
+    chunks: true,
     mtkHeader: true,
     appendedDtbs: true,
     compressedKernelSize: true,

@@ -17,6 +17,7 @@ import { walkArtifacts, type Report } from '../../src/report/model';
 import { buildDz, buildKdz, dzChunksOf, type DzChunkSpec, type DzSpec } from '../../fixtures/builders/kdz';
 import { buildVbmeta, hashDescriptor, rsaKey } from '../../fixtures/builders/avb';
 import { pseudoRandom } from '../../fixtures/builders/data';
+import { zstdStored } from '../../fixtures/builders/payload';
 import { requireTools, runCli, runTool, tempDir } from '../helpers';
 import { artifactAt, describe } from '../interop/util';
 
@@ -135,34 +136,39 @@ for (const codec of ['zlib', 'zstd'] as const) {
       const padded = Buffer.concat([want, Buffer.alloc(got.length - want.length)]);
       assert.equal(got.length % 4096, 0);
       writeFileSync(join(im.dir, 'want'), padded);
-      const sums: string[] = runTool('md5sum', [out, join(im.dir, 'want')]).stdout.toString().trim().split('\n');
+      const sums: string[] = runTool('md5sum', [out, join(im.dir, 'want')])
+        .stdout.toString()
+        .trim()
+        .split('\n');
       assert.equal(sums[0].split(' ')[0], sums[1].split(' ')[0], `${name} differs from its input`);
     }
   });
 }
 
-test('DZ: one flipped byte in any chunk is found by its MD5', async (t) => {
-  const im = images(t);
-  if (!im) return;
-  // Stored deflate blocks: a flipped byte still decodes, so only the checks can tell.
-  const chunks = chunksOf(im);
-  const dz = buildDz({ chunks, compress: (d) => deflateSync(d, { level: 0 }) });
-  let at = 512;
-  for (let i = 0; i < chunks.length; i++) {
-    const stored = dz.readUInt32LE(at + 104);
-    const bad = Buffer.from(dz);
-    bad[at + 512 + Math.floor(stored / 2)] ^= 0x01;
-    const r = await inspect(bad, { name: 'x.dz', sidecars: false });
-    const f = r.findings.filter((x) => x.ruleId === 'integrity/image-checksum').map((x) => x.message);
-    assert.ok(
-      f.some((m) => new RegExp(`: chunk ${i} \\(.*the MD5 of its decoded data is [0-9a-f]{32}, its header says`).test(m)),
-      `chunk ${i}: ${f.join('\n')}`,
-    );
-    assert.ok(f.some((m) => /^the data MD5 over the header/.test(m)));
-    assert.equal(r.summary.integrity.status, 'failed');
-    at += 512 + stored;
-  }
-});
+for (const codec of ['zlib', 'zstd'] as const) {
+  test(`DZ (${codec}): one flipped byte in any chunk is found by its MD5`, async (t) => {
+    const im = images(t);
+    if (!im) return;
+    // Stored deflate blocks, raw zstd blocks: a flipped byte still decodes, so only the checks can tell.
+    const chunks = chunksOf(im);
+    const dz = buildDz({ chunks, compression: codec, compress: codec === 'zlib' ? (d) => deflateSync(d, { level: 0 }) : zstdStored });
+    let at = 512;
+    for (let i = 0; i < chunks.length; i++) {
+      const stored = dz.readUInt32LE(at + 104);
+      const bad = Buffer.from(dz);
+      bad[at + 512 + Math.floor(stored / 2)] ^= 0x01;
+      const r = await inspect(bad, { name: 'x.dz', sidecars: false });
+      const f = r.findings.filter((x) => x.ruleId === 'integrity/image-checksum').map((x) => x.message);
+      assert.ok(
+        f.some((m) => new RegExp(`: chunk ${i} \\(.*the MD5 of its decoded data is [0-9a-f]{32}, its header says`).test(m)),
+        `chunk ${i}: ${f.join('\n')}`,
+      );
+      assert.ok(f.some((m) => /^the data MD5 over the header/.test(m)));
+      assert.equal(r.summary.integrity.status, 'failed');
+      at += 512 + stored;
+    }
+  });
+}
 
 test('DZ: lying sizes, counts and sectors give findings, not crashes', async () => {
   const data = pseudoRandom(10000, 11);

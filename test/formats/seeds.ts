@@ -33,6 +33,7 @@ import { mke2fs } from '../../fixtures/builders/ext4';
 import { buildErofs, buildF2fsSuperblock } from '../../fixtures/builders/erofs';
 import { buildFlashfile } from '../../fixtures/builders/moto-flashfile';
 import { buildMbn } from '../../fixtures/builders/mbn';
+import { buildDz, buildKdz, dzChunksOf } from '../../fixtures/builders/kdz';
 import {
   buildAmlMultiDtb,
   buildAmlRes,
@@ -290,6 +291,31 @@ export async function formatSeeds(): Promise<FormatSeed[]> {
         { name: 'BOOT', data: buildBootImage({ kernel: pseudoRandom(3000, 30) }) },
         { name: 'VERLIST', data: Buffer.from('1.0\n') },
       ]),
+    },
+    {
+      format: 'lg-dz',
+      name: 'LMG900EM.dz',
+      data: buildDz({
+        chunks: [
+          ...dzChunksOf('boot', buildBootImage({ kernel: pseudoRandom(3000, 31) }), { startSector: 0x100 }),
+          { partition: 'persist', data: compressible(6000, 32), startSector: 0x400, sectorCount: 4 },
+          { partition: 'persist', data: pseudoRandom(3000, 33), startSector: 0x404 },
+        ],
+      }),
+    },
+    {
+      format: 'lg-kdz',
+      name: 'LMG900EM.kdz',
+      data: buildKdz({
+        version: 3,
+        files: [
+          { name: 'LMG900EM.dz', data: buildDz({ chunks: [{ partition: 'boot', data: buildBootImage({ kernel: pseudoRandom(2000, 34) }), startSector: 0x100 }], compression: 'zstd', compress: zstdStored }) },
+          { name: 'LGUP_c.dll', data: pseudoRandom(300, 35) },
+        ],
+        secure: { parts: [{ name: 'boot', startSector: 0x100, sectorCount: 2 }] },
+        extendedMemId: Buffer.from('UFS\n'),
+        suffixMap: Buffer.from('_a\n'),
+      }),
     },
     {
       format: 'rockchip-loader',

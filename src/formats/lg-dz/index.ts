@@ -245,7 +245,12 @@ export const lgDzHandler: ContainerHandler = {
       };
       chunks.push(chunk);
       if (dataAt + compressedSize > src.size) {
-        ctx.fact({ kind: 'truncated', message: `chunk ${i} (${chunk.chunkName}): its ${compressedSize} compressed bytes at byte ${dataAt} run past the end of the ${src.size}-byte file`, offset: dataAt, subject: chunk.partition });
+        ctx.fact({
+          kind: 'truncated',
+          message: `chunk ${i} (${chunk.chunkName}): its ${compressedSize} compressed bytes at byte ${dataAt} run past the end of the ${src.size}-byte file`,
+          offset: dataAt,
+          subject: chunk.partition,
+        });
         complete = false;
         at = src.size;
         break;
@@ -308,7 +313,12 @@ export const lgDzHandler: ContainerHandler = {
       let lastEnd = 0;
       for (const c of [...group].sort((a, b) => a.startSector - b.startSector || a.index - b.index)) {
         if (c.startSector < startSector) {
-          ctx.fact({ kind: 'unreadable', message: `${part}: chunk ${c.index} (${c.chunkName}) starts at sector ${c.startSector}, before the partition's first sector ${startSector}; not placed, not checked`, offset: c.headerAt + 124, subject: part });
+          ctx.fact({
+            kind: 'unreadable',
+            message: `${part}: chunk ${c.index} (${c.chunkName}) starts at sector ${c.startSector}, before the partition's first sector ${startSector}; not placed, not checked`,
+            offset: c.headerAt + 124,
+            subject: part,
+          });
           continue;
         }
         const offset = (c.startSector - startSector) * sector;
@@ -331,13 +341,20 @@ export const lgDzHandler: ContainerHandler = {
         ctx.budget.chargeExpanded(size);
       } catch (e) {
         if (!(e instanceof BudgetError)) throw e;
-        children.push({ name, source: new DzPartitionSource(name, 0, src, [], () => {}), readable: false, info: childInfo, facts: [{ kind: 'budget', message: `partition ${first.partition} (${size} bytes) is not rebuilt: ${e.message}` }] });
+        children.push({
+          name,
+          source: new DzPartitionSource(name, 0, src, [], () => {}),
+          readable: false,
+          info: childInfo,
+          facts: [{ kind: 'budget', message: `partition ${first.partition} (${size} bytes) is not rebuilt: ${e.message}` }],
+        });
         continue;
       }
       const report = chunkReporter(ctx, first.partition, placed.length);
       children.push({ name, source: new DzPartitionSource(name, size, src, placed, (p, r) => report(byIndex.get(p.index)!, r)), info: childInfo });
     }
-    info.partitions = partitions.map((p) => ({ ...p, chunks: p.chunks }));
+    info.partitions = partitions;
+    if (ctx.headersOnly) info.chunkChecks = 'not all checked (--no-hash): a chunk is checked only when its partition is read to its end';
     return { info, children, rangeTaps };
   },
 };

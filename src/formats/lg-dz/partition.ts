@@ -78,7 +78,7 @@ export async function* decodeChunk(dz: RandomSource, c: PlacedChunk, done?: (r: 
   let produced = 0;
   let over = false;
   let error: string | undefined;
-  const input = dz.stream(c.dataAt, c.dataAt + c.storedBytes) as AsyncIterable<Buffer>;
+  const input = dz.stream(c.dataAt, c.dataAt + c.storedBytes);
   try {
     // One byte past the declared size is room enough to see the data is longer.
     const out: AsyncIterable<Uint8Array> = c.codec === 'zstd' ? decodeStream('zstd', input, c.dataSize + 1) : inflate(input);

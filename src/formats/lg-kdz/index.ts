@@ -138,7 +138,8 @@ export const lgKdzHandler: ContainerHandler = {
       for (const m of maps) if (m.size > 0) add(m.name, m.offset, m.size, m.at);
       tableEnd = 1182;
     }
-    if (!h.subarray(tableEnd, v.size).every((x) => x === 0)) ctx.fact({ kind: 'unreadable', message: `bytes ${tableEnd}-${v.size - 1} of the KDZ header are not zeros, as every known variant has them; not read`, offset: tableEnd });
+    if (!h.subarray(tableEnd, v.size).every((x) => x === 0))
+      ctx.fact({ kind: 'unreadable', message: `bytes ${tableEnd}-${v.size - 1} of the KDZ header are not zeros, as every known variant has them; not read`, offset: tableEnd });
 
     // The secure partition block, when there is one.
     const sp = await src.read(SECURE_AT, SECURE_HEAD);
