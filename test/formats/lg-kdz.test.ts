@@ -236,3 +236,25 @@ test('KDZ v1 and v2 tables; bad records are findings', async () => {
     );
   }
 });
+
+test('KDZ v3: maps whose sizes disagree with the header, a secure partition listing too many parts', async () => {
+  const dz = buildDz({ chunks: [{ partition: 'boot', data: pseudoRandom(6000, 15), startSector: 4 }] });
+  const files = [
+    { name: 'X.dz', data: dz },
+    { name: 'LGUP_c.dll', data: pseudoRandom(100, 16) },
+  ];
+  const lying = buildKdz({ version: 3, files, suffixMap: Buffer.from('_a\n'), additionalRecordsSize: 99 });
+  const r = await inspect(lying, { name: 'x.kdz', sidecars: false });
+  assert.ok(
+    r.findings.some((f) => f.ruleId === 'format/unreadable' && /additional records 99 bytes, its three maps take 3/.test(f.message)),
+    describe(r.findings),
+  );
+  const many = buildKdz({ version: 3, files });
+  many.writeUInt32LE(0xffffffff, 1320 + 8);
+  const m = await inspect(many, { name: 'x.kdz', sidecars: false });
+  assert.ok(
+    m.findings.some((f) => /lists 4294967295 parts; its block holds at most 1575/.test(f.message)),
+    describe(m.findings),
+  );
+  assert.equal(artifactAt(m.root, 'X.dz').format, 'lg-dz');
+});
