@@ -12,6 +12,7 @@
  *    BENCH_FS_XZ_PRESET for the payload's operations, default -6)
  *   (the whole-package cases "samsung ap", "factory zip", "ab ota zip": BENCH_AP_SUPER_MB, default 1024;
  *    BENCH_FACTORY_MB, default 1024; BENCH_OTA_MB, default 640; "update app": BENCH_APP_SYSTEM_MB, default 1024; each measured at ROMSCOPE_DECODE_THREADS=2, =1, and =1 under taskset -c 0)
+ *   (the "lg kdz" case: BENCH_KDZ_MB, the KDZ's size, default 1024)
  *
  * Inputs are generated in a temp dir (removed at the end, even on failure), so
  * nothing is written into the repo. Progress goes to stderr; the report (table,
