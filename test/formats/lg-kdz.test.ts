@@ -117,7 +117,7 @@ for (const codec of ['zlib', 'zstd'] as const) {
     // The header CRC, the chunk headers' MD5, the data MD5, and one per partition.
     const ok = dz.facts.filter((f) => f.kind === 'image-checksum-ok').map((f) => f.message);
     assert.equal(ok.length, 7, ok.join('\n'));
-    assert.ok(ok.some((m) => /^system: the MD5 and CRC-32 and size of each of its \d+ chunks match/.test(m)));
+    assert.ok(ok.some((m) => /^system: the MD5, CRC-32 and size of each of its \d+ chunks match their headers$/.test(m)));
     assert.ok(!rules(r).some((x) => x.startsWith('integrity/') || x.startsWith('format/')), describe(r.findings));
     // The images' own checks ran: the sparse image expands, the boot id and the vbmeta signature verify.
     assert.equal(artifactAt(r.root, 'LMG900EM.dz/system.img/raw').size, 1 << 20);
@@ -160,7 +160,7 @@ for (const codec of ['zlib', 'zstd'] as const) {
       const r = await inspect(bad, { name: 'x.dz', sidecars: false });
       const f = r.findings.filter((x) => x.ruleId === 'integrity/image-checksum').map((x) => x.message);
       assert.ok(
-        f.some((m) => new RegExp(`: chunk ${i} \\(.*the MD5 of its decoded data is [0-9a-f]{32}, its header says`).test(m)),
+        f.some((m) => new RegExp(`: chunk ${i} \\(.*the MD5 of its decoded data is [0-9a-f]{32} \\(of its compressed data [0-9a-f]{32}\\), its header says`).test(m)),
         `chunk ${i}: ${f.join('\n')}`,
       );
       assert.ok(f.some((m) => /^the data MD5 over the header/.test(m)));
@@ -257,4 +257,24 @@ test('KDZ v3: maps whose sizes disagree with the header, a secure partition list
     describe(m.findings),
   );
   assert.equal(artifactAt(m.root, 'X.dz').format, 'lg-dz');
+});
+
+test('DZ: chunk MD5 and CRC-32 over the compressed data (as the kdz-tool repacker writes them) match too, and say so', async () => {
+  const chunks: DzChunkSpec[] = [
+    { partition: 'boot', data: pseudoRandom(10000, 17), startSector: 10 },
+    { partition: 'boot', data: pseudoRandom(5000, 18), startSector: 20 },
+  ];
+  const r = await inspect(buildDz({ chunks, digestOf: 'compressed' }), { name: 'x.dz', sidecars: false });
+  assert.deepEqual(rules(r), [], describe(r.findings));
+  assert.ok(
+    r.root.facts.some((f) => f.kind === 'image-checksum-ok' && f.message === 'boot: the MD5, CRC-32 and size of each of its 2 chunks match their headers (the MD5 of the compressed data)'),
+    r.root.facts.map((f) => f.message).join('\n'),
+  );
+  const bad = buildDz({ chunks, digestOf: 'compressed' });
+  bad[512 + 512 + 100] ^= 0x40;
+  const b = await inspect(bad, { name: 'x.dz', sidecars: false });
+  assert.ok(
+    b.findings.some((f) => /^boot: chunk 0 \(boot_10\.bin\): .*the MD5 of its decoded data is [0-9a-f]{32} \(of its compressed data [0-9a-f]{32}\), its header says/.test(f.message)),
+    describe(b.findings),
+  );
 });

@@ -112,11 +112,18 @@ function chunkInfo(c: Chunk): Record<string, unknown> {
   };
 }
 
-/** Reports what each chunk's decode found: bad ones one by one (a few per partition), good ones once per partition. */
+/**
+ * Reports what each chunk's decode found: bad ones one by one (a few per
+ * partition), good ones once per partition. The header's MD5 and CRC-32 may
+ * be those of the decoded data (ehem's undz checks them so) or of the
+ * compressed data (the kdz-tool repacker writes them so): either matches.
+ */
 function chunkReporter(ctx: DecodeContext, part: string, total: number) {
   const seen = new Set<number>();
   let bad = 0;
   let named = 0;
+  let overStored = 0;
+  let withCrc = 0;
   return (c: Chunk, r: ChunkResult) => {
     if (seen.has(c.index)) return;
     seen.add(c.index);
@@ -124,16 +131,21 @@ function chunkReporter(ctx: DecodeContext, part: string, total: number) {
     if (r.error) problems.push(`its data does not decode to the end (${r.error}) after ${r.produced} bytes`);
     if (r.over) problems.push(`it decodes to more than the ${c.dataSize} bytes its header declares`);
     else if (r.produced !== c.dataSize && !r.error) problems.push(`it decodes to ${r.produced} bytes, its header declares ${c.dataSize}`);
-    if (r.md5 !== c.md5) problems.push(`the MD5 of its decoded data is ${r.md5}, its header says ${c.md5}`);
-    if (c.crc32 !== 0 && r.crc32 !== c.crc32) problems.push(`the CRC-32 of its decoded data is ${u32hex(r.crc32)}, its header says ${u32hex(c.crc32)}`);
+    const md5Stored = r.md5 !== c.md5 && r.storedMd5 === c.md5;
+    if (r.md5 !== c.md5 && !md5Stored) problems.push(`the MD5 of its decoded data is ${r.md5} (of its compressed data ${r.storedMd5}), its header says ${c.md5}`);
+    if (c.crc32 !== 0 && r.crc32 !== c.crc32 && r.storedCrc32 !== c.crc32)
+      problems.push(`the CRC-32 of its decoded data is ${u32hex(r.crc32)} (of its compressed data ${u32hex(r.storedCrc32)}), its header says ${u32hex(c.crc32)}`);
+    if (md5Stored) overStored++;
+    if (c.crc32 !== 0) withCrc++;
     if (problems.length) {
       bad++;
       if (named++ < MAX_NAMED_CHUNKS) ctx.fact({ kind: 'image-checksum', message: `${part}: chunk ${c.index} (${c.chunkName}): ${problems.join('; ')}`, offset: c.headerAt, subject: part });
     }
     if (seen.size < total) return;
     if (bad === 0) {
-      const what = c.crc32 !== 0 ? 'MD5 and CRC-32' : 'MD5';
-      ctx.fact({ kind: 'image-checksum-ok', message: `${part}: the ${what} and size of each of its ${total} chunks match their headers`, subject: part });
+      const what = withCrc === total ? 'MD5, CRC-32' : withCrc > 0 ? `MD5 (and CRC-32 of ${withCrc})` : 'MD5';
+      const over = overStored === total ? ' (the MD5 of the compressed data)' : overStored > 0 ? ` (for ${overStored}, the MD5 of the compressed data)` : '';
+      ctx.fact({ kind: 'image-checksum-ok', message: `${part}: the ${what} and size of each of its ${total} chunks match their headers${over}`, subject: part });
     } else if (bad > MAX_NAMED_CHUNKS) ctx.fact({ kind: 'image-checksum', message: `${part}: ${bad - MAX_NAMED_CHUNKS} more of its ${total} chunks do not match their headers`, subject: part });
   };
 }

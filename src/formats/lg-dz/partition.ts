@@ -11,8 +11,10 @@
  * chunk headers) continue where the last one stopped, and only a read
  * before what is kept starts the chunk again.
  *
- * Each chunk's MD5 (and CRC-32) is computed while its data is decoded; the
- * first decode that reaches the chunk's end reports what it found through
+ * Each chunk's MD5 and CRC-32 are computed while its data is decoded, over
+ * the decoded data and over the compressed data the decoder takes (public
+ * tools disagree on which one LG's headers hold); the first decode that
+ * reaches the chunk's end reports what it found through
  * `onChunk` (the container turns it into a fact). A chunk whose data does
  * not decode to the end, or decodes short, reads as what it gave followed by
  * zeros: the report says so; reading never fails on it.
@@ -41,6 +43,9 @@ export interface PlacedChunk {
 export interface ChunkResult {
   md5: string;
   crc32: number;
+  /** The same over the compressed data as stored (newer tools may fill the header from those). */
+  storedMd5: string;
+  storedCrc32: number;
   /** Decoded bytes kept (at most the declared size). */
   produced: number;
   /** The data decodes to more than the declared size. */
@@ -78,7 +83,20 @@ export async function* decodeChunk(dz: RandomSource, c: PlacedChunk, done?: (r: 
   let produced = 0;
   let over = false;
   let error: string | undefined;
-  const input = dz.stream(c.dataAt, c.dataAt + c.storedBytes);
+  // The compressed bytes are digested as the decoder takes them; what it leaves (an error, more data than declared) is read after.
+  const raw = dz.stream(c.dataAt, c.dataAt + c.storedBytes)[Symbol.asyncIterator]();
+  const storedMd5 = createHash('md5');
+  let storedCrc = 0;
+  const fed = async function* (): AsyncGenerator<Buffer> {
+    for (;;) {
+      const r = await raw.next();
+      if (r.done) return;
+      storedMd5.update(r.value);
+      storedCrc = crc32(r.value, storedCrc);
+      yield r.value;
+    }
+  };
+  const input = fed();
   try {
     // One byte past the declared size is room enough to see the data is longer.
     const out: AsyncIterable<Uint8Array> = c.codec === 'zstd' ? decodeStream('zstd', input, c.dataSize + 1) : inflate(input);
@@ -101,7 +119,12 @@ export async function* decodeChunk(dz: RandomSource, c: PlacedChunk, done?: (r: 
     if (/decodes to more than/.test(m)) over = true;
     else error = `${c.codec}: ${m}`;
   }
-  done?.({ md5: md5.digest('hex'), crc32: crc >>> 0, produced, over, ...(error ? { error } : {}) });
+  if (!done) return;
+  for (let r = await raw.next(); !r.done; r = await raw.next()) {
+    storedMd5.update(r.value);
+    storedCrc = crc32(r.value, storedCrc);
+  }
+  done({ md5: md5.digest('hex'), crc32: crc >>> 0, storedMd5: storedMd5.digest('hex'), storedCrc32: storedCrc >>> 0, produced, over, ...(error ? { error } : {}) });
 }
 
 interface Cursor {
