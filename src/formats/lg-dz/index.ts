@@ -291,6 +291,8 @@ export const lgDzHandler: ContainerHandler = {
       rangeTaps.push({
         start: DZ_HEADER,
         end,
+        // Only the container's facts wait on it: the pass may follow the partitions' reads of the chunks.
+        standalone: true,
         update: (b) => md5.update(b),
         done: () => {
           const got = md5.digest('hex');

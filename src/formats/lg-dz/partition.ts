@@ -72,19 +72,31 @@ async function* inflate(input: AsyncIterable<Buffer>): AsyncGenerator<Buffer> {
   }
 }
 
+/** [start, end) of a source by plain reads, a piece at a time. */
+async function* pieces(src: RandomSource, start: number, end: number): AsyncGenerator<Buffer> {
+  for (let at = start; at < end;) {
+    const b = await src.read(at, Math.min(STREAM_CHUNK, end - at));
+    if (b.length === 0) return;
+    at += b.length;
+    yield b;
+  }
+}
+
 /**
  * A chunk's decoded data, at most its declared size, as it is produced; when
  * the decoder ends by itself (not when the reader stops early), `done` gets
- * the digests and sizes.
+ * the digests and sizes. `byReads` takes the compressed data by plain reads
+ * rather than as a stream: a random-read cursor, which may stop anywhere and
+ * stay open, must not hold the container's pass (src/io/pass-tee.ts) back.
  */
-export async function* decodeChunk(dz: RandomSource, c: PlacedChunk, done?: (r: ChunkResult) => void): AsyncGenerator<Buffer> {
+export async function* decodeChunk(dz: RandomSource, c: PlacedChunk, done?: (r: ChunkResult) => void, byReads = false): AsyncGenerator<Buffer> {
   const md5 = createHash('md5');
   let crc = 0;
   let produced = 0;
   let over = false;
   let error: string | undefined;
   // The compressed bytes are digested as the decoder takes them; what it leaves (an error, more data than declared) is read after.
-  const raw = dz.stream(c.dataAt, c.dataAt + c.storedBytes)[Symbol.asyncIterator]();
+  const raw = (byReads ? pieces(dz, c.dataAt, c.dataAt + c.storedBytes) : dz.stream(c.dataAt, c.dataAt + c.storedBytes))[Symbol.asyncIterator]();
   const storedMd5 = createHash('md5');
   let storedCrc = 0;
   const fed = async function* (): AsyncGenerator<Buffer> {
@@ -151,8 +163,8 @@ export class DzPartitionSource implements RandomSource {
     private readonly onChunk: (c: PlacedChunk, r: ChunkResult) => void,
   ) {}
 
-  private decode(c: PlacedChunk): AsyncGenerator<Buffer> {
-    return decodeChunk(this.dz, c, (r) => this.onChunk(c, r));
+  private decode(c: PlacedChunk, byReads = false): AsyncGenerator<Buffer> {
+    return decodeChunk(this.dz, c, (r) => this.onChunk(c, r), byReads);
   }
 
   /** Index of the first chunk whose data ends after `pos`. */
@@ -201,7 +213,7 @@ export class DzPartitionSource implements RandomSource {
     let cur = this.cursor;
     if (!cur || cur.chunk !== i || from < (cur.pieces[0]?.at ?? cur.pos)) {
       await cur?.it.return(undefined);
-      cur = this.cursor = { chunk: i, it: this.decode(this.chunks[i]), pos: 0, pieces: [], ended: false };
+      cur = this.cursor = { chunk: i, it: this.decode(this.chunks[i], true), pos: 0, pieces: [], ended: false };
     }
     while (cur.pos < to && !cur.ended) {
       const r = await cur.it.next();
