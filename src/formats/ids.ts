@@ -27,6 +27,8 @@ export const FORMAT_IDS = [
   'samsung-uh',
   'samsung-keystorage',
   'huawei-update-app',
+  'sony-sin',
+  'sony-ftf',
   'ext4',
   'gpt',
   'erofs',

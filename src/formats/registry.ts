@@ -9,6 +9,8 @@ import { blockOtaDataHandler } from './block-ota-data';
 import type { DetectConfidence, DetectInput, FormatHandler, FormatTraits, NeighbourHook, SiblingHook, TrailerHook } from './types';
 import { zipHandler } from './zip';
 import { huaweiUpdateAppHandler } from './huawei-update-app';
+import { sonySinHandler } from './sony-sin';
+import { sonyFtfHandler } from './sony-ftf';
 import { samsungTarMd5Handler } from './samsung-tar-md5';
 import { tarHandler } from './tar';
 import { cpioHandler } from './cpio';
@@ -85,7 +87,11 @@ function registered(h: FormatHandler, fallback?: FormatTraits): RegisteredHandle
 
 const REGISTERED: readonly RegisteredHandler[] = [
   registered(blockOtaDataHandler),
+  // Tie-break: a Sony .ftf is a zip; the name decides, before the plain zip claims it.
+  registered(sonyFtfHandler),
   registered(zipHandler),
+  // Tie-break: a Sony SIN v4/v5 is a tar whose first member is a .cms signature; the more specific claims it first.
+  registered(sonySinHandler),
   // Tie-break: an Odin .tar.md5 is a tar too; the more specific claims it first.
   registered(samsungTarMd5Handler),
   registered(tarHandler),

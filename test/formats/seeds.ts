@@ -49,6 +49,7 @@ import {
   buildUpdateApp,
 } from '../../fixtures/builders/vendor';
 import { buildBootPreloader, buildGfhPreloader, buildMtkEfuse, buildMtkImage } from '../../fixtures/builders/mtk';
+import { buildFtf, buildSinTar, buildSinV3, sinBlockMap } from '../../fixtures/builders/sony';
 
 const BS = 4096;
 
@@ -287,6 +288,16 @@ export async function formatSeeds(): Promise<FormatSeed[]> {
         { name: 'VERLIST', data: Buffer.from('1.0\n') },
       ]),
     },
+    { format: 'sony-sin', name: 'boot.sin', data: buildSinV3({ payload: buildBootImage({ kernel: pseudoRandom(3000, 31) }), blockSize: 1024, cert: pseudoRandom(64, 32) }) },
+    (() => {
+      const map = sinBlockMap([
+        { imageOffset: 0, data: pseudoRandom(700, 33) },
+        { imageOffset: 4096, data: pseudoRandom(500, 34) },
+      ]);
+      return { format: 'sony-sin', name: 'modem.sin', data: buildSinV3({ payload: map.payload, blockLengths: [map.mapLength], blockSize: 512 }) };
+    })(),
+    { format: 'sony-sin', name: 'vbmeta.sin', data: buildSinTar({ partition: 'vbmeta', cms: pseudoRandom(100, 35), pieces: [pseudoRandom(600, 36), compressible(900, 37)], gzip: false }) },
+    { format: 'sony-ftf', name: 'fw.ftf', data: buildFtf({ device: 'F8331', version: '41.3.A.2.192', branding: 'Customized DE' }, [{ name: 'boot.sin', data: buildSinV3({ payload: pseudoRandom(2000, 38), blockSize: 512 }) }]) },
     {
       format: 'rockchip-loader',
       name: 'MiniLoaderAll.bin',
