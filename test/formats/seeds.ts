@@ -297,7 +297,11 @@ export async function formatSeeds(): Promise<FormatSeed[]> {
       return { format: 'sony-sin', name: 'modem.sin', data: buildSinV3({ payload: map.payload, blockLengths: [map.mapLength], blockSize: 512 }) };
     })(),
     { format: 'sony-sin', name: 'vbmeta.sin', data: buildSinTar({ partition: 'vbmeta', cms: pseudoRandom(100, 35), pieces: [pseudoRandom(600, 36), compressible(900, 37)], gzip: false }) },
-    { format: 'sony-ftf', name: 'fw.ftf', data: buildFtf({ device: 'F8331', version: '41.3.A.2.192', branding: 'Customized DE' }, [{ name: 'boot.sin', data: buildSinV3({ payload: pseudoRandom(2000, 38), blockSize: 512 }) }]) },
+    {
+      format: 'sony-ftf',
+      name: 'fw.ftf',
+      data: buildFtf({ device: 'F8331', version: '41.3.A.2.192', branding: 'Customized DE' }, [{ name: 'boot.sin', data: buildSinV3({ payload: pseudoRandom(2000, 38), blockSize: 512 }) }]),
+    },
     {
       format: 'rockchip-loader',
       name: 'MiniLoaderAll.bin',

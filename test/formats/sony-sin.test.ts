@@ -64,7 +64,9 @@ test('SIN v3: header, hash blocks checked against sha256sum, the sparse payload 
   assert.equal(info.headerLength, sin.length - b.simg.length);
   // The first hash block's digest is what sha256sum says of the first 128 KiB of the image.
   writeFileSync(join(b.dir, 'first'), b.simg.subarray(0, 128 * 1024));
-  const sum = runTool('sha256sum', [join(b.dir, 'first')]).stdout.toString().split(' ')[0];
+  const sum = runTool('sha256sum', [join(b.dir, 'first')])
+    .stdout.toString()
+    .split(' ')[0];
   assert.equal((info.firstBlocks as { digest: string }[])[0].digest, sum);
   const sig = info.signature as { form: string; certificates: { subject: string }[] };
   assert.equal(sig.form, 'CMS SignedData');
@@ -188,7 +190,10 @@ test('FTF: manifest fields, every .sin decoded down to the images own checks (sp
   assert.equal(find(r, 'boot.sin/boot.img')?.format, 'android-boot');
   const vb = find(r, 'vbmeta.sin/vbmeta.sin/vbmeta.000');
   assert.equal(vb?.format, 'avb-vbmeta');
-  assert.ok(vb?.facts.some((f) => f.kind === 'avb-signature-ok'), describe(r.findings));
+  assert.ok(
+    vb?.facts.some((f) => f.kind === 'avb-signature-ok'),
+    describe(r.findings),
+  );
   // The boot image inside boot.sin matches the vbmeta's hash descriptor.
   const bootImg = find(r, 'boot.sin/boot.img');
   assert.ok(
@@ -197,7 +202,11 @@ test('FTF: manifest fields, every .sin decoded down to the images own checks (sp
   );
   const sins = [...walkArtifacts(r.root)].filter((a) => a.format === 'sony-sin');
   assert.equal(sins.length, 3);
-  for (const s of sins) assert.ok(s.facts.some((f) => f.kind === 'sin-signature-unchecked'), s.path);
+  for (const s of sins)
+    assert.ok(
+      s.facts.some((f) => f.kind === 'sin-signature-unchecked'),
+      s.path,
+    );
   assert.equal(r.summary.integrity.status, 'verified', describe(r.findings));
   assert.notEqual(r.summary.signature.status, 'failed');
 });
@@ -235,6 +244,11 @@ test('SIN: malformed headers give findings, not crashes', async () => {
   ]);
   const o = await run(buildSinV3({ payload: overlap.payload, blockLengths: [overlap.mapLength] }));
   assert.ok(rules(o).includes('format/unreadable'), describe(o.findings));
+  // A run placed 32 TiB into the image: the rebuilt size is charged to --max-expanded before anything is read.
+  const far = sinBlockMap([{ imageOffset: 2 ** 45, data: pseudoRandom(100, 14) }]);
+  const f = await run(buildSinV3({ payload: far.payload, blockLengths: [far.mapLength] }));
+  assert.ok(rules(f).includes('format/budget-exceeded'), describe(f.findings));
+  assert.equal(f.root.children.length, 0);
   // A SIN archive with a .cms and no payload, and a .cms that is not CMS.
   const empty = await inspect(buildSinTar({ partition: 'boot', cms: Buffer.from('not a cms'), pieces: [], gzip: false }), { name: 'boot.sin', sidecars: false });
   assert.equal(empty.root.format, 'sony-sin');

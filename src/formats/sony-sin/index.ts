@@ -194,6 +194,10 @@ async function readBlockMap(src: RandomSource, ctx: DecodeContext, headerLength:
     return null;
   }
   const listAt = headerLength + 8 + gptpLength;
+  if (mmcfLength - gptpLength > MAX_SIN_MAP_ENTRIES * 84) {
+    ctx.fact({ kind: 'budget', message: `SIN block map: a ${mmcfLength - gptpLength}-byte entry list holds more than ${MAX_SIN_MAP_ENTRIES} entries; the image is not rebuilt`, offset: listAt });
+    return null;
+  }
   const list = await src.read(listAt, mmcfLength - gptpLength);
   const runs: Run[] = [];
   const entries: Record<string, unknown>[] = [];
@@ -239,6 +243,14 @@ async function readBlockMap(src: RandomSource, ctx: DecodeContext, headerLength:
     }
     size = r.to + r.length;
   }
+  try {
+    // Gaps cost nothing to store but everything to read: charge the rebuilt size first.
+    ctx.budget.chargeExpanded(size);
+  } catch (e) {
+    if ((e as Error).name !== 'BudgetError') throw e;
+    ctx.fact({ kind: 'budget', message: `SIN block map: the rebuilt image is ${size} bytes: ${(e as Error).message}`, offset: listAt });
+    return null;
+  }
   return { name: child, source: new SinMappedSource(child, size, runs, src), info: { rebuiltFrom: `${runs.length} ADDR runs` } };
 }
 
@@ -277,7 +289,8 @@ async function decodeV3(src: RandomSource, ctx: DecodeContext): Promise<Containe
   }
   ctx.fact({
     kind: 'sin-signature-unchecked',
-    message: certLength > 0 ? `the SIN v3 certificate part (${certLength} bytes) is shown, not verified: ${SIN_SIGNATURE_REASON}` : `the SIN v3 header has no certificate part; nothing to verify, and ${SIN_SIGNATURE_REASON}`,
+    message:
+      certLength > 0 ? `the SIN v3 certificate part (${certLength} bytes) is shown, not verified: ${SIN_SIGNATURE_REASON}` : `the SIN v3 header has no certificate part; nothing to verify, and ${SIN_SIGNATURE_REASON}`,
     offset: certAt - 4,
   });
   const hash = HASHES[hashType];
