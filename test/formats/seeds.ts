@@ -293,6 +293,7 @@ export async function formatSeeds(): Promise<FormatSeed[]> {
       const map = sinBlockMap([
         { imageOffset: 0, data: pseudoRandom(700, 33) },
         { imageOffset: 4096, data: pseudoRandom(500, 34) },
+        { imageOffset: 8192, data: compressible(1500, 39), lz4: true },
       ]);
       return { format: 'sony-sin', name: 'modem.sin', data: buildSinV3({ payload: map.payload, blockLengths: [map.mapLength], blockSize: 512 }) };
     })(),

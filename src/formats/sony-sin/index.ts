@@ -11,12 +11,11 @@
  * back from the header length. Flashtool and the phone's loader check each
  * block's digest; romscope computes them in the single hashing pass.
  *
- * A payload whose first block starts with `MMCF` is a block map: `MMCF`, u32
- * length, `GPTP`, u32 length, a 16-byte UUID, then `ADDR` entries (u32 entry
- * length counting the magic, u64 data offset, u64 data length, u64 offset in the image, u32 hash
- * type, digest) or `LZ4A` entries (the same with compressed and uncompressed
- * lengths); the data follows the map. The image is rebuilt from the ADDR runs
- * (gaps read as 0xFF, as Flashtool fills them); LZ4A runs are not decoded.
+ * A payload starting with `MMCF` is a block map (see readBlockMap): `ADDR`
+ * runs (data offset, length, offset in the image, hash type, digest) and
+ * `LZ4A` runs (the same with a raw LZ4 block and its decoded length). The
+ * image is rebuilt from them on the fly, gaps read as 0xFF (as Flashtool
+ * fills them).
  *
  * SIN v4 and v5 (newflasher, Flashtool's v4 SinParser): a tar, usually gzip
  * compressed (the gzip layer is decoded by the gzip handler, and its child is
@@ -40,11 +39,14 @@ import { parseSignedData } from '../../crypto/cms';
 import { summarizeCertificate } from '../../crypto/keys';
 import { phrases, str, counted } from '../summary';
 import { cString } from '../image-checksum';
+import { lz4BlockDecode } from '../../codecs/lz4-block';
 
 /** Hash blocks listed and checked; a real SIN v3 has a few thousand at most. */
 export const MAX_SIN_HASH_BLOCKS = 1 << 18;
 /** ADDR / LZ4A entries of a block map read. */
 export const MAX_SIN_MAP_ENTRIES = 1 << 16;
+/** Largest decoded size of one LZ4A run of a block map (decoded whole, one at a time). */
+export const MAX_SIN_LZ4A_RUN = 64 << 20;
 /** Largest certificate part of a v3 header, and largest `.cms` member, read. */
 export const MAX_SIN_SIGNATURE_BYTES = 1 << 20;
 /** Bad blocks named in a message; the rest are counted. */
@@ -136,22 +138,45 @@ function hashBlocksTap(ctx: DecodeContext, start: number, blocks: HashBlock[], a
 }
 
 interface Run {
-  /** Offset of the run's data in the SIN file. */
+  /** Offset of the run's stored bytes in the SIN file. */
   at: number;
-  length: number;
+  /** Bytes stored. */
+  stored: number;
   /** Offset in the rebuilt image. */
   to: number;
+  /** Bytes in the image (the decoded size of an LZ4A run). */
+  length: number;
+  lz4: boolean;
 }
 
-/** An image rebuilt from ADDR runs of a SIN block map; bytes no run covers read as 0xFF. */
+/**
+ * An image rebuilt from the runs of a SIN block map: ADDR runs read in
+ * place, LZ4A runs decoded (raw LZ4 blocks) one at a time, the last one
+ * kept; bytes no run covers read as 0xFF.
+ */
 export class SinMappedSource implements RandomSource {
   readonly kind = 'random' as const;
+  private cached: { run: Run; bytes: Buffer } | null = null;
   constructor(
     readonly name: string,
     readonly size: number,
     private readonly runs: Run[],
     private readonly sin: RandomSource,
   ) {}
+
+  private async decoded(r: Run): Promise<Buffer> {
+    if (this.cached?.run === r) return this.cached.bytes;
+    const input = await this.sin.read(r.at, r.stored);
+    if (input.length < r.stored) throw new FormatError(`${this.name}: the LZ4A run at byte ${r.at} of the SIN is cut short`, r.at);
+    let bytes: Buffer;
+    try {
+      bytes = lz4BlockDecode(input, r.length);
+    } catch (e) {
+      throw new FormatError(`${this.name}: the LZ4A run at byte ${r.at} of the SIN does not decode to its ${r.length} bytes (${e instanceof Error ? e.message : String(e)})`, r.at);
+    }
+    this.cached = { run: r, bytes };
+    return bytes;
+  }
 
   async read(offset: number, length: number): Promise<Buffer> {
     const s = Math.max(0, Math.min(offset, this.size));
@@ -169,8 +194,8 @@ export class SinMappedSource implements RandomSource {
       const r = this.runs[i];
       const a = Math.max(s, r.to);
       const b = Math.min(e, r.to + r.length);
-      const got = await this.sin.read(r.at + (a - r.to), b - a);
-      got.copy(out, a - s);
+      if (r.lz4) (await this.decoded(r)).copy(out, a - s, a - r.to, b - r.to);
+      else (await this.sin.read(r.at + (a - r.to), b - a)).copy(out, a - s);
     }
     return out;
   }
@@ -181,35 +206,52 @@ export class SinMappedSource implements RandomSource {
   }
 }
 
-/** Reads an MMCF block map (the first hash block); returns the image child or null with facts said. */
+/**
+ * Reads an MMCF block map (at the start of the payload); returns the image
+ * child, or null with facts said. Each block is tag, u32 length counting
+ * the tag and length, then its fields (ROMExplorer reads it so; Flashtool's
+ * offsets agree): MMCF holds GPTP (a UUID) and the run entries; 8 bytes of
+ * unknown meaning follow the MMCF block, then the run data, which run
+ * offsets count from.
+ */
 async function readBlockMap(src: RandomSource, ctx: DecodeContext, headerLength: number, firstBlock: number, child: string, info: Record<string, unknown>): Promise<ChildSpec | null> {
-  const head = await src.read(headerLength, 32);
+  const head = await src.read(headerLength, 16);
   const mmcfLength = head.readUInt32BE(4);
   const gptpLength = head.toString('latin1', 8, 12) === 'GPTP' ? head.readUInt32BE(12) : -1;
-  const dataAt = headerLength + 8 + mmcfLength;
-  const map: Record<string, unknown> = { mmcfLength, gptpLength, uuid: head.length >= 32 ? hex(head.subarray(16, 32)) : null, dataOffset: dataAt };
+  const dataAt = headerLength + mmcfLength + 8;
+  const map: Record<string, unknown> = { mmcfLength, gptpLength, dataOffset: dataAt };
   info.blockMap = map;
-  if (gptpLength < 24 || gptpLength > mmcfLength || dataAt > src.size || 8 + mmcfLength > firstBlock) {
-    ctx.fact({ kind: 'unreadable', message: `SIN block map: MMCF length ${mmcfLength} and GPTP length ${gptpLength} do not fit the ${firstBlock}-byte first hash block; the image is not rebuilt`, offset: headerLength });
+  if (gptpLength < 8 || 8 + gptpLength > mmcfLength || mmcfLength > firstBlock || dataAt > src.size) {
+    ctx.fact({
+      kind: 'unreadable',
+      message: `SIN block map: an MMCF block of ${mmcfLength} bytes with a GPTP block of ${gptpLength} does not fit the ${firstBlock}-byte first hash block and the file; the image is not rebuilt`,
+      offset: headerLength,
+    });
     return null;
   }
   const listAt = headerLength + 8 + gptpLength;
-  if (mmcfLength - gptpLength > MAX_SIN_MAP_ENTRIES * 84) {
-    ctx.fact({ kind: 'budget', message: `SIN block map: a ${mmcfLength - gptpLength}-byte entry list holds more than ${MAX_SIN_MAP_ENTRIES} entries; the image is not rebuilt`, offset: listAt });
+  const listLength = mmcfLength - 8 - gptpLength;
+  if (listLength > MAX_SIN_MAP_ENTRIES * 68 || gptpLength > 4096) {
+    ctx.fact({
+      kind: 'budget',
+      message: `SIN block map: a ${listLength}-byte entry list (or a ${gptpLength}-byte GPTP block) is larger than ${MAX_SIN_MAP_ENTRIES} entries need; the image is not rebuilt`,
+      offset: listAt,
+    });
     return null;
   }
-  const list = await src.read(listAt, mmcfLength - gptpLength);
+  map.gptp = hex(await src.read(headerLength + 16, gptpLength - 8));
+  map.afterMap = hex(await src.read(headerLength + mmcfLength, 8));
+  const list = await src.read(listAt, listLength);
   const runs: Run[] = [];
   const entries: Record<string, unknown>[] = [];
-  let lz4 = 0;
   let pos = 0;
-  while (pos + 8 <= list.length) {
+  while (pos < list.length) {
     if (entries.length >= MAX_SIN_MAP_ENTRIES) {
       ctx.fact({ kind: 'budget', message: `SIN block map: more than ${MAX_SIN_MAP_ENTRIES} entries; the image is not rebuilt`, offset: listAt + pos });
       return null;
     }
-    const magic = list.toString('latin1', pos, pos + 4);
-    const len = list.readUInt32BE(pos + 4);
+    const magic = pos + 8 <= list.length ? list.toString('latin1', pos, pos + 4) : '';
+    const len = pos + 8 <= list.length ? list.readUInt32BE(pos + 4) : 0;
     const min = magic === 'LZ4A' ? 52 : 36;
     if ((magic !== 'ADDR' && magic !== 'LZ4A') || len < min || pos + len > list.length) {
       ctx.fact({ kind: 'unreadable', message: `SIN block map: entry ${entries.length} at byte ${listAt + pos} is not an ADDR or LZ4A entry of a fitting length; the image is not rebuilt`, offset: listAt + pos });
@@ -221,24 +263,29 @@ async function readBlockMap(src: RandomSource, ctx: DecodeContext, headerLength:
     if (magic === 'ADDR') {
       const entry = { type: 'ADDR', dataOffset: big(0), dataLength: big(8), imageOffset: big(16), hashType: e.readUInt32BE(24), digest: hex(e.subarray(28)) };
       entries.push(entry);
-      runs.push({ at: dataAt + entry.dataOffset, length: entry.dataLength, to: entry.imageOffset });
+      runs.push({ at: dataAt + entry.dataOffset, stored: entry.dataLength, to: entry.imageOffset, length: entry.dataLength, lz4: false });
     } else {
-      lz4++;
-      entries.push({ type: 'LZ4A', dataOffset: big(0), uncompressedLength: big(8), compressedLength: big(16), imageOffset: big(24), hashType: e.readUInt32BE(40), digest: hex(e.subarray(44)) });
+      const entry = { type: 'LZ4A', dataOffset: big(0), uncompressedLength: big(8), compressedLength: big(16), imageOffset: big(24), hashType: e.readUInt32BE(40), digest: hex(e.subarray(44)) };
+      entries.push(entry);
+      runs.push({ at: dataAt + entry.dataOffset, stored: entry.compressedLength, to: entry.imageOffset, length: entry.uncompressedLength, lz4: true });
     }
     pos += len;
   }
   map.entries = entries;
-  if (lz4 > 0) {
-    ctx.fact({ kind: 'unsupported', message: `SIN block map: ${lz4} of its ${entries.length} runs are LZ4A (raw LZ4 blocks), which romscope does not decode; the image is not rebuilt`, offset: listAt });
-    return null;
-  }
   runs.sort((a, b) => a.to - b.to);
   let size = 0;
   for (const r of runs) {
-    if (r.to < size || !Number.isSafeInteger(r.to + r.length) || r.at + r.length > src.size) {
-      const why = r.at + r.length > src.size ? `runs past the end of the ${src.size}-byte file` : 'overlaps another run';
-      ctx.fact({ kind: r.at + r.length > src.size ? 'truncated' : 'unreadable', message: `SIN block map: the run to image offset ${r.to} (${r.length} bytes) ${why}; the image is not rebuilt`, offset: listAt });
+    const past = !Number.isSafeInteger(r.at + r.stored) || r.at + r.stored > src.size;
+    if (past || r.to < size || !Number.isSafeInteger(r.to + r.length)) {
+      ctx.fact({
+        kind: past ? 'truncated' : 'unreadable',
+        message: `SIN block map: the run to image offset ${r.to} (${r.length} bytes) ${past ? `runs past the end of the ${src.size}-byte file` : 'overlaps another run'}; the image is not rebuilt`,
+        offset: listAt,
+      });
+      return null;
+    }
+    if (r.lz4 && r.length > MAX_SIN_LZ4A_RUN) {
+      ctx.fact({ kind: 'unsupported', message: `SIN block map: an LZ4A run of ${r.length} bytes is larger than the ${MAX_SIN_LZ4A_RUN} bytes romscope decodes at once; the image is not rebuilt`, offset: listAt });
       return null;
     }
     size = r.to + r.length;
@@ -251,7 +298,8 @@ async function readBlockMap(src: RandomSource, ctx: DecodeContext, headerLength:
     ctx.fact({ kind: 'budget', message: `SIN block map: the rebuilt image is ${size} bytes: ${(e as Error).message}`, offset: listAt });
     return null;
   }
-  return { name: child, source: new SinMappedSource(child, size, runs, src), info: { rebuiltFrom: `${runs.length} ADDR runs` } };
+  const lz4 = runs.filter((r) => r.lz4).length;
+  return { name: child, source: new SinMappedSource(child, size, runs, src), info: { rebuiltFrom: `${runs.length - lz4} ADDR and ${lz4} LZ4A runs` } };
 }
 
 async function decodeV3(src: RandomSource, ctx: DecodeContext): Promise<ContainerResult> {
@@ -331,7 +379,7 @@ async function decodeV3(src: RandomSource, ctx: DecodeContext): Promise<Containe
     if (end < src.size) ctx.fact({ kind: 'unreadable', message: `${src.size - end} bytes after the SIN payload are covered by no hash block`, offset: end });
     if (!ctx.headersOnly) rangeTaps.push(hashBlocksTap(ctx, headerLength, blocks, hash.algo, hash.label, V3_FIXED, entrySize));
   }
-  const mmcf = blocks[0].length >= 32 && (await src.read(headerLength, 4)).toString('latin1') === 'MMCF';
+  const mmcf = blocks[0].length >= 16 && (await src.read(headerLength, 4)).toString('latin1') === 'MMCF';
   if (mmcf) {
     info.payload = 'block map (MMCF)';
     const spec = await readBlockMap(src, ctx, headerLength, blocks[0].length, child, info);
