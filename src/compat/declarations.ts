@@ -42,7 +42,8 @@ export type DeclarationSource =
   | 'avb-vbmeta'
   | 'device-tree'
   | 'rockchip-parameter'
-  | 'moto-flashfile';
+  | 'moto-flashfile'
+  | 'ftf-manifest';
 
 /** How each source is named in messages. */
 export const SOURCE_LABEL: Record<DeclarationSource, string> = {
@@ -60,6 +61,7 @@ export const SOURCE_LABEL: Record<DeclarationSource, string> = {
   'moto-flashfile': 'Motorola flashfile',
   'device-tree': 'device tree',
   'rockchip-parameter': 'Rockchip parameter file',
+  'ftf-manifest': 'FTF manifest',
 };
 
 export interface Alternative {

@@ -198,6 +198,12 @@ test('FTF: manifest fields, every .sin decoded down to the images own checks (sp
   assert.equal(r.root.info.version, '41.3.A.2.192');
   assert.equal(r.root.info.branding, 'Customized DE');
   assert.equal((r.root.info.manifest as Record<string, string>).cda, '1302-7180');
+  assert.ok(
+    r.root.facts.some((f) => f.kind === 'declaration' && /FTF manifest declares device "F8331"/.test(f.message)),
+    JSON.stringify(r.root.facts),
+  );
+  const other = await inspect(file, { sidecars: false, target: { model: 'XQ-AT51' } });
+  assert.ok(rules(other).includes('compat/device-mismatch'), describe(other.findings));
   assert.equal(find(r, 'system.sin/system.img')?.format, 'android-sparse');
   assert.equal(find(r, 'system.sin/system.img/raw')?.size, 1 << 20);
   assert.equal(find(r, 'boot.sin/boot.img')?.format, 'android-boot');

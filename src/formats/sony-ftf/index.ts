@@ -11,6 +11,7 @@ import type { ContainerHandler } from '../types';
 import { zipHandler } from '../zip';
 import { readWhole } from '../../io/source';
 import { phrases, str, counted } from '../summary';
+import { declaration } from '../../compat/declarations';
 
 /** Largest MANIFEST.MF read. */
 export const MAX_FTF_MANIFEST_BYTES = 64 * 1024;
@@ -63,6 +64,8 @@ export const sonyFtfHandler: ContainerHandler = {
           const v = field(manifest, k);
           if (v !== undefined) info[k] = v;
         }
+        // The model the bundle is for; Flashtool shows it, the phone does not check it.
+        if (typeof info.device === 'string' && info.device !== '') ctx.fact(declaration('ftf-manifest', [{ key: 'model', property: 'device', value: info.device }], { enforced: false }));
       } else ctx.fact({ kind: 'unsupported', message: `META-INF/MANIFEST.MF is over ${MAX_FTF_MANIFEST_BYTES} bytes or unreadable; its fields are not shown` });
     }
     return { ...zip, format: 'sony-ftf', info };
