@@ -58,6 +58,9 @@ const HASHES: Record<number, { algo: 'sha1' | 'sha256'; size: number; label: str
   2: { algo: 'sha256', size: 32, label: 'SHA-256' },
 };
 
+/** Payload types as zxz0O0's SIN analysis names them (not confirmed). */
+const PAYLOAD_TYPES: Record<number, string> = { 0x20: 'loader', 0x24: 'partition table', 0x27: 'partition image (block map)' };
+
 export const SIN_SIGNATURE_REASON = "Sony's signing keys and the scheme the loader checks are not public";
 
 function isV3(peek: Buffer): boolean {
@@ -207,21 +210,23 @@ export class SinMappedSource implements RandomSource {
 }
 
 /**
- * Reads an MMCF block map (at the start of the payload); returns the image
- * child, or null with facts said. Each block is tag, u32 length counting
- * the tag and length, then its fields (ROMExplorer reads it so; Flashtool's
- * offsets agree): MMCF holds GPTP (a UUID) and the run entries; 8 bytes of
- * unknown meaning follow the MMCF block, then the run data, which run
- * offsets count from.
+ * Reads an MMCF block map (at the start of the payload, the first hash
+ * block); returns the image child, or null with facts said. `MMCF` and a
+ * u32 length of what follows its 8 bytes; `GPTP` and a u32 length counting
+ * its own 8 bytes (24: a 16-byte partition GUID); then the run entries, each
+ * a tag and a u32 length counting the tag and length (68 for ADDR, 84 for
+ * LZ4A); the run data follows the map, and run offsets count from there
+ * (Flashtool's SinParser, zxz0O0's SIN analysis and sin2raw agree on these
+ * offsets).
  */
 async function readBlockMap(src: RandomSource, ctx: DecodeContext, headerLength: number, firstBlock: number, child: string, info: Record<string, unknown>): Promise<ChildSpec | null> {
   const head = await src.read(headerLength, 16);
   const mmcfLength = head.readUInt32BE(4);
   const gptpLength = head.toString('latin1', 8, 12) === 'GPTP' ? head.readUInt32BE(12) : -1;
-  const dataAt = headerLength + mmcfLength + 8;
+  const dataAt = headerLength + 8 + mmcfLength;
   const map: Record<string, unknown> = { mmcfLength, gptpLength, dataOffset: dataAt };
   info.blockMap = map;
-  if (gptpLength < 8 || 8 + gptpLength > mmcfLength || mmcfLength > firstBlock || dataAt > src.size) {
+  if (gptpLength < 8 || gptpLength > mmcfLength || 8 + mmcfLength > firstBlock || dataAt > src.size) {
     ctx.fact({
       kind: 'unreadable',
       message: `SIN block map: an MMCF block of ${mmcfLength} bytes with a GPTP block of ${gptpLength} does not fit the ${firstBlock}-byte first hash block and the file; the image is not rebuilt`,
@@ -230,7 +235,7 @@ async function readBlockMap(src: RandomSource, ctx: DecodeContext, headerLength:
     return null;
   }
   const listAt = headerLength + 8 + gptpLength;
-  const listLength = mmcfLength - 8 - gptpLength;
+  const listLength = mmcfLength - gptpLength;
   if (listLength > MAX_SIN_MAP_ENTRIES * 68 || gptpLength > 4096) {
     ctx.fact({
       kind: 'budget',
@@ -239,8 +244,7 @@ async function readBlockMap(src: RandomSource, ctx: DecodeContext, headerLength:
     });
     return null;
   }
-  map.gptp = hex(await src.read(headerLength + 16, gptpLength - 8));
-  map.afterMap = hex(await src.read(headerLength + mmcfLength, 8));
+  map.partitionGuid = hex(await src.read(headerLength + 16, gptpLength - 8));
   const list = await src.read(listAt, listLength);
   const runs: Run[] = [];
   const entries: Record<string, unknown>[] = [];
@@ -309,7 +313,15 @@ async function decodeV3(src: RandomSource, ctx: DecodeContext): Promise<Containe
   const payloadType = h.readUInt32BE(8);
   const hashType = h.readUInt32BE(12);
   const hashTableLength = h.readUInt32BE(20);
-  const info: Record<string, unknown> = { version: 3, headerLength, payloadType, hashType, reserved: h.readUInt32BE(16), hashTableLength };
+  const info: Record<string, unknown> = {
+    version: 3,
+    headerLength,
+    payloadType,
+    ...(PAYLOAD_TYPES[payloadType] ? { payloadTypeName: PAYLOAD_TYPES[payloadType] } : {}),
+    hashType,
+    reserved: h.readUInt32BE(16),
+    hashTableLength,
+  };
   const partition = sinPartition(src.name);
   const child = `${partition}.img`;
   const children: ChildSpec[] = [];
