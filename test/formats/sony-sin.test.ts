@@ -228,6 +228,14 @@ test('FTF: manifest fields, every .sin decoded down to the images own checks (sp
     );
   assert.equal(r.summary.integrity.status, 'verified', describe(r.findings));
   assert.notEqual(r.summary.signature.status, 'failed');
+  // One flipped byte in the system image inside the bundle is found by that SIN's hash blocks (the zip CRC, computed over the damaged bytes, matches).
+  const bad = join(b.dir, 'bad.ftf');
+  writeFileSync(bad, buildFtf({ device: 'F8331' }, [{ name: 'system.sin', data: buildSinV3({ payload: b.simg, corruptAt: 5000 }) }]));
+  const d = await inspect(bad, { sidecars: false });
+  const found = d.findings.filter((f) => f.ruleId === 'integrity/image-checksum');
+  assert.equal(found.length, 1, describe(d.findings));
+  assert.equal(found[0].path, 'system.sin');
+  assert.match(found[0].message, /\(block 0\)/);
 });
 
 test('SIN: malformed headers give findings, not crashes', async () => {
