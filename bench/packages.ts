@@ -25,6 +25,7 @@ import { buildVendorBootImage } from '../fixtures/builders/bootimg';
 import { newRsaKeyPair } from '../fixtures/builders/keys';
 import { MiB, writeData } from './generate';
 import { stage } from './payload';
+import { x25 } from '../fixtures/builders/vendor';
 
 /** A size in MiB from `name`, else `fallback` MiB; in bytes. */
 export function mibFromEnv(name: string, fallback: number): number {
@@ -225,4 +226,71 @@ function readSyncAll(fd: number, buf: Buffer): void {
     if (r === 0) throw new Error('payload.bin is shorter than its header');
     n += r;
   }
+}
+
+/**
+ * A Huawei UPDATE.APP (src/formats/huawei-update-app): 92 zero bytes, then
+ * records for a sparse ext4 SYSTEM image of `systemBytes`, BOOT, VENDOR_BOOT
+ * and VBMETA, each with its CRC-16/X-25 list over 4 KiB blocks (computed by
+ * the fixture builder's byte-at-a-time CRC, not romscope's). Record header
+ * fields other than the name and sizes are fixed values.
+ */
+export async function updateApp(dir: string, systemBytes: number): Promise<{ input: string; info: string[] }> {
+  const work = join(dir, 'app');
+  mkdirSync(work);
+  const sys = await sparseExt4(work, 'system', systemBytes, 0.6);
+  const b = await bootImages(work);
+  const input = join(dir, 'UPDATE.APP');
+  const out = openSync(input, 'w');
+  try {
+    writeSync(out, Buffer.alloc(92));
+    let at = 92;
+    const records: [string, string][] = [
+      ['SYSTEM', sys.file],
+      ['BOOT', b.boot],
+      ['VENDOR_BOOT', b.vendorBoot],
+      ['VBMETA', b.vbmeta],
+    ];
+    for (const [name, file] of records) {
+      const size = statSync(file).size;
+      const blocks = Math.ceil(size / 4096);
+      const list = Buffer.alloc(blocks * 2);
+      const fd = openSync(file, 'r');
+      const buf = Buffer.allocUnsafe(4096 * 256);
+      try {
+        for (let block = 0; block < blocks;) {
+          const n = readSync(fd, buf, 0, buf.length, block * 4096);
+          for (let o = 0; o < n; o += 4096, block++) list.writeUInt16LE(x25(buf.subarray(o, Math.min(o + 4096, n))), block * 2);
+        }
+        const h = Buffer.alloc(98);
+        h.writeUInt32LE(0xa55aaa55, 0);
+        h.writeUInt32LE(98 + list.length, 4);
+        h.writeUInt32LE(1, 8);
+        h.write('HW7x27xx', 12, 8, 'latin1');
+        h.writeUInt32LE(0xfffffff0, 20);
+        h.writeUInt32LE(size, 24);
+        h.write('2026.12.04', 28, 16, 'latin1');
+        h.write('12.00.00', 44, 16, 'latin1');
+        h.write(name, 60, 16, 'latin1');
+        h.writeUInt16LE(4096, 94);
+        writeSync(out, h);
+        writeSync(out, list);
+        for (let pos = 0; pos < size;) {
+          const n = readSync(fd, buf, 0, buf.length, pos);
+          writeSync(out, buf, 0, n);
+          pos += n;
+        }
+      } finally {
+        closeSync(fd);
+      }
+      at += 98 + list.length + size;
+      const pad = (4 - (at % 4)) % 4;
+      if (pad) writeSync(out, Buffer.alloc(pad));
+      at += pad;
+    }
+  } finally {
+    closeSync(out);
+  }
+  rmSync(work, { recursive: true, force: true });
+  return { input, info: [sys.info, ...b.info, `UPDATE.APP: SYSTEM (sparse), BOOT, VENDOR_BOOT and VBMETA records with their CRC-16 lists, ${mb(statSync(input).size)}`] };
 }

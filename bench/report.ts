@@ -88,8 +88,9 @@ const MIB = 1024 * 1024;
 const secs = (m: Measurement): string => m.seconds.toFixed(3);
 
 /**
- * (a) Checking a stored zip must be no slower than sha256sum of it: both read
- *     every byte once and hash it with sha256, so anything slower is overhead.
+ * (a) Checking a stored zip must take at most half the time of sha256sum of
+ *     it: both read every byte once, and romscope's two SHA-256 digests (the
+ *     zip's and its member's) run at once on the hashing threads (issue 17).
  * (b) Peak RSS under the limit in every case but the payload one (its own
  *     limit is (f)): romscope streams, it must not buffer artifacts whole.
  * (c) Checking a sparse image must be no slower than expanding it with
@@ -101,11 +102,12 @@ export function evaluateTargets(cases: CaseResult[]): Target[] {
   const targets: Target[] = [];
   const zip = cases.find((c) => c.name === 'stored zip');
   const sha = zip?.references.find((r) => r.tool === 'sha256sum');
-  const a = { id: 'a', description: 'stored zip: romscope check no slower than sha256sum (ratio <= 1.0)' };
+  // Issue 17: the zip's and its member's digests run at once on the hashing threads, over one read.
+  const a = { id: 'a', description: 'stored zip: romscope check at most 0.5x sha256sum (ratio <= 0.5)' };
   if (!zip || !sha) targets.push({ ...a, verdict: 'SKIP', detail: zip ? 'sha256sum not measured' : 'stored zip case not run' });
   else {
     const r = ratio(zip, sha);
-    targets.push({ ...a, verdict: r <= 1.0 ? 'PASS' : 'FAIL', detail: `ratio ${r.toFixed(2)} (${secs(zip.romscope.measurement)} s vs ${secs(sha.measurement)} s)` });
+    targets.push({ ...a, verdict: r <= 0.5 ? 'PASS' : 'FAIL', detail: `ratio ${r.toFixed(2)} (${secs(zip.romscope.measurement)} s vs ${secs(sha.measurement)} s)` });
   }
   const isPayload = (x: CaseResult) => x.name === 'ota payload' || x.name.startsWith('ab ota zip');
   for (const c of cases.filter((x) => !isPayload(x))) {
@@ -149,7 +151,9 @@ export function evaluateTargets(cases: CaseResult[]): Target[] {
  * (m) and at most 1.25x its floor, xz -dc and zstd -dc of the same blobs
  *     on every core;
  * (n) peak RSS under 300 MiB for the OTA zip, every variant ((b), 200 MiB,
- *     covers the other two).
+ *     covers the other two);
+ * (o) Huawei UPDATE.APP (every block's CRC-16, every record hashed and
+ *     decoded): no slower than sha256sum of the file (issue 18).
  */
 const AP_RATIO = 0.25;
 const FACTORY_RATIO = 0.6;
@@ -170,6 +174,7 @@ function packageTargets(cases: CaseResult[]): Target[] {
   timed('k', 'factory zip', FACTORY_RATIO, 'unzip -t + sha256sum of each image', () => true);
   timed('l', 'ab ota zip', PAYLOAD_RATIO, 'single-threaded xz -dc of the image', (r) => r.tool === 'xz -dc -T1 > /dev/null');
   timed('m', 'ab ota zip', PAYLOAD_FLOOR_RATIO, 'the floor, xz and zstd -dc of the same blobs on every core', (r) => r.tool.endsWith('(floor)'));
+  timed('o', 'update app', 1.0, 'sha256sum of the UPDATE.APP', (r) => r.tool === 'sha256sum');
   const ota = cases.filter((x) => x.name.startsWith('ab ota zip'));
   if (ota.length === 0) out.push({ id: 'n', description: `ab ota zip: romscope peak RSS < ${PAYLOAD_RSS_MIB} MiB`, verdict: 'SKIP', detail: 'ab ota zip case not run' });
   for (const c of ota) {

@@ -11,7 +11,7 @@
  *   (the build.prop cases: BENCH_FS_MB partitions, default 2048; BENCH_FS_FILES_MB of files, default 256;
  *    BENCH_FS_XZ_PRESET for the payload's operations, default -6)
  *   (the whole-package cases "samsung ap", "factory zip", "ab ota zip": BENCH_AP_SUPER_MB, default 1024;
- *    BENCH_FACTORY_MB, default 1024; BENCH_OTA_MB, default 640; each measured at ROMSCOPE_DECODE_THREADS=2, =1, and =1 under taskset -c 0)
+ *    BENCH_FACTORY_MB, default 1024; BENCH_OTA_MB, default 640; "update app": BENCH_APP_SYSTEM_MB, default 1024; each measured at ROMSCOPE_DECODE_THREADS=2, =1, and =1 under taskset -c 0)
  *
  * Inputs are generated in a temp dir (removed at the end, even on failure), so
  * nothing is written into the repo. Progress goes to stderr; the report (table,
@@ -24,7 +24,7 @@ import { cpus, tmpdir } from 'node:os';
 import { basename, dirname, join, resolve } from 'node:path';
 import { MiB, writeData, writeHashtreeImage } from './generate';
 import { buildExt4Image, buildPayloadBench } from './payload';
-import { abOtaZip, factoryZip, mibFromEnv, samsungAp } from './packages';
+import { abOtaZip, factoryZip, mibFromEnv, samsungAp, updateApp } from './packages';
 import { BUILD_PROP, fsImageBytes, otaZip, sparseImage, type FsKind } from './fs';
 import { CommandFailed, describeRssMethod, detectRssMethod, findTool, measure, runCommand, stopAll, type Command, type RssMethod } from './measure';
 import { evaluateTargets, renderTable, renderTargets, toJson, type CaseResult, type Target, type ToolResult } from './report';
@@ -288,6 +288,23 @@ const CASES: CaseSpec[] = [
       },
       ...payloadBlobReferences(dirname(input)),
     ],
+    measureAll: true,
+  },
+  {
+    // A Huawei UPDATE.APP (issue 18): romscope checks every 4 KiB block's
+    // CRC-16 against the records' lists, hashes the file and every record,
+    // and decodes the records (a sparse ext4 system, boot images, vbmeta),
+    // all in one read. The issue's bar: no slower than sha256sum of the file.
+    name: 'update app',
+    builders: ['img2simg', 'mkfs.ext4', 'mkbootimg', 'cpio', 'gzip'],
+    get fixedInput() {
+      return `a ${mibFromEnv('BENCH_APP_SYSTEM_MB', 1024) / MiB} MiB system image (BENCH_APP_SYSTEM_MB) in an UPDATE.APP`;
+    },
+    variants: THREAD_VARIANTS,
+    async build(dir) {
+      return updateApp(dir, mibFromEnv('BENCH_APP_SYSTEM_MB', 1024));
+    },
+    references: (input) => [{ tool: 'sha256sum', needs: ['sha256sum'], argv: ['sha256sum', input], command: 'sha256sum UPDATE.APP' }],
     measureAll: true,
   },
   fsCase('ext4', 'sparse'),

@@ -64,6 +64,8 @@ export function crcTap(ctx: DecodeContext, algo: ImageCrc, start: number, end: n
   return {
     start,
     end,
+    // Only this image's facts wait on it: the pass may follow its children's reads.
+    standalone: true,
     update(b) {
       crc = a.update(crc, b);
       seen += b.length;
@@ -82,6 +84,7 @@ export function sha256Check(ctx: DecodeContext, start: number, end: number, expe
     algo: 'sha256' as const,
     start,
     end,
+    standalone: true,
     done(hexDigest: string) {
       if (hexDigest === expected) ctx.fact({ kind: 'image-checksum-ok', message: `${what} (SHA-256) matches bytes ${start}-${end - 1}`, offset });
       else ctx.fact({ kind: 'image-checksum', message: `${what} is ${expected}, but bytes ${start}-${end - 1} give SHA-256 ${hexDigest}`, offset });

@@ -9,6 +9,11 @@ import { blockOtaDataHandler } from './block-ota-data';
 import type { DetectConfidence, DetectInput, FormatHandler, FormatTraits, NeighbourHook, SiblingHook, TrailerHook } from './types';
 import { zipHandler } from './zip';
 import { huaweiUpdateAppHandler } from './huawei-update-app';
+import { unisocPacHandler } from './unisoc-pac';
+import { rockchipRkfwHandler } from './rockchip-rkfw';
+import { rockchipRkafHandler } from './rockchip-rkaf';
+import { oppoOzipHandler, oppoOfpHandler, oneplusOpsHandler } from './oppo';
+import { nokiaNb0Handler } from './nokia-nb0';
 import { sonySinHandler } from './sony-sin';
 import { sonyFtfHandler } from './sony-ftf';
 import { samsungTarMd5Handler } from './samsung-tar-md5';
@@ -59,6 +64,7 @@ import { qcomDtbHandler } from './qcom-dtb';
 import { amlogicDtbHandler } from './amlogic-dtb';
 import { amlogicSecureHandler } from './amlogic-secure';
 import { amlogicResHandler } from './amlogic-res';
+import { amlogicUpgradeHandler } from './amlogic-upgrade';
 import { rockchipLoaderHandler } from './rockchip-loader';
 import { rockchipKrnlHandler } from './rockchip-krnl';
 import { rockchipResourceHandler } from './rockchip-resource';
@@ -106,6 +112,7 @@ const REGISTERED: readonly RegisteredHandler[] = [
   registered(amlogicDtbHandler),
   registered(amlogicSecureHandler),
   registered(amlogicResHandler),
+  registered(amlogicUpgradeHandler),
   registered(rockchipLoaderHandler),
   registered(rockchipKrnlHandler),
   registered(rockchipResourceHandler),
@@ -113,6 +120,13 @@ const REGISTERED: readonly RegisteredHandler[] = [
   registered(samsungUhHandler),
   registered(samsungKeystorageHandler),
   registered(huaweiUpdateAppHandler),
+  registered(unisocPacHandler),
+  registered(rockchipRkfwHandler),
+  registered(rockchipRkafHandler),
+  registered(oppoOzipHandler),
+  registered(oppoOfpHandler),
+  registered(oneplusOpsHandler),
+  registered(nokiaNb0Handler),
   registered(ext4Handler),
   registered(gptHandler),
   registered(erofsHandler),

@@ -18,12 +18,18 @@ import { join } from 'node:path';
 import type { BufferRing, Slot } from './ring';
 import type { HashReply, HashRequest } from './hash-worker';
 import { readRing } from './source';
+import { blockCrcSize } from './crc16';
 
 /** Artifacts smaller than this are hashed on the main thread: posting their few chunks costs more than it saves. */
 export const HASH_OFFLOAD_MIN = 16 * 1024 * 1024;
 
 /** The algorithms a hashing thread computes (node:crypto ones); the cheap or wasm ones stay on the main thread. */
 export const THREADED_ALGOS: ReadonlySet<string> = new Set(['md5', 'sha1', 'sha256']);
+
+/** Whether a range digest of this algorithm can run on a hashing thread (crc16.ts's block CRC lists too). */
+export function threadedRangeAlgo(algo: string): boolean {
+  return THREADED_ALGOS.has(algo) || blockCrcSize(algo) !== null;
+}
 
 /** A hashing thread stopped or failed: the digests it held are lost. */
 export class HashThreadError extends Error {}

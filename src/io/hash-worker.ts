@@ -1,16 +1,24 @@
 /**
  * Worker thread of the hashing pool (hash-pool.ts): keeps the digests the
- * main thread opened here and feeds each the ring slots posted for it, in
+ * main thread opened here (node:crypto hashes, and the block CRC lists of
+ * crc16.ts) and feeds each the ring slots posted for it, in
  * the order they were posted. Every slot is handed back once hashed.
  */
 import { parentPort } from 'node:worker_threads';
-import { createHash, type Hash } from 'node:crypto';
+import { createHash } from 'node:crypto';
+import { BlockCrc16, blockCrcSize } from './crc16';
+
+/** A node:crypto hash, or a list of block CRCs (crc16.ts). */
+interface Digest {
+  update(b: Uint8Array): unknown;
+  digest(encoding: 'hex'): string;
+}
 
 export type HashRequest = { op: 'open'; id: number; algo: string } | { op: 'update'; id: number; tag: number; sab: SharedArrayBuffer; offset: number; length: number } | { op: 'digest'; id: number };
 
 export type HashReply = { op: 'released'; tags: number[] } | { op: 'digest'; id: number; hex: string } | { op: 'error'; id: number; message: string };
 
-const open = new Map<number, Hash>();
+const open = new Map<number, Digest>();
 const failed = new Map<number, string>();
 /**
  * Slots hashed and not yet handed back: they go back together once the
@@ -30,7 +38,8 @@ function handle(m: HashRequest): void {
   switch (m.op) {
     case 'open':
       try {
-        open.set(m.id, createHash(m.algo));
+        const blocks = blockCrcSize(m.algo);
+        open.set(m.id, blocks !== null ? new BlockCrc16(blocks) : createHash(m.algo));
       } catch (e) {
         failed.set(m.id, (e as Error)?.message ?? String(e));
       }

@@ -5,7 +5,7 @@
  */
 import { LIMITS, Budget } from '../io/limits';
 import type { HashAlgo } from '../io/hash';
-import { DigestSet, type RangeTap, rangeDigestTap } from '../io/digest-set';
+import { DigestSet, type RangeDigest, type RangeTap } from '../io/digest-set';
 import { HASH_OFFLOAD_MIN, hashPool } from '../io/hash-pool';
 import { PassTee } from '../io/pass-tee';
 import { StreamReader } from '../io/stream-reader';
@@ -189,7 +189,7 @@ export class Walker {
             try {
               art.size = rsrc.size;
               let children: ChildSpec[] = [];
-              let ranges: RangeTap[] = [];
+              let ranges: (RangeTap | RangeDigest)[] = [];
               let beside = false;
               let resInfo: Record<string, unknown> = {};
               try {
@@ -197,7 +197,7 @@ export class Walker {
                 if (res.format) art.format = res.format;
                 resInfo = res.info;
                 children = res.children;
-                ranges = [...(res.rangeDigests ?? []).map(rangeDigestTap), ...(res.rangeTaps ?? [])];
+                ranges = [...(res.rangeDigests ?? []), ...(res.rangeTaps ?? [])];
                 beside = !!res.childrenDuringHashPass && !spilled && children.length > 0;
                 // A partition image may end in a trailer its decoder does not read (a dtbo.img's AVB footer).
                 if (handler.traits?.avbFooter) {
@@ -236,14 +236,33 @@ export class Walker {
                 art.children = await this.hashBesideChildren(art, rsrc, digests, ranges, list.entries, depth, (h) => (held = h), finish);
                 return art;
               }
-              if (tee && ranges.length === 0 && !digests.tapped && list.entries.length > 0) {
-                // No taps whose results the children might read (a footer's digest check goes to its vbmeta child): the whole digests
-                // follow the children's reads, and the hashes' facts go where a pass run first would have put them.
+              if (tee && ranges.every((r) => r.standalone === true) && !digests.tapped && list.entries.length > 0) {
+                // No taps whose results the children might read (a footer's digest check goes to its vbmeta child; an Odin md5 or
+                // an OTA's whole-file signature only reports on the container): the pass follows the children's reads, and the
+                // taps' and hashes' facts go where a pass run first would have put them.
+                // The taps' facts are kept apart (they may come while a child is walked) and put first.
+                const tapped: Fact[] = [];
+                const aside =
+                  <A extends unknown[]>(done: (...a: A) => void) =>
+                  (...a: A) => {
+                    const was = held;
+                    held = tapped;
+                    try {
+                      done(...a);
+                    } finally {
+                      held = was;
+                    }
+                  };
+                for (const r of ranges)
+                  if ('update' in r) digests.addTap({ start: r.start, end: r.end, update: (b) => r.update(b), done: aside(() => r.done()) });
+                  else digests.addRange({ ...r, done: aside((hex: string) => r.done(hex)) });
                 tee.start();
                 const before = art.facts.length;
-                const walked = await this.walkChildren(art, list.entries, depth);
+                let walked: Artifact[];
                 try {
+                  walked = await this.walkChildren(art, list.entries, depth);
                   await tee.finish();
+                  await digests.settle();
                 } catch (e) {
                   // As when a pass run first fails: no children.
                   art.facts.length = before;
@@ -257,7 +276,7 @@ export class Walker {
                 } finally {
                   held = null;
                 }
-                art.facts.splice(before, 0, ...finished);
+                art.facts.splice(before, 0, ...tapped, ...finished);
                 return art;
               }
               if (spilled) {
@@ -411,7 +430,7 @@ export class Walker {
     art: Artifact,
     src: RandomSource,
     digests: DigestSet,
-    taps: RangeTap[],
+    taps: (RangeTap | RangeDigest)[],
     children: ChildEntry[],
     depth: number,
     hold: (h: Fact[] | null) => void,
@@ -439,20 +458,26 @@ export class Walker {
   }
 
   /** Streams a random-access source once through a digest set (plus range taps); `whole` covers all bytes. */
-  private async hashPass(src: RandomSource, digests: DigestSet, taps: RangeTap[], path: string, whole: boolean): Promise<void> {
+  private async hashPass(src: RandomSource, digests: DigestSet, taps: (RangeTap | RangeDigest)[], path: string, whole: boolean): Promise<void> {
     const start = whole ? 0 : Math.min(...taps.map((r) => r.start));
     const end = whole ? src.size : Math.max(...taps.map((r) => r.end));
     digests.pos = start;
-    for (const t of taps) digests.addTap(t);
+    for (const t of taps)
+      if ('update' in t) digests.addTap(t);
+      else digests.addRange(t);
     await scanRange(src, start, end, async (c) => {
       const p = digests.update(c);
       if (whole) this.progress(c.length, path);
       if (p) await p;
     });
+    // Range digests computed on hashing threads report before the pass counts as done.
+    await digests.settle();
   }
 
   /** The artifact's digests, checked against what it is expected to hash to; facts go through `push`. */
   private async finishHashes(art: Artifact, digests: DigestSet, expect: ExpectedDigest[], complete: boolean, push: (f: Fact) => void): Promise<void> {
+    // Range callbacks held behind a hashing thread's answer run whether or not the artifact was read whole.
+    await digests.settle();
     if (!complete) {
       art.info.incomplete = true;
       return;

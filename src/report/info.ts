@@ -454,6 +454,10 @@ export type PlacementInfo = {
   /** Huawei UPDATE.APP record: its partition name and hardware id. */
   record?: string;
   hardwareId?: string;
+  /** Amlogic burning package item: its main type (`PARTITION`, `USB`...), sub type (`system`, `DDR`...) and file type (`normal`, `sparse`...). */
+  mainType?: string;
+  subType?: string;
+  fileType?: string;
   /** Boot image kernel or ramdisk section. */
   mtkHeader?: { name: string; size: number };
   appendedDtbs?: number;
@@ -754,6 +758,9 @@ export const INFO_KEYS: { readonly [F in TypedFormatId]: readonly (keyof FormatI
     expandedSize: true,
     record: true,
     hardwareId: true,
+    mainType: true,
+    subType: true,
+    fileType: true,
     mtkHeader: true,
     appendedDtbs: true,
     compressedKernelSize: true,

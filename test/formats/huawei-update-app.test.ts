@@ -26,7 +26,8 @@ test('CRC-16/X-25: the catalogue check value, and Python binascii on random data
   assert.equal(crc16x25(Buffer.from('123456789')) ^ 0xffff, 0x906e);
   assert.equal(x25(Buffer.from('123456789')), 0x906e);
   if (!requireTools(t, 'python3')) return;
-  const samples = [0, 1, 7, 4096, 5000].map((n, i) => pseudoRandom(n, 40 + i));
+  // Lengths around the 16-byte stride of the sliced table, and whole blocks.
+  const samples = [0, 1, 7, 15, 16, 17, 31, 33, 4095, 4096, 5000].map((n, i) => pseudoRandom(n, 40 + i));
   // X-25 is CRC-CCITT (0x1021, init 0xFFFF) over bit-reversed bytes, bit-reversed, xor 0xFFFF.
   const py = `import sys, binascii
 rev = lambda v, w: int(format(v, '0%db' % w)[::-1], 2)
@@ -152,4 +153,31 @@ test('UPDATE.APP inside update_full_base.zip: listed through the zip, a partitio
   const x = runCli(['extract', zip, 'UPDATE.APP/BOOT.img', '-o', out]);
   assert.equal(x.code, 0, x.stderr);
   assert.ok(readFileSync(out).equals(boot));
+});
+
+test('UPDATE.APP: a record of 16 MiB or more has its block CRCs computed on a hashing thread; the report is the same with ROMSCOPE_HASH_THREADS=0', (t) => {
+  const dir = tempDir(t);
+  const big = pseudoRandom(17 << 20, 77);
+  const file = join(dir, 'UPDATE.APP');
+  // Block 3000 of the first record damaged after its CRC list was computed; a second, small record stays on this thread.
+  writeFileSync(
+    file,
+    buildUpdateApp(
+      [
+        { name: 'SYSTEM', data: big },
+        { name: 'VERLIST', data: Buffer.from('1.0\n') },
+      ],
+      { corruptBlock: 3000 },
+    ),
+  );
+  const threaded = runCli(['inspect', file, '--json']);
+  const single = runCli(['inspect', file, '--json'], { env: { ROMSCOPE_HASH_THREADS: '0' } });
+  assert.equal(threaded.code, single.code, threaded.stderr);
+  const a = JSON.parse(threaded.stdout) as Report;
+  const b = JSON.parse(single.stdout) as Report;
+  const bad = a.findings.filter((f) => f.ruleId === 'integrity/image-checksum');
+  assert.equal(bad.length, 1, describe(a.findings));
+  assert.match(bad[0].message, /^SYSTEM: 1 of its 4352 blocks of 4096 bytes do not match the record's CRC-16 list \(block 3000\)/);
+  assert.deepEqual(a.findings, b.findings);
+  assert.deepEqual(a.root.facts, b.root.facts, 'the same facts in the same order');
 });

@@ -49,6 +49,10 @@ import {
   buildUpdateApp,
 } from '../../fixtures/builders/vendor';
 import { buildBootPreloader, buildGfhPreloader, buildMtkEfuse, buildMtkImage } from '../../fixtures/builders/mtk';
+import { buildPac } from '../../fixtures/builders/pac';
+import { buildRkaf, buildRkfw } from '../../fixtures/builders/rkfw';
+import { buildAmlUpgrade } from '../../fixtures/builders/amlogic-upgrade';
+import { buildNb0, buildOfpMtk, buildOfpQc, buildOps, buildOzip } from '../../fixtures/builders/oppo';
 import { buildFtf, buildSinTar, buildSinV3, sinBlockMap } from '../../fixtures/builders/sony';
 
 const BS = 4096;
@@ -335,6 +339,45 @@ export async function formatSeeds(): Promise<FormatSeed[]> {
       ]),
     },
     { format: 'amlogic-secure', name: 'dt.img', data: buildAmlSecure(fdt) },
+    ...([1, 2] as const).map((version) => ({
+      format: 'amlogic-upgrade',
+      name: 'aml_upgrade_package.img',
+      data: buildAmlUpgrade(
+        [
+          { main: 'USB', sub: 'DDR', data: pseudoRandom(200, 40) },
+          { main: 'conf', sub: 'platform', data: Buffer.from('Platform:0x0811\n') },
+          { main: 'PARTITION', sub: 'boot', data: buildBootImage({ kernel: pseudoRandom(1500, 41) }) },
+          {
+            main: 'PARTITION',
+            sub: 'system',
+            data: buildSparse([
+              { type: 'raw', data: pseudoRandom(BS, 42) },
+              { type: 'dontcare', blocks: 2 },
+            ]),
+          },
+        ],
+        { version },
+      ).bytes,
+    })),
+    { format: 'oppo-ozip', name: 'update.ozip', data: buildOzip(buildZip([{ name: 'boot.img', data: pseudoRandom(3000, 43) }])) },
+    { format: 'oppo-ofp', name: 'CPH1921EX.ofp', data: buildOfpQc([pseudoRandom(1000, 44)], { page: 0x200 }) },
+    {
+      format: 'oppo-ofp',
+      name: 'CPH1893EX.ofp',
+      data: buildOfpMtk([
+        { name: 'preloader', fileName: 'preloader.bin', data: pseudoRandom(500, 45), encrypted: 500 },
+        { name: 'boot', fileName: 'boot.img', data: buildBootImage({ kernel: pseudoRandom(800, 46) }) },
+      ]),
+    },
+    { format: 'oneplus-ops', name: 'fajita_41_J.42.ops', data: buildOps([pseudoRandom(700, 47)]) },
+    {
+      format: 'nokia-nb0',
+      name: 'B2N-3060.nb0',
+      data: buildNb0([
+        { name: 'boot.img', data: buildBootImage({ kernel: pseudoRandom(900, 48) }) },
+        { name: 'splash.img', data: pseudoRandom(300, 49) },
+      ]),
+    },
     {
       format: 'amlogic-dtb',
       name: 'dtb.img',
@@ -358,5 +401,37 @@ export async function formatSeeds(): Promise<FormatSeed[]> {
     { format: 'unisoc-dhtb', name: 'u-boot-sign.bin', data: buildDhtb(pseudoRandom(700, 27), { hash: true, signature: pseudoRandom(64, 28) }) },
     { format: 'samsung-uh', name: 'uh.bin', data: buildUh(Buffer.concat([Buffer.from('\x7fELF', 'latin1'), pseudoRandom(600, 29)]), pseudoRandom(64, 30)) },
     { format: 'samsung-keystorage', name: 'keystorage.bin', data: buildKeystorage(['cp_key', 'vbmeta']) },
+    {
+      format: 'unisoc-pac',
+      name: 'ums512.pac',
+      data: buildPac([
+        { id: 'FDL', name: 'fdl1-sign.bin', data: pseudoRandom(300, 40) },
+        { id: 'BOOT', name: 'boot.img', data: buildBootImage({ kernel: pseudoRandom(2000, 41) }) },
+        { id: 'FLASH', name: '' },
+        { id: '', name: 'ums512.xml', data: Buffer.from('<BMAConfig/>\n'), fileFlag: 2, checkFlag: 0 },
+      ]),
+    },
+    {
+      format: 'rockchip-rkfw',
+      name: 'update.img',
+      data: buildRkfw(
+        buildRkLoader({ e471: [{ name: 'ddr', data: pseudoRandom(100, 42) }], e472: [], loader: [{ name: 'FlashBoot', data: pseudoRandom(120, 43) }] }),
+        buildRkaf([
+          { name: 'parameter', fileName: 'Image/parameter.txt', data: buildParameter('0x00002000@0x00002000(uboot),-@0x00004000(userdata:grow)') },
+          { name: 'boot', fileName: 'Image/boot.img', data: buildBootImage({ kernel: pseudoRandom(1500, 44) }), nandAddress: 0x2000, nandSize: 0x2000 },
+          { name: 'backup', fileName: 'RESERVED' },
+        ]),
+      ),
+    },
+    {
+      format: 'rockchip-rkaf',
+      name: 'update.img',
+      data: buildRkaf([
+        { name: 'uboot_a', fileName: 'uboot.img', data: pseudoRandom(700, 45) },
+        { name: 'uboot_b', fileName: 'uboot.img', sameAs: 0 },
+        { name: 'misc', fileName: 'misc.img', data: pseudoRandom(300, 46) },
+        { name: 'backup', fileName: 'SELF' },
+      ]),
+    },
   ];
 }

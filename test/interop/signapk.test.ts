@@ -10,7 +10,8 @@
  */
 import { test, type TestContext } from 'node:test';
 import assert from 'node:assert/strict';
-import { existsSync, readFileSync, writeFileSync } from 'node:fs';
+import { existsSync, readFileSync, statSync, writeFileSync } from 'node:fs';
+import { spawnSync } from 'node:child_process';
 import { join } from 'node:path';
 import { createPrivateKey } from 'node:crypto';
 import { inspect } from '../../src/pipeline/inspect';
@@ -18,7 +19,7 @@ import type { Report } from '../../src/report/model';
 import { buildZip } from '../../fixtures/builders/zip';
 import { buildPayload } from '../../fixtures/builders/payload';
 import { compressible, pseudoRandom } from '../../fixtures/builders/data';
-import { requireTools, runCli, runTool, tempDir } from '../helpers';
+import { BIN, requireTools, runCli, runTool, tempDir } from '../helpers';
 import { artifactAt, describe } from './util';
 
 const SIGNAPK = '/usr/share/signapk/signapk.jar';
@@ -55,7 +56,7 @@ function opensslFingerprint(cert: string): string {
 }
 
 /** An A/B OTA package (payload signed with the same key, as ota_from_target_files does), unsigned. */
-function unsignedOta(dir: string, k: Keys): string {
+function unsignedOta(dir: string, k: Keys, extra: { name: string; data: Buffer }[] = []): string {
   const built = buildPayload(
     [
       { name: 'boot', data: pseudoRandom(8 * 4096, 7), type: 'REPLACE_XZ', chunkBlocks: 2 },
@@ -71,6 +72,7 @@ function unsignedOta(dir: string, k: Keys): string {
       { name: 'payload.bin', data: built.payload },
       { name: 'payload_properties.txt', data: Buffer.from(built.properties) },
       { name: 'care_map.pb', data: pseudoRandom(300, 9), method: 'deflate' },
+      ...extra,
     ]),
   );
   return file;
@@ -170,4 +172,28 @@ test('signapk JAR signature (no -w): verified member by member; a changed member
     r.findings.some((f) => f.ruleId === 'signature/ota-invalid' && f.path === 'META-INF/com/android/metadata'),
     describe(r.findings),
   );
+});
+
+test('signapk -w: a signed package is read from disk once, for its members, its digests and the whole-file signature; a flipped byte in a member still fails it', async (t) => {
+  if (!haveSignapk(t)) return;
+  const dir = tempDir(t);
+  const k = makeKeys(dir, 'once', 'rsa-sha256');
+  const out = join(dir, 'signed.zip');
+  // A stored member above the size from which digests go to the hashing threads.
+  signapk(k, unsignedOta(dir, k, [{ name: 'system.img', data: pseudoRandom(40 << 20, 11) }]), out);
+  const probe = join(dir, 'probe.js');
+  writeFileSync(probe, "process.on('exit', () => require('fs').writeSync(2, '\\nPROBE ' + /rchar: (\\d+)/.exec(require('fs').readFileSync('/proc/self/io', 'utf8'))[1] + '\\n'));\n");
+  const r = spawnSync(process.execPath, ['-r', probe, BIN, 'inspect', '--json', out], { encoding: 'utf8', maxBuffer: 64 << 20 });
+  const rchar = Number(/PROBE (\d+)/.exec(r.stderr)?.[1]);
+  const report = JSON.parse(r.stdout) as Report;
+  assert.equal((report.root.info.wholeFileSignature as { status: string }).status, 'verified');
+  assert.deepEqual(report.findings, [], describe(report.findings));
+  const size = statSync(out).size;
+  assert.ok(rchar < size * 1.2, `read ${rchar} bytes for a ${size}-byte package`);
+  // One flipped byte in that member still fails the whole-file signature when the pass follows the members' reads.
+  const bad = readFileSync(out);
+  bad[bad.length >> 1] ^= 1;
+  writeFileSync(out, bad);
+  const b = await inspect(out);
+  assert.ok(ids(b).includes('signature/ota-invalid'), describe(b.findings));
 });

@@ -8,9 +8,11 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { createHash, randomBytes, randomInt } from 'node:crypto';
 import { spawnSync } from 'node:child_process';
-import { writeFileSync, closeSync, openSync, ftruncateSync } from 'node:fs';
+import { writeFileSync, readFileSync, closeSync, openSync, ftruncateSync } from 'node:fs';
 import { join } from 'node:path';
-import { HashPool, HashThreadError } from '../../src/io/hash-pool';
+import { HASH_OFFLOAD_MIN, HashPool, HashThreadError } from '../../src/io/hash-pool';
+import { BlockCrc16, blockCrcAlgo, blockCrcSize } from '../../src/io/crc16';
+import { x25 } from '../../fixtures/builders/vendor';
 import { BufferRing } from '../../src/io/ring';
 import { DigestSet, type RangeDigest } from '../../src/io/digest-set';
 import { FileSource, readRing, scanRange } from '../../src/io/source';
@@ -166,3 +168,101 @@ function findArtifacts(report: unknown): Map<string, string> {
   visit((report as { root: never }).root);
   return out;
 }
+
+test('large range digests and block CRC lists run on the hashing threads; their callbacks keep the single-thread order', async (t) => {
+  const dir = tempDir(t);
+  const size = HASH_OFFLOAD_MIN * 2 + 12345;
+  const data = randomBytes(size);
+  const file = join(dir, 'in');
+  writeFileSync(file, data);
+  const src = await FileSource.open(file);
+  t.after(() => src.close());
+  // Thread-sized ranges (16 MiB or more) between small ones that stay here, ending in an order unlike their starts.
+  const specs: [RangeDigest['algo'], number, number][] = [
+    ['sha256', 0, HASH_OFFLOAD_MIN + 5],
+    [blockCrcAlgo(4096), 0, size],
+    ['sha1', 100, 200],
+    [blockCrcAlgo(4096), 7, 7 + 3 * 4096 + 11],
+    ['md5', 3000, HASH_OFFLOAD_MIN * 2],
+    ['sha1', HASH_OFFLOAD_MIN + 1, HASH_OFFLOAD_MIN + 9],
+  ];
+  const run = async (pool: HashPool | null) => {
+    const order: number[] = [];
+    const hex: string[] = [];
+    const d = new DigestSet(['sha256'], pool);
+    specs.forEach(([algo, start, end], i) => d.addRange({ algo, start, end, done: (h) => (order.push(i), (hex[i] = h)) }));
+    await scanRange(src, 0, size, async (c) => {
+      const p = d.update(c);
+      if (p) await p;
+    });
+    await d.settle();
+    return { order, hex, whole: (await d.digest()).sha256 };
+  };
+  const here = await run(null);
+  const threads = await run(new HashPool(2));
+  assert.deepEqual(threads.order, here.order, 'callbacks run in the order their ranges ended');
+  assert.deepEqual(threads.hex, here.hex);
+  assert.equal(threads.whole, sha('sha256', data));
+  // Against the fixture builder's byte-at-a-time CRC-16/X-25 and node:crypto.
+  const blocks = (b: Buffer) => {
+    const out = Buffer.alloc(Math.ceil(b.length / 4096) * 2);
+    for (let i = 0; i * 4096 < b.length; i++) out.writeUInt16LE(x25(b.subarray(i * 4096, (i + 1) * 4096)), i * 2);
+    return out.toString('hex');
+  };
+  specs.forEach(([algo, start, end], i) => assert.equal(here.hex[i], algo.startsWith('crc16') ? blocks(data.subarray(start, end)) : sha(algo, data.subarray(start, end)), `range ${i}`));
+  assert.equal(readRing().inUse, 0);
+
+  // A thread-sized range really goes to a thread: one that dies fails the pass with a clear error.
+  const script = join(dir, 'dies.js');
+  writeFileSync(script, "require('node:worker_threads').parentPort.on('message', (m) => { if (m.op === 'update') process.exit(3); });\n");
+  const d = new DigestSet([], new HashPool(1, readRing(), script));
+  let called = false;
+  d.addRange({ algo: blockCrcAlgo(4096), start: 0, end: size, done: () => (called = true) });
+  await scanRange(src, 0, size, async (c) => {
+    const p = d.update(c);
+    if (p) await p;
+  }).catch(() => undefined);
+  await assert.rejects(d.settle(), (e: Error) => e instanceof HashThreadError);
+  assert.equal(called, false);
+  assert.equal(readRing().inUse, 0);
+});
+
+test('BlockCrc16 equals the byte-at-a-time CRC per block whatever the chunking', () => {
+  const data = randomBytes(5 * 4096 + 77);
+  const want = Buffer.alloc(6 * 2);
+  for (let i = 0; i < 6; i++) want.writeUInt16LE(x25(data.subarray(i * 4096, (i + 1) * 4096)), i * 2);
+  for (const step of [1, 15, 16, 17, 4095, 4096, 8193, data.length]) {
+    const h = new BlockCrc16(4096);
+    for (let o = 0; o < data.length; o += step) h.update(data.subarray(o, o + step));
+    assert.equal(h.digest(), want.toString('hex'), `chunks of ${step}`);
+  }
+  assert.equal(blockCrcSize('crc16-x25/4096'), 4096);
+  assert.equal(blockCrcSize('crc16-x25/0'), null);
+  assert.equal(blockCrcSize('sha256'), null);
+});
+
+test('an Odin tar.md5 is read once for its members, its own digests and its md5 line; md5sum agrees, and a flipped byte fails it', { skip: !hasTool('tar') || !hasTool('md5sum') }, (t) => {
+  const dir = tempDir(t);
+  writeFileSync(join(dir, 'system.img'), randomBytes(40 << 20));
+  writeFileSync(join(dir, 'boot.img'), randomBytes(3 << 20));
+  const tarFile = join(dir, 'AP_TEST.tar');
+  runTool('tar', ['--format=ustar', '-cf', tarFile, '-C', dir, 'system.img', 'boot.img']);
+  const md5 = runTool('md5sum', [tarFile]).stdout.toString().split(' ')[0];
+  const tar = readFileSync(tarFile);
+  const file = join(dir, 'AP_TEST.tar.md5');
+  writeFileSync(file, Buffer.concat([tar, Buffer.from(`${md5}  AP_TEST.tar\n`)]));
+  const r = measured(dir, ['inspect', '--json', file]);
+  const report = JSON.parse(r.stdout) as { root: { format: string; info: Record<string, unknown> }; findings: { ruleId: string }[] };
+  assert.equal(report.root.format, 'samsung-tar-md5');
+  assert.equal(report.root.info.md5Actual, md5);
+  const integrity = (f: { ruleId: string }[]) => f.map((x) => x.ruleId).filter((id) => id.startsWith('integrity/'));
+  assert.deepEqual(integrity(report.findings), []);
+  const size = tar.length;
+  assert.ok(r.rchar < size * 1.2, `read ${r.rchar} bytes for a ${size}-byte tar`);
+  // A byte of the large member flipped: its own digest changes and the md5 line no longer matches.
+  const bad = Buffer.concat([tar, Buffer.from(`${md5}  AP_TEST.tar\n`)]);
+  bad[512 + (20 << 20)] ^= 1;
+  writeFileSync(file, bad);
+  const b = JSON.parse(measured(dir, ['inspect', '--json', file]).stdout) as typeof report;
+  assert.deepEqual(integrity(b.findings), ['integrity/tar-md5']);
+});

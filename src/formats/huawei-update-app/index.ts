@@ -11,12 +11,14 @@
  * (header length − 98 bytes: one u16 per block of data), then the data.
  *
  * Each block's checksum is CRC-16/X-25 (reflected polynomial 0x8408, initial
- * value 0xFFFF, final xor 0xFFFF), as the flash tool checks it; romscope
- * computes them in the container's single hashing pass. The header checksum's
+ * value 0xFFFF, final xor 0xFFFF; src/io/crc16.ts), as the flash tool checks
+ * it; romscope computes them in the container's single hashing pass, on a
+ * hashing thread for a record of 16 MiB or more. The header checksum's
  * algorithm is not public: it is shown, not checked.
  */
 import type { ChildSpec, ContainerHandler, DecodeContext } from '../types';
-import type { RangeTap } from '../../io/digest-set';
+import type { RangeDigest } from '../../io/digest-set';
+import { blockCrcAlgo } from '../../io/crc16';
 import { SliceSource } from '../../io/source';
 import { FormatError } from '../../io/errors';
 import { cString } from '../image-checksum';
@@ -30,22 +32,7 @@ export const MAX_UPDATE_APP_RECORDS = 4096;
 /** Bad blocks named in a message; the rest are counted. */
 const MAX_NAMED_BLOCKS = 8;
 
-/** CRC-16/X-25 (the check value of "123456789" is 0x906E). */
-const X25_TABLE = (() => {
-  const t = new Uint16Array(256);
-  for (let i = 0; i < 256; i++) {
-    let c = i;
-    for (let k = 0; k < 8; k++) c = c & 1 ? (c >>> 1) ^ 0x8408 : c >>> 1;
-    t[i] = c;
-  }
-  return t;
-})();
-
-export function crc16x25(b: Uint8Array, crc = 0xffff): number {
-  let c = crc;
-  for (let i = 0; i < b.length; i++) c = X25_TABLE[(c ^ b[i]) & 0xff] ^ (c >>> 8);
-  return c;
-}
+export { crc16x25 } from '../../io/crc16';
 
 function firstRecord(peek: Buffer): number | null {
   if (peek.length >= 8 && peek.readUInt32LE(0) === MAGIC) return 0;
@@ -53,42 +40,28 @@ function firstRecord(peek: Buffer): number | null {
   return null;
 }
 
-/** A tap over one record's data checking each block's CRC-16 against the stored list. */
-function blockCrcTap(ctx: DecodeContext, part: string, start: number, length: number, blockSize: number, crcs: Buffer, listAt: number): RangeTap {
+/**
+ * A range digest of one record's data: the CRC-16 of each block, computed in
+ * the container's hashing pass (on a hashing thread when the record is large),
+ * compared with the record's list.
+ */
+function blockCrcCheck(ctx: DecodeContext, part: string, start: number, length: number, blockSize: number, crcs: Buffer, listAt: number): RangeDigest {
   const blocks = Math.ceil(length / blockSize);
-  let crc = 0xffff;
-  let inBlock = 0;
-  let block = 0;
-  const bad: number[] = [];
-  let badCount = 0;
-  const close = () => {
-    const got = crc ^ 0xffff;
-    if (got !== crcs.readUInt16LE(block * 2)) {
-      badCount++;
-      if (bad.length < MAX_NAMED_BLOCKS) bad.push(block);
-    }
-    block++;
-    crc = 0xffff;
-    inBlock = 0;
-  };
-  let seen = 0;
   return {
+    algo: blockCrcAlgo(blockSize),
     start,
     end: start + length,
-    update(b) {
-      seen += b.length;
-      let i = 0;
-      while (i < b.length) {
-        const n = Math.min(b.length - i, blockSize - inBlock);
-        crc = crc16x25(b.subarray(i, i + n), crc);
-        inBlock += n;
-        i += n;
-        if (inBlock === blockSize) close();
+    // Only the container's facts wait on it: each record is read once, for its own decoding and digests and this list.
+    standalone: true,
+    done(hex) {
+      const got = Buffer.from(hex, 'hex');
+      const bad: number[] = [];
+      let badCount = 0;
+      for (let i = 0; i < blocks; i++) {
+        if (got.readUInt16LE(i * 2) === crcs.readUInt16LE(i * 2)) continue;
+        badCount++;
+        if (bad.length < MAX_NAMED_BLOCKS) bad.push(i);
       }
-    },
-    done() {
-      if (seen !== length) return; // a cut file: its truncated fact says more
-      if (inBlock > 0) close();
       const subject = part;
       if (badCount === 0) ctx.fact({ kind: 'image-checksum-ok', message: `${part}: the CRC-16 of each of its ${blocks} blocks matches the record's list`, offset: listAt, subject });
       else {
@@ -125,7 +98,7 @@ export const huaweiUpdateAppHandler: ContainerHandler = {
     const first = firstRecord(await src.read(0, LEAD + 8));
     if (first === null) throw new FormatError('no UPDATE.APP record at offset 0 or 92');
     const children: ChildSpec[] = [];
-    const rangeTaps: RangeTap[] = [];
+    const rangeDigests: RangeDigest[] = [];
     const records: Record<string, unknown>[] = [];
     const taken = new Map<string, number>();
     let at = first;
@@ -186,11 +159,11 @@ export const huaweiUpdateAppHandler: ContainerHandler = {
       if (blockSize === 0) ctx.fact({ kind: 'unreadable', message: `record ${name}: a block size of 0; its CRC list cannot be checked`, offset: at + 94, subject: name });
       else if (listed !== needed)
         ctx.fact({ kind: 'unreadable', message: `record ${name}: its CRC list has ${listed} entries, ${needed} blocks of ${blockSize} bytes need ${needed}; not checked`, offset: at + RECORD_HEADER, subject: name });
-      else if (dataLength > 0) rangeTaps.push(blockCrcTap(ctx, name, dataAt, dataLength, blockSize, await src.read(at + RECORD_HEADER, listed * 2), at + RECORD_HEADER));
+      else if (dataLength > 0) rangeDigests.push(blockCrcCheck(ctx, name, dataAt, dataLength, blockSize, await src.read(at + RECORD_HEADER, listed * 2), at + RECORD_HEADER));
       at = dataAt + dataLength;
       at += (4 - (at % 4)) % 4;
     }
     const hardware = [...new Set(records.map((r) => r.hardwareId as string))];
-    return { info: { leadingZeros: first, hardwareId: hardware.join(', '), records }, children, rangeTaps };
+    return { info: { leadingZeros: first, hardwareId: hardware.join(', '), records }, children, rangeDigests };
   },
 };

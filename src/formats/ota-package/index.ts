@@ -189,6 +189,8 @@ async function wholeFileSignature(src: RandomSource, ctx: DecodeContext, info: R
   taps.push({
     start: 0,
     end: signedEnd,
+    // Its verdict is the package's own: payload.bin and the other members are read once, for their digests and this one.
+    standalone: true,
     update: (b) => verifier.update(b),
     done: () => {
       const why = verifier.finish();

@@ -63,6 +63,8 @@ export async function decodeTarWithMd5(src: RandomSource, ctx: DecodeContext, na
         algo: 'md5',
         start: 0,
         end: line.start,
+        // Only this container's own facts wait on it: its members are read once, for their digests and this one.
+        standalone: true,
         done: (hex) => {
           info.md5Actual = hex;
           if (hex === line.md5) ctx.fact({ kind: 'tar-md5-ok', message: `md5 of the tar bytes matches the trailing line (${hex})` });

@@ -111,6 +111,8 @@ function hashBlocksTap(ctx: DecodeContext, start: number, blocks: HashBlock[], a
   return {
     start,
     end: start + total,
+    // Only the container's facts wait on it: the payload is read once, for its child's decoding and this check.
+    standalone: true,
     update(b) {
       seen += b.length;
       let i = 0;
