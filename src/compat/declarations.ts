@@ -43,7 +43,8 @@ export type DeclarationSource =
   | 'device-tree'
   | 'rockchip-parameter'
   | 'moto-flashfile'
-  | 'lg-dz';
+  | 'lg-dz'
+  | 'ftf-manifest';
 
 /** How each source is named in messages. */
 export const SOURCE_LABEL: Record<DeclarationSource, string> = {
@@ -62,6 +63,7 @@ export const SOURCE_LABEL: Record<DeclarationSource, string> = {
   'lg-dz': 'LG DZ header',
   'device-tree': 'device tree',
   'rockchip-parameter': 'Rockchip parameter file',
+  'ftf-manifest': 'FTF manifest',
 };
 
 export interface Alternative {

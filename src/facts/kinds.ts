@@ -26,7 +26,7 @@ export const FACT_CATEGORIES: readonly FactCategory[] = ['integrity-passed', 'in
 
 /** How `summary.signature` reads a kind: for which scheme (`src/formats/avb-vbmeta/summary.ts`, `src/pipeline/ota-summary.ts`) and as what. */
 export interface SignatureRole {
-  readonly scheme: 'avb' | 'ota' | 'qcom';
+  readonly scheme: 'avb' | 'ota' | 'qcom' | 'sony';
   readonly status: 'failed' | 'verified' | 'unsigned' | 'unverifiable';
   /** For a verified kind: what was verified, as the summary's reason names it. */
   readonly what?: string;
@@ -82,7 +82,7 @@ export const FACT_KINDS = {
   'sparse-invalid': { category: 'malformed', description: 'a sparse image header or chunk breaks the format', rules: ['format/sparse-invalid'] },
   'image-checksum': {
     category: 'integrity-failure',
-    description: "a vendor image's own checksum (a Rockchip CRC, an Amlogic resource CRC-32, a Unisoc DHTB payload SHA-256) disagrees with its bytes",
+    description: "a vendor image's own checksum (a Rockchip CRC, an Amlogic resource CRC-32, a Unisoc DHTB payload SHA-256, a Sony SIN v3 hash block) disagrees with its bytes",
     rules: ['integrity/image-checksum'],
     badBytes: true,
   },
@@ -196,6 +196,12 @@ export const FACT_KINDS = {
     signature: { scheme: 'qcom', status: 'unverifiable' },
   },
   'mbn-unsigned': { category: 'signature', description: "a Qualcomm image's hash table segment carries no signature", rules: [], signature: { scheme: 'qcom', status: 'unsigned' } },
+  'sin-signature-unchecked': {
+    category: 'signature',
+    description: "a Sony .sin image's certificate part or .cms signature, shown but not verified (Sony's keys and scheme are not public)",
+    rules: [],
+    signature: { scheme: 'sony', status: 'unverifiable' },
+  },
   truncated: { category: 'integrity-failure', description: 'bytes end before their own structure says they should', rules: ['integrity/truncated'], badBytes: true },
   unreadable: { category: 'malformed', description: 'bytes that do not decode', rules: ['format/unreadable'], badBytes: true },
   unsupported: { category: 'limit', description: 'something romscope cannot decode or check (encryption, a compression method, a digest algorithm, a size)', rules: ['format/unsupported'] },

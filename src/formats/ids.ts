@@ -37,6 +37,8 @@ export const FORMAT_IDS = [
   'nokia-nb0',
   'lg-kdz',
   'lg-dz',
+  'sony-sin',
+  'sony-ftf',
   'ext4',
   'gpt',
   'erofs',

@@ -16,6 +16,8 @@ import { oppoOzipHandler, oppoOfpHandler, oneplusOpsHandler } from './oppo';
 import { nokiaNb0Handler } from './nokia-nb0';
 import { lgKdzHandler } from './lg-kdz';
 import { lgDzHandler } from './lg-dz';
+import { sonySinHandler } from './sony-sin';
+import { sonyFtfHandler } from './sony-ftf';
 import { samsungTarMd5Handler } from './samsung-tar-md5';
 import { tarHandler } from './tar';
 import { cpioHandler } from './cpio';
@@ -93,7 +95,11 @@ function registered(h: FormatHandler, fallback?: FormatTraits): RegisteredHandle
 
 const REGISTERED: readonly RegisteredHandler[] = [
   registered(blockOtaDataHandler),
+  // Tie-break: a Sony .ftf is a zip; the name decides, before the plain zip claims it.
+  registered(sonyFtfHandler),
   registered(zipHandler),
+  // Tie-break: a Sony SIN v4/v5 is a tar whose first member is a .cms signature; the more specific claims it first.
+  registered(sonySinHandler),
   // Tie-break: an Odin .tar.md5 is a tar too; the more specific claims it first.
   registered(samsungTarMd5Handler),
   registered(tarHandler),

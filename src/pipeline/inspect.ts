@@ -10,6 +10,7 @@ import { crossCheckAvb } from '../formats/avb-vbmeta/cross-check';
 import { avbSignatureSummary } from '../formats/avb-vbmeta/summary';
 import { combineSignatureStatus, otaSignatureSummary } from './ota-summary';
 import { qcomSignatureSummary } from '../formats/qcom-mbn/summary';
+import { sonySignatureSummary } from '../formats/sony-sin/summary';
 import { loadKeys } from './keys';
 import { NEIGHBOUR_HOOKS } from '../formats/registry';
 import type { ExpectedDigest } from '../report/model';
@@ -118,7 +119,7 @@ function summarize(root: Artifact, findings: Finding[], target?: Target, noHash 
   const passed = count(PASSED_CHECK_KINDS);
   const failed = count(INTEGRITY_FAILURE_KINDS);
   const formats = [...new Set(all.map((a) => a.format))].filter((f) => f !== 'data');
-  const signature = combineSignatureStatus(combineSignatureStatus(avbSignatureSummary(root), otaSignatureSummary(root)), qcomSignatureSummary(root));
+  const signature = combineSignatureStatus(combineSignatureStatus(combineSignatureStatus(avbSignatureSummary(root), otaSignatureSummary(root)), qcomSignatureSummary(root)), sonySignatureSummary(root));
   const build = buildSummary(root);
   const unknown = unidentified(root)
     .filter(notUnderstood)

@@ -14,6 +14,7 @@ import { join } from 'node:path';
 import { gzipSync } from 'node:zlib';
 import { assertDevice, androidInfo, bootWithProps, buildProp, otaMetadata, updaterScript, utf16le, xiaomiFlashAll, zipOf } from '../../fixtures/builders/rom';
 import { buildTar, buildTarMd5 } from '../../fixtures/builders/tar';
+import { buildFtf, buildSinV3 } from '../../fixtures/builders/sony';
 import { buildScatterYaml } from '../../fixtures/builders/scatter';
 import { buildPit } from '../../fixtures/builders/pit';
 import { runCli, tempDir } from '../helpers';
@@ -100,6 +101,15 @@ const CASES: Case[] = [
     other: 'raphael',
     path: 'misc.txt',
     line: 1,
+  },
+  {
+    source: 'ftf-manifest',
+    file: 'F8331_41.3.A.2.192.ftf',
+    build: () => buildFtf({ device: 'F8331', version: '41.3.A.2.192' }, [{ name: 'boot.sin', data: buildSinV3({ payload: bootWithProps({}) }) }]),
+    flag: '--model',
+    match: 'F8331',
+    other: 'F8332',
+    path: '',
   },
   { source: 'odin-file-name', file: AP, build: () => buildTarMd5(buildTar([{ name: 'boot.img', data: bootWithProps({}) }]), AP.replace(/\.md5$/, '')), flag: '--model', match: 'SM-T870', other: 'SM-T875', path: '' },
   {

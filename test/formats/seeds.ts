@@ -54,6 +54,7 @@ import { buildPac } from '../../fixtures/builders/pac';
 import { buildRkaf, buildRkfw } from '../../fixtures/builders/rkfw';
 import { buildAmlUpgrade } from '../../fixtures/builders/amlogic-upgrade';
 import { buildNb0, buildOfpMtk, buildOfpQc, buildOps, buildOzip } from '../../fixtures/builders/oppo';
+import { buildFtf, buildSinTar, buildSinV3, sinBlockMap } from '../../fixtures/builders/sony';
 
 const BS = 4096;
 
@@ -291,6 +292,21 @@ export async function formatSeeds(): Promise<FormatSeed[]> {
         { name: 'BOOT', data: buildBootImage({ kernel: pseudoRandom(3000, 30) }) },
         { name: 'VERLIST', data: Buffer.from('1.0\n') },
       ]),
+    },
+    { format: 'sony-sin', name: 'boot.sin', data: buildSinV3({ payload: buildBootImage({ kernel: pseudoRandom(3000, 31) }), blockSize: 1024, cert: pseudoRandom(64, 32) }) },
+    (() => {
+      const map = sinBlockMap([
+        { imageOffset: 0, data: pseudoRandom(700, 33) },
+        { imageOffset: 4096, data: pseudoRandom(500, 34) },
+        { imageOffset: 8192, data: compressible(1500, 39), lz4: true },
+      ]);
+      return { format: 'sony-sin', name: 'modem.sin', data: buildSinV3({ payload: map.payload, blockLengths: [map.mapLength], blockSize: 512 }) };
+    })(),
+    { format: 'sony-sin', name: 'vbmeta.sin', data: buildSinTar({ partition: 'vbmeta', cms: pseudoRandom(100, 35), pieces: [pseudoRandom(600, 36), compressible(900, 37)], gzip: false }) },
+    {
+      format: 'sony-ftf',
+      name: 'fw.ftf',
+      data: buildFtf({ device: 'F8331', version: '41.3.A.2.192', branding: 'Customized DE' }, [{ name: 'boot.sin', data: buildSinV3({ payload: pseudoRandom(2000, 38), blockSize: 512 }) }]),
     },
     {
       format: 'lg-dz',
