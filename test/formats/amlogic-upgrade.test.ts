@@ -14,9 +14,9 @@ import { join } from 'node:path';
 import { inspect } from '../../src/index';
 import { walkArtifacts, type Report } from '../../src/report/model';
 import { buildAmlUpgrade, amlUpgradeSeal, type AmlUpgradeItem } from '../../fixtures/builders/amlogic-upgrade';
-import { buildVbmeta, hashDescriptor, rsaKey } from '../../fixtures/builders/avb';
 import { pseudoRandom } from '../../fixtures/builders/data';
 import { corpusFile, requireTools, runCli, runTool, tempDir } from '../helpers';
+import { innerImages } from './inner-images';
 import { describe } from '../interop/util';
 
 const rules = (r: Report) => r.findings.map((f) => f.ruleId);
@@ -30,17 +30,9 @@ interface Pieces {
 }
 
 function pieces(t: Parameters<typeof tempDir>[0]): Pieces | null {
-  if (!requireTools(t, 'img2simg', 'mkbootimg')) return null;
-  const dir = tempDir(t);
-  const raw = Buffer.alloc(1 << 20);
-  pseudoRandom(20000, 3).copy(raw, 8192);
-  writeFileSync(join(dir, 'system.raw'), raw);
-  runTool('img2simg', [join(dir, 'system.raw'), join(dir, 'system.simg')]);
-  writeFileSync(join(dir, 'kernel'), pseudoRandom(9000, 4));
-  runTool('mkbootimg', ['--kernel', join(dir, 'kernel'), '--header_version', '2', '--dtb', join(dir, 'kernel'), '--os_version', '10.0.0', '--os_patch_level', '2020-03', '-o', join(dir, 'boot.img')]);
-  const simg = readFileSync(join(dir, 'system.simg'));
-  const boot = readFileSync(join(dir, 'boot.img'));
-  const vbmeta = buildVbmeta({ algorithm: 'SHA256_RSA2048', key: rsaKey(2048), descriptors: [hashDescriptor(boot, 'boot', Buffer.alloc(32, 7))] });
+  const inner = innerImages(t);
+  if (!inner) return null;
+  const { dir, simg, boot, vbmeta } = inner;
   const items: AmlUpgradeItem[] = [
     { main: 'USB', sub: 'DDR', data: pseudoRandom(3000, 5) },
     { main: 'USB', sub: 'UBOOT', data: pseudoRandom(5001, 6) },

@@ -17,7 +17,8 @@ import { crc16x25 } from '../../src/formats/huawei-update-app';
 import { buildUpdateApp, x25 } from '../../fixtures/builders/vendor';
 import { buildZip } from '../../fixtures/builders/zip';
 import { pseudoRandom } from '../../fixtures/builders/data';
-import { requireTools, runCli, runTool, tempDir } from '../helpers';
+import { requireTools, runCli, tempDir } from '../helpers';
+import { innerImages } from './inner-images';
 import { describe } from '../interop/util';
 
 const rules = (r: Report) => r.findings.map((f) => f.ruleId);
@@ -43,16 +44,9 @@ for h in sys.argv[1:]:
 });
 
 async function realisticApp(t: Parameters<typeof tempDir>[0], o: { corruptBlock?: number; lead?: boolean } = {}): Promise<{ dir: string; file: string; boot: Buffer; simg: Buffer } | null> {
-  if (!requireTools(t, 'img2simg', 'mkbootimg')) return null;
-  const dir = tempDir(t);
-  const raw = Buffer.alloc(1 << 20);
-  pseudoRandom(20000, 3).copy(raw, 8192);
-  writeFileSync(join(dir, 'system.raw'), raw);
-  runTool('img2simg', [join(dir, 'system.raw'), join(dir, 'system.simg')]);
-  writeFileSync(join(dir, 'kernel'), pseudoRandom(9000, 4));
-  runTool('mkbootimg', ['--kernel', join(dir, 'kernel'), '--header_version', '2', '--dtb', join(dir, 'kernel'), '--os_version', '10.0.0', '--os_patch_level', '2020-03', '-o', join(dir, 'boot.img')]);
-  const simg = readFileSync(join(dir, 'system.simg'));
-  const boot = readFileSync(join(dir, 'boot.img'));
+  const inner = innerImages(t);
+  if (!inner) return null;
+  const { dir, simg, boot } = inner;
   const file = join(dir, 'UPDATE.APP');
   writeFileSync(
     file,

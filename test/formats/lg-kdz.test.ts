@@ -15,10 +15,11 @@ import { deflateSync } from 'node:zlib';
 import { inspect } from '../../src/index';
 import { walkArtifacts, type Report } from '../../src/report/model';
 import { buildDz, buildKdz, dzChunksOf, type DzChunkSpec, type DzSpec } from '../../fixtures/builders/kdz';
-import { buildVbmeta, hashDescriptor, rsaKey } from '../../fixtures/builders/avb';
+import { rsaKey } from '../../fixtures/builders/avb';
 import { pseudoRandom } from '../../fixtures/builders/data';
 import { zstdStored } from '../../fixtures/builders/payload';
 import { requireTools, runCli, runTool, tempDir } from '../helpers';
+import { innerImages } from './inner-images';
 import { artifactAt, describe } from '../interop/util';
 
 const rules = (r: Report) => r.findings.map((f) => f.ruleId);
@@ -33,21 +34,14 @@ interface Images {
 }
 
 function images(t: Parameters<typeof tempDir>[0]): Images | null {
-  if (!requireTools(t, 'img2simg', 'mkbootimg', 'md5sum')) return null;
-  const dir = tempDir(t);
-  const raw = Buffer.alloc(1 << 20);
-  pseudoRandom(200000, 3).copy(raw, 8192);
-  writeFileSync(join(dir, 'system.raw'), raw);
-  runTool('img2simg', [join(dir, 'system.raw'), join(dir, 'system.simg')]);
-  writeFileSync(join(dir, 'kernel'), pseudoRandom(9000, 4));
-  runTool('mkbootimg', ['--kernel', join(dir, 'kernel'), '--header_version', '2', '--dtb', join(dir, 'kernel'), '--os_version', '11.0.0', '--os_patch_level', '2021-03', '-o', join(dir, 'boot.img')]);
-  const boot = readFileSync(join(dir, 'boot.img'));
-  const vbmeta = buildVbmeta({ algorithm: 'SHA256_RSA2048', key, descriptors: [hashDescriptor(boot, 'boot', pseudoRandom(32, 5))] });
+  const inner = innerImages(t, { tools: ['md5sum'], dataBytes: 200000, osVersion: '11.0.0', patchLevel: '2021-03', salt: pseudoRandom(32, 5), key });
+  if (!inner) return null;
+  const { dir, boot, vbmeta } = inner;
   // A partition with zero sectors between its data: LG's tools leave them out of the chunks.
   const persist = Buffer.alloc(256 * 1024);
   pseudoRandom(5000, 6).copy(persist, 4096);
   pseudoRandom(9000, 7).copy(persist, 100 * 1024);
-  return { dir, simg: readFileSync(join(dir, 'system.simg')), boot, vbmeta, persist };
+  return { dir, simg: inner.simg, boot, vbmeta, persist };
 }
 
 function chunksOf(im: Images): DzChunkSpec[] {

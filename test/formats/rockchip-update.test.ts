@@ -19,9 +19,9 @@ import { isLayoutFact } from '../../src/formats/layout';
 import { buildRkaf, buildRkafWithLayout, buildRkfw, RKFW_HEADER, type RkafItem } from '../../fixtures/builders/rkfw';
 import { buildParameter, buildRkLoader } from '../../fixtures/builders/vendor';
 import { buildBootImage } from '../../fixtures/builders/bootimg';
-import { buildVbmeta, hashDescriptor, rsaKey } from '../../fixtures/builders/avb';
 import { pseudoRandom } from '../../fixtures/builders/data';
-import { corpusFile, requireTools, runCli, runTool, tempDir } from '../helpers';
+import { corpusFile, runCli, runTool, tempDir } from '../helpers';
+import { innerImages } from './inner-images';
 import { artifactAt, describe } from '../interop/util';
 
 const rules = (r: Report) => r.findings.map((f) => f.ruleId);
@@ -50,17 +50,9 @@ interface Built {
 }
 
 function realistic(t: Parameters<typeof tempDir>[0]): Built | null {
-  if (!requireTools(t, 'img2simg', 'mkbootimg', 'md5sum')) return null;
-  const dir = tempDir(t);
-  const raw = Buffer.alloc(1 << 20);
-  pseudoRandom(20000, 3).copy(raw, 8192);
-  writeFileSync(join(dir, 'system.raw'), raw);
-  runTool('img2simg', [join(dir, 'system.raw'), join(dir, 'system.simg')]);
-  writeFileSync(join(dir, 'kernel'), pseudoRandom(9000, 4));
-  runTool('mkbootimg', ['--kernel', join(dir, 'kernel'), '--header_version', '2', '--dtb', join(dir, 'kernel'), '--os_version', '11.0.0', '--os_patch_level', '2021-08', '-o', join(dir, 'boot.img')]);
-  const simg = readFileSync(join(dir, 'system.simg'));
-  const boot = readFileSync(join(dir, 'boot.img'));
-  const vbmeta = buildVbmeta({ algorithm: 'SHA256_RSA2048', key: rsaKey(2048), descriptors: [hashDescriptor(boot, 'boot', Buffer.alloc(32, 9))] });
+  const inner = innerImages(t, { tools: ['md5sum'], osVersion: '11.0.0', patchLevel: '2021-08', salt: Buffer.alloc(32, 9) });
+  if (!inner) return null;
+  const { dir, simg, boot, vbmeta } = inner;
   const l = loader();
   const items: RkafItem[] = [
     { name: 'bootloader', fileName: 'Image/MiniLoaderAll.bin', data: l },

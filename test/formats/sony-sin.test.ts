@@ -13,9 +13,9 @@ import { join } from 'node:path';
 import { inspect } from '../../src/index';
 import { walkArtifacts, type Artifact, type Report } from '../../src/report/model';
 import { buildFtf, buildSinTar, buildSinV3, sinBlockMap } from '../../fixtures/builders/sony';
-import { buildVbmeta, hashDescriptor, rsaKey } from '../../fixtures/builders/avb';
 import { pseudoRandom } from '../../fixtures/builders/data';
 import { requireTools, runCli, runTool, tempDir } from '../helpers';
+import { innerImages } from './inner-images';
 import { describe } from '../interop/util';
 
 const rules = (r: Report) => r.findings.map((f) => f.ruleId);
@@ -30,21 +30,14 @@ interface Built {
 }
 
 async function images(t: Parameters<typeof tempDir>[0]): Promise<Built | null> {
-  if (!requireTools(t, 'img2simg', 'mkbootimg', 'openssl')) return null;
-  const dir = tempDir(t);
-  const raw = Buffer.alloc(1 << 20);
-  pseudoRandom(300000, 3).copy(raw, 8192);
-  writeFileSync(join(dir, 'system.raw'), raw);
-  runTool('img2simg', [join(dir, 'system.raw'), join(dir, 'system.simg')]);
-  writeFileSync(join(dir, 'kernel'), pseudoRandom(9000, 4));
-  runTool('mkbootimg', ['--kernel', join(dir, 'kernel'), '--header_version', '2', '--dtb', join(dir, 'kernel'), '--os_version', '10.0.0', '--os_patch_level', '2020-03', '-o', join(dir, 'boot.img')]);
-  const boot = readFileSync(join(dir, 'boot.img'));
-  const vbmeta = buildVbmeta({ algorithm: 'SHA256_RSA2048', key: rsaKey(2048), descriptors: [hashDescriptor(boot, 'boot', pseudoRandom(32, 5))] });
+  const inner = innerImages(t, { tools: ['openssl'], dataBytes: 300000, salt: pseudoRandom(32, 5) });
+  if (!inner) return null;
+  const { dir, boot, vbmeta } = inner;
   // A CMS SignedData made by openssl, standing in for Sony's (its content layout is not public).
   runTool('openssl', ['req', '-x509', '-newkey', 'rsa:2048', '-nodes', '-subj', '/CN=Test SIN signer', '-days', '1', '-keyout', join(dir, 'k.pem'), '-out', join(dir, 'c.pem')]);
   writeFileSync(join(dir, 'hashes.bin'), pseudoRandom(256, 6));
   runTool('openssl', ['cms', '-sign', '-binary', '-nodetach', '-in', join(dir, 'hashes.bin'), '-signer', join(dir, 'c.pem'), '-inkey', join(dir, 'k.pem'), '-outform', 'DER', '-out', join(dir, 'sig.cms')]);
-  return { dir, simg: readFileSync(join(dir, 'system.simg')), boot, vbmeta, cms: readFileSync(join(dir, 'sig.cms')) };
+  return { dir, simg: inner.simg, boot, vbmeta, cms: readFileSync(join(dir, 'sig.cms')) };
 }
 
 test('SIN v3: header, hash blocks checked against sha256sum, the sparse payload expands, the signature is unverifiable', async (t) => {

@@ -17,9 +17,9 @@ import { walkArtifacts, type Report } from '../../src/report/model';
 import { crc16Arc, MAX_PAC_FILES } from '../../src/formats/unisoc-pac';
 import { arc16, buildPac, PAC_ENTRY, PAC_HEADER, writeSparsePac, type PacFile } from '../../fixtures/builders/pac';
 import { buildBootImage } from '../../fixtures/builders/bootimg';
-import { buildVbmeta, hashDescriptor, rsaKey } from '../../fixtures/builders/avb';
 import { pseudoRandom } from '../../fixtures/builders/data';
-import { requireTools, runCli, runTool, tempDir } from '../helpers';
+import { runCli, tempDir } from '../helpers';
+import { innerImages } from './inner-images';
 import { artifactAt, describe } from '../interop/util';
 
 const rules = (r: Report) => r.findings.map((f) => f.ruleId);
@@ -55,17 +55,9 @@ interface Built {
 
 /** A sparse system image from img2simg, a boot image from mkbootimg, a vbmeta signing the boot image's hash, an FDL, an operation and the XML configuration. */
 function realistic(t: Parameters<typeof tempDir>[0]): Built | null {
-  if (!requireTools(t, 'img2simg', 'mkbootimg')) return null;
-  const dir = tempDir(t);
-  const raw = Buffer.alloc(1 << 20);
-  pseudoRandom(20000, 3).copy(raw, 8192);
-  writeFileSync(join(dir, 'system.raw'), raw);
-  runTool('img2simg', [join(dir, 'system.raw'), join(dir, 'system.simg')]);
-  writeFileSync(join(dir, 'kernel'), pseudoRandom(9000, 4));
-  runTool('mkbootimg', ['--kernel', join(dir, 'kernel'), '--header_version', '2', '--dtb', join(dir, 'kernel'), '--os_version', '13.0.0', '--os_patch_level', '2023-05', '-o', join(dir, 'boot.img')]);
-  const simg = readFileSync(join(dir, 'system.simg'));
-  const boot = readFileSync(join(dir, 'boot.img'));
-  const vbmeta = buildVbmeta({ algorithm: 'SHA256_RSA2048', key: rsaKey(2048), descriptors: [hashDescriptor(boot, 'boot', Buffer.alloc(32, 7))] });
+  const inner = innerImages(t, { osVersion: '13.0.0', patchLevel: '2023-05' });
+  if (!inner) return null;
+  const { dir, simg, boot, vbmeta } = inner;
   const files: PacFile[] = [
     { id: 'FDL', name: 'fdl1-sign.bin', data: pseudoRandom(3000, 5), addresses: [0x5500] },
     { id: 'BOOT', name: 'boot.img', data: boot },
