@@ -7,6 +7,7 @@
  */
 import type { RangeTap } from '../io/digest-set';
 import type { DecodeContext } from './types';
+import { crc16Arc } from '../io/crc16';
 
 /** Rockchip's CRC-32 (rkcrc, rkdeveloptool `CRC_32`): polynomial 0x04C10DB7, MSB first, initial value 0, no final xor. */
 const RK_TABLE = (() => {
@@ -43,22 +44,24 @@ export function crc32NoFinalXorUpdate(crc: number, b: Uint8Array): number {
   return c;
 }
 
-export type ImageCrc = 'rockchip-crc32' | 'crc32-no-final-xor';
+export type ImageCrc = 'rockchip-crc32' | 'crc32-no-final-xor' | 'crc16-arc';
 
-const ALGOS: Record<ImageCrc, { init: number; update: (c: number, b: Uint8Array) => number; label: string }> = {
-  'rockchip-crc32': { init: 0, update: rkCrcUpdate, label: 'Rockchip CRC-32' },
-  'crc32-no-final-xor': { init: 0xffffffff, update: crc32NoFinalXorUpdate, label: 'CRC-32' },
+const ALGOS: Record<ImageCrc, { init: number; update: (c: number, b: Uint8Array) => number; label: string; digits: number }> = {
+  'rockchip-crc32': { init: 0, update: rkCrcUpdate, label: 'Rockchip CRC-32', digits: 8 },
+  'crc32-no-final-xor': { init: 0xffffffff, update: crc32NoFinalXorUpdate, label: 'CRC-32', digits: 8 },
+  // The Unisoc .pac's CRC2 (src/io/crc16.ts).
+  'crc16-arc': { init: 0, update: (c, b) => crc16Arc(b, c), label: 'CRC-16/ARC', digits: 4 },
 };
-
-const hex = (n: number) => `0x${n.toString(16).padStart(8, '0')}`;
 
 /**
  * A tap over [start, end) comparing the CRC of those bytes with `expected`;
  * `what` names the checksum in messages ("the loader's CRC"), `offset` is
- * where the stored value is.
+ * where the stored value is, `covers` (optional) says what the bytes are.
  */
-export function crcTap(ctx: DecodeContext, algo: ImageCrc, start: number, end: number, expected: number, what: string, offset: number): RangeTap {
+export function crcTap(ctx: DecodeContext, algo: ImageCrc, start: number, end: number, expected: number, what: string, offset: number, covers?: string): RangeTap {
   const a = ALGOS[algo];
+  const hex = (n: number) => `0x${n.toString(16).padStart(a.digits, '0')}`;
+  const bytes = `bytes ${start}-${end - 1}${covers ? ` (${covers})` : ''}`;
   let crc = a.init;
   let seen = 0;
   return {
@@ -72,8 +75,8 @@ export function crcTap(ctx: DecodeContext, algo: ImageCrc, start: number, end: n
     },
     done() {
       if (seen !== end - start) return; // a cut image: its truncated fact says more
-      if (crc === expected >>> 0) ctx.fact({ kind: 'image-checksum-ok', message: `${what} (${a.label} ${hex(expected)}) matches bytes ${start}-${end - 1}`, offset });
-      else ctx.fact({ kind: 'image-checksum', message: `${what} is ${hex(expected)}, but bytes ${start}-${end - 1} give ${hex(crc)} (${a.label})`, offset });
+      if (crc === expected >>> 0) ctx.fact({ kind: 'image-checksum-ok', message: `${what} (${a.label} ${hex(expected)}) matches ${bytes}`, offset });
+      else ctx.fact({ kind: 'image-checksum', message: `${what} is ${hex(expected)}, but ${bytes} give ${hex(crc)} (${a.label})`, offset });
     },
   };
 }

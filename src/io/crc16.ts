@@ -1,5 +1,5 @@
 /**
- * CRC-16/X-25 (reflected polynomial 0x8408, initial value 0xFFFF, final xor
+ * The 16-bit CRCs of vendor containers. CRC-16/X-25 (reflected polynomial 0x8408, initial value 0xFFFF, final xor
  * 0xFFFF; the check value of "123456789" is 0x906E), the checksum Huawei's
  * UPDATE.APP keeps for every block of a record, and a digest of one CRC per
  * fixed-size block that runs on the hashing threads like md5 or sha256
@@ -102,4 +102,33 @@ export class BlockCrc16 {
     this.list = [];
     return out.toString('hex');
   }
+}
+
+/**
+ * CRC-16/ARC tables for four bytes a step ("slicing by 4"): T[k][i] is the
+ * CRC register after byte i and then k zero bytes. A package of several
+ * GiB goes through this once, in its hashing pass.
+ */
+const ARC = (() => {
+  const t = [new Uint16Array(256), new Uint16Array(256), new Uint16Array(256), new Uint16Array(256)];
+  for (let i = 0; i < 256; i++) {
+    let c = i;
+    for (let k = 0; k < 8; k++) c = c & 1 ? (c >>> 1) ^ 0xa001 : c >>> 1;
+    t[0][i] = c;
+  }
+  for (let k = 1; k < 4; k++) for (let i = 0; i < 256; i++) t[k][i] = t[0][t[k - 1][i] & 0xff] ^ (t[k - 1][i] >>> 8);
+  return t;
+})();
+
+/** CRC-16/ARC (check value of "123456789": 0xBB3D), continued from `crc`. */
+export function crc16Arc(b: Uint8Array, crc = 0): number {
+  const [t0, t1, t2, t3] = ARC;
+  let c = crc;
+  let i = 0;
+  for (const n = b.length - 3; i < n; i += 4) {
+    c ^= b[i] | (b[i + 1] << 8);
+    c = t3[c & 0xff] ^ t2[c >>> 8] ^ t1[b[i + 2]] ^ t0[b[i + 3]];
+  }
+  for (; i < b.length; i++) c = t0[(c ^ b[i]) & 0xff] ^ (c >>> 8);
+  return c;
 }

@@ -24,10 +24,14 @@
  * them so; a package without the magic predates them and is not checked.
  * CRC1 is checked in decode; CRC2 in the package's single hashing pass.
  */
-import type { ChildSpec, ContainerHandler, DecodeContext } from '../types';
+import type { ChildSpec, ContainerHandler } from '../types';
 import type { RangeTap } from '../../io/digest-set';
 import { SliceSource } from '../../io/source';
 import { FormatError } from '../../io/errors';
+import { crc16Arc } from '../../io/crc16';
+import { crcTap } from '../image-checksum';
+
+export { crc16Arc };
 import { ItemRanges, safeItemPath, uniqueName } from '../item-ranges';
 
 export const PAC_HEADER = 2124;
@@ -37,35 +41,6 @@ const KNOWN_VERSIONS = ['BP_R1.0.0', 'BP_R2.0.1'];
 /** Files listed; a real package has a few dozen. */
 export const MAX_PAC_FILES = 4096;
 const TWO32 = 0x1_0000_0000;
-
-/**
- * CRC-16/ARC tables for four bytes a step ("slicing by 4"): T[k][i] is the
- * CRC register after byte i and then k zero bytes. A package of several
- * GiB goes through this once, in its hashing pass.
- */
-const ARC = (() => {
-  const t = [new Uint16Array(256), new Uint16Array(256), new Uint16Array(256), new Uint16Array(256)];
-  for (let i = 0; i < 256; i++) {
-    let c = i;
-    for (let k = 0; k < 8; k++) c = c & 1 ? (c >>> 1) ^ 0xa001 : c >>> 1;
-    t[0][i] = c;
-  }
-  for (let k = 1; k < 4; k++) for (let i = 0; i < 256; i++) t[k][i] = t[0][t[k - 1][i] & 0xff] ^ (t[k - 1][i] >>> 8);
-  return t;
-})();
-
-/** CRC-16/ARC (check value of "123456789": 0xBB3D), continued from `crc`. */
-export function crc16Arc(b: Uint8Array, crc = 0): number {
-  const [t0, t1, t2, t3] = ARC;
-  let c = crc;
-  let i = 0;
-  for (const n = b.length - 3; i < n; i += 4) {
-    c ^= b[i] | (b[i + 1] << 8);
-    c = t3[c & 0xff] ^ t2[c >>> 8] ^ t1[b[i + 2]] ^ t0[b[i + 3]];
-  }
-  for (; i < b.length; i++) c = t0[(c ^ b[i]) & 0xff] ^ (c >>> 8);
-  return c;
-}
 
 const hex4 = (n: number) => `0x${n.toString(16).padStart(4, '0')}`;
 const hex8 = (n: number) => `0x${n.toString(16).padStart(8, '0')}`;
@@ -84,26 +59,6 @@ function join64(hi: number, lo: number): number | null {
 
 function startsBpR(peek: Buffer): boolean {
   return peek.length >= 8 && peek.toString('utf16le', 0, 8) === 'BP_R';
-}
-
-function crcTap(ctx: DecodeContext, start: number, end: number, expected: number): RangeTap {
-  let crc = 0;
-  let seen = 0;
-  return {
-    start,
-    end,
-    // Only the package's own facts wait on it: its files are read once, for their digests and this CRC.
-    standalone: true,
-    update(b) {
-      crc = crc16Arc(b, crc);
-      seen += b.length;
-    },
-    done() {
-      if (seen !== end - start) return; // a cut package: its truncated fact says more
-      if (crc === expected) ctx.fact({ kind: 'image-checksum-ok', message: `the header's CRC2 (CRC-16/ARC ${hex4(expected)}) matches bytes ${start}-${end - 1} (the file table and every file)`, offset: 2122 });
-      else ctx.fact({ kind: 'image-checksum', message: `the header's CRC2 is ${hex4(expected)}, but bytes ${start}-${end - 1} (the file table and every file) give ${hex4(crc)} (CRC-16/ARC)`, offset: 2122 });
-    },
-  };
 }
 
 export const unisocPacHandler: ContainerHandler = {
@@ -174,7 +129,7 @@ export const unisocPacHandler: ContainerHandler = {
       const got = crc16Arc(h.subarray(0, 2120));
       if (got === crc1) ctx.fact({ kind: 'image-checksum-ok', message: `the header's CRC1 (CRC-16/ARC ${hex4(crc1)}) matches bytes 0-2119`, offset: 2120 });
       else ctx.fact({ kind: 'image-checksum', message: `the header's CRC1 is ${hex4(crc1)}, but bytes 0-2119 give ${hex4(got)} (CRC-16/ARC)`, offset: 2120 });
-      if (declared !== null && declared <= src.size) rangeTaps.push(crcTap(ctx, PAC_HEADER, end, crc2));
+      if (declared !== null && declared <= src.size) rangeTaps.push(crcTap(ctx, 'crc16-arc', PAC_HEADER, end, crc2, "the header's CRC2", 2122, 'the file table and every file'));
     } else info.note = `no 0xFFFAFFFA magic before the CRC fields (${hex8(magic)}): a package of this kind carries no CRCs, nothing is checked`;
 
     const children: ChildSpec[] = [];
