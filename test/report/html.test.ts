@@ -32,7 +32,42 @@ const ESCAPED: Record<string, string> = {
   "'><svg onload=window.__pwned=3>": '&#39;&gt;&lt;svg onload=window.__pwned=3&gt;',
 };
 
-const TAGS = new Set(['html', 'head', 'meta', 'title', 'style', 'body', 'article', 'header', 'h1', 'h2', 'h3', 'dl', 'dt', 'dd', 'code', 'span', 'section', 'p', 'details', 'summary', 'ul', 'ol', 'li', 'a', 'div', 'table', 'thead', 'tbody', 'tr', 'th', 'td', 'pre', 'br', 'footer']);
+const TAGS = new Set([
+  'html',
+  'head',
+  'meta',
+  'title',
+  'style',
+  'body',
+  'article',
+  'header',
+  'h1',
+  'h2',
+  'h3',
+  'dl',
+  'dt',
+  'dd',
+  'code',
+  'span',
+  'section',
+  'p',
+  'details',
+  'summary',
+  'ul',
+  'ol',
+  'li',
+  'a',
+  'div',
+  'table',
+  'thead',
+  'tbody',
+  'tr',
+  'th',
+  'td',
+  'pre',
+  'br',
+  'footer',
+]);
 const ATTRS = new Set(['lang', 'charset', 'http-equiv', 'content', 'name', 'class', 'id', 'aria-label', 'href', 'rel', 'open']);
 
 /** Every tag of the page: since escaped text holds no `<`, each `<` opens a real tag; each must be known and carry only known attributes. */
