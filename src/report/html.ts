@@ -145,7 +145,9 @@ function header(r: Report): string {
   return `<header><h1>romscope report: <span class="mono">${text(name)}</span></h1><dl class="kv">${rows.join('')}</dl></header>`;
 }
 
-function verdict(r: Report): string {
+type SectionId = (name: string) => string;
+
+function verdict(r: Report, sec: SectionId): string {
   const s = r.summary;
   const c = s.compatibility;
   const compatTone: Tone = c.verdict === 'compatible' ? 'good' : c.verdict === 'incompatible' ? 'bad' : 'warn';
@@ -170,7 +172,7 @@ function verdict(r: Report): string {
     const b = s.baseline;
     rows.push(`<dt>baseline</dt><dd><code>${text(b.file)}</code>: ${b.suppressed} suppressed (not counted above), ${b.new} new, ${plural(b.entries, 'entry', 'entries')} in the file</dd>`);
   }
-  return `<section class="verdict ${overall}" id="verdict" aria-label="verdict"><p class="headline">${counts}</p><dl class="kv">${rows.join('')}</dl></section>`;
+  return `<section class="verdict ${overall}" id="${sec('verdict')}" aria-label="verdict"><p class="headline">${counts}</p><dl class="kv">${rows.join('')}</dl></section>`;
 }
 
 function compatibilityEvidence(r: Report): string {
@@ -193,7 +195,7 @@ function compatibilityEvidence(r: Report): string {
 }
 
 /** The build's identity from the property files: one row per field, one line per differing value with the partitions giving it. */
-function build(r: Report): string {
+function build(r: Report, sec: SectionId): string {
   const b = r.summary.build;
   if (!b) return '';
   const rows: string[] = [];
@@ -212,7 +214,7 @@ function build(r: Report): string {
     rows.push(`<dt>${byValue.size > 1 ? status('warn', label) : escapeHtml(label)}</dt><dd>${values.join('<br>')}</dd>`);
   }
   const files = plural(b.partitions.length, 'property file');
-  return `<section id="build"><h2>Build</h2><p>From ${files}${b.differ.length ? `; differing: ${b.differ.map(text).join(', ')}` : ''}.</p><dl class="kv">${rows.join('')}</dl></section>`;
+  return `<section id="${sec('build')}"><h2>Build</h2><p>From ${files}${b.differ.length ? `; differing: ${b.differ.map(text).join(', ')}` : ''}.</p><dl class="kv">${rows.join('')}</dl></section>`;
 }
 
 const SEV_TITLE: Record<Severity, string> = { error: 'Errors', warning: 'Warnings', info: 'Info' };
@@ -230,15 +232,15 @@ function finding(f: Finding, r: Report, ids: Map<string, string>, base: string):
   );
 }
 
-function findings(r: Report, ids: Map<string, string>, base: string): string {
+function findings(r: Report, ids: Map<string, string>, base: string, sec: SectionId): string {
   const shown = r.findings.filter((f) => f.baselineState !== 'unchanged');
   const suppressed = r.findings.filter((f) => f.baselineState === 'unchanged');
-  const out: string[] = ['<section id="findings"><h2>Findings</h2>'];
+  const out: string[] = [`<section id="${sec('findings')}"><h2>Findings</h2>`];
   if (shown.length === 0) out.push(`<p>${r.summary.baseline ? 'No new findings.' : 'No findings.'}</p>`);
   for (const sev of SEVERITIES) {
     const list = shown.filter((f) => f.severity === sev);
     if (list.length === 0) continue;
-    out.push(`<section class="group ${sev}" id="findings-${sev}"><h3>${SEV_TITLE[sev]} (${list.length})</h3><ol class="findings">${list.map((f) => finding(f, r, ids, base)).join('')}</ol></section>`);
+    out.push(`<section class="group ${sev}" id="${sec(`findings-${sev}`)}"><h3>${SEV_TITLE[sev]} (${list.length})</h3><ol class="findings">${list.map((f) => finding(f, r, ids, base)).join('')}</ol></section>`);
   }
   if (suppressed.length) {
     out.push(`<details class="suppressed"><summary>In the baseline, not counted (${suppressed.length})</summary><ol class="findings">${suppressed.map((f) => finding(f, r, ids, base)).join('')}</ol></details>`);
@@ -260,13 +262,30 @@ function infoValue(v: unknown): string {
   return `<pre class="value">${text(cut)}</pre>`;
 }
 
-function artifactBody(a: Artifact, r: Report): string {
+/** The counted findings (not suppressed by a baseline) on each artifact path. */
+function findingsByPath(r: Report): Map<string, Finding[]> {
+  const by = new Map<string, Finding[]>();
+  for (const f of r.findings) {
+    if (f.baselineState === 'unchanged') continue;
+    const list = by.get(f.path);
+    if (list) list.push(f);
+    else by.set(f.path, [f]);
+  }
+  return by;
+}
+
+interface TreeContext {
+  r: Report;
+  ids: Map<string, string>;
+  own: Map<string, Finding[]>;
+}
+
+function artifactBody(a: Artifact, own: Finding[]): string {
   const rows: string[] = [`<dt>path</dt><dd><code>${text(a.path === '' ? '(the input)' : a.path)}</code></dd>`, `<dt>format</dt><dd><code>${text(a.format)}</code></dd>`];
   rows.push(`<dt>size</dt><dd>${a.size === null ? 'unknown (not all readable)' : `${escapeHtml(humanSize(a.size))}${a.size >= 1024 ? ` (${a.size} bytes)` : ''}`}</dd>`);
   for (const [algo, hex] of Object.entries(a.hashes)) if (hex) rows.push(`<dt>${text(algo)}</dt><dd><code class="hash">${text(hex)}</code></dd>`);
   const details = artifactDetails(a);
   if (details) rows.push(`<dt>details</dt><dd>${escapeHtml(details)}</dd>`);
-  const own = r.findings.filter((f) => f.path === a.path && f.baselineState !== 'unchanged');
   if (own.length)
     rows.push(
       `<dt>findings</dt><dd>${SEVERITIES.filter((s) => own.some((f) => f.severity === s))
@@ -283,27 +302,29 @@ function artifactBody(a: Artifact, r: Report): string {
   return `<div class="body"><dl class="kv">${rows.join('')}</dl>${info}</div>`;
 }
 
-function artifactNode(a: Artifact, r: Report, ids: Map<string, string>, depth: number): string {
-  const name = depth === 0 ? r.root.name : a.name;
-  const id = ids.get(a.path);
-  const own = r.findings.filter((f) => f.path === a.path && f.baselineState !== 'unchanged');
+function artifactNode(a: Artifact, t: TreeContext, depth: number): string {
+  const name = depth === 0 ? t.r.root.name : a.name;
+  const id = t.ids.get(a.path);
+  const own = t.own.get(a.path) ?? [];
   const worst = SEVERITIES.find((s) => own.some((f) => f.severity === s));
   const badge = worst ? ` <span class="sev ${worst}">${own.length}</span>` : '';
   const kids = a.children.length ? ` <span class="count">${plural(a.children.length, 'child', 'children')}</span>` : '';
   const summary = `<summary><code>${text(name)}</code> <span class="fmt">${text(a.format)}</span> <span class="size">${escapeHtml(humanSize(a.size))}</span>${kids}${badge}</summary>`;
-  const children = a.children.length ? `<div class="children">${a.children.map((c) => artifactNode(c, r, ids, depth + 1)).join('')}</div>` : '';
-  return `<details class="artifact"${id ? ` id="${id}"` : ''}${depth === 0 ? ' open' : ''}>${summary}${artifactBody(a, r)}${children}</details>`;
+  const children = a.children.length ? `<div class="children">${a.children.map((c) => artifactNode(c, t, depth + 1)).join('')}</div>` : '';
+  return `<details class="artifact"${id ? ` id="${id}"` : ''}${depth === 0 ? ' open' : ''}>${summary}${artifactBody(a, own)}${children}</details>`;
 }
 
 function article(r: Report, index: number, o: HtmlOptions): string {
   const ids = artifactIds(r, `r${index}-`);
+  // The first report's sections have short ids (report.html#findings); the others' are prefixed, so ids stay unique.
+  const sec = (name: string) => (index === 0 ? name : `r${index}-${name}`);
   return [
     `<article class="report">`,
     header(r),
-    verdict(r),
-    build(r),
-    findings(r, ids, docsBase(o)),
-    `<section id="artifacts"><h2>Artifacts (${r.summary.artifacts})</h2><div class="tree">${artifactNode(r.root, r, ids, 0)}</div></section>`,
+    verdict(r, sec),
+    build(r, sec),
+    findings(r, ids, docsBase(o), sec),
+    `<section id="${sec('artifacts')}"><h2>Artifacts (${r.summary.artifacts})</h2><div class="tree">${artifactNode(r.root, { r, ids, own: findingsByPath(r) }, 0)}</div></section>`,
     `<footer>${text(r.tool.name)} ${text(r.tool.version)}, report schema ${r.schemaVersion}. The JSON report (<code>--format json</code>) holds every field.</footer>`,
     `</article>`,
   ].join('\n');
