@@ -261,7 +261,10 @@ test('broken patches end in PuffinError: lying extents and sizes, header past th
   const { patch, puffedTarget } = makePuffPatch(source, target);
   assert.ok(applyPuffPatch(source, patch, debianBspatch).equals(target));
   const fails = (p: Buffer, re: RegExp, bspatch = debianBspatch, opts = {}): void => {
-    assert.throws(() => applyPuffPatch(source, p, bspatch, opts), (e: unknown) => e instanceof PuffinError && re.test(e.message));
+    assert.throws(
+      () => applyPuffPatch(source, p, bspatch, opts),
+      (e: unknown) => e instanceof PuffinError && re.test(e.message),
+    );
   };
 
   fails(Buffer.from('PUF2'), /no PUF1 magic/);
@@ -352,7 +355,7 @@ test('mutated puffs and patches never throw anything but PuffinError, and never 
       fn();
       outcomes.ok++;
     } catch (e) {
-      if (!(e instanceof PuffinError)) throw new Error(`${what}: ${(e as Error).stack}`);
+      if (!(e instanceof PuffinError)) throw new Error(`${what}: ${(e as Error).stack}`, { cause: e });
       outcomes.error++;
     }
   };

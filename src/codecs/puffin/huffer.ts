@@ -96,7 +96,7 @@ function writeDynamicTables(meta: Uint8Array, bw: BitWriter): { lit: HuffmanCode
   if (ncodes & 1) i++;
   const clc = buildCode(clens, 'code length code');
   const lens = new Uint8Array(nlit + ndist);
-  for (let k = 0; k < lens.length; ) {
+  for (let k = 0; k < lens.length;) {
     if (i >= meta.length) throw new PuffinError('dynamic block metadata ends inside the code lengths');
     const p = meta[i++];
     if (p > 155) throw new PuffinError(`code length item ${p} (at most 155)`);

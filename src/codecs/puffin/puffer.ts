@@ -73,7 +73,7 @@ export class PuffWriter {
   }
 
   literals(b: Uint8Array): void {
-    for (let i = 0; i < b.length; ) {
+    for (let i = 0; i < b.length;) {
       const n = Math.min(b.length - i, LITERALS_MAX - this.nlit);
       this.lit.set(b.subarray(i, i + n), this.nlit);
       this.nlit += n;
@@ -134,7 +134,7 @@ function readDynamicTables(br: BitReader, meta: number[]): { lit: HuffmanCode; d
   }
   const clc = buildCode(clens, 'code length code');
   const lens = new Uint8Array(nlit + ndist);
-  for (let i = 0; i < lens.length; ) {
+  for (let i = 0; i < lens.length;) {
     const s = readSymbol(br, clc, 'the code lengths');
     if (s < 16) {
       meta.push(s);

@@ -54,7 +54,7 @@ export function puffStream(data: Uint8Array, deflates: readonly BitExtent[], max
     if (n > 0) {
       const first = Math.floor(cur / 8);
       const gap = Buffer.from(data.subarray(first, first + n));
-      if (d.offset % 8) gap[n - 1] &= (1 << d.offset % 8) - 1;
+      if (d.offset % 8) gap[n - 1] &= (1 << (d.offset % 8)) - 1;
       gap[0] >>= cur % 8;
       add(gap);
     }
@@ -124,7 +124,7 @@ export function huffStream(puffed: Uint8Array, deflates: readonly BitExtent[], p
     try {
       huffDeflate(puffed, pf.offset, pf.offset + pf.length, w);
     } catch (e) {
-      if (e instanceof PuffinError) throw new PuffinError(`puff ${i} does not re-encode: ${e.message}`);
+      if (e instanceof PuffinError) throw new PuffinError(`puff ${i} does not re-encode: ${e.message}`, { cause: e });
       throw e;
     }
     if (w.pos !== end) throw new PuffinError(`puff ${i} re-encodes to ${w.pos - d.offset} bits, not the ${d.length} bits of its deflate extent`);
