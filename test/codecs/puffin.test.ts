@@ -12,6 +12,7 @@ import { join } from 'node:path';
 import zlib from 'node:zlib';
 import { CORPUS, corpusFile, requireTools, runTool } from '../helpers';
 import { type BitExtent, PUFF_MAX_BYTES, PuffinError, applyPuffPatch, huffStream, puffStream, readPuffPatchHeader, writePuffPatch } from '../../src/codecs/puffin';
+import { BitWriter, fixedCodes, writeSymbol } from '../../src/codecs/puffin/deflate';
 import { debianBspatch, deflateBlocks, inflatePuff, locateDeflates, makePuffPatch } from '../../fixtures/builders/puffin';
 
 const MAX = PUFF_MAX_BYTES;
@@ -377,4 +378,40 @@ test('mutated puffs and patches never throw anything but PuffinError, and never 
   }
   t.diagnostic(`${outcomes.ok} mutations applied or re-encoded, ${outcomes.error} refused with PuffinError`);
   assert.ok(outcomes.error > 100);
+});
+
+test('deflate blocks at any bit offset, with gaps of 0 to 20 bits between them, puff and huff back', () => {
+  // One-literal fixed blocks (3 header bits, an 8- or 9-bit literal, a 7-bit end of block) written at
+  // random bit offsets between random bits. Where two blocks meet inside a byte no gap byte is kept;
+  // otherwise the gap's bytes are: the rest of the byte the block before ends in (shifted down), any
+  // whole bytes, and the start of the byte the next block begins in (masked).
+  const { lit } = fixedCodes();
+  const r = prng(77);
+  for (let round = 0; round < 30; round++) {
+    const buf = Buffer.alloc(256);
+    const bw = new BitWriter(buf, 0, buf.length * 8);
+    const deflates: BitExtent[] = [];
+    let expectedGaps = 0;
+    let prevEnd = 0;
+    for (let k = 0; k < 12; k++) {
+      const gap = [0, 0, 1, 3, 7, 8, 9, 20][r() % 8];
+      for (let g = 0; g < gap; g++) bw.write(1, r() & 1);
+      const start = bw.pos;
+      bw.write(1, k === 11 ? 1 : 0);
+      bw.write(2, 1);
+      writeSymbol(bw, lit, r() & 0xff, 'literal');
+      writeSymbol(bw, lit, 256, 'end of block');
+      deflates.push({ offset: start, length: bw.pos - start });
+      expectedGaps += k > 0 && prevEnd === start && start % 8 ? 0 : Math.ceil(start / 8) - Math.floor(prevEnd / 8);
+      prevEnd = bw.pos;
+    }
+    const data = buf.subarray(0, Math.ceil(bw.pos / 8) + 2);
+    for (let i = bw.pos; i < data.length * 8; i++) if (r() & 1) data[i >> 3] |= 1 << (i & 7);
+    const { puffed, puffs } = roundTrip(data, deflates, `round ${round}`);
+    const puffBytes = puffs.reduce((n, p) => n + p.length, 0);
+    const tail = data.length - Math.floor(prevEnd / 8);
+    assert.equal(puffed.length - puffBytes - tail, expectedGaps, `round ${round}: gap bytes`);
+    // Each puff: metadata length (2), header byte, a one-literal run (2), end of block (2).
+    assert.ok(puffs.every((p) => p.length === 7));
+  }
 });

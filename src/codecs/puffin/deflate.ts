@@ -41,6 +41,11 @@ export class BitReader {
 
   /** The next `n` (at most 24) bits; bits past the end read as zero. */
   peek(n: number): number {
+    const i = this.pos >>> 3;
+    if (this.pos + n <= this.end && i + 3 < this.buf.length) {
+      const w = (this.buf[i] | (this.buf[i + 1] << 8) | (this.buf[i + 2] << 16) | (this.buf[i + 3] << 24)) >>> (this.pos & 7);
+      return n === 0 ? 0 : w & (0xffffffff >>> (32 - n));
+    }
     let v = 0;
     let got = 0;
     let p = this.pos;
