@@ -323,6 +323,13 @@ test('broken patches end in PuffinError: lying extents and sizes, header past th
     rewrite(patch, (h) => (h.type = 'zucchini')),
     /ZUCCHINI/,
   );
+  const rawAt = readPuffPatchHeader(patch).rawOffset;
+  const notBsdiff = Buffer.from(patch);
+  notBsdiff.write('BSDIFF41', rawAt, 'latin1');
+  fails(notBsdiff, /neither BSDIFF40 nor BSDF2/);
+  const badBsdiff = Buffer.from(patch);
+  badBsdiff.fill(0x55, rawAt + 32, rawAt + 64);
+  fails(badBsdiff, /does not apply|re-encode|gap byte|re-encodes to/);
   fails(patch, /operation's target extents hold/, debianBspatch, { targetSize: target.length + 1 });
   fails(patch, /limit of 1000 bytes/, debianBspatch, { maxBytes: 1000 });
 
@@ -375,6 +382,11 @@ test('mutated puffs and patches never throw anything but PuffinError, and never 
     const bad = Buffer.from(patch);
     for (let k = 1 + (r() % 2); k > 0; k--) bad[r() % headerEnd] ^= 1 << (r() % 8);
     expectClean(() => applyPuffPatch(img, bad, debianBspatch, { maxBytes: 1 << 22 }), `patch header mutation ${i}`);
+  }
+  for (let i = 0; i < 60; i++) {
+    const bad = Buffer.from(patch);
+    bad[headerEnd + (r() % (bad.length - headerEnd))] ^= 1 << (r() % 8);
+    expectClean(() => applyPuffPatch(img, bad, debianBspatch, { maxBytes: 1 << 22 }), `raw patch mutation ${i}`);
   }
   t.diagnostic(`${outcomes.ok} mutations applied or re-encoded, ${outcomes.error} refused with PuffinError`);
   assert.ok(outcomes.error > 100);

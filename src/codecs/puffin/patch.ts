@@ -153,7 +153,7 @@ export function writePuffPatch(h: Omit<PuffPatchHeader, 'rawOffset'>, raw: Uint8
   return Buffer.concat([head, Buffer.from(body), raw]);
 }
 
-/** The new-file size a BSDIFF40 or BSDF2 patch declares (offtin at byte 24), or null for another format. */
+/** The new-file size a BSDIFF40 or BSDF2 patch declares (offtin at byte 24; negative when its sign bit is set), or null for another format. */
 function bsdiffNewSize(raw: Uint8Array): number | null {
   if (raw.length < 32) return null;
   const magic = Buffer.from(raw.subarray(0, 8)).toString('latin1');
@@ -205,8 +205,14 @@ export function applyPuffPatch(source: Uint8Array, patch: Uint8Array, bspatch: (
   }
   const raw = patch.subarray(h.rawOffset);
   const declared = bsdiffNewSize(raw);
-  if (declared !== null && declared !== h.dst.puffLength) throw new PuffinError(`bsdiff patch makes ${declared} bytes, but the puffed target is ${h.dst.puffLength}`);
-  const puffedTarget = bspatch(puffed, Buffer.from(raw.buffer, raw.byteOffset, raw.length));
+  if (declared === null) throw new PuffinError('the raw patch after the puffin header is neither BSDIFF40 nor BSDF2');
+  if (declared !== h.dst.puffLength) throw new PuffinError(`bsdiff patch makes ${declared} bytes, but the puffed target is ${h.dst.puffLength}`);
+  let puffedTarget: Buffer;
+  try {
+    puffedTarget = bspatch(puffed, Buffer.from(raw.buffer, raw.byteOffset, raw.length));
+  } catch (e) {
+    throw new PuffinError(`the bsdiff patch inside the puffin patch does not apply: ${(e as Error).message}`, { cause: e });
+  }
   if (puffedTarget.length !== h.dst.puffLength) throw new PuffinError(`bsdiff made ${puffedTarget.length} puffed bytes, not the ${h.dst.puffLength} the patch says`);
   return huffStream(puffedTarget, h.dst.deflates, h.dst.puffs, max);
 }
