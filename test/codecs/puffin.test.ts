@@ -7,10 +7,10 @@
  */
 import test from 'node:test';
 import assert from 'node:assert/strict';
-import { readdirSync, readFileSync } from 'node:fs';
+import { mkdirSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import zlib from 'node:zlib';
-import { CORPUS, corpusFile, requireTools, runTool } from '../helpers';
+import { CORPUS, corpusFile, requireTools, runTool, tempDir } from '../helpers';
 import { type BitExtent, PUFF_MAX_BYTES, PuffinError, applyPuffPatch, huffStream, puffStream, readPuffPatchHeader, writePuffPatch } from '../../src/codecs/puffin';
 import { BitWriter, fixedCodes, writeSymbol } from '../../src/codecs/puffin/deflate';
 import { debianBspatch, deflateBlocks, inflatePuff, locateDeflates, makePuffPatch } from '../../fixtures/builders/puffin';
@@ -233,6 +233,29 @@ test('PUFFDIFF over gzip-holding images: made with Debian bsdiff over puffed for
   const counting = (o: Buffer, p: Buffer): Buffer => (calls++, debianBspatch(o, p));
   applyPuffPatch(source, built.patch, counting);
   assert.equal(calls, 1);
+});
+
+test('PUFFDIFF over zip archives (an APK-like file) made by Debian zip', (t) => {
+  if (!requireTools(t, 'zip', 'unzip', 'bsdiff', 'bspatch')) return;
+  const dir = tempDir(t);
+  const files = ['classes.dex', 'res/layout.xml', 'assets/data.bin', 'AndroidManifest.xml'];
+  const build = (name: string, seed: number): Buffer => {
+    const root = join(dir, name);
+    for (const [i, f] of files.entries()) {
+      mkdirSync(join(root, f, '..'), { recursive: true });
+      writeFileSync(join(root, f), i === 0 ? edited(sample(20, 80_000), seed) : sample(21 + i, 20_000 * (i + 1)));
+    }
+    runTool('zip', ['-q', '-X', '-9', '-r', join(dir, `${name}.zip`), '.'], { cwd: root });
+    return readFileSync(join(dir, `${name}.zip`));
+  };
+  const source = build('old', 1);
+  const target = build('new', 2);
+  const built = makePuffPatch(source, target);
+  assert.ok(built.dstDeflates.length >= files.length, 'a deflate extent per compressed block of every entry');
+  const out = applyPuffPatch(source, built.patch, debianBspatch, { targetSize: target.length });
+  assert.ok(out.equals(target), 'applied patch gives the new zip byte for byte');
+  writeFileSync(join(dir, 'applied.zip'), out);
+  runTool('unzip', ['-tq', join(dir, 'applied.zip')]);
 });
 
 test('a patch with no deflates on one side, and an identical source and target', (t) => {
