@@ -92,6 +92,20 @@ export class BitWriter {
   /** Writes the low `n` bits of `v` (the caller guarantees `v < 2**n`). */
   write(n: number, v: number): void {
     if (n > this.end - this.pos) throw new PuffinError('re-encoded deflate data runs past its extent');
+    if (n === 0) return;
+    if (n <= 24) {
+      // Up to 31 bits from the start of the current byte: the bits already written below `pos`, then `v`.
+      const at = this.pos >>> 3;
+      const sh = this.pos & 7;
+      const w = (this.buf[at] & ((1 << sh) - 1)) | ((v & ((1 << n) - 1)) << sh);
+      const last = (sh + n - 1) >>> 3;
+      this.buf[at] = w;
+      if (last >= 1) this.buf[at + 1] = w >>> 8;
+      if (last >= 2) this.buf[at + 2] = w >>> 16;
+      if (last >= 3) this.buf[at + 3] = w >>> 24;
+      this.pos += n;
+      return;
+    }
     while (n > 0) {
       const at = this.pos >>> 3;
       const sh = this.pos & 7;
