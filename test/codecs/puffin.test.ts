@@ -109,6 +109,12 @@ test('gzip -1, -6, -9 output round-trips bit for bit, and its puff decompresses 
     const blocks = found[0].blocks;
     assert.ok(blocks.length > 1, `gzip -${level}: several blocks`);
     roundTrip(gz, blocks, `gzip -${level} (blocks)`);
+    // An empty file: gzip writes one empty fixed block.
+    const empty = runTool('gzip', [`-${level}`, '-n', '-c'], { input: Buffer.alloc(0) }).stdout;
+    const e = locateDeflates(empty);
+    assert.equal(e.length, 1, `gzip -${level} of nothing: one member`);
+    const er = roundTrip(empty, [e[0].stream], `gzip -${level} of nothing`);
+    assert.equal(inflatePuff(er.puffed.subarray(er.puffs[0].offset, er.puffs[0].offset + er.puffs[0].length)).length, 0);
   }
 });
 
