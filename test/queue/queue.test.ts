@@ -118,7 +118,8 @@ test('queue: several workers, one SIGKILLed mid-job; every input checked exactly
   assert.match(again.stdout, /^already queued \(waiting\) /);
 
   const db = join(dir, 'results.db');
-  const args = ['--queue', redis.url, '--db', db, '--concurrency', '2', '--job-timeout', '4', '--attempts', '2', '--backoff', '0.2', '--stalled-seconds', '1'];
+  const args = ['--queue', redis.url, '--db', db, '--concurrency', '2', '--job-timeout', '12', '--attempts', '2', '--backoff', '0.2', '--stalled-seconds', '1'];
+  // Each check starts a Node process that loads every format (a second or more on a busy machine): the time limit leaves room for that.
   const env = { ROMSCOPE_QUEUE_TEST_DELAY_MS: '700' };
   const workers = [startWorker(t, args, env), startWorker(t, args, env), startWorker(t, args, env)];
   const dump = () => workers.map((w, i) => `worker ${i}:\n  ${w.out.join('\n  ')}`).join('\n');
@@ -190,7 +191,7 @@ test('queue: several workers, one SIGKILLed mid-job; every input checked exactly
   assert.equal(crash.attempts, 2);
   assert.match(crash.reason, /^crashed: the check process was killed by SIGABRT/);
   assert.equal(hang.attempts, 2);
-  assert.match(hang.reason, /^timed out: the check took more than --job-timeout 4 s and was killed/);
+  assert.match(hang.reason, /^timed out: the check took more than --job-timeout 12 s and was killed/);
   const human = runCli(['worker', '--queue', redis.url, '--dead-letters']);
   assert.match(human.stdout, /romscope-test-crash\.zip {2}after 2 attempt\(s\): crashed/);
 });
