@@ -3,8 +3,9 @@
  * worker kills it at the job's time limit, and a crash or a heap that outgrows
  * its limit ends only this process, not the worker.
  *
- * Protocol: the parent sends one CheckRequest over IPC; the child answers one
- * CheckReply and exits. It ignores SIGINT and SIGTERM (a Ctrl-C or a systemd
+ * Protocol: the parent sends a CheckRequest over IPC; the child answers one
+ * CheckReply, then waits for the next request (the parent reuses it, see
+ * ./run-check.ts) or for the channel to close, and exits then. It ignores SIGINT and SIGTERM (a Ctrl-C or a systemd
  * stop reaches the whole process group; the worker decides whether its check
  * finishes or is killed) and exits when the worker goes away (the IPC channel
  * closes), so a worker killed with SIGKILL leaves no check running.
@@ -52,7 +53,8 @@ async function run(req: CheckRequest): Promise<CheckReply> {
 if (require.main === module) {
   for (const sig of ['SIGINT', 'SIGTERM', 'SIGHUP'] as const) process.on(sig, () => undefined);
   process.on('disconnect', () => process.exit(1));
-  process.once('message', (req: CheckRequest) => {
-    void run(req).then((reply) => process.send?.(reply, () => process.exit(0)));
+  // One request at a time: the parent sends the next only after the reply.
+  process.on('message', (req: CheckRequest) => {
+    void run(req).then((reply) => process.send?.(reply));
   });
 }

@@ -18,7 +18,7 @@ import { errorMessage } from '../io/errors';
 import { openStore, type ResultStore } from '../store/index';
 import { BACKOFF_TYPE, DEAD_LETTERS_KEY, QUEUE_NAME, connectionOptions, parseRedisUrl, redisClient, type DeadLetter, type JobData, type JobResult } from './common';
 import { InputError, localInput } from './input';
-import { CheckFailure, runCheck } from './run-check';
+import { CheckFailure, CheckPool } from './run-check';
 
 export interface WorkerOptions {
   queue: string;
@@ -65,6 +65,8 @@ export async function startWorker(o: WorkerOptions): Promise<RunningWorker> {
     throw e;
   }
 
+  const pool = new CheckPool(o.heapMiB);
+
   const deadLetter = async (job: Job<JobData>, reason: string, attempts: number): Promise<void> => {
     const letter: DeadLetter = { jobId: String(job.id), input: job.data.input, reason, attempts, failedAt: new Date().toISOString(), worker: me };
     // A hash field per job: writing it twice (a retry of this step) leaves one entry.
@@ -98,9 +100,9 @@ export async function startWorker(o: WorkerOptions): Promise<RunningWorker> {
           o.log(`skipped ${input}: sha256 ${local.sha256} already checked (${known.path})`);
           return { sha256: local.sha256, stored: false, rowPath: known.path, exitCode: known.exitCode };
         }
-        const row = await runCheck(
+        const row = await pool.run(
           { path: local.path, input, mtimeMs: local.mtimeMs, failOn: o.failOn, ...(o.tempDir ? { tempDir: o.tempDir } : {}) },
-          { timeoutMs: Math.max(1, deadline - Date.now()), limitMs: o.jobTimeoutMs, ...(o.heapMiB ? { heapMiB: o.heapMiB } : {}), ...(signal ? { signal } : {}) },
+          { timeoutMs: Math.max(1, deadline - Date.now()), limitMs: o.jobTimeoutMs, ...(signal ? { signal } : {}) },
         );
         // The sha256 the check computed wins (it read the bytes last); a row with it already there means another job got there first.
         const stored = await store.putIfNewSha256(row);
@@ -160,6 +162,7 @@ export async function startWorker(o: WorkerOptions): Promise<RunningWorker> {
     try {
       await worker.close();
     } finally {
+      pool.close();
       redis.disconnect();
       await store.close();
       done();
