@@ -678,9 +678,7 @@ export async function main(argv: string[]): Promise<number> {
         const { enqueue } = await import('../queue/enqueue');
         const results = await enqueue(String(last(a.queue as string | string[])), (a.input as unknown as string[]).map(String));
         if (a.json) process.stdout.write(JSON.stringify(results, null, 2) + '\n');
-        else
-          for (const r of results)
-            process.stdout.write(`${r.added ? (r.state === 'retried' ? 'queued again' : 'queued') : `already queued (${r.state})`} ${terminalSafe(r.input)} (job ${r.jobId.slice(0, 16)})\n`);
+        else for (const r of results) process.stdout.write(`${r.added ? (r.state === 'retried' ? 'queued again' : 'queued') : `already queued (${r.state})`} ${terminalSafe(r.input)} (job ${r.jobId.slice(0, 16)})\n`);
       },
     )
     .command(
@@ -688,7 +686,7 @@ export async function main(argv: string[]): Promise<number> {
       'check the jobs on a queue and store one result row per input sha256; any number of workers on any number of machines (docs/queue.md)',
       (y) => y.options(WORKER_OPTIONS),
       async (a) => {
-        code = await runWorker(a as unknown as WorkerArgs);
+        code = await runWorker(a);
       },
     )
     .completion('completion', 'print a bash/zsh completion script (romscope completion >> ~/.bashrc)')

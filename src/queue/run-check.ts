@@ -124,5 +124,4 @@ export class CheckPool {
     this.closed = true;
     for (const s of this.idle.splice(0)) s.child.disconnect();
   }
-
 }

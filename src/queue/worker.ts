@@ -56,12 +56,13 @@ export function backoffDelay(attemptsMade: number, backoffMs: number): number {
 export async function startWorker(o: WorkerOptions): Promise<RunningWorker> {
   const address = parseRedisUrl(o.queue);
   const me = `${hostname()}:${process.pid}`;
-  const store: ResultStore = await openStore(o.db);
-  let redis: IORedis;
+  // Redis first: a wrong address is an error before a store file is created.
+  const redis: IORedis = await redisClient(o.queue, false);
+  let store: ResultStore;
   try {
-    redis = await redisClient(o.queue, false);
+    store = await openStore(o.db);
   } catch (e) {
-    await store.close();
+    redis.disconnect();
     throw e;
   }
 
@@ -125,7 +126,7 @@ export async function startWorker(o: WorkerOptions): Promise<RunningWorker> {
         throw new UnrecoverableError(reason);
       }
       o.log(`failed ${input} (attempt ${attempt} of ${o.attempts}): ${reason}; retry in ${backoffDelay(attempt, o.backoffMs) / 1000} s`);
-      throw new Error(reason);
+      throw new Error(reason, { cause: e });
     }
   };
 

@@ -55,12 +55,7 @@ test('localInput: over the cap (declared or streamed), a 404, a cut download and
     ['/missing', 1 << 20, /the server answered 404 Not Found/],
     ['/short', 1 << 20, /broke off after|received, .* declared/],
   ];
-  for (const [path, maxBytes, re] of cases)
-    await assert.rejects(
-      localInput(base + path, { maxBytes, tempDir: tmp }),
-      (e: unknown) => e instanceof InputError && re.test(e.message),
-      path,
-    );
+  for (const [path, maxBytes, re] of cases) await assert.rejects(localInput(base + path, { maxBytes, tempDir: tmp }), (e: unknown) => e instanceof InputError && re.test(e.message), path);
   const port = await freePort();
   await assert.rejects(localInput(`http://127.0.0.1:${port}/x`, { maxBytes: 10, tempDir: tmp }), (e: unknown) => e instanceof InputError && /cannot fetch \(ECONNREFUSED\)/.test(e.message));
   assert.deepEqual(readdirSync(tmp), []);

@@ -44,14 +44,14 @@ function startWorker(t: TestContext, args: string[], env: NodeJS.ProcessEnv = {}
   });
   const out: string[] = [];
   let buf = '';
-  child.stdout!.setEncoding('utf8').on('data', (s: string) => {
+  child.stdout.setEncoding('utf8').on('data', (s: string) => {
     buf += s;
     const lines = buf.split('\n');
     buf = lines.pop()!;
     out.push(...lines);
   });
   let err = '';
-  child.stderr!.setEncoding('utf8').on('data', (s: string) => (err += s));
+  child.stderr.setEncoding('utf8').on('data', (s: string) => (err += s));
   const exited = new Promise<{ code: number | null; signal: NodeJS.Signals | null }>((r) =>
     child.on('exit', (code, signal) => {
       if (err.trim()) out.push(`stderr: ${err.trim()}`);
@@ -112,7 +112,14 @@ test('queue: several workers, one SIGKILLed mid-job; every input checked exactly
   // The hanger first: its two attempts run out the time limit twice while the others are checked.
   const enq = runCli(['enqueue', '--queue', redis.url, hanger, crasher, ...inputs, copy, url]);
   assert.equal(enq.code, 0, enq.stderr);
-  assert.equal(enq.stdout.trim().split('\n').filter((l) => l.startsWith('queued ')).length, 24, enq.stdout);
+  assert.equal(
+    enq.stdout
+      .trim()
+      .split('\n')
+      .filter((l) => l.startsWith('queued ')).length,
+    24,
+    enq.stdout,
+  );
   // The same path again, unchanged: no second job.
   const again = runCli(['enqueue', '--queue', redis.url, inputs[3]]);
   assert.equal(again.code, 0, again.stderr);
@@ -215,20 +222,36 @@ test('queue: PostgreSQL store; SIGTERM lets the running check finish, a second S
   const args = ['--queue', redis.url, '--db', pg.url, '--job-timeout', '30', '--stalled-seconds', '1'];
   // One SIGTERM while the check runs: it finishes and is stored, then the worker exits 0.
   const a = startWorker(t, args, { ROMSCOPE_QUEUE_TEST_DELAY_MS: '1500' });
-  await until('worker a to start a job', () => a.out.some((l) => / checking /.test(l)), 20_000, () => a.out.join('\n'));
+  await until(
+    'worker a to start a job',
+    () => a.out.some((l) => / checking /.test(l)),
+    20_000,
+    () => a.out.join('\n'),
+  );
   a.child.kill('SIGTERM');
   assert.deepEqual(await a.exited, { code: 0, signal: null }, a.out.join('\n'));
-  assert.ok(a.out.some((l) => l.includes(`checked ${inputs[0]}:`)), a.out.join('\n'));
+  assert.ok(
+    a.out.some((l) => l.includes(`checked ${inputs[0]}:`)),
+    a.out.join('\n'),
+  );
 
   // Two SIGTERMs: the check is killed and its job goes back to waiting, without using up an attempt.
   assert.equal(runCli(['enqueue', '--queue', redis.url, inputs[1], inputs[2], inputs[1]]).code, 0);
   const b = startWorker(t, args, { ROMSCOPE_QUEUE_TEST_DELAY_MS: '5000' });
-  await until('worker b to start a job', () => b.out.some((l) => / checking /.test(l)), 20_000, () => b.out.join('\n'));
+  await until(
+    'worker b to start a job',
+    () => b.out.some((l) => / checking /.test(l)),
+    20_000,
+    () => b.out.join('\n'),
+  );
   b.child.kill('SIGTERM');
   await sleep(200);
   b.child.kill('SIGTERM');
   assert.deepEqual(await b.exited, { code: 0, signal: null }, b.out.join('\n'));
-  assert.ok(b.out.some((l) => / released /.test(l)), b.out.join('\n'));
+  assert.ok(
+    b.out.some((l) => / released /.test(l)),
+    b.out.join('\n'),
+  );
   const queue = new Queue(QUEUE_NAME, { connection: { ...parseRedisUrl(redis.url), maxRetriesPerRequest: null } });
   t.after(() => queue.close());
   const c1 = await queue.getJobCounts('waiting', 'active', 'completed', 'failed');
@@ -237,13 +260,24 @@ test('queue: PostgreSQL store; SIGTERM lets the running check finish, a second S
   // A worker finishes the rest; the first input queued again (already done) adds no row.
   assert.equal(runCli(['enqueue', '--queue', redis.url, inputs[0]]).code, 0);
   const c = startWorker(t, args);
-  await until('the last jobs', async () => (await queue.getJobCounts('completed')).completed === 3, 30_000, () => c.out.join('\n'));
+  await until(
+    'the last jobs',
+    async () => (await queue.getJobCounts('completed')).completed === 3,
+    30_000,
+    () => c.out.join('\n'),
+  );
   c.child.kill('SIGTERM');
   assert.deepEqual(await c.exited, { code: 0, signal: null }, c.out.join('\n'));
   // BullMQ counts the finishing attempt too: 1 for each, the released one included (its second start was its attempt 1).
   for (const j of await queue.getJobs(['completed'])) assert.equal(j.attemptsMade, 1, `${j.data.input}: attemptsMade ${j.attemptsMade}`);
-  assert.ok(b.out.some((l) => l.includes(`released ${inputs[1]}:`)), b.out.join('\n'));
-  assert.ok(c.out.some((l) => l.includes(`checking ${inputs[1]} (attempt 1 of 3`)), c.out.join('\n'));
+  assert.ok(
+    b.out.some((l) => l.includes(`released ${inputs[1]}:`)),
+    b.out.join('\n'),
+  );
+  assert.ok(
+    c.out.some((l) => l.includes(`checking ${inputs[1]} (attempt 1 of 3`)),
+    c.out.join('\n'),
+  );
 
   const store = await openStore(pg.url);
   t.after(() => store.close());
