@@ -27,6 +27,7 @@ import { MiB, writeData, writeHashtreeImage } from './generate';
 import { buildExt4Image, buildPayloadBench } from './payload';
 import { abOtaZip, factoryZip, mibFromEnv, samsungAp, updateApp } from './packages';
 import { lgKdz } from './kdz';
+import { batchCount, largeBytes, largePackages, smallPackages } from './batch';
 import { BUILD_PROP, fsImageBytes, otaZip, sparseImage, type FsKind } from './fs';
 import { CommandFailed, describeRssMethod, detectRssMethod, findTool, measure, runCommand, stopAll, type Command, type RssMethod } from './measure';
 import { evaluateTargets, renderTable, renderTargets, toJson, type CaseResult, type Target, type ToolResult } from './report';
@@ -50,8 +51,8 @@ interface CaseSpec {
   name: string;
   /** Programs needed to build the input at all; without them the whole case is skipped. */
   builders: string[];
-  /** Writes the input into `dir`; returns its path, facts worth printing, and extra romscope arguments. */
-  build(dir: string, bytes: number): Promise<{ input: string; info: string[]; args?: string[] }>;
+  /** Writes the input into `dir`; returns its path (a file, or a directory for batch), facts worth printing, extra romscope arguments, and its size when it is a directory. */
+  build(dir: string, bytes: number): Promise<{ input: string; info: string[]; args?: string[]; bytes?: number }>;
   /** Set when the input's size does not follow BENCH_SIZE_MB (said in the log instead of the size). */
   fixedInput?: string;
   references(input: string): Reference[];
@@ -71,6 +72,8 @@ interface Variant {
   env: Record<string, string>;
   /** Put before node, e.g. a CPU affinity mask; the variant is skipped when its program is missing. */
   prefix?: string[];
+  /** Put after romscope's own arguments, e.g. `--jobs 2`. */
+  args?: string[];
 }
 
 /** The whole-package cases: romscope's decode threads at 2 and 1, and 1 pinned to one core (the references are not pinned). */
@@ -325,11 +328,58 @@ const CASES: CaseSpec[] = [
     references: (input) => [{ tool: 'sha256sum', needs: ['sha256sum'], argv: ['sha256sum', input], command: 'sha256sum bench.kdz' }],
     measureAll: true,
   },
+  batchCase(
+    'batch small',
+    async (dir) => smallPackages(dir, batchCount()),
+    () => `${batchCount()} small zips (BENCH_BATCH_COUNT)`,
+  ),
+  batchCase(
+    'batch large',
+    (dir) => largePackages(dir, largeBytes()),
+    () => `4 stored zips of ${largeBytes() / MiB} MiB each (BENCH_BATCH_LARGE_MB)`,
+  ),
   fsCase('ext4', 'sparse'),
   fsCase('ext4', 'payload'),
   fsCase('erofs', 'sparse'),
   fsCase('erofs', 'payload'),
 ];
+
+/**
+ * `romscope batch` over a directory (issue 20): every input checked in
+ * worker processes, a row and a JSON report each, at --jobs 1 and --jobs 2
+ * (`--recheck`, so every timed run checks everything again; `--fail-on none`,
+ * so findings do not fail the run). The reference is the same checks one by
+ * one: `romscope check --quiet` per file, one process each, as a shell loop
+ * would run them.
+ */
+function batchCase(name: string, build: (dir: string) => Promise<{ input: string; bytes: number; info: string[] }>, what: () => string): CaseSpec {
+  return {
+    name,
+    builders: name === 'batch large' ? ['zip'] : [],
+    get fixedInput() {
+      return what();
+    },
+    variants: [
+      { suffix: '--jobs 1', env: {}, args: ['--jobs', '1'] },
+      { suffix: '--jobs 2', env: {}, args: ['--jobs', '2'] },
+    ],
+    build,
+    romscope: (input) => ({
+      args: ['batch', input, '--db', join(dirname(input), 'bench-batch.db'), '--recheck', '--fail-on', 'none', '--quiet'],
+      label: 'romscope batch',
+      command: `romscope batch ${basename(input)} --db bench-batch.db --recheck --fail-on none --quiet`,
+    }),
+    references: (input) => [
+      {
+        tool: 'romscope check per file',
+        needs: ['sh'],
+        // Exit 1 (findings) is a finished check; anything else stops the loop.
+        argv: ['sh', '-c', 'for f in "$1"/*; do "$2" "$3" check --quiet --fail-on none "$f" > /dev/null || exit 1; done', 'bench', input, process.execPath, BIN],
+        command: `for f in ${basename(input)}/*; do romscope check --quiet --fail-on none "$f"; done`,
+      },
+    ],
+  };
+}
 
 /**
  * build.prop out of a 2 GiB ext4 or EROFS partition image, inside a sparse
@@ -466,7 +516,7 @@ function romscopeCommand(spec: CaseSpec, input: string, args: string[] = []): { 
 /** Builds one case's input and measures romscope and every available reference on it. */
 async function runCase(spec: CaseSpec, dir: string, bytes: number, rss: RssMethod): Promise<CaseResult[]> {
   log(`${spec.name}: generating ${spec.fixedInput ?? `${mib(bytes)} input`}`);
-  const { input, info, args } = await spec.build(dir, bytes);
+  const { input, info, args, bytes: builtBytes } = await spec.build(dir, bytes);
   try {
     const { cmd: own, command } = romscopeCommand(spec, input, args);
     const ioFile = spec.measureAll ? join(dir, 'io.out') : undefined;
@@ -481,13 +531,13 @@ async function runCase(spec: CaseSpec, dir: string, bytes: number, rss: RssMetho
         continue;
       }
       log(`${name}: timing romscope (1 warm-up + ${TIMED_RUNS} runs)`);
-      const cmd: Command = { ...own, ioFile, ...(v && { env: v.env, argv: [...(v.prefix ?? []), ...own.argv] }) };
+      const cmd: Command = { ...own, ioFile, ...(v && { env: v.env, argv: [...(v.prefix ?? []), ...own.argv, ...(v.args ?? [])] }) };
       // A romscope failure is not caught here: it is the one thing that fails the bench.
       const measurement = await measure(cmd, TIMED_RUNS, rss);
       const shown = v
         ? `${Object.entries(v.env)
             .map(([k, x]) => `${k}=${x} `)
-            .join('')}${v.prefix ? `${v.prefix.join(' ')} ` : ''}${command}`
+            .join('')}${v.prefix ? `${v.prefix.join(' ')} ` : ''}${command}${v.args ? ` ${v.args.join(' ')}` : ''}`
         : command;
       owns.push({ name, romscope: { tool: cmd.label, command: shown, measurement } });
     }
@@ -512,10 +562,10 @@ async function runCase(spec: CaseSpec, dir: string, bytes: number, rss: RssMetho
       }
     }
     const file = basename(input);
-    const size = statSync(input).size;
+    const size = builtBytes ?? statSync(input).size;
     return owns.map((o, i) => ({ name: o.name, file, bytes: size, info: i === 0 ? info : [], romscope: o.romscope, references, skipped: i === 0 ? skipped : [] }));
   } finally {
-    rmSync(input, { force: true }); // the next case gets the disk and page cache to itself
+    rmSync(input, { recursive: true, force: true }); // the next case gets the disk and page cache to itself
   }
 }
 

@@ -128,6 +128,9 @@ export function renderManPage(): string {
     '.TP',
     '.B 2',
     'a usage error or an input that cannot be read',
+    '.TP',
+    '.B 3',
+    'batch: the check of an input did not finish (its worker process died); batch exits with the worst exit code of its inputs',
     '.SH ENVIRONMENT',
     '.TP',
     '.B NO_COLOR',
@@ -140,7 +143,7 @@ export function renderManPage(): string {
     '.B .romscope.json',
     'rule severities for a project: {"rules": {"RULE": "off"}}',
     '.SH SEE ALSO',
-    'The README and docs/ shipped with the package: docs/cli.md, docs/rules/, docs/report\\-format.md.',
+    'The README and docs/ shipped with the package: docs/cli.md, docs/batch.md, docs/rules/, docs/report\\-format.md.',
   );
   return out.join('\n') + '\n';
 }

@@ -31,6 +31,8 @@ import { Progress } from './progress';
 import { watchOutput } from './output';
 import { installSignalHandlers, signalExitCode, takeOverSignals } from './signals';
 import { VERSION } from '../version';
+import { availableParallelism } from 'node:os';
+import { renderSummary, runBatch } from '../batch/run';
 
 const EXIT = { ok: 0, findings: 1, usage: 2 } as const;
 
@@ -141,6 +143,18 @@ const WORKER_OPTIONS = {
   json: { type: 'boolean', default: false, describe: 'with --dead-letters: print them as JSON' },
 } as const satisfies Record<string, Options>;
 
+/** `batch`: check's options that decide a report (not how it is printed), and the run's own. */
+const { format: _f, 'output-file': _o, color: _c, width: _w, baseline: _b, 'write-baseline': _wb, json: _j, ...BATCH_CHECK_OPTIONS } = CHECK_OPTIONS;
+const BATCH_OPTIONS = {
+  ...BATCH_CHECK_OPTIONS,
+  jobs: { alias: 'j', type: 'string', describe: 'inputs checked at once, each in its own worker process (default: the number of CPUs, at most 4)' },
+  db: { type: 'string', default: 'romscope-batch.db', describe: 'the result store: a SQLite file (created if missing) or a postgres:// URL' },
+  out: { type: 'string', describe: 'directory for the JSON reports (default <db>.reports; romscope-batch.reports for PostgreSQL)' },
+  resume: { type: 'boolean', default: false, describe: 'continue the interrupted run recorded in the reports directory (counted as one run)' },
+  recheck: { type: 'boolean', default: false, describe: 'check every input again, even those unchanged since their stored row' },
+  json: { type: 'boolean', default: false, describe: 'print the summary as JSON' },
+} as const satisfies Record<string, Options>;
+
 const LS_OPTIONS = { 'temp-dir': TEMP_DIR_OPTION, json: JSON_OPTION } as const satisfies Record<string, Options>;
 const RULES_OPTIONS = { json: JSON_OPTION } as const satisfies Record<string, Options>;
 
@@ -148,6 +162,7 @@ const RULES_OPTIONS = { json: JSON_OPTION } as const satisfies Record<string, Op
 const COMMANDS: Record<string, Record<string, Options>> = {
   inspect: REPORT_OPTIONS,
   check: CHECK_OPTIONS,
+  batch: BATCH_OPTIONS,
   extract: EXTRACT_OPTIONS,
   ls: LS_OPTIONS,
   rules: RULES_OPTIONS,
@@ -159,6 +174,7 @@ const GLOBAL_OPTIONS: Record<string, Options> = { help: { alias: 'h' }, version:
 const USAGE: Record<string, string> = {
   inspect: 'romscope inspect <file..>',
   check: 'romscope check <file..>',
+  batch: 'romscope batch <dir|list-file>',
   extract: 'romscope extract <file> <artifact> -o <out>',
   ls: 'romscope ls <file> <path>',
   rules: 'romscope rules',
@@ -529,6 +545,47 @@ async function runWorker(a: WorkerArgs): Promise<number> {
   return EXIT.ok;
 }
 
+interface BatchArgs extends Common {
+  input: string;
+  jobs?: string | string[];
+  db: string | string[];
+  out?: string | string[];
+  resume: boolean;
+  recheck: boolean;
+}
+
+/** `romscope batch`: docs/batch.md. Exit code: the worst input's (0, 1, 2 unreadable, 3 a check that did not finish). */
+async function runBatchCommand(a: BatchArgs): Promise<number> {
+  const input = String(a.input);
+  if (input === STDIN) throw new UsageError('batch reads a directory or a list file, not standard input');
+  const opts = inspectOptions(a, true);
+  const jobs = wholeNumber('jobs', a.jobs) ?? Math.min(4, availableParallelism());
+  if (jobs < 1) throw new UsageError('--jobs wants a whole number of 1 or more, got "0"');
+  const db = last(a.db) ?? 'romscope-batch.db';
+  if (db === '') throw new UsageError('--db wants a file name or a postgres:// URL');
+  const out = last(a.out);
+  if (out === '') throw new UsageError('--out wants a directory');
+  const failOn = parseFailOn(a['fail-on']);
+  const maxWarnings = parseMaxWarnings(a['max-warnings']);
+  const summary = await runBatch({
+    input,
+    jobs,
+    db,
+    ...(out === undefined ? {} : { out }),
+    resume: a.resume,
+    recheck: a.recheck,
+    check: { ...opts, keys: opts.keys?.map(String), failOn, ...(maxWarnings === undefined ? {} : { maxWarnings }) },
+    progress: !a.quiet && !!process.stderr.isTTY,
+    note: (line) => process.stderr.write(`romscope: ${terminalSafe(line)}\n`),
+  });
+  if (a.json) {
+    const { outcomes, ...rest } = summary;
+    const list = outcomes.map((x) => ({ path: x.path, status: x.status, exitCode: x.exitCode, ...(x.row ? { sha256: x.row.sha256 } : {}), ...(x.error ? { error: x.error } : {}) }));
+    process.stdout.write(JSON.stringify({ ...rest, outcomes: list }, null, 2) + '\n');
+  } else process.stdout.write(renderSummary(summary).split('\n').map(terminalSafe).join('\n'));
+  return summary.exitCode;
+}
+
 /** The long names of a command's options (and their one-letter aliases), for "did you mean". */
 function optionNames(cmd: string | undefined): { long: string[]; all: Set<string> } {
   const opts = { ...(cmd && COMMANDS[cmd] ? COMMANDS[cmd] : {}), ...GLOBAL_OPTIONS };
@@ -611,7 +668,7 @@ export async function main(argv: string[]): Promise<number> {
     .alias('v', 'version')
     .alias('h', 'help')
     .strict()
-    .demandCommand(1, 'name a command: inspect, check, extract, ls, rules, enqueue, worker or completion')
+    .demandCommand(1, 'name a command: inspect, check, batch, extract, ls, rules, enqueue, worker or completion')
     .command(
       'inspect <file..>',
       'describe firmware packages: their artifacts, formats, digests and findings (- reads standard input)',
@@ -626,6 +683,14 @@ export async function main(argv: string[]): Promise<number> {
       (y) => y.options(CHECK_OPTIONS),
       async (a) => {
         code = await runReports(a as unknown as Common, true);
+      },
+    )
+    .command(
+      'batch <input>',
+      'check every package in a directory or list file, in worker processes; rows in a result store, a JSON report each, unchanged inputs skipped',
+      (y) => y.positional('input', { type: 'string', describe: 'a directory (every regular file under it) or a file listing paths, one a line' }).options(BATCH_OPTIONS),
+      async (a) => {
+        code = await runBatchCommand(a as unknown as BatchArgs);
       },
     )
     .command(
