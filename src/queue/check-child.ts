@@ -13,7 +13,8 @@
  * Test hooks (docs/queue.md#test-hooks), only when ROMSCOPE_QUEUE_TEST_HOOKS=1:
  * ROMSCOPE_QUEUE_TEST_DELAY_MS=N waits N ms before the check; an input whose
  * name contains `romscope-test-crash` aborts the process (SIGABRT, as a native
- * crash would), and one containing `romscope-test-hang` never finishes.
+ * crash would), one containing `romscope-test-hang` never finishes, and one
+ * containing `romscope-test-balloon` allocates until its heap limit ends it.
  */
 import { checkFile } from '../batch/check-one';
 import type { FailOn } from '../api';
@@ -38,6 +39,10 @@ async function testHooks(input: string): Promise<void> {
   if (delay > 0) await new Promise((r) => setTimeout(r, delay));
   if (input.includes('romscope-test-crash')) process.abort();
   if (input.includes('romscope-test-hang')) await new Promise(() => setInterval(() => undefined, 1 << 30));
+  if (input.includes('romscope-test-balloon')) {
+    const kept: number[][] = [];
+    for (;;) kept.push(new Array<number>(1 << 20).fill(kept.length));
+  }
 }
 
 async function run(req: CheckRequest): Promise<CheckReply> {

@@ -34,11 +34,23 @@ export interface RunCheckOptions {
 
 /** The last lines of a child's stderr go into a crash's reason; this much is kept. */
 const STDERR_TAIL = 2000;
+/**
+ * What a crashed child's stderr says, in one line: V8's fatal error line (a
+ * heap out of memory, say) when there is one, else its last five lines.
+ */
+export function stderrSummary(head: string, tail: string): string {
+  const fatal = `${head}\n${tail}`.split('\n').find((l) => /^(FATAL ERROR|Fatal error|#\s*Fatal)/.test(l.trim()));
+  if (fatal) return fatal.trim();
+  return tail.trim().split('\n').slice(-5).join(' | ');
+}
+
 /** A child is replaced after this many checks (a bound on whatever one check may leave behind in it). */
 export const CHECKS_PER_CHILD = 50;
 
 interface Slot {
   child: ChildProcess;
+  /** The first and the last STDERR_TAIL characters of its stderr during the current check. */
+  stderrHead: string;
   stderr: string;
   checks: number;
 }
@@ -56,8 +68,9 @@ export class CheckPool {
       execArgv: this.heapMiB ? [`--max-old-space-size=${this.heapMiB}`] : [],
       stdio: ['ignore', 'ignore', 'pipe', 'ipc'],
     });
-    const slot: Slot = { child, stderr: '', checks: 0 };
+    const slot: Slot = { child, stderrHead: '', stderr: '', checks: 0 };
     child.stderr?.setEncoding('utf8').on('data', (s: string) => {
+      if (slot.stderrHead.length < STDERR_TAIL) slot.stderrHead += s.slice(0, STDERR_TAIL - slot.stderrHead.length);
       slot.stderr = (slot.stderr + s).slice(-STDERR_TAIL);
     });
     // A child that dies while idle is simply dropped.
@@ -74,7 +87,7 @@ export class CheckPool {
     if (this.closed) return Promise.reject(new CheckFailure('stopped: the worker is shutting down', 'stopped'));
     const slot = this.idle.pop() ?? this.spawn();
     const { child } = slot;
-    slot.stderr = '';
+    slot.stderr = slot.stderrHead = '';
     return new Promise((resolve, reject) => {
       let ended: CheckFailure | undefined;
       let settled = false;
@@ -106,7 +119,7 @@ export class CheckPool {
         cleanup();
         if (ended) return reject(ended);
         const how = sig ? `was killed by ${sig}` : `exited with code ${code}`;
-        const tail = slot.stderr.trim().split('\n').slice(-5).join(' | ');
+        const tail = stderrSummary(slot.stderrHead, slot.stderr);
         reject(new CheckFailure(`crashed: the check process ${how} without a result${tail ? ` (stderr: ${tail})` : ''}`, 'crash'));
       };
       const onError = (e: Error): void => stop(new CheckFailure(`the check process failed: ${e.message}`, 'crash'));

@@ -88,7 +88,7 @@ function sha256sum(path: string): string {
   return runTool('sha256sum', [path]).stdout.toString().split(' ')[0];
 }
 
-test('queue: several workers, one SIGKILLed mid-job; every input checked exactly once, crasher and hanger dead-lettered', { timeout: 120_000 }, async (t) => {
+test('queue: several workers, one SIGKILLed mid-job; every input checked exactly once, crasher, hanger and balloon dead-lettered', { timeout: 120_000 }, async (t) => {
   const redis = await startRedis(t);
   if (!redis) return;
   const dir = tempDir(t);
@@ -108,16 +108,19 @@ test('queue: several workers, one SIGKILLed mid-job; every input checked exactly
   writeFileSync(crasher, pkg(200));
   const hanger = join(dir, 'romscope-test-hang.zip');
   writeFileSync(hanger, pkg(300));
+  // Its check allocates until the child's heap limit (--job-memory) kills it.
+  const balloon = join(dir, 'romscope-test-balloon.zip');
+  writeFileSync(balloon, pkg(400));
 
   // The hanger first: its two attempts run out the time limit twice while the others are checked.
-  const enq = runCli(['enqueue', '--queue', redis.url, hanger, crasher, ...inputs, copy, url]);
+  const enq = runCli(['enqueue', '--queue', redis.url, hanger, crasher, balloon, ...inputs, copy, url]);
   assert.equal(enq.code, 0, enq.stderr);
   assert.equal(
     enq.stdout
       .trim()
       .split('\n')
       .filter((l) => l.startsWith('queued ')).length,
-    24,
+    25,
     enq.stdout,
   );
   // The same path again, unchanged: no second job.
@@ -126,7 +129,7 @@ test('queue: several workers, one SIGKILLed mid-job; every input checked exactly
   assert.match(again.stdout, /^already queued \(waiting\) /);
 
   const db = join(dir, 'results.db');
-  const args = ['--queue', redis.url, '--db', db, '--concurrency', '2', '--job-timeout', '12', '--attempts', '2', '--backoff', '0.2', '--stalled-seconds', '1'];
+  const args = ['--queue', redis.url, '--db', db, '--concurrency', '2', '--job-timeout', '12', '--attempts', '2', '--backoff', '0.2', '--stalled-seconds', '1', '--job-memory', '256M'];
   // Each check starts a Node process that loads every format (a second or more on a busy machine): the time limit leaves room for that.
   const env = { ROMSCOPE_QUEUE_TEST_DELAY_MS: '700' };
   const workers = [startWorker(t, args, env), startWorker(t, args, env), startWorker(t, args, env)];
@@ -149,13 +152,13 @@ test('queue: several workers, one SIGKILLed mid-job; every input checked exactly
     'every job to finish',
     async () => {
       const c = await queue.getJobCounts('waiting', 'active', 'delayed', 'completed', 'failed', 'prioritized');
-      return c.completed + c.failed === 24 && c.waiting + c.active + c.delayed + c.prioritized === 0;
+      return c.completed + c.failed === 25 && c.waiting + c.active + c.delayed + c.prioritized === 0;
     },
     60_000,
     dump,
   );
   const counts = await queue.getJobCounts('completed', 'failed');
-  assert.deepEqual(counts, { completed: 22, failed: 2 }, dump());
+  assert.deepEqual(counts, { completed: 22, failed: 3 }, dump());
 
   // The job the killed worker held came back (BullMQ's stalled-job check) and was finished by another worker.
   for (const input of interrupted) {
@@ -192,7 +195,10 @@ test('queue: several workers, one SIGKILLed mid-job; every input checked exactly
   const dl = runCli(['worker', '--queue', redis.url, '--dead-letters', '--json']);
   assert.equal(dl.code, 0, dl.stderr);
   const letters = JSON.parse(dl.stdout) as DeadLetter[];
-  assert.equal(letters.length, 2, dl.stdout);
+  assert.equal(letters.length, 3, dl.stdout);
+  const ballooned = letters.find((l) => l.input === balloon);
+  assert.ok(ballooned, dl.stdout);
+  assert.match(ballooned.reason, /^crashed: the check process (was killed by SIG[A-Z]+|exited with code \d+) without a result \(stderr: FATAL ERROR: .*heap out of memory\)$/);
   const crash = letters.find((l) => l.input === crasher);
   const hang = letters.find((l) => l.input === hanger);
   assert.ok(crash && hang, dl.stdout);
