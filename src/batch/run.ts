@@ -55,7 +55,13 @@ export interface InputOutcome {
   exitCode: number;
   /** Why it failed. */
   error?: string;
-  row?: ResultRow;
+  /** The input's row without its report text (kept for the summary; a run over many inputs must not hold every report). */
+  row?: Omit<ResultRow, 'report'>;
+}
+
+function brief(row: ResultRow): Omit<ResultRow, 'report'> {
+  const { report: _report, ...rest } = row;
+  return rest;
 }
 
 export interface BatchSummary {
@@ -232,7 +238,7 @@ export async function runBatch(o: BatchOptions): Promise<BatchSummary> {
     // Written earlier in the run being resumed, and the file has not changed since (size and mtime): done.
     if (resumed && old && old.checkedAt >= journal.startedAt && old.size === st.size && old.mtimeMs === st.mtimeMs) {
       if (!existsSync(join(out, `${reportName(path)}.json`))) writeReports(null, old, out, formats);
-      return { path, status: old.integrity === FAILED ? 'failed' : 'checked', exitCode: exitOf(old), row: old };
+      return { path, status: old.integrity === FAILED ? 'failed' : 'checked', exitCode: exitOf(old), row: brief(old) };
     }
     const verify = !o.recheck && old !== null && old.size === st.size && old.romscopeVersion === VERSION && old.integrity !== FAILED;
     if (verify) {
@@ -254,7 +260,7 @@ export async function runBatch(o: BatchOptions): Promise<BatchSummary> {
         }
         if (!existsSync(join(out, `${reportName(path)}.json`))) writeReports(null, row, out, formats);
         const here = resumed && row.checkedAt >= journal.startedAt;
-        return { path, status: here ? 'checked' : 'skipped', exitCode, row };
+        return { path, status: here ? 'checked' : 'skipped', exitCode, row: brief(row) };
       }
     }
     byId.set(i, path);
@@ -264,9 +270,10 @@ export async function runBatch(o: BatchOptions): Promise<BatchSummary> {
       case 'result': {
         const row = answer.row;
         // The report first, then the row: a row always has its report file.
-        writeReports(JSON.parse(row.report) as Report, row, out, formats);
+        // The parsed report only for formats that render it (JSON is row.report as it is).
+        writeReports(formats.some((f) => f !== 'json') ? (JSON.parse(row.report) as Report) : null, row, out, formats);
         await store.put(row);
-        return { path, status: 'checked', exitCode: row.exitCode, row };
+        return { path, status: 'checked', exitCode: row.exitCode, row: brief(row) };
       }
       case 'error':
         if (answer.usage) {
@@ -290,7 +297,7 @@ export async function runBatch(o: BatchOptions): Promise<BatchSummary> {
     const row = failedRow(path, size, mtimeMs, sha256, why);
     writeReports(null, row, out, formats);
     await store.put(row);
-    return { path, status: 'failed', exitCode: BATCH_EXIT.notFinished, error: why, row };
+    return { path, status: 'failed', exitCode: BATCH_EXIT.notFinished, error: why, row: brief(row) };
   };
 
   try {

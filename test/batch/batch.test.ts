@@ -263,3 +263,32 @@ test('batch: PostgreSQL store (a real cluster), rows read back with psql equal t
   const again = batch([join(dir, 'list'), '--db', pg.url, '--out', join(dir, 'reports')]);
   assert.equal(again.summary.skipped, 3);
 });
+
+test('batch: SIGTERM stops the run with 143 and its workers with it; the journal says unfinished', async (t: TestContext) => {
+  if (!requireTools(t, 'pgrep')) return;
+  const dir = tempDir(t);
+  mkdirSync(join(dir, 'in'));
+  writeAll(join(dir, 'in'), Object.fromEntries(Array.from({ length: 12 }, (_, i) => [`s${i}.zip`, goodZip(300 + i)])));
+  const reports = join(dir, 'r.db.reports');
+  const child = spawn(process.execPath, [BIN, 'batch', join(dir, 'in'), '--db', join(dir, 'r.db'), '--jobs', '2'], { stdio: ['ignore', 'ignore', 'pipe'] });
+  let stderr = '';
+  child.stderr.on('data', (b: Buffer) => void (stderr += b.toString()));
+  const exited = new Promise<number | null>((r) => child.on('exit', (c) => r(c)));
+  let workers: string[] = [];
+  await until(
+    () => {
+      workers = spawnSync('pgrep', ['-P', String(child.pid)], { encoding: 'utf8' })
+        .stdout.trim()
+        .split('\n')
+        .filter(Boolean);
+      return workers.length > 0 && statSync(reports, { throwIfNoEntry: false }) !== undefined && readdirSync(reports).some((f) => f.startsWith('s'));
+    },
+    120_000,
+    'a worker and a report',
+  );
+  child.kill('SIGTERM');
+  assert.equal(await exited, 143, stderr);
+  assert.match(stderr, /interrupted by SIGTERM/);
+  await until(() => workers.every((pid) => spawnSync('kill', ['-0', pid]).status !== 0), 10_000, 'the workers to exit');
+  assert.equal(JSON.parse(readFileSync(join(reports, 'batch-run.json'), 'utf8')).finishedAt, null);
+});
