@@ -30,7 +30,7 @@ import { registerCleanup } from '../io/cleanup';
 import { nearest, typoDistance } from '../io/suggest';
 import { Progress } from './progress';
 import { watchOutput } from './output';
-import { installSignalHandlers } from './signals';
+import { installSignalHandlers, signalExitCode, takeOverSignals } from './signals';
 import { VERSION } from '../version';
 import { availableParallelism } from 'node:os';
 import { renderSummary, runBatch } from '../batch/run';
@@ -124,6 +124,26 @@ const EXTRACT_OPTIONS = {
   json: JSON_OPTION,
 } as const satisfies Record<string, Options>;
 
+const QUEUE_OPTION = { type: 'string', demandOption: true, describe: 'the Redis server the jobs are on: redis://host:port[/db] (docs/queue.md)' } as const satisfies Options;
+
+const ENQUEUE_OPTIONS = { queue: QUEUE_OPTION, json: JSON_OPTION } as const satisfies Record<string, Options>;
+
+const WORKER_OPTIONS = {
+  queue: QUEUE_OPTION,
+  db: { type: 'string', default: 'romscope.db', describe: 'result store: a SQLite file (created if missing) or postgres://user@host/db for one store several machines share' },
+  concurrency: { type: 'string', default: '1', describe: 'jobs this worker checks at once (one child process each)' },
+  'job-timeout': { type: 'string', default: '1800', describe: "seconds a job may take (download or hashing, then the check); the check's process is killed at the limit" },
+  attempts: { type: 'string', default: '3', describe: 'attempts per job (retried with exponential backoff) before it goes on the dead-letter list' },
+  backoff: { type: 'string', default: '10', describe: 'seconds before the first retry; each further retry waits twice as long' },
+  'stalled-seconds': { type: 'string', default: '30', describe: "a job's lock lasts this long unrenewed: the job of a worker that died goes back on the queue after one to two times this" },
+  'max-download': { type: 'string', default: '16G', describe: 'largest URL input the worker downloads (16G, 512M or bytes)' },
+  'job-memory': { type: 'string', describe: "heap limit of each check's process (2G, 512M); Node's default when not given" },
+  'fail-on': { type: 'string', default: 'error', describe: "lowest severity that makes a row's exit code 1, as check --fail-on" },
+  'temp-dir': { type: 'string', describe: 'directory for downloads and spill files (default: $TMPDIR or the system temp directory)' },
+  'dead-letters': { type: 'boolean', default: false, describe: 'print the dead-letter list (inputs that failed every attempt) and exit' },
+  json: { type: 'boolean', default: false, describe: 'with --dead-letters: print them as JSON' },
+} as const satisfies Record<string, Options>;
+
 /** `batch`: check's options that decide a report (not how it is printed), and the run's own. */
 const { format: _f, 'output-file': _o, color: _c, width: _w, baseline: _b, 'write-baseline': _wb, json: _j, ...BATCH_CHECK_OPTIONS } = CHECK_OPTIONS;
 const BATCH_OPTIONS = {
@@ -147,6 +167,8 @@ const COMMANDS: Record<string, Record<string, Options>> = {
   extract: EXTRACT_OPTIONS,
   ls: LS_OPTIONS,
   rules: RULES_OPTIONS,
+  enqueue: ENQUEUE_OPTIONS,
+  worker: WORKER_OPTIONS,
   completion: {},
 };
 const GLOBAL_OPTIONS: Record<string, Options> = { help: { alias: 'h' }, version: { alias: 'v' } };
@@ -157,6 +179,8 @@ const USAGE: Record<string, string> = {
   extract: 'romscope extract <file> <artifact> -o <out>',
   ls: 'romscope ls <file> <path>',
   rules: 'romscope rules',
+  enqueue: 'romscope enqueue --queue redis://host:port <path|url..>',
+  worker: 'romscope worker --queue redis://host:port [--db FILE|postgres://...]',
   completion: 'romscope completion',
 };
 
@@ -451,6 +475,78 @@ async function runReports(a: Common, isCheck: boolean): Promise<number> {
   return code;
 }
 
+interface WorkerArgs {
+  queue: string | string[];
+  db: string | string[];
+  concurrency: string | string[];
+  'job-timeout': string | string[];
+  attempts: string | string[];
+  backoff: string | string[];
+  'stalled-seconds': string | string[];
+  'max-download': string | string[];
+  'job-memory'?: string | string[];
+  'fail-on': string | string[];
+  'temp-dir'?: string | string[];
+  'dead-letters': boolean;
+  json: boolean;
+}
+
+/** A whole number of 1 or more. */
+function positiveWhole(flag: string, raw: string | string[] | undefined): number | undefined {
+  const v = wholeNumber(flag, raw);
+  if (v === 0) throw new UsageError(`--${flag} wants a whole number of 1 or more, got "0"`);
+  return v;
+}
+
+/**
+ * `romscope worker`: runs until SIGTERM or SIGINT. The first signal lets the
+ * running checks finish (no new jobs are taken), then exits 0; a second one
+ * kills them and puts their jobs back on the queue; a third exits at once.
+ */
+async function runWorker(a: WorkerArgs): Promise<number> {
+  const { parseSeconds } = await import('../queue/common');
+  const queue = String(last(a.queue));
+  if (a['dead-letters']) {
+    const { listDeadLetters } = await import('../queue/worker');
+    const letters = await listDeadLetters(queue);
+    if (a.json) process.stdout.write(JSON.stringify(letters, null, 2) + '\n');
+    else if (!letters.length) process.stdout.write('No dead letters.\n');
+    else for (const d of letters) process.stdout.write(`${d.failedAt}  ${terminalSafe(d.input)}  after ${d.attempts} attempt(s): ${terminalSafe(d.reason)}  [job ${d.jobId.slice(0, 16)}, ${d.worker}]\n`);
+    return EXIT.ok;
+  }
+  const heap = parseSize('job-memory', a['job-memory']);
+  const opts = {
+    queue,
+    db: String(last(a.db)),
+    concurrency: positiveWhole('concurrency', a.concurrency) ?? 1,
+    jobTimeoutMs: (parseSeconds('job-timeout', last(a['job-timeout'])) ?? 1800) * 1000,
+    attempts: positiveWhole('attempts', a.attempts) ?? 3,
+    backoffMs: (parseSeconds('backoff', last(a.backoff)) ?? 10) * 1000,
+    stalledMs: (parseSeconds('stalled-seconds', last(a['stalled-seconds'])) ?? 30) * 1000,
+    maxDownloadBytes: parseSize('max-download', a['max-download']) ?? 16 * 1024 ** 3,
+    ...(heap !== undefined ? { heapMiB: Math.max(16, Math.floor(heap / 1024 ** 2)) } : {}),
+    failOn: parseFailOn(a['fail-on']),
+    ...tempDirOf(a['temp-dir']),
+    log: (line: string) => void process.stdout.write(`${new Date().toISOString()} ${terminalSafe(line)}\n`),
+  };
+  const { startWorker } = await import('../queue/worker');
+  const worker = await startWorker(opts);
+  let signals = 0;
+  takeOverSignals((sig) => {
+    if (++signals >= 3) {
+      process.stderr.write(`romscope: ${sig} a third time: exiting now; the running jobs go back on the queue when their locks expire\n`);
+      process.exit(signalExitCode(sig));
+    }
+    void worker.stop();
+  });
+  try {
+    await worker.stopped;
+  } finally {
+    takeOverSignals(null);
+  }
+  return EXIT.ok;
+}
+
 interface BatchArgs extends Common {
   input: string;
   jobs?: string | string[];
@@ -574,7 +670,7 @@ export async function main(argv: string[]): Promise<number> {
     .alias('v', 'version')
     .alias('h', 'help')
     .strict()
-    .demandCommand(1, 'name a command: inspect, check, batch, extract, ls, rules or completion')
+    .demandCommand(1, 'name a command: inspect, check, batch, extract, ls, rules, enqueue, worker or completion')
     .command(
       'inspect <file..>',
       'describe firmware packages: their artifacts, formats, digests and findings (- reads standard input)',
@@ -639,6 +735,25 @@ export async function main(argv: string[]): Promise<number> {
         } else {
           for (const r of RULES) process.stdout.write(`${r.id.padEnd(32)} ${r.defaultSeverity.padEnd(8)} ${r.description}\n`);
         }
+      },
+    )
+    .command(
+      'enqueue <input..>',
+      'put firmware packages (paths on storage every worker sees, or http(s) URLs) on a queue for romscope worker (docs/queue.md)',
+      (y) => y.positional('input', { type: 'string', describe: 'a path or an http(s) URL' }).options(ENQUEUE_OPTIONS),
+      async (a) => {
+        const { enqueue } = await import('../queue/enqueue');
+        const results = await enqueue(String(last(a.queue as string | string[])), (a.input as unknown as string[]).map(String));
+        if (a.json) process.stdout.write(JSON.stringify(results, null, 2) + '\n');
+        else for (const r of results) process.stdout.write(`${r.added ? (r.state === 'retried' ? 'queued again' : 'queued') : `already queued (${r.state})`} ${terminalSafe(r.input)} (job ${r.jobId.slice(0, 16)})\n`);
+      },
+    )
+    .command(
+      'worker',
+      'check the jobs on a queue and store one result row per input sha256; any number of workers on any number of machines (docs/queue.md)',
+      (y) => y.options(WORKER_OPTIONS),
+      async (a) => {
+        code = await runWorker(a);
       },
     )
     .completion('completion', 'print a bash/zsh completion script (romscope completion >> ~/.bashrc)')

@@ -19,12 +19,23 @@ export function signalExitCode(sig: InterruptSignal): number {
 }
 
 let installed = false;
+let override: ((sig: InterruptSignal) => void) | null = null;
+
+/**
+ * A command that stops in its own way (`romscope worker`: finish the running
+ * jobs, then stop; a second signal releases them) takes the signals over with
+ * this; null gives them back. The cleanup registry is not run for it.
+ */
+export function takeOverSignals(fn: ((sig: InterruptSignal) => void) | null): void {
+  override = fn;
+}
 
 export function installSignalHandlers(): void {
   if (installed) return;
   installed = true;
   for (const sig of INTERRUPT_SIGNALS) {
     process.on(sig, () => {
+      if (override) return override(sig);
       runCleanups();
       // Synchronous, so the line is out before the exit; on a terminal it replaces the progress line.
       const lead = process.stderr.isTTY ? `\r${' '.repeat((process.stderr.columns || 80) - 1)}\r` : '';

@@ -158,7 +158,7 @@ test('"did you mean" for commands and options; every usage error is one line, wi
   const cases: [string[], RegExp][] = [
     [['chek', DEMO], /unknown command "chek"; did you mean "check"\?/],
     [['inspetc', DEMO], /did you mean "inspect"\?/],
-    [['frobnicate'], /unknown command "frobnicate" \(commands: inspect, check, batch, extract, ls, rules, completion\)/],
+    [['frobnicate'], /unknown command "frobnicate" \(commands: inspect, check, batch, extract, ls, rules, enqueue, worker, completion\)/],
     [['check', DEMO, '--fail-onn', 'error'], /unknown option --fail-onn for check; did you mean --fail-on\?/],
     [['check', DEMO, '--max-warning', '3'], /unknown option --max-warning for check; did you mean --max-warnings\?/],
     [['check', DEMO, '--jsno'], /did you mean --json\?/],
