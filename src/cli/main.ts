@@ -56,6 +56,7 @@ interface Common {
   'current-patch'?: string;
   'current-timestamp'?: string | string[];
   key?: string[];
+  base?: string | string[];
   bootloader?: string;
   'anti-rollback'?: string | string[];
   'max-depth'?: string | string[];
@@ -89,6 +90,7 @@ const REPORT_OPTIONS = {
   bootloader: { type: 'string', describe: 'bootloader version on the device (ro.bootloader; a Samsung version gives its binary revision)' },
   'anti-rollback': { type: 'string', describe: "device's anti-rollback level (fastboot getvar anti, Samsung binary revision, AVB rollback index)" },
   key: { type: 'string', array: true, describe: 'certificate or key (PEM or DER) to check OTA and payload signatures against; repeatable' },
+  base: { type: 'string', describe: 'the build an incremental A/B OTA patches (full OTA zip, factory package, super image, or a directory of partition images): apply the delta to it and check every hash' },
   quiet: { alias: 'q', type: 'boolean', default: false, describe: 'only findings and the summary; no progress' },
   color: { type: 'boolean', describe: 'force colour on (--color) or off (--no-color); NO_COLOR turns it off whatever else' },
   hash: {
@@ -161,6 +163,12 @@ function tempDirOf(raw: string | string[] | undefined): { tempDir?: string } {
   if (dir === undefined) return {};
   if (!statSync(dir, { throwIfNoEntry: false })?.isDirectory()) throw new UsageError(`--temp-dir ${dir}: not an existing directory`);
   return { tempDir: dir };
+}
+
+/** `--base`: the last one given (the library opens it, and says when it cannot). */
+function baseOf(raw: string | string[] | undefined): { base?: string } {
+  const b = last(raw);
+  return b === undefined ? {} : { base: b };
 }
 
 /** `--format`, with `--json` as an alias of `--format json` (and harmless with `jsonl`). */
@@ -314,6 +322,7 @@ function inspectOptions(a: Common, isCheck = false): InspectOptions {
     ),
     ...tempDirOf(a['temp-dir']),
     ...(a.key?.length ? { keys: a.key } : {}),
+    ...baseOf(a.base),
   };
 }
 
