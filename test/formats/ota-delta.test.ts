@@ -19,7 +19,7 @@ import { buildPayload, OP } from '../../fixtures/builders/payload';
 import { buildAbOtaZip } from '../../fixtures/builders/ota-zip';
 import { mke2fs, type TreeEntry } from '../../fixtures/builders/ext4';
 import { pseudoRandom } from '../../fixtures/builders/data';
-import { requireTools, runTool, tempDir } from '../helpers';
+import { corpusFile, requireTools, runTool, tempDir } from '../helpers';
 import { artifactAt, describe as describeFindings, sha256 } from '../interop/util';
 import { PartitionSource } from '../../src/formats/ota-payload/partition';
 
@@ -214,4 +214,25 @@ test('without --base a delta says it is one, which build it needs, which partiti
 test('a rebuilt delta partition is read by extent: a read of one block of the target reads one operation', async (t) => {
   if (!requireTools(t, 'bsdiff', 'bspatch', 'bzip2', 'mke2fs')) return;
   assert.ok(PartitionSource);
+});
+
+test("update_engine's sample delta against the regenerated sample images: each mismatching partition is reported with both hashes; root, whose operations read no source, is rebuilt and checked", async (t) => {
+  const delta = corpusFile(t, 'ota-payload/ue_sample_delta_payload.bin');
+  const tarball = corpusFile(t, 'ota-payload/ue_sample_images.tar.bz2');
+  if (!delta || !tarball || !requireTools(t, 'tar', 'bzip2')) return;
+  const base = tempDir(t);
+  assert.equal(runTool('tar', ['xjf', tarball, '-C', base]).status, 0);
+  // The sample's kernel and root partitions: the images the sample was made from were never published.
+  writeFileSync(join(base, 'kernel.img'), readFileSync(join(base, 'disk_ext2_4k.img')));
+  writeFileSync(join(base, 'root.img'), readFileSync(join(base, 'disk_sqfs_unittest.img')));
+  const r = await inspect(delta, { base });
+  const msgs = findingsOf(r, 'compat/incremental-base');
+  assert.equal(msgs.length, 3, msgs.join('\n'));
+  assert.match(msgs[0], /^partition kernel: the base's image \(kernel\.img\) is not the one this payload patches: the SHA-256 of its first 4194304 bytes is [0-9a-f]{64}, old_partition_info says 42a879e9d112c81619d2ee9a108d99d09b85144c18297f3c148747758da56d03$/);
+  assert.match(msgs[1], /^partition kernel operation 0 \(BROTLI_BSDIFF\): the SHA-256 of its source blocks in the base \(kernel\.img\) is [0-9a-f]{64}, its src_sha256_hash says [0-9a-f]{64}; update_engine stops here, so kernel is not rebuilt$/);
+  assert.match(msgs[2], /^partition root: the base's image \(root\.img\) is not the one this payload patches: the SHA-256 of its first 4096 bytes is [0-9a-f]{64}, old_partition_info says 2cedf8ef8f438566bc835419b0e7a51a3d2679e6485de628aab080d33a712a1f$/);
+  const root = artifactAt(r.root, 'root.img');
+  assert.equal(kinds(root, 'payload-partition-hash-ok').length, 1, JSON.stringify(root.facts));
+  assert.equal(root.size, 12288);
+  assert.match(String(artifactAt(r.root, 'kernel.img').info.partitionHash), /^not checked: kernel is not rebuilt: operation 0's source blocks differ/);
 });
