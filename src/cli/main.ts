@@ -119,6 +119,7 @@ const CHECK_OPTIONS = {
 const EXTRACT_OPTIONS = {
   output: { alias: 'o', type: 'string', demandOption: true, describe: 'output directory (or file name) for the artifact' },
   force: { type: 'boolean', default: false, describe: 'overwrite an existing output file' },
+  base: { type: 'string', describe: 'the build an incremental A/B OTA patches: its partitions (payload.bin/system.img) are rebuilt from it' },
   'temp-dir': TEMP_DIR_OPTION,
   json: JSON_OPTION,
 } as const satisfies Record<string, Options>;
@@ -550,7 +551,7 @@ export async function main(argv: string[]): Promise<number> {
         const tmp = tempDirOf(a['temp-dir']);
         const progress = new Progress(!!process.stderr.isTTY);
         const r = await withInput(String(a.file), tmp.tempDir, (path) =>
-          extract(path, String(a.artifact), output, { force: a.force, ...tmp, onProgress: (n, size) => progress.written(n, size, String(a.artifact)) }),
+          extract(path, String(a.artifact), output, { force: a.force, ...tmp, ...baseOf(a.base as string | string[] | undefined), onProgress: (n, size) => progress.written(n, size, String(a.artifact)) }),
         ).finally(() => progress.done());
         process.stdout.write(a.json ? JSON.stringify(r, null, 2) + '\n' : `wrote ${terminalSafe(r.output)} (${r.bytes} bytes, sha256 ${r.hashes.sha256})\n`);
       },

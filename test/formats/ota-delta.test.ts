@@ -19,9 +19,14 @@ import { buildPayload, OP } from '../../fixtures/builders/payload';
 import { buildAbOtaZip } from '../../fixtures/builders/ota-zip';
 import { mke2fs, type TreeEntry } from '../../fixtures/builders/ext4';
 import { pseudoRandom } from '../../fixtures/builders/data';
-import { corpusFile, requireTools, runTool, tempDir } from '../helpers';
+import { corpusFile, requireTools, runCli, runTool, tempDir } from '../helpers';
+import { extract } from '../../src/pipeline/extract';
 import { artifactAt, describe as describeFindings, sha256 } from '../interop/util';
-import { PartitionSource } from '../../src/formats/ota-payload/partition';
+import { PartitionSource, partitionReadStats } from '../../src/formats/ota-payload/partition';
+import { otaPayloadHandler } from '../../src/formats/ota-payload';
+import { openBase } from '../../src/pipeline/base';
+import { FileSource } from '../../src/io/source';
+import { Budget, defaultBudget } from '../../src/io/limits';
 
 const BS = 4096;
 
@@ -70,6 +75,13 @@ function baseDir(t: TestContext, edit?: (name: string, b: Buffer) => Buffer): st
   writeFileSync(join(d, 'system.img'), edit ? edit('system', Buffer.from(im.system[0])) : im.system[0]);
   writeFileSync(join(d, 'vendor_a.img'), edit ? edit('vendor', Buffer.from(im.vendor[0])) : im.vendor[0]);
   return d;
+}
+
+/** payload_properties.txt as delta_generator writes it (an unsigned payload: the metadata is the header and manifest). */
+function propertiesOf(payload: Buffer): string {
+  const meta = 24 + Number(payload.readBigUInt64BE(12));
+  const b64 = (b: Buffer) => Buffer.from(sha256(b), 'hex').toString('base64');
+  return `FILE_HASH=${b64(payload)}\nFILE_SIZE=${payload.length}\nMETADATA_HASH=${b64(payload.subarray(0, meta))}\nMETADATA_SIZE=${meta}\n`;
 }
 
 function findingsOf(r: Report, rule: string): string[] {
@@ -130,7 +142,7 @@ test('the base as a full OTA zip: partitions are found inside its payload.bin', 
   const dir = tempDir(t);
   writeFileSync(join(dir, 'base.zip'), buildAbOtaZip({ payload: full.payload, properties: full.properties }).zip);
   const d = buildDeltaPayload(parts('bsdiff40'));
-  const delta = buildAbOtaZip({ payload: d.payload, properties: 'FILE_SIZE=0\n', lines: ['pre-device=demo', 'pre-build=demo/demo/demo:14/A/100:user/release-keys', 'post-timestamp=1700000001'] }).zip;
+  const delta = buildAbOtaZip({ payload: d.payload, properties: propertiesOf(d.payload), lines: ['pre-device=demo', 'pre-build=demo/demo/demo:14/A/100:user/release-keys', 'post-timestamp=1700000001'] }).zip;
   writeFileSync(join(dir, 'delta.zip'), delta);
   const r = await inspect(join(dir, 'delta.zip'), { base: join(dir, 'base.zip') });
   assert.deepEqual(findingsOf(r, 'compat/incremental-base'), []);
@@ -201,7 +213,7 @@ test('without --base a delta says it is one, which build it needs, which partiti
   if (!requireTools(t, 'bsdiff', 'bspatch', 'bzip2', 'mke2fs')) return;
   const d = buildDeltaPayload(parts('bsdiff40'));
   const dir = tempDir(t);
-  writeFileSync(join(dir, 'delta.zip'), buildAbOtaZip({ payload: d.payload, properties: 'FILE_SIZE=0\n', lines: ['pre-device=demo', 'pre-build=demo/demo/demo:14/A/100:user/release-keys', 'pre-build-incremental=100', 'pre-timestamp=1700000000', 'post-timestamp=1700000001'] }).zip);
+  writeFileSync(join(dir, 'delta.zip'), buildAbOtaZip({ payload: d.payload, properties: propertiesOf(d.payload), lines: ['pre-device=demo', 'pre-build=demo/demo/demo:14/A/100:user/release-keys', 'pre-build-incremental=100', 'pre-timestamp=1700000000', 'post-timestamp=1700000001'] }).zip);
   const r = await inspect(join(dir, 'delta.zip'));
   const msgs = findingsOf(r, 'format/unsupported');
   assert.equal(msgs.length, 1, describeFindings(r.findings));
@@ -211,9 +223,27 @@ test('without --base a delta says it is one, which build it needs, which partiti
   assert.equal(artifactAt(r.root, 'payload.bin').info.rebuilt, false);
 });
 
-test('a rebuilt delta partition is read by extent: a read of one block of the target reads one operation', async (t) => {
+test('a rebuilt delta partition is read by extent: one block of the target costs one operation and its source blocks', async (t) => {
   if (!requireTools(t, 'bsdiff', 'bspatch', 'bzip2', 'mke2fs')) return;
-  assert.ok(PartitionSource);
+  const d = buildDeltaPayload(parts('bsdiff40'));
+  const dir = tempDir(t);
+  writeFileSync(join(dir, 'payload.bin'), d.payload);
+  const base = await openBase(baseDir(t));
+  t.after(() => base.release());
+  const src = await FileSource.open(join(dir, 'payload.bin'), 'payload.bin');
+  t.after(() => src.close());
+  const facts: string[] = [];
+  const res = await otaPayloadHandler.decode(src, { budget: new Budget(defaultBudget(src.size)), fact: (f) => void facts.push(f.kind), base });
+  const sys = res.children.find((c) => c.name === 'system.img')!.source as PartitionSource;
+  const want = images().system[1];
+  for (const [i, ty] of d.types.system.entries()) {
+    if (ty !== OP.SOURCE_BSDIFF && ty !== OP.SOURCE_COPY) continue;
+    const before = partitionReadStats.operations;
+    const got = await sys.read(i * 4 * BS + 10, 100);
+    assert.equal(partitionReadStats.operations - before, 1, `operation ${i} only`);
+    assert.ok(got.equals(want.subarray(i * 4 * BS + 10, i * 4 * BS + 110)));
+  }
+  assert.ok(facts.includes('payload-base-ok'));
 });
 
 test("update_engine's sample delta against the regenerated sample images: each mismatching partition is reported with both hashes; root, whose operations read no source, is rebuilt and checked", async (t) => {
@@ -235,4 +265,29 @@ test("update_engine's sample delta against the regenerated sample images: each m
   assert.equal(kinds(root, 'payload-partition-hash-ok').length, 1, JSON.stringify(root.facts));
   assert.equal(root.size, 12288);
   assert.match(String(artifactAt(r.root, 'kernel.img').info.partitionHash), /^not checked: kernel is not rebuilt: operation 0's source blocks differ/);
+});
+
+test('romscope check --base and extract --base: a rebuilt delta partition is written byte for byte', async (t) => {
+  if (!requireTools(t, 'bsdiff', 'bspatch', 'bzip2', 'mke2fs')) return;
+  const dir = tempDir(t);
+  const d = buildDeltaPayload(parts('bsdiff40'));
+  writeFileSync(join(dir, 'delta.zip'), buildAbOtaZip({ payload: d.payload, properties: propertiesOf(d.payload) }).zip);
+  const base = baseDir(t);
+  const ok = runCli(['check', join(dir, 'delta.zip'), '--base', base, '--json', '--fail-on', 'error']);
+  const report = JSON.parse(ok.stdout) as Report;
+  assert.equal(report.findings.filter((f) => f.ruleId === 'compat/incremental-base').length, 0, ok.stdout.slice(0, 2000));
+  assert.equal(artifactAt(report.root, 'payload.bin/system.img').hashes.sha256, sha256(images().system[1]));
+  const out = join(dir, 'out');
+  mkdirSync(out);
+  const r = await extract(join(dir, 'delta.zip'), 'payload.bin/system.img', out + '/', { base });
+  assert.ok(readFileSync(r.output).equals(images().system[1]));
+  // A base one byte off in what operation 0 reads: extract says why the partition is not there.
+  const bad = baseDir(t, (name, b) => {
+    if (name === 'system') b[1024] ^= 1;
+    return b;
+  });
+  await assert.rejects(extract(join(dir, 'delta.zip'), 'payload.bin/system.img', join(dir, 'out2.img'), { base: bad }), /not checked: system is not rebuilt: operation 0's source blocks differ/);
+  const missing = runCli(['check', join(dir, 'delta.zip'), '--base', join(dir, 'nowhere')]);
+  assert.equal(missing.code, 2);
+  assert.match(missing.stderr, /--base .*nowhere: no such file or directory/);
 });
