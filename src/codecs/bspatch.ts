@@ -105,7 +105,9 @@ function decodeStreamWhole(kind: StreamCompression, data: Uint8Array, maxOut: nu
     return brotliDecompressSync(data, { maxOutputLength: Math.max(1, maxOut), finishFlush: zlibConstants.BROTLI_OPERATION_FINISH });
   } catch (e) {
     const msg = (e as Error).message;
-    throw new CodecError(`bsdiff patch: the ${what} stream (${kind}) does not decode: ${/Cannot create a Buffer larger|maxOutputLength|ERR_BUFFER_TOO_LARGE/.test(msg) ? `it decodes to more than the ${maxOut} bytes it may hold` : msg}`);
+    throw new CodecError(
+      `bsdiff patch: the ${what} stream (${kind}) does not decode: ${/Cannot create a Buffer larger|maxOutputLength|ERR_BUFFER_TOO_LARGE/.test(msg) ? `it decodes to more than the ${maxOut} bytes it may hold` : msg}`,
+    );
   }
 }
 

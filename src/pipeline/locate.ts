@@ -156,7 +156,9 @@ export async function locate(root: RandomSource, artifactPath: string, tempDir?:
         child = opened.spec;
       }
       if (child.readable === false) {
-        throw new UsageError(`"${walked ? walked + '/' : ''}${picked.child.name}" cannot be extracted: ${child.facts?.[0]?.message ?? (typeof child.info?.partitionHash === 'string' ? child.info.partitionHash : 'unreadable')}`);
+        throw new UsageError(
+          `"${walked ? walked + '/' : ''}${picked.child.name}" cannot be extracted: ${child.facts?.[0]?.message ?? (typeof child.info?.partitionHash === 'string' ? child.info.partitionHash : 'unreadable')}`,
+        );
       }
       facts.push(...(child.facts ?? []));
       cur = child.source;

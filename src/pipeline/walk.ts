@@ -106,7 +106,10 @@ export class Walker {
     let held: Fact[] | null = null;
     const fact = (f: Fact) => void (held ?? art.facts).push(f);
     const noHash = !!this.opts.noHash;
-    const ctx: DecodeContext = { budget: this.opts.budget, fact, keys: [...(this.opts.keys ?? []), ...(node.keys ?? [])],
+    const ctx: DecodeContext = {
+      budget: this.opts.budget,
+      fact,
+      keys: [...(this.opts.keys ?? []), ...(node.keys ?? [])],
       ...(noHash ? { headersOnly: true } : {}),
       ...(this.opts.base ? { base: this.opts.base } : {}),
       ...(node.baseBuild ? { baseBuild: node.baseBuild } : {}),

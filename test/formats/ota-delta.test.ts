@@ -19,6 +19,7 @@ import { buildPayload, OP } from '../../fixtures/builders/payload';
 import { buildAbOtaZip } from '../../fixtures/builders/ota-zip';
 import { mke2fs, type TreeEntry } from '../../fixtures/builders/ext4';
 import { pseudoRandom } from '../../fixtures/builders/data';
+import { buildSuperImage } from '../../fixtures/builders/super';
 import { corpusFile, requireTools, runCli, runTool, tempDir } from '../helpers';
 import { extract } from '../../src/pipeline/extract';
 import { artifactAt, describe as describeFindings, sha256 } from '../interop/util';
@@ -55,7 +56,10 @@ let cached: Images | null = null;
 function images(): Images {
   cached ??= {
     system: [mke2fs(tree(1), ['-t', 'ext4', '-b', '4096'], 2048, { mtime: 1700000000 }), mke2fs(tree(2), ['-t', 'ext4', '-b', '4096'], 2048, { mtime: 1700000000 })],
-    vendor: [mke2fs({ 'etc/vendor.prop': { type: 'file', data: 'ro.vendor.x=1\n' } }, ['-t', 'ext4', '-b', '4096'], 1024, { mtime: 1700000000 }), mke2fs({ 'etc/vendor.prop': { type: 'file', data: 'ro.vendor.x=2\n' } }, ['-t', 'ext4', '-b', '4096'], 1024, { mtime: 1700000000 })],
+    vendor: [
+      mke2fs({ 'etc/vendor.prop': { type: 'file', data: 'ro.vendor.x=1\n' } }, ['-t', 'ext4', '-b', '4096'], 1024, { mtime: 1700000000 }),
+      mke2fs({ 'etc/vendor.prop': { type: 'file', data: 'ro.vendor.x=2\n' } }, ['-t', 'ext4', '-b', '4096'], 1024, { mtime: 1700000000 }),
+    ],
   };
   return cached;
 }
@@ -115,7 +119,10 @@ test('a delta of SOURCE_COPY and SOURCE_BSDIFF (Debian bsdiff) applies to a dire
   await checkRebuilt(r, '', { system: images().system[1], vendor: images().vendor[1] });
   const sys = artifactAt(r.root, 'system.img');
   assert.equal(sys.format, 'ext4');
-  assert.ok(sys.children.some((c) => c.path.endsWith('etc/build.prop')), 'the new file system is walked');
+  assert.ok(
+    sys.children.some((c) => c.path.endsWith('etc/build.prop')),
+    'the new file system is walked',
+  );
   assert.equal(r.summary.errors, 0, describeFindings(r.findings));
 });
 
@@ -183,7 +190,12 @@ test('a base one byte off in one partition: that partition and its first failing
   const msgs = findingsOf(r, 'compat/incremental-base');
   assert.equal(msgs.length, 2, msgs.join('\n'));
   assert.match(msgs[0], /^partition system: the base's image \(system\.img\) is not the one this payload patches: the SHA-256 of its first \d+ bytes is [0-9a-f]{64}, old_partition_info says [0-9a-f]{64}$/);
-  assert.match(msgs[1], new RegExp(`^partition system operation ${firstOp} \\((SOURCE_COPY|SOURCE_BSDIFF)\\): the SHA-256 of its source blocks in the base \\(system\\.img\\) is [0-9a-f]{64}, its src_sha256_hash says [0-9a-f]{64}; update_engine stops here`));
+  assert.match(
+    msgs[1],
+    new RegExp(
+      `^partition system operation ${firstOp} \\((SOURCE_COPY|SOURCE_BSDIFF)\\): the SHA-256 of its source blocks in the base \\(system\\.img\\) is [0-9a-f]{64}, its src_sha256_hash says [0-9a-f]{64}; update_engine stops here`,
+    ),
+  );
   const sys = artifactAt(r.root, 'system.img');
   assert.match(String(sys.info.partitionHash), /^not checked: system is not rebuilt: operation \d+'s source blocks differ/);
   await checkRebuilt(r, '', { vendor: images().vendor[1] });
@@ -194,7 +206,12 @@ test('a partition the base lacks is named; an operation romscope cannot apply le
   const im = images();
   const d = buildDeltaPayload([
     ...parts('bsdiff40'),
-    { name: 'odm', old: Buffer.alloc(4 * BS, 1), new: Buffer.alloc(4 * BS, 2), ops: [{ type: OP.PUFFDIFF + 2 /* ZUCCHINI */, src: [{ start: 0, blocks: 4 }], dst: [{ start: 0, blocks: 4 }], blob: Buffer.from('zucchini patch') }] },
+    {
+      name: 'odm',
+      old: Buffer.alloc(4 * BS, 1),
+      new: Buffer.alloc(4 * BS, 2),
+      ops: [{ type: OP.PUFFDIFF + 2 /* ZUCCHINI */, src: [{ start: 0, blocks: 4 }], dst: [{ start: 0, blocks: 4 }], blob: Buffer.from('zucchini patch') }],
+    },
     { name: 'product', old: Buffer.alloc(BS, 3), new: Buffer.alloc(BS, 3), ops: [{ type: 4, src: [{ start: 0, blocks: 1 }], dst: [{ start: 0, blocks: 1 }] }] },
   ]);
   const dir = tempDir(t);
@@ -202,7 +219,9 @@ test('a partition the base lacks is named; an operation romscope cannot apply le
   const base = baseDir(t);
   writeFileSync(join(base, 'odm.img'), Buffer.alloc(4 * BS, 1));
   const r = await inspect(join(dir, 'payload.bin'), { base });
-  assert.deepEqual(findingsOf(r, 'compat/incremental-base'), [`partition product: the base ${base} has no product image (looked for product.img, product, product_a.img... in its packages, payloads and partition tables)`]);
+  assert.deepEqual(findingsOf(r, 'compat/incremental-base'), [
+    `partition product: the base ${base} has no product image (looked for product.img, product, product_a.img... in its packages, payloads and partition tables)`,
+  ]);
   const unsupported = findingsOf(r, 'format/unsupported');
   assert.deepEqual(unsupported, ['partition odm operation 0 (ZUCCHINI): cannot apply: romscope does not apply Zucchini patches (executable-aware diffs). odm is not rebuilt, so its SHA-256 is not checked']);
   assert.match(String(artifactAt(r.root, 'odm.img').info.partitionHash), /^not checked: odm is not rebuilt: operation 0 is ZUCCHINI/);
@@ -213,11 +232,21 @@ test('without --base a delta says it is one, which build it needs, which partiti
   if (!requireTools(t, 'bsdiff', 'bspatch', 'bzip2', 'mke2fs')) return;
   const d = buildDeltaPayload(parts('bsdiff40'));
   const dir = tempDir(t);
-  writeFileSync(join(dir, 'delta.zip'), buildAbOtaZip({ payload: d.payload, properties: propertiesOf(d.payload), lines: ['pre-device=demo', 'pre-build=demo/demo/demo:14/A/100:user/release-keys', 'pre-build-incremental=100', 'pre-timestamp=1700000000', 'post-timestamp=1700000001'] }).zip);
+  writeFileSync(
+    join(dir, 'delta.zip'),
+    buildAbOtaZip({
+      payload: d.payload,
+      properties: propertiesOf(d.payload),
+      lines: ['pre-device=demo', 'pre-build=demo/demo/demo:14/A/100:user/release-keys', 'pre-build-incremental=100', 'pre-timestamp=1700000000', 'post-timestamp=1700000001'],
+    }).zip,
+  );
   const r = await inspect(join(dir, 'delta.zip'));
   const msgs = findingsOf(r, 'format/unsupported');
   assert.equal(msgs.length, 1, describeFindings(r.findings));
-  assert.match(msgs[0], /^payload\.bin is an incremental \(delta\) payload: it patches the partitions of one base build \(the package's metadata names it: pre-build demo\/demo\/demo:14\/A\/100:user\/release-keys, pre-build-incremental 100, pre-timestamp 1700000000\), using [A-Z_, ]*SOURCE_BSDIFF/);
+  assert.match(
+    msgs[0],
+    /^payload\.bin is an incremental \(delta\) payload: it patches the partitions of one base build \(the package's metadata names it: pre-build demo\/demo\/demo:14\/A\/100:user\/release-keys, pre-build-incremental 100, pre-timestamp 1700000000\), using [A-Z_, ]*SOURCE_BSDIFF/,
+  );
   assert.match(msgs[0], /: system \((?=[^)]*\d+ SOURCE_COPY)(?=[^)]*\d+ SOURCE_BSDIFF)[^)]*\); vendor \(/);
   assert.match(msgs[0], /cannot be rebuilt or checked without that build: pass it with --base/);
   assert.equal(artifactAt(r.root, 'payload.bin').info.rebuilt, false);
@@ -258,9 +287,18 @@ test("update_engine's sample delta against the regenerated sample images: each m
   const r = await inspect(delta, { base });
   const msgs = findingsOf(r, 'compat/incremental-base');
   assert.equal(msgs.length, 3, msgs.join('\n'));
-  assert.match(msgs[0], /^partition kernel: the base's image \(kernel\.img\) is not the one this payload patches: the SHA-256 of its first 4194304 bytes is [0-9a-f]{64}, old_partition_info says 42a879e9d112c81619d2ee9a108d99d09b85144c18297f3c148747758da56d03$/);
-  assert.match(msgs[1], /^partition kernel operation 0 \(BROTLI_BSDIFF\): the SHA-256 of its source blocks in the base \(kernel\.img\) is [0-9a-f]{64}, its src_sha256_hash says [0-9a-f]{64}; update_engine stops here, so kernel is not rebuilt$/);
-  assert.match(msgs[2], /^partition root: the base's image \(root\.img\) is not the one this payload patches: the SHA-256 of its first 4096 bytes is [0-9a-f]{64}, old_partition_info says 2cedf8ef8f438566bc835419b0e7a51a3d2679e6485de628aab080d33a712a1f$/);
+  assert.match(
+    msgs[0],
+    /^partition kernel: the base's image \(kernel\.img\) is not the one this payload patches: the SHA-256 of its first 4194304 bytes is [0-9a-f]{64}, old_partition_info says 42a879e9d112c81619d2ee9a108d99d09b85144c18297f3c148747758da56d03$/,
+  );
+  assert.match(
+    msgs[1],
+    /^partition kernel operation 0 \(BROTLI_BSDIFF\): the SHA-256 of its source blocks in the base \(kernel\.img\) is [0-9a-f]{64}, its src_sha256_hash says [0-9a-f]{64}; update_engine stops here, so kernel is not rebuilt$/,
+  );
+  assert.match(
+    msgs[2],
+    /^partition root: the base's image \(root\.img\) is not the one this payload patches: the SHA-256 of its first 4096 bytes is [0-9a-f]{64}, old_partition_info says 2cedf8ef8f438566bc835419b0e7a51a3d2679e6485de628aab080d33a712a1f$/,
+  );
   const root = artifactAt(r.root, 'root.img');
   assert.equal(kinds(root, 'payload-partition-hash-ok').length, 1, JSON.stringify(root.facts));
   assert.equal(root.size, 12288);
@@ -290,4 +328,26 @@ test('romscope check --base and extract --base: a rebuilt delta partition is wri
   const missing = runCli(['check', join(dir, 'delta.zip'), '--base', join(dir, 'nowhere')]);
   assert.equal(missing.code, 2);
   assert.match(missing.stderr, /--base .*nowhere: no such file or directory/);
+});
+
+test('the base as a super image (LP metadata), sparse: system_a and vendor_a are found inside it', async (t) => {
+  if (!requireTools(t, 'bsdiff', 'bspatch', 'bzip2', 'mke2fs', 'img2simg')) return;
+  const im = images();
+  const superImg = buildSuperImage(
+    {
+      partitions: [
+        { name: 'system_a', attributes: ['readonly'], data: im.system[0] },
+        { name: 'vendor_a', attributes: ['readonly'], data: im.vendor[0] },
+      ],
+    },
+    { metadataMaxSize: 4096, slotCount: 2 },
+  ).image;
+  const dir = tempDir(t);
+  writeFileSync(join(dir, 'super.raw'), superImg);
+  assert.equal(runTool('img2simg', [join(dir, 'super.raw'), join(dir, 'super.img')]).status, 0);
+  writeFileSync(join(dir, 'payload.bin'), buildDeltaPayload(parts('bsdiff40')).payload);
+  const r = await inspect(join(dir, 'payload.bin'), { base: join(dir, 'super.img') });
+  assert.equal(r.summary.errors, 0, describeFindings(r.findings));
+  assert.match(JSON.stringify(artifactAt(r.root, '').info.base), /system_a/);
+  await checkRebuilt(r, '', { system: im.system[1], vendor: im.vendor[1] });
 });

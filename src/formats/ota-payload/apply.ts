@@ -28,11 +28,9 @@ function operationsOf(m: DeltaArchiveManifest): string {
 
 /** The finding of an incremental payload checked without `--base`. */
 export function describeDelta(m: DeltaArchiveManifest, build?: BaseBuild): string {
-  const needs = [
-    build?.preBuild && `pre-build ${build.preBuild}`,
-    build?.preBuildIncremental && `pre-build-incremental ${build.preBuildIncremental}`,
-    build?.preTimestamp && `pre-timestamp ${build.preTimestamp}`,
-  ].filter(Boolean);
+  const needs = [build?.preBuild && `pre-build ${build.preBuild}`, build?.preBuildIncremental && `pre-build-incremental ${build.preBuildIncremental}`, build?.preTimestamp && `pre-timestamp ${build.preTimestamp}`].filter(
+    Boolean,
+  );
   const types = new Set(m.partitions.flatMap((p) => p.operations.map((o) => opTypeName(o.type))));
   return (
     `payload.bin is an incremental (delta) payload: it patches the partitions of one base build${needs.length ? ` (the package's metadata names it: ${needs.join(', ')})` : ' (the package names none: no OTA metadata came with it)'}, ` +
@@ -55,7 +53,11 @@ async function headHash(img: BaseImage, size: number): Promise<string | null> {
   return h.digest('hex');
 }
 
-export async function applyDelta(m: DeltaArchiveManifest, ctx: DecodeContext, plan: { blockers: Map<number, string>; quiet: Set<number>; notApplied: Map<number, Map<string, { op: number; count: number }>> }): Promise<BaseCheck> {
+export async function applyDelta(
+  m: DeltaArchiveManifest,
+  ctx: DecodeContext,
+  plan: { blockers: Map<number, string>; quiet: Set<number>; notApplied: Map<number, Map<string, { op: number; count: number }>> },
+): Promise<BaseCheck> {
   const base = ctx.base!;
   const images = new Map<number, BaseImage>();
   const info: Record<string, unknown>[] = [];
@@ -90,7 +92,10 @@ export async function applyDelta(m: DeltaArchiveManifest, ctx: DecodeContext, pl
       row.error = e.message;
     }
     if (!img) {
-      ctx.fact({ kind: 'payload-base', message: `partition ${p.name}: the base ${base.label} has no ${p.name} image (looked for ${p.name}.img, ${p.name}, ${p.name}_a.img... in its packages, payloads and partition tables)` });
+      ctx.fact({
+        kind: 'payload-base',
+        message: `partition ${p.name}: the base ${base.label} has no ${p.name} image (looked for ${p.name}.img, ${p.name}, ${p.name}_a.img... in its packages, payloads and partition tables)`,
+      });
       block(`the base has no ${p.name} image`);
       continue;
     }

@@ -101,7 +101,10 @@ ruleTester('compat/incremental-base', {
       options: { base: bad },
       errors: [
         { path: '', message: /^partition system: the base's image \(system\.img\) is not the one this payload patches: the SHA-256 of its first 32768 bytes is [0-9a-f]{64}, old_partition_info says [0-9a-f]{64}$/ },
-        { path: '', message: /^partition system operation 0 \(SOURCE_COPY\): the SHA-256 of its source blocks in the base \(system\.img\) is [0-9a-f]{64}, its src_sha256_hash says [0-9a-f]{64}; update_engine stops here/ },
+        {
+          path: '',
+          message: /^partition system operation 0 \(SOURCE_COPY\): the SHA-256 of its source blocks in the base \(system\.img\) is [0-9a-f]{64}, its src_sha256_hash says [0-9a-f]{64}; update_engine stops here/,
+        },
       ],
     },
     { name: '--base: a base without the partition', file: 'payload.bin', build: delta, options: { base: empty }, errors: [{ path: '', message: `partition system: the base ${empty} has no system image` }] },
