@@ -25,6 +25,7 @@ import { extract } from '../../src/pipeline/extract';
 import { artifactAt, describe as describeFindings, sha256 } from '../interop/util';
 import { PartitionSource, partitionReadStats } from '../../src/formats/ota-payload/partition';
 import { otaPayloadHandler } from '../../src/formats/ota-payload';
+import { usePuffPatch } from '../../src/formats/ota-payload/delta';
 import { openBase } from '../../src/pipeline/base';
 import { FileSource } from '../../src/io/source';
 import { Budget, defaultBudget } from '../../src/io/limits';
@@ -350,4 +351,29 @@ test('the base as a super image (LP metadata), sparse: system_a and vendor_a are
   assert.equal(r.summary.errors, 0, describeFindings(r.findings));
   assert.match(JSON.stringify(artifactAt(r.root, '').info.base), /system_a/);
   await checkRebuilt(r, '', { system: im.system[1], vendor: im.vendor[1] });
+});
+
+test('PUFFDIFF: not applied (a finding) until a puffin applier is registered; then applied through it with the source blocks and bspatch', async (t) => {
+  const old = Buffer.alloc(2 * BS, 9);
+  const next = Buffer.alloc(2 * BS, 4);
+  // A stand-in for src/codecs/puffin's applyPuffPatch (tested there): the "patch" is a byte to add to every source byte.
+  const d = buildDeltaPayload([{ name: 'system', old, new: next, ops: [{ type: OP.PUFFDIFF, src: [{ start: 0, blocks: 2 }], dst: [{ start: 0, blocks: 2 }], blob: Buffer.from([251]) }] }]);
+  const dir = tempDir(t);
+  writeFileSync(join(dir, 'payload.bin'), d.payload);
+  const base = join(dir, 'base');
+  mkdirSync(base);
+  writeFileSync(join(base, 'system.img'), old);
+  const before = await inspect(join(dir, 'payload.bin'), { base });
+  assert.match(findingsOf(before, 'format/unsupported').join('\n'), /^partition system operation 0 \(PUFFDIFF\): cannot apply: romscope does not apply puffin patches yet/);
+  let calls = 0;
+  usePuffPatch((source, patch, bsp) => {
+    calls++;
+    assert.equal(typeof bsp, 'function');
+    return Buffer.from(source.map((b) => (b + patch[0]) & 0xff));
+  });
+  t.after(() => usePuffPatch(null));
+  const after = await inspect(join(dir, 'payload.bin'), { base });
+  assert.ok(calls >= 1);
+  assert.equal(after.summary.errors, 0, describeFindings(after.findings));
+  await checkRebuilt(after, '', { system: next });
 });

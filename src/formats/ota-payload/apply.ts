@@ -10,7 +10,7 @@ import { createHash } from 'node:crypto';
 import { RomscopeError } from '../../io/errors';
 import type { BaseBuild, BaseImage, DecodeContext } from '../types';
 import { opTypeName, type DeltaArchiveManifest } from './manifest';
-import { APPLIED_SOURCE_OPS, ExtentReader, NOT_APPLIED } from './delta';
+import { ExtentReader, appliesSource, notAppliedReason } from './delta';
 
 /** Partitions named one by one in the message of a payload without its base; the rest are counted. */
 const LISTED_PARTITIONS = 20;
@@ -75,12 +75,12 @@ export async function applyDelta(
       const type = p.operations[op].type;
       ctx.fact({
         kind: 'unsupported',
-        message: `partition ${p.name} operation ${op} (${t})${count > 1 ? ` and ${count - 1} more ${t} operations` : ''}: cannot apply: ${NOT_APPLIED[type]}. ${p.name} is not rebuilt, so its SHA-256 is not checked`,
+        message: `partition ${p.name} operation ${op} (${t})${count > 1 ? ` and ${count - 1} more ${t} operations` : ''}: cannot apply: ${notAppliedReason(type)}. ${p.name} is not rebuilt, so its SHA-256 is not checked`,
       });
     }
     if (!p.oldInfo) {
       row.base = 'not needed: the partition has no old_partition_info (its operations read no source)';
-      if (!p.operations.some((o) => APPLIED_SOURCE_OPS.has(o.type))) continue;
+      if (!p.operations.some((o) => appliesSource(o.type))) continue;
     }
     const oldSize = p.oldInfo?.size ?? 0;
     let img: BaseImage | null;
@@ -125,7 +125,7 @@ export async function applyDelta(
     let failed = false;
     for (let oi = 0; oi < p.operations.length && !failed; oi++) {
       const op = p.operations[oi];
-      if (!APPLIED_SOURCE_OPS.has(op.type) || !op.srcHash) continue;
+      if (!appliesSource(op.type) || !op.srcHash) continue;
       const what = `partition ${p.name} operation ${oi} (${opTypeName(op.type)})`;
       try {
         const got = await new ExtentReader(img.source, op.src, bs, what).sha256();

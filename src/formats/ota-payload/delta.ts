@@ -14,10 +14,10 @@
  */
 import { createHash } from 'node:crypto';
 import { LIMITS } from '../../io/limits';
-import { FormatError } from '../../io/errors';
+import { FormatError, RomscopeError } from '../../io/errors';
 import { STREAM_CHUNK, type RandomSource } from '../../io/source';
 import { CodecError } from '../../codecs';
-import { bspatch, parseBspatchHeader } from '../../codecs/bspatch';
+import { bspatch, bspatchBuffer, parseBspatchHeader } from '../../codecs/bspatch';
 import type { Extent } from './manifest';
 import type { ComputeOp, OpPlan } from './partition';
 
@@ -32,6 +32,30 @@ export const NOT_APPLIED: Record<number, string> = {
   [OP.LZ4DIFF_BSDIFF]: 'the patched data must be recompressed with LZ4 exactly as liblz4 does, and romscope has no such LZ4 encoder',
   [OP.ZUCCHINI]: 'romscope does not apply Zucchini patches (executable-aware diffs)',
 };
+
+/** Applies a puffin patch to an operation's source bytes (src/codecs/puffin's applyPuffPatch). */
+export type PuffApplier = (source: Uint8Array, patch: Uint8Array, bspatch: (old: Buffer, patch: Buffer) => Buffer, opts: { maxBytes?: number }) => Buffer;
+let puffApplier: PuffApplier | null = null;
+
+/**
+ * Makes PUFFDIFF operations apply with `fn` (src/codecs/puffin's
+ * applyPuffPatch, given bspatchBuffer for the bsdiff patch inside); null
+ * leaves them not applied.
+ */
+export function usePuffPatch(fn: PuffApplier | null): void {
+  puffApplier = fn;
+}
+
+/** Why romscope does not apply an operation type, or undefined when it does (or the type reads no source). */
+export function notAppliedReason(type: number): string | undefined {
+  if (type === OP.PUFFDIFF && puffApplier) return undefined;
+  return NOT_APPLIED[type];
+}
+
+/** Whether romscope applies an operation type that reads the old partition. */
+export function appliesSource(type: number): boolean {
+  return APPLIED_SOURCE_OPS.has(type) || (type === OP.PUFFDIFF && puffApplier !== null);
+}
 
 /** What a `computed` operation reads. */
 export interface DeltaDesc {
@@ -128,6 +152,21 @@ export function deltaCompute(base: RandomSource, payload: RandomSource, partitio
     if (op.dataLength > LIMITS.maxBsdiffPatchBytes) throw new FormatError(`${what}: its patch is ${op.dataLength} bytes, more than the ${LIMITS.maxBsdiffPatchBytes} romscope applies`);
     const patch = await payload.read(op.dataStart, op.dataLength);
     if (patch.length < op.dataLength) throw new FormatError(`${what}: its patch runs past the end of the payload`);
+    if (d.type === OP.PUFFDIFF) {
+      // Puffin works on the whole source and target of the operation (a few MiB: one file's deflate streams).
+      if (!puffApplier) throw new FormatError(`${what}: ${NOT_APPLIED[OP.PUFFDIFF]}`);
+      if (old.size > LIMITS.maxBsdiffPatchBytes) throw new FormatError(`${what}: its source is ${old.size} bytes, more than the ${LIMITS.maxBsdiffPatchBytes} romscope patches in one operation`);
+      let out: Buffer;
+      try {
+        out = puffApplier(await old.read(0, old.size), patch, bspatchBuffer, { maxBytes: LIMITS.maxBsdiffPatchBytes });
+      } catch (e) {
+        if (e instanceof RomscopeError) throw e;
+        throw new FormatError(`${what}: ${(e as Error).message}`);
+      }
+      if (out.length > op.outBytes) throw new FormatError(`${what}: the puffin patch makes ${out.length} bytes, more than the ${op.outBytes} its extents hold`);
+      yield out;
+      return;
+    }
     const header = parseBspatchHeader(patch);
     if (header.newSize > op.outBytes) throw new CodecError(`bsdiff patch: its header says the new data is ${header.newSize} bytes, more than the ${op.outBytes} its extents hold`);
     if (header.newSize > LIMITS.maxBsdiffPatchBytes) throw new FormatError(`${what}: its patch makes ${header.newSize} bytes, more than the ${LIMITS.maxBsdiffPatchBytes} romscope applies in one operation`);

@@ -18,7 +18,7 @@ import type { RangeTap } from '../../io/digest-set';
 import type { ChildSpec, ContainerHandler, ContainerResult, DecodeContext } from '../types';
 import { decodeManifest, decodeSignatures, opTypeName, type DeltaArchiveManifest, type Extent, type Signature } from './manifest';
 import { PartitionSource, type OpPlan, type Segment } from './partition';
-import { APPLIED_SOURCE_OPS, NOT_APPLIED, OP, deltaCompute, extentBytes, type DeltaDesc } from './delta';
+import { OP, appliesSource, deltaCompute, extentBytes, notAppliedReason, type DeltaDesc } from './delta';
 import { applyDelta, describeDelta } from './apply';
 import { planVerity, VeritySource } from './verity';
 import { PayloadSignatureCheck, payloadKeys, type SignatureOutcome } from './signatures';
@@ -356,15 +356,16 @@ async function decodePayload(src: RandomSource, ctx: DecodeContext): Promise<Con
       }
       let kind: OpPlan['kind'] | undefined = REBUILD[op.type];
       let delta: DeltaDesc | undefined;
-      if (applying && NOT_APPLIED[op.type] !== undefined) {
+      const whyNot = applying ? notAppliedReason(op.type) : undefined;
+      if (whyNot !== undefined) {
         const byType = notApplied.get(pi) ?? new Map<string, { op: number; count: number }>();
         notApplied.set(pi, byType);
         const seen = byType.get(t);
         if (seen) seen.count++;
         else byType.set(t, { op: oi, count: 1 });
         if (!blockers.has(pi)) quiet.add(pi);
-        block(pi, `operation ${oi} is ${t}, which romscope cannot apply: ${NOT_APPLIED[op.type]}`);
-      } else if (applying && APPLIED_SOURCE_OPS.has(op.type)) {
+        block(pi, `operation ${oi} is ${t}, which romscope cannot apply: ${whyNot}`);
+      } else if (applying && appliesSource(op.type)) {
         const srcBytes = extentBytes(op.src, bs);
         if (op.src.some((e) => e.hole || e.blocks === 0 || e.start + e.blocks > oldBlocks)) block(pi, `operation ${oi} reads blocks outside the old partition`);
         else if ((op.type === OP.SOURCE_COPY || op.type === OP.MOVE) && srcBytes !== dstBytes) {
