@@ -20,6 +20,7 @@ import { buildAbOtaZip } from '../../fixtures/builders/ota-zip';
 import { mke2fs, type TreeEntry } from '../../fixtures/builders/ext4';
 import { pseudoRandom } from '../../fixtures/builders/data';
 import { buildSuperImage } from '../../fixtures/builders/super';
+import { buildZip } from '../../fixtures/builders/zip';
 import { corpusFile, requireTools, runCli, runTool, tempDir } from '../helpers';
 import { extract } from '../../src/pipeline/extract';
 import { artifactAt, describe as describeFindings, sha256 } from '../interop/util';
@@ -376,4 +377,28 @@ test('PUFFDIFF: not applied (a finding) until a puffin applier is registered; th
   assert.ok(calls >= 1);
   assert.equal(after.summary.errors, 0, describeFindings(after.findings));
   await checkRebuilt(after, '', { system: next });
+});
+
+test('the base as a factory package: a zip holding an image zip with a sparse system.img', async (t) => {
+  if (!requireTools(t, 'bsdiff', 'bspatch', 'bzip2', 'mke2fs', 'img2simg')) return;
+  const im = images();
+  const dir = tempDir(t);
+  writeFileSync(join(dir, 'system.raw'), im.system[0]);
+  assert.equal(runTool('img2simg', [join(dir, 'system.raw'), join(dir, 'system.img')]).status, 0);
+  const inner = buildZip([
+    { name: 'system.img', data: readFileSync(join(dir, 'system.img')), method: 'deflate' },
+    { name: 'vendor.img', data: im.vendor[0] },
+  ]);
+  writeFileSync(
+    join(dir, 'factory.zip'),
+    buildZip([
+      { name: 'demo-100/flash-all.sh', data: Buffer.from('fastboot update image-demo-100.zip\n') },
+      { name: 'demo-100/image-demo-100.zip', data: inner },
+    ]),
+  );
+  writeFileSync(join(dir, 'payload.bin'), buildDeltaPayload(parts('bsdiff40')).payload);
+  const r = await inspect(join(dir, 'payload.bin'), { base: join(dir, 'factory.zip') });
+  assert.equal(r.summary.errors, 0, describeFindings(r.findings));
+  assert.match(JSON.stringify(artifactAt(r.root, '').info.base), /demo-100\/image-demo-100\.zip\/system\.img/);
+  await checkRebuilt(r, '', { system: im.system[1], vendor: im.vendor[1] });
 });
