@@ -402,3 +402,18 @@ test('the base as a factory package: a zip holding an image zip with a sparse sy
   assert.match(JSON.stringify(artifactAt(r.root, '').info.base), /demo-100\/image-demo-100\.zip\/system\.img/);
   await checkRebuilt(r, '', { system: im.system[1], vendor: im.vendor[1] });
 });
+
+test('a base image compressed with lz4 (Samsung style system.img.lz4) is decoded once to a temporary file', async (t) => {
+  if (!requireTools(t, 'bsdiff', 'bspatch', 'bzip2', 'mke2fs', 'lz4')) return;
+  const raw = baseDir(t);
+  const base = join(tempDir(t), 'lz4');
+  mkdirSync(base);
+  assert.equal(runTool('lz4', ['-q', join(raw, 'system.img'), join(base, 'system.img.lz4')]).status, 0);
+  writeFileSync(join(base, 'vendor.img'), images().vendor[0]);
+  const dir = tempDir(t);
+  writeFileSync(join(dir, 'payload.bin'), buildDeltaPayload(parts('bsdiff40')).payload);
+  const r = await inspect(join(dir, 'payload.bin'), { base });
+  assert.equal(r.summary.errors, 0, describeFindings(r.findings));
+  assert.match(JSON.stringify(artifactAt(r.root, '').info.base), /system\.img\.lz4/);
+  await checkRebuilt(r, '', { system: images().system[1], vendor: images().vendor[1] });
+});
