@@ -15,6 +15,7 @@ import { AbortError, UsageError } from './io/errors';
 import { renderJson } from './report/json';
 import { renderTable, type TableOptions } from './report/table';
 import { renderSarif, type SarifOptions } from './report/sarif';
+import { renderHtml } from './report/html';
 import { ANSI, PLAIN } from './report/format';
 import { SEVERITIES, type Severity } from './report/model';
 import { typedReport, type Report } from './report/public';
@@ -73,7 +74,7 @@ function isAsyncIterable(x: unknown): x is AsyncIterable<Uint8Array> {
 }
 
 /** Output formats `format` knows (the CLI's `--format`). */
-export type FormatName = 'table' | 'json' | 'sarif';
+export type FormatName = 'table' | 'json' | 'sarif' | 'html';
 
 export interface FormatOptions {
   /** table: ANSI colours (default false). */
@@ -86,7 +87,7 @@ export interface FormatOptions {
   width?: number;
   /** sarif: the rules listed in `tool.driver.rules` (default every registered rule). */
   rules?: SarifOptions['rules'];
-  /** sarif: where the rule pages are (default this version's pages on the project's repository). */
+  /** sarif and html: where the rule pages are (default this version's pages on the project's repository). */
   docsBaseUri?: string;
 }
 
@@ -97,12 +98,14 @@ export function format(report: Report, name: FormatName = 'table', o: FormatOpti
       return renderJson(report);
     case 'sarif':
       return renderSarif(report, { rules: o.rules ?? RULES, ...(o.docsBaseUri === undefined ? {} : { docsBaseUri: o.docsBaseUri }) });
+    case 'html':
+      return renderHtml(report, o.docsBaseUri === undefined ? {} : { docsBaseUri: o.docsBaseUri });
     case 'table': {
       const t: TableOptions = { colors: o.color ? ANSI : PLAIN, quiet: o.quiet, hash: o.hash, width: o.width };
       return renderTable(report, t);
     }
     default:
-      throw new UsageError(`unknown format "${String(name)}" (table, json or sarif)`);
+      throw new UsageError(`unknown format "${String(name)}" (table, json, sarif or html)`);
   }
 }
 

@@ -31,6 +31,7 @@ export { fingerprint } from './report/fingerprint';
 export { renderTable, type TableOptions } from './report/table';
 export { ANSI, PLAIN, type Colors } from './report/format';
 export { renderSarif, ruleFullDescription, type SarifOptions } from './report/sarif';
+export { renderHtml, escapeHtml, type HtmlOptions } from './report/html';
 export type { Target } from './compat/target';
 export type { DetectInput, FormatRole, DetectConfidence } from './formats/types';
 export { FORMAT_IDS, type FormatId, type ArtifactFormat } from './formats/ids';

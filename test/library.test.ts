@@ -111,6 +111,7 @@ test('format by name, and verdict with the CLI semantics of --fail-on and --max-
   const report = await inspect(CORRUPT);
   assert.equal(JSON.parse(format(report, 'json')).schemaVersion, 1);
   assert.equal(JSON.parse(format(report, 'sarif')).version, '2.1.0');
+  assert.match(format(report, 'html'), /^<!DOCTYPE html>\n[^]*<section class="verdict bad" id="verdict"/);
   const table = format(report);
   assert.match(table, /integrity\/zip-crc/);
   assert.doesNotMatch(table, /\x1b\[/);

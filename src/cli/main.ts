@@ -18,6 +18,7 @@ import { RULES } from '../rules/registry';
 import { renderJson } from '../report/json';
 import { renderTable } from '../report/table';
 import { renderSarif } from '../report/sarif';
+import { renderHtml } from '../report/html';
 import { loadConfig, normalizeLevel } from './config';
 import { validateTarget, type Target } from '../compat/target';
 import { ANSI, PLAIN, terminalSafe } from '../report/format';
@@ -34,7 +35,7 @@ import { VERSION } from '../version';
 
 const EXIT = { ok: 0, findings: 1, usage: 2 } as const;
 
-export const FORMATS = ['table', 'json', 'jsonl', 'sarif'] as const;
+export const FORMATS = ['table', 'json', 'jsonl', 'sarif', 'html'] as const;
 type Format = (typeof FORMATS)[number];
 
 /** What yargs hands the inspect and check handlers (numbers stay strings: we parse them, and echo them as typed). */
@@ -78,7 +79,7 @@ const JSON_OPTION = { type: 'boolean', default: false, describe: 'print JSON' } 
 /** The options of `inspect` and `check`, by name: registered with yargs, and what "did you mean" picks from. */
 const REPORT_OPTIONS = {
   json: { type: 'boolean', default: false, describe: 'print the report as JSON (docs/report-format.md); same as --format json' },
-  format: { alias: 'f', type: 'string', describe: 'output: table (default), json, jsonl (one report per line), or sarif (SARIF 2.1.0)' },
+  format: { alias: 'f', type: 'string', describe: 'output: table (default), json, jsonl (one report per line), sarif (SARIF 2.1.0), or html (one self-contained page)' },
   'output-file': { alias: 'o', type: 'string', describe: 'write the report to this file instead of standard output' },
   config: { type: 'string', describe: 'rule severities from this file instead of the nearest .romscope.json' },
   device: { type: 'string', describe: 'target device codename (ro.product.device, fastboot getvar product)' },
@@ -421,6 +422,7 @@ async function runReports(a: Common, isCheck: boolean): Promise<number> {
   if (reports.length > 0 || files.length > 1) {
     if (format === 'json') emit((files.length === 1 ? renderJson(reports[0]) : `[${reports.map((r) => '\n' + renderJson(r)).join(',')}\n]`) + '\n');
     else if (format === 'sarif' && reports.length) emit((reports.length === 1 ? renderSarif(reports[0], { rules: RULES }) : mergeSarif(reports)) + '\n');
+    else if (format === 'html' && reports.length) emit(renderHtml(reports));
   }
   if (maxWarnings !== undefined && warnings > maxWarnings) {
     process.stderr.write(`romscope: ${warnings} warning${warnings === 1 ? '' : 's'}, more than --max-warnings ${maxWarnings}\n`);

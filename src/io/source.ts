@@ -5,6 +5,10 @@ import { BufferRing } from './ring';
 
 /** Chunk size used when streaming a random-access source. */
 export const STREAM_CHUNK = 1 << 20;
+/** FileSource reads shorter than this are served from one READ_WINDOW-byte window read ahead (a syscall and a thread-pool trip each cost more than copying). */
+const SMALL_READ = 4096;
+const READ_WINDOW = 64 * 1024;
+const WINDOWS = 4;
 
 /** Called with each chunk of a scan; the chunk is lent, valid only until the returned promise settles. */
 export type ScanFn = (chunk: Buffer) => void | Promise<void>;
@@ -110,8 +114,32 @@ export class FileSource implements RandomSource {
   /** Told of every range read (for a progress display: how far into the file reading is). */
   observe?: (start: number, end: number) => void;
 
+  /**
+   * The last windows read for small reads, most recent first: archives of many small members read headers and
+   * data a few bytes at a time, a zip alternating between its central directory and its local headers.
+   */
+  private windows: { start: number; bytes: Buffer }[] = [];
+
   async read(offset: number, length: number): Promise<Buffer> {
     const [s, e] = clampRange(this.size, offset, offset + length);
+    if (e - s < SMALL_READ) {
+      let i = this.windows.findIndex((w) => s >= w.start && e <= w.start + w.bytes.length);
+      let w: { start: number; bytes: Buffer };
+      if (i < 0) {
+        w = { start: s, bytes: await this.readFully(s, Math.min(this.size, s + READ_WINDOW)) };
+        i = this.windows.length;
+        if (i === WINDOWS) i = WINDOWS - 1;
+      } else w = this.windows[i];
+      this.windows.splice(i, 1);
+      this.windows.unshift(w);
+      const part = Buffer.from(w.bytes.subarray(s - w.start, Math.min(e, w.start + w.bytes.length) - w.start));
+      this.observe?.(s, s + part.length);
+      return part;
+    }
+    return this.readFully(s, e);
+  }
+
+  private async readFully(s: number, e: number): Promise<Buffer> {
     const buf = Buffer.allocUnsafe(e - s);
     let got = 0;
     while (got < buf.length) {
@@ -142,6 +170,11 @@ export class FileSource implements RandomSource {
   /** Reads into the ring's slots, one read ahead of the chunk being handed out (the disk works while `fn` does). */
   async scan(start: number, end: number, fn: ScanFn): Promise<void> {
     const [s, e] = clampRange(this.size, start, end);
+    if (e - s < SMALL_READ) {
+      // A small member: from the read-ahead window, not a ring slot and a read of its own.
+      if (e > s) await fn(await this.read(s, e - s));
+      return;
+    }
     const ring = readRing();
     const readAt = async (at: number) => {
       const slot = await ring.acquire();

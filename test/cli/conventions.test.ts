@@ -168,7 +168,7 @@ test('"did you mean" for commands and options; every usage error is one line, wi
     [['extract', DEMO], /extract needs more arguments \(usage: romscope extract <file> <artifact> -o <out>\)/],
     [['check'], /check needs more arguments/],
     [['rules', 'extra'], /unexpected argument "extra"/],
-    [['check', DEMO, '-f', 'xml'], /--format wants table, json, jsonl, sarif, got "xml"/],
+    [['check', DEMO, '-f', 'xml'], /--format wants table, json, jsonl, sarif, html, got "xml"/],
     [['check', DEMO, '-f', 'jsn'], /did you mean json\?/],
     [['check', DEMO, '--severity', 'integrity/zip-crcc=off'], /unknown rule "integrity\/zip-crcc" \(did you mean integrity\/zip-crc\?\)/],
     [[], /name a command/],

@@ -266,3 +266,25 @@ test('an Odin tar.md5 is read once for its members, its own digests and its md5 
   const b = JSON.parse(measured(dir, ['inspect', '--json', file]).stdout) as typeof report;
   assert.deepEqual(integrity(b.findings), ['integrity/tar-md5']);
 });
+
+test('small chunks are gathered before they are posted, in order with large ones: the digest is node:crypto’s and the messages few', async () => {
+  const pool = new HashPool(2);
+  assert.ok(pool.threaded);
+  let updates = 0;
+  const post = pool.post.bind(pool);
+  pool.post = (th, m, slot) => {
+    if (m.op === 'update') updates++;
+    post(th, m, slot);
+  };
+  // 20,000 chunks of 1 to 600 bytes (a tar of tiny members), then large plain buffers and more small ones between them:
+  // the order of bytes must survive the gathering buffer being flushed before each large chunk.
+  const parts: Buffer[] = [];
+  for (let i = 0; i < 20_000; i++) parts.push(randomBytes(1 + (i % 600)));
+  for (let i = 0; i < 3; i++) parts.push(randomBytes(200_000 + i), randomBytes(7), randomBytes(65_535));
+  const whole = Buffer.concat(parts);
+  const d = pool.digest('sha256');
+  for (const p of parts) await d.update(p);
+  assert.equal(await d.digest(), sha('sha256', whole));
+  // About one message per 256 KiB gathered plus one per large chunk, where a message per chunk would be 20,009.
+  assert.ok(updates < 40, `${updates} update messages for ${parts.length} chunks`);
+});

@@ -24,6 +24,7 @@ import { createInflate, crc32 } from 'node:zlib';
 import { Readable } from 'node:stream';
 import { STREAM_CHUNK, type RandomSource } from '../../io/source';
 import { decodeStream } from '../../codecs';
+import { decodePool } from '../ota-payload/pool';
 
 /** A chunk as the partition places it. */
 export interface PlacedChunk {
@@ -53,6 +54,14 @@ export interface ChunkResult {
   /** Why the data stopped decoding before its end, if it did. */
   error?: string;
 }
+
+/** Chunks up to this size (stored, and decoded) are decoded whole on the decode threads, several at once. */
+const WHOLE_MAX = 64 * 1024 * 1024;
+/** Stored plus decoded bytes of the chunks decoded ahead of the one being read, at most (one always goes). */
+const AHEAD_BYTES = 48 * 1024 * 1024;
+
+/** A chunk decoded whole on a decode thread, or null when that failed (the chunk is then decoded streaming, which says why). */
+type Decoded = { data: Buffer; result: ChunkResult } | null;
 
 /** Decoded bytes a random-read cursor keeps behind its position. */
 const KEEP = 4 * 1024 * 1024;
@@ -235,33 +244,110 @@ export class DzPartitionSource implements RandomSource {
     return out;
   }
 
+  /**
+   * A whole chunk decoded on a decode thread: its stored bytes are read here (in order, through the
+   * container's pass like any read), and the thread inflates them and computes the four digests.
+   */
+  private decodeWhole(c: PlacedChunk, stored: Promise<Buffer | null>): Promise<Decoded> {
+    return stored.then(
+      async (data) => {
+        if (!data) return null;
+        try {
+          const r = await decodePool().run(c.codec, data, c.dataSize, undefined, undefined, true);
+          const d = r.digests;
+          if (!d || r.length > c.dataSize) return null;
+          const out = Buffer.from(r.buffer.buffer, r.buffer.byteOffset, r.length);
+          return { data: out, result: { md5: d.md5, crc32: d.crc32, storedMd5: d.inMd5, storedCrc32: d.inCrc32, produced: r.length, over: false } };
+        } catch {
+          return null;
+        }
+      },
+      () => null,
+    );
+  }
+
+  /** A chunk's stored bytes in one buffer of their own (handed to a thread), or null when fewer are there. */
+  private async storedBytes(c: PlacedChunk): Promise<Buffer | null> {
+    const buf = Buffer.allocUnsafeSlow(c.storedBytes);
+    let at = 0;
+    for await (const b of this.dz.stream(c.dataAt, c.dataAt + c.storedBytes)) {
+      if (at + b.length > buf.length) return null;
+      b.copy(buf, at);
+      at += b.length;
+    }
+    return at === buf.length ? buf : null;
+  }
+
   async *stream(start = 0, end = this.size): AsyncGenerator<Buffer> {
     let pos = Math.max(0, start);
     const stop = Math.min(end, this.size);
-    for (let i = this.first(pos); pos < stop; i++) {
-      const c = this.chunks[i];
-      if (!c || c.offset >= stop) {
-        yield* zeros(stop - pos);
-        return;
+    // Whole chunks ahead of the one being read, decoding on the threads; their stored bytes are read one chunk after another.
+    const ahead = new Map<number, { bytes: number; decoded: Promise<Decoded> }>();
+    let aheadBytes = 0;
+    let reads: Promise<unknown> = Promise.resolve();
+    let next = this.first(pos);
+    const parallel = decodePool().threaded;
+    const fill = () => {
+      for (; next < this.chunks.length; next++) {
+        const c = this.chunks[next];
+        if (c.offset < pos || c.offset + c.dataSize > stop || c.storedBytes > WHOLE_MAX || c.dataSize > WHOLE_MAX) return;
+        const bytes = c.storedBytes + c.dataSize;
+        if (ahead.size > 0 && aheadBytes + bytes > AHEAD_BYTES) return;
+        const stored = reads.then(() => this.storedBytes(c));
+        reads = stored.catch(() => undefined);
+        ahead.set(next, { bytes, decoded: this.decodeWhole(c, stored) });
+        aheadBytes += bytes;
       }
-      if (pos < c.offset) {
-        yield* zeros(c.offset - pos);
-        pos = c.offset;
+    };
+    try {
+      for (let i = this.first(pos); pos < stop; i++) {
+        const c = this.chunks[i];
+        if (!c || c.offset >= stop) {
+          yield* zeros(stop - pos);
+          return;
+        }
+        if (pos < c.offset) {
+          yield* zeros(c.offset - pos);
+          pos = c.offset;
+        }
+        const from = pos - c.offset;
+        const to = Math.min(stop, c.offset + c.dataSize) - c.offset;
+        if (parallel && from === 0 && to === c.dataSize) {
+          if (next <= i) next = i;
+          fill();
+          const a = ahead.get(i);
+          if (a) {
+            ahead.delete(i);
+            aheadBytes -= a.bytes;
+            const d = await a.decoded;
+            fill();
+            if (d) {
+              this.onChunk(c, d.result);
+              for (let o = 0; o < d.data.length; o += STREAM_CHUNK) yield d.data.subarray(o, Math.min(d.data.length, o + STREAM_CHUNK));
+              yield* zeros(c.dataSize - d.data.length);
+              pos = c.offset + c.dataSize;
+              continue;
+            }
+          }
+        }
+        // A whole chunk read ahead is done (or failed, and is decoded again streaming, which reports why); this one streams.
+        await reads;
+        // A read to the chunk's end lets the decoder finish, so its digests are reported.
+        const whole = to === c.dataSize;
+        let at = 0;
+        for await (const b of this.decode(c)) {
+          const s = Math.max(from, at);
+          const e = Math.min(to, at + b.length);
+          at += b.length;
+          if (s < e) yield s === at - b.length && e === at ? b : b.subarray(s - (at - b.length), e - (at - b.length));
+          if (at >= to && !whole) break;
+        }
+        if (at < to) yield* zeros(to - Math.max(at, from));
+        pos = c.offset + to;
       }
-      const from = pos - c.offset;
-      const to = Math.min(stop, c.offset + c.dataSize) - c.offset;
-      // A read to the chunk's end lets the decoder finish, so its digests are reported.
-      const whole = to === c.dataSize;
-      let at = 0;
-      for await (const b of this.decode(c)) {
-        const s = Math.max(from, at);
-        const e = Math.min(to, at + b.length);
-        at += b.length;
-        if (s < e) yield s === at - b.length && e === at ? b : b.subarray(s - (at - b.length), e - (at - b.length));
-        if (at >= to && !whole) break;
-      }
-      if (at < to) yield* zeros(to - Math.max(at, from));
-      pos = c.offset + to;
+    } finally {
+      // Stopped early: what was read ahead is dropped once its thread is done (nothing is left unawaited).
+      for (const a of ahead.values()) void a.decoded.catch(() => undefined);
     }
   }
 }

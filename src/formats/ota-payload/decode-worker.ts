@@ -4,19 +4,56 @@
  */
 import { parentPort } from 'node:worker_threads';
 import { readSync } from 'node:fs';
-import { decodeWhole, type Codec } from '../../codecs';
+import { createHash } from 'node:crypto';
+import { crc32, inflateSync } from 'node:zlib';
+import { CodecError, decodeWhole, type Codec } from '../../codecs';
+
+/** The payload codecs, and zlib for containers of zlib chunks (LG .dz). */
+export type JobCodec = Codec | 'zlib';
+
+/** MD5 and CRC-32 of a job's input and output (LG .dz chunk headers hold one or the other). */
+export interface JobDigests {
+  md5: string;
+  crc32: number;
+  inMd5: string;
+  inCrc32: number;
+}
 
 export interface DecodeJob {
   id: number;
-  codec: Codec;
+  codec: JobCodec;
   /** The blob, or (with `file`) nothing: the worker reads it. */
   data: Uint8Array;
   /** The blob's place in a file the main thread has open: read here, into a buffer used for every job. */
   file?: { fd: number; position: number; length: number };
   maxOut: number;
+  /** Also compute JobDigests over the input and the output. */
+  digests?: boolean;
 }
 
-export type DecodeResult = { id: number; buffer: Uint8Array; length: number } | { id: number; error: string; shortRead?: boolean };
+export type DecodeResult = { id: number; buffer: Uint8Array; length: number; digests?: JobDigests } | { id: number; error: string; shortRead?: boolean };
+
+/** Decodes one job's data (in a worker, or in the main thread when there is none). */
+export async function runJob(job: DecodeJob, data: Uint8Array): Promise<{ buffer: Uint8Array; length: number; digests?: JobDigests }> {
+  let out: { buffer: Uint8Array; length: number };
+  if (job.codec === 'zlib') {
+    let b: Buffer;
+    try {
+      // One output buffer of the most the job may give (bounded by the caller), not pieces joined at the end.
+      b = inflateSync(data, { maxOutputLength: Math.max(1, job.maxOut), chunkSize: Math.max(64, Math.min(job.maxOut, 64 * 1024 * 1024)) });
+    } catch (e) {
+      const code = (e as { code?: string }).code;
+      throw new CodecError(code === 'ERR_BUFFER_TOO_LARGE' ? `zlib data decodes to more than ${job.maxOut} bytes` : `zlib: ${(e as Error).message}`);
+    }
+    out = { buffer: b, length: b.length };
+  } else out = await decodeWhole(job.codec, data, job.maxOut);
+  if (!job.digests) return out;
+  const o = out.buffer.subarray(0, out.length);
+  return {
+    ...out,
+    digests: { md5: createHash('md5').update(o).digest('hex'), crc32: crc32(o) >>> 0, inMd5: createHash('md5').update(data).digest('hex'), inCrc32: crc32(data) >>> 0 },
+  };
+}
 
 /** Blobs up to this size are read into one buffer kept for the next job; larger ones get their own. */
 const KEEP_INPUT = 4 * 1024 * 1024;
@@ -56,10 +93,10 @@ parentPort?.on('message', (job: DecodeJob) => {
     }
     data = blob;
   }
-  decodeWhole(job.codec, data, job.maxOut).then(
-    ({ buffer, length }) => {
+  runJob(job, data).then(
+    ({ buffer, length, digests }) => {
       const transfer = buffer.byteOffset === 0 && buffer.byteLength === buffer.buffer.byteLength ? [buffer.buffer as ArrayBuffer] : [];
-      parentPort!.postMessage({ id: job.id, buffer, length } satisfies DecodeResult, transfer);
+      parentPort!.postMessage({ id: job.id, buffer, length, ...(digests ? { digests } : {}) } satisfies DecodeResult, transfer);
     },
     (e: unknown) => parentPort!.postMessage({ id: job.id, error: (e as Error)?.message ?? String(e) } satisfies DecodeResult),
   );

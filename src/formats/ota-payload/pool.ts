@@ -9,13 +9,13 @@ import { Worker } from 'node:worker_threads';
 import { availableParallelism } from 'node:os';
 import { existsSync } from 'node:fs';
 import { join } from 'node:path';
-import { CodecError, decodeWhole, type Codec } from '../../codecs';
-import { readFileRange, type DecodeJob, type DecodeResult } from './decode-worker';
+import { CodecError } from '../../codecs';
+import { readFileRange, runJob, type DecodeJob, type DecodeResult, type JobCodec, type JobDigests } from './decode-worker';
 
 interface Pending {
   job: DecodeJob;
   signal?: AbortSignal;
-  resolve(r: { buffer: Uint8Array; length: number }): void;
+  resolve(r: { buffer: Uint8Array; length: number; digests?: JobDigests }): void;
   reject(e: Error): void;
 }
 
@@ -46,8 +46,15 @@ export class DecodePool {
    * afterwards). With `file`, `data` is empty and the worker reads the blob
    * from the file (ShortReadError when it cannot).
    */
-  run(codec: Codec, data: Uint8Array, maxOut: number, file?: { fd: number; position: number; length: number }, signal?: AbortSignal): Promise<{ buffer: Uint8Array; length: number }> {
-    const job: DecodeJob = { id: this.nextId++, codec, data, maxOut, file };
+  run(
+    codec: JobCodec,
+    data: Uint8Array,
+    maxOut: number,
+    file?: { fd: number; position: number; length: number },
+    signal?: AbortSignal,
+    digests = false,
+  ): Promise<{ buffer: Uint8Array; length: number; digests?: JobDigests }> {
+    const job: DecodeJob = { id: this.nextId++, codec, data, maxOut, file, ...(digests ? { digests } : {}) };
     if (this.disabled) return inThread(job);
     return new Promise((resolve, reject) => {
       this.queue.push({ job, signal, resolve, reject });
@@ -96,7 +103,7 @@ export class DecodePool {
       this.idle.push(w);
       if (p) {
         if ('error' in r) p.reject(r.shortRead ? new ShortReadError(r.error) : new CodecError(r.error));
-        else p.resolve({ buffer: r.buffer, length: r.length });
+        else p.resolve({ buffer: r.buffer, length: r.length, ...(r.digests ? { digests: r.digests } : {}) });
       }
       this.pump();
     });
@@ -121,8 +128,8 @@ export class DecodePool {
 export class ShortReadError extends Error {}
 
 /** A job done in this thread (no worker threads). */
-async function inThread(job: DecodeJob): Promise<{ buffer: Uint8Array; length: number }> {
-  if (!job.file) return decodeWhole(job.codec, job.data, job.maxOut);
+async function inThread(job: DecodeJob): Promise<{ buffer: Uint8Array; length: number; digests?: JobDigests }> {
+  if (!job.file) return runJob(job, job.data);
   let buf: Buffer | null;
   try {
     buf = readFileRange(job.file);
@@ -130,7 +137,7 @@ async function inThread(job: DecodeJob): Promise<{ buffer: Uint8Array; length: n
     throw new ShortReadError((e as Error)?.message ?? String(e));
   }
   if (!buf) throw new ShortReadError('the blob ends early');
-  return decodeWhole(job.codec, buf, job.maxOut);
+  return runJob(job, buf);
 }
 
 let shared: DecodePool | null = null;
