@@ -27,6 +27,8 @@ import { artifactAt, describe as describeFindings, sha256 } from '../interop/uti
 import { PartitionSource, partitionReadStats } from '../../src/formats/ota-payload/partition';
 import { otaPayloadHandler } from '../../src/formats/ota-payload';
 import { usePuffPatch } from '../../src/formats/ota-payload/delta';
+import { applyPuffPatch } from '../../src/codecs/puffin';
+import { makePuffPatch } from '../../fixtures/builders/puffin';
 import { openBase } from '../../src/pipeline/base';
 import { FileSource } from '../../src/io/source';
 import { Budget, defaultBudget } from '../../src/io/limits';
@@ -354,7 +356,7 @@ test('the base as a super image (LP metadata), sparse: system_a and vendor_a are
   await checkRebuilt(r, '', { system: im.system[1], vendor: im.vendor[1] });
 });
 
-test('PUFFDIFF: not applied (a finding) until a puffin applier is registered; then applied through it with the source blocks and bspatch', async (t) => {
+test('PUFFDIFF plumbing: without an applier a finding; with one, applied to the source blocks with bspatch given', async (t) => {
   const old = Buffer.alloc(2 * BS, 9);
   const next = Buffer.alloc(2 * BS, 4);
   // A stand-in for src/codecs/puffin's applyPuffPatch (tested there): the "patch" is a byte to add to every source byte.
@@ -364,15 +366,16 @@ test('PUFFDIFF: not applied (a finding) until a puffin applier is registered; th
   const base = join(dir, 'base');
   mkdirSync(base);
   writeFileSync(join(base, 'system.img'), old);
+  usePuffPatch(null);
+  t.after(() => usePuffPatch(applyPuffPatch));
   const before = await inspect(join(dir, 'payload.bin'), { base });
-  assert.match(findingsOf(before, 'format/unsupported').join('\n'), /^partition system operation 0 \(PUFFDIFF\): cannot apply: romscope does not apply puffin patches yet/);
+  assert.match(findingsOf(before, 'format/unsupported').join('\n'), /^partition system operation 0 \(PUFFDIFF\): cannot apply: no puffin patch applier is set/);
   let calls = 0;
   usePuffPatch((source, patch, bsp) => {
     calls++;
     assert.equal(typeof bsp, 'function');
     return Buffer.from(source.map((b) => (b + patch[0]) & 0xff));
   });
-  t.after(() => usePuffPatch(null));
   const after = await inspect(join(dir, 'payload.bin'), { base });
   assert.ok(calls >= 1);
   assert.equal(after.summary.errors, 0, describeFindings(after.findings));
@@ -416,4 +419,24 @@ test('a base image compressed with lz4 (Samsung style system.img.lz4) is decoded
   assert.equal(r.summary.errors, 0, describeFindings(r.findings));
   assert.match(JSON.stringify(artifactAt(r.root, '').info.base), /system\.img\.lz4/);
   await checkRebuilt(r, '', { system: images().system[1], vendor: images().vendor[1] });
+});
+
+test('PUFFDIFF over a gzip-holding image: puffin patch (bsdiff of the puffed streams) applied and re-deflated bit for bit', async (t) => {
+  if (!requireTools(t, 'bsdiff', 'bspatch', 'gzip')) return;
+  const text = (v: number) => Buffer.from(Array.from({ length: 400 }, (_, i) => `line ${i}: version ${i % 37 === 0 ? v : 1} of the file\n`).join(''));
+  const gz = (b: Buffer) => runTool('gzip', ['-9', '-n', '-c'], { input: b }).stdout;
+  const pad = (b: Buffer) => Buffer.concat([b, Buffer.alloc(4 * BS - b.length)]);
+  const old = pad(Buffer.concat([Buffer.from('HEAD'), gz(text(1))]));
+  const next = pad(Buffer.concat([Buffer.from('HEAD'), gz(text(2))]));
+  const built = makePuffPatch(old, next);
+  const ext = [{ start: 0, blocks: 4 }];
+  const d = buildDeltaPayload([{ name: 'system', old, new: next, ops: [{ type: OP.PUFFDIFF, src: ext, dst: ext, blob: built.patch }] }]);
+  const dir = tempDir(t);
+  writeFileSync(join(dir, 'payload.bin'), d.payload);
+  const base = join(dir, 'base');
+  mkdirSync(base);
+  writeFileSync(join(base, 'system.img'), old);
+  const r = await inspect(join(dir, 'payload.bin'), { base });
+  assert.equal(r.summary.errors, 0, describeFindings(r.findings));
+  await checkRebuilt(r, '', { system: next });
 });

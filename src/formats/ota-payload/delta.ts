@@ -7,10 +7,12 @@
  * output is written to its destination extents by PartitionSource, which
  * also serves the operations a full payload has (REPLACE*, ZERO, DISCARD).
  *
+ * PUFFDIFF goes through src/codecs/puffin (deflate streams puffed, the
+ * bsdiff patch inside applied, the target re-deflated bit for bit).
  * Not applied (a finding names the operation and the partition, whose hash
- * stays unchecked): PUFFDIFF and LZ4DIFF_PUFFDIFF (puffin), LZ4DIFF_BSDIFF
- * (it recompresses with LZ4 exactly as liblz4 does, which romscope has no
- * encoder for), ZUCCHINI.
+ * stays unchecked): LZ4DIFF_BSDIFF and LZ4DIFF_PUFFDIFF (they recompress
+ * with LZ4 exactly as liblz4 does, which romscope has no encoder for), and
+ * ZUCCHINI.
  */
 import { createHash } from 'node:crypto';
 import { LIMITS } from '../../io/limits';
@@ -18,6 +20,7 @@ import { FormatError, RomscopeError } from '../../io/errors';
 import { STREAM_CHUNK, type RandomSource } from '../../io/source';
 import { CodecError } from '../../codecs';
 import { bspatch, bspatchBuffer, parseBspatchHeader } from '../../codecs/bspatch';
+import { applyPuffPatch } from '../../codecs/puffin';
 import type { Extent } from './manifest';
 import type { ComputeOp, OpPlan } from './partition';
 
@@ -27,20 +30,20 @@ export const OP = { MOVE: 2, BSDIFF: 3, SOURCE_COPY: 4, SOURCE_BSDIFF: 5, PUFFDI
 export const APPLIED_SOURCE_OPS = new Set<number>([OP.MOVE, OP.BSDIFF, OP.SOURCE_COPY, OP.SOURCE_BSDIFF, OP.BROTLI_BSDIFF]);
 /** Why each operation type romscope does not apply is not applied. */
 export const NOT_APPLIED: Record<number, string> = {
-  [OP.PUFFDIFF]: 'romscope does not apply puffin patches yet (deflate streams re-encoded bit for bit)',
-  [OP.LZ4DIFF_PUFFDIFF]: 'romscope does not apply puffin patches yet, and the result must be recompressed with LZ4 exactly as liblz4 does',
+  [OP.PUFFDIFF]: 'no puffin patch applier is set',
+  [OP.LZ4DIFF_PUFFDIFF]: 'the patched data must be recompressed with LZ4 exactly as liblz4 does, and romscope has no such LZ4 encoder',
   [OP.LZ4DIFF_BSDIFF]: 'the patched data must be recompressed with LZ4 exactly as liblz4 does, and romscope has no such LZ4 encoder',
   [OP.ZUCCHINI]: 'romscope does not apply Zucchini patches (executable-aware diffs)',
 };
 
 /** Applies a puffin patch to an operation's source bytes (src/codecs/puffin's applyPuffPatch). */
 export type PuffApplier = (source: Uint8Array, patch: Uint8Array, bspatch: (old: Buffer, patch: Buffer) => Buffer, opts: { maxBytes?: number }) => Buffer;
-let puffApplier: PuffApplier | null = null;
+let puffApplier: PuffApplier | null = applyPuffPatch;
 
 /**
- * Makes PUFFDIFF operations apply with `fn` (src/codecs/puffin's
- * applyPuffPatch, given bspatchBuffer for the bsdiff patch inside); null
- * leaves them not applied.
+ * PUFFDIFF operations apply with `fn`: by default src/codecs/puffin's
+ * applyPuffPatch, given bspatchBuffer for the bsdiff patch inside; null
+ * leaves them not applied (tests).
  */
 export function usePuffPatch(fn: PuffApplier | null): void {
   puffApplier = fn;
