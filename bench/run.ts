@@ -28,6 +28,7 @@ import { buildExt4Image, buildPayloadBench } from './payload';
 import { abOtaZip, factoryZip, mibFromEnv, samsungAp, updateApp } from './packages';
 import { lgKdz } from './kdz';
 import { batchCount, largeBytes, largePackages, smallPackages } from './batch';
+import { buildDeltaBench } from './delta';
 import { BUILD_PROP, fsImageBytes, otaZip, sparseImage, type FsKind } from './fs';
 import { CommandFailed, describeRssMethod, detectRssMethod, findTool, measure, runCommand, stopAll, type Command, type RssMethod } from './measure';
 import { evaluateTargets, renderTable, renderTargets, toJson, type CaseResult, type Target, type ToolResult } from './report';
@@ -211,6 +212,32 @@ const CASES: CaseSpec[] = [
       },
       ...payloadBlobReferences(dirname(input)),
     ],
+  },
+  {
+    // An incremental A/B payload applied to its base (--base): a partition of
+    // BENCH_DELTA_MB MiB (default 1024) in 2 MiB SOURCE_COPY and SOURCE_BSDIFF
+    // operations. romscope checks the base against old_partition_info and
+    // every operation's source hash, applies the operations and checks the
+    // new partition's SHA-256; the reference only applies and hashes, with
+    // dd and Debian's bspatch in a shell loop.
+    name: 'ota delta',
+    builders: ['bsdiff', 'bspatch', 'dd'],
+    get fixedInput() {
+      return `a ${mibFromEnv('BENCH_DELTA_MB', 1024) / MiB} MiB partition (BENCH_DELTA_MB) in a delta payload`;
+    },
+    async build(dir) {
+      const d = await buildDeltaBench(dir, mibFromEnv('BENCH_DELTA_MB', 1024));
+      return { input: d.input, info: d.info, args: ['--base', d.base] };
+    },
+    references: (input) => [
+      {
+        tool: 'dd + bspatch loop && sha256sum',
+        needs: ['bash', 'dd', 'bspatch', 'sha256sum'],
+        argv: byHand(`. "${join(dirname(input), 'by-hand.sh')}"`, input),
+        command: 'for each chunk: dd the base chunk; bspatch it (or copy it); append; then sha256sum the new image',
+      },
+    ],
+    measureAll: true,
   },
   {
     // Samsung's AP_*.tar.md5 as Odin takes it. By hand: the md5 trailer

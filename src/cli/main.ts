@@ -59,6 +59,7 @@ interface Common {
   'current-patch'?: string;
   'current-timestamp'?: string | string[];
   key?: string[];
+  base?: string | string[];
   bootloader?: string;
   'anti-rollback'?: string | string[];
   'max-depth'?: string | string[];
@@ -92,6 +93,7 @@ const REPORT_OPTIONS = {
   bootloader: { type: 'string', describe: 'bootloader version on the device (ro.bootloader; a Samsung version gives its binary revision)' },
   'anti-rollback': { type: 'string', describe: "device's anti-rollback level (fastboot getvar anti, Samsung binary revision, AVB rollback index)" },
   key: { type: 'string', array: true, describe: 'certificate or key (PEM or DER) to check OTA and payload signatures against; repeatable' },
+  base: { type: 'string', describe: 'the build an incremental A/B OTA patches (full OTA zip, factory package, super image, or a directory of partition images): apply the delta to it and check every hash' },
   quiet: { alias: 'q', type: 'boolean', default: false, describe: 'only findings and the summary; no progress' },
   color: { type: 'boolean', describe: 'force colour on (--color) or off (--no-color); NO_COLOR turns it off whatever else' },
   hash: {
@@ -120,6 +122,7 @@ const CHECK_OPTIONS = {
 const EXTRACT_OPTIONS = {
   output: { alias: 'o', type: 'string', demandOption: true, describe: 'output directory (or file name) for the artifact' },
   force: { type: 'boolean', default: false, describe: 'overwrite an existing output file' },
+  base: { type: 'string', describe: 'the build an incremental A/B OTA patches: its partitions (payload.bin/system.img) are rebuilt from it' },
   'temp-dir': TEMP_DIR_OPTION,
   json: JSON_OPTION,
 } as const satisfies Record<string, Options>;
@@ -202,6 +205,12 @@ function tempDirOf(raw: string | string[] | undefined): { tempDir?: string } {
   if (dir === undefined) return {};
   if (!statSync(dir, { throwIfNoEntry: false })?.isDirectory()) throw new UsageError(`--temp-dir ${dir}: not an existing directory`);
   return { tempDir: dir };
+}
+
+/** `--base`: the last one given (the library opens it, and says when it cannot). */
+function baseOf(raw: string | string[] | undefined): { base?: string } {
+  const b = last(raw);
+  return b === undefined ? {} : { base: b };
 }
 
 /** `--format`, with `--json` as an alias of `--format json` (and harmless with `jsonl`). */
@@ -355,6 +364,7 @@ function inspectOptions(a: Common, isCheck = false): InspectOptions {
     ),
     ...tempDirOf(a['temp-dir']),
     ...(a.key?.length ? { keys: a.key } : {}),
+    ...baseOf(a.base),
   };
 }
 
@@ -704,7 +714,7 @@ export async function main(argv: string[]): Promise<number> {
         const tmp = tempDirOf(a['temp-dir']);
         const progress = new Progress(!!process.stderr.isTTY);
         const r = await withInput(String(a.file), tmp.tempDir, (path) =>
-          extract(path, String(a.artifact), output, { force: a.force, ...tmp, onProgress: (n, size) => progress.written(n, size, String(a.artifact)) }),
+          extract(path, String(a.artifact), output, { force: a.force, ...tmp, ...baseOf(a.base as string | string[] | undefined), onProgress: (n, size) => progress.written(n, size, String(a.artifact)) }),
         ).finally(() => progress.done());
         process.stdout.write(a.json ? JSON.stringify(r, null, 2) + '\n' : `wrote ${terminalSafe(r.output)} (${r.bytes} bytes, sha256 ${r.hashes.sha256})\n`);
       },

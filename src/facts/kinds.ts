@@ -131,6 +131,12 @@ export const FACT_KINDS = {
   'payload-invalid': { category: 'malformed', description: "an A/B payload's header or manifest breaks update_engine's rules", rules: ['format/payload-invalid'] },
   'payload-operation-hash': { category: 'integrity-failure', description: "a payload operation's blob does not match its SHA-256", rules: ['integrity/payload-operation-hash'] },
   'payload-operation-hash-ok': { category: 'integrity-passed', description: 'every blob of a payload partition matches its SHA-256', rules: [] },
+  'payload-base': {
+    category: 'integrity-failure',
+    description: "an incremental payload's base build (--base) is not the one it patches: a partition missing, its size or SHA-256 not old_partition_info's, or an operation's source blocks not its src_sha256_hash",
+    rules: ['compat/incremental-base'],
+  },
+  'payload-base-ok': { category: 'integrity-passed', description: "a partition of the base build (--base) matches an incremental payload's old_partition_info", rules: [] },
   'payload-partition-hash': { category: 'integrity-failure', description: 'a partition rebuilt from a full payload does not match its SHA-256', rules: ['integrity/payload-partition-hash'], badBytes: true },
   'payload-partition-hash-ok': { category: 'integrity-passed', description: 'a partition rebuilt from a full payload matches its SHA-256', rules: [] },
   'payload-properties': { category: 'integrity-failure', description: 'payload.bin disagrees with a value of its payload_properties.txt', rules: ['integrity/payload-properties'], badBytes: true },

@@ -34,6 +34,37 @@ export interface ChildSpec {
   keys?: TrustedKey[];
   /** Where the member's stored (possibly compressed) bytes lie in its container, when they lie there plainly (zip members). */
   location?: MemberLocation;
+  /** The build an incremental update in it applies to, as its package says (an OTA package's metadata, for its payload.bin). */
+  baseBuild?: BaseBuild;
+}
+
+/** What an OTA package's metadata says of the build an incremental update applies to. */
+export interface BaseBuild {
+  /** `pre-build`: fingerprints. */
+  preBuild?: string;
+  /** `pre-build-incremental`: ro.build.version.incremental. */
+  preBuildIncremental?: string;
+  /** `pre-timestamp`: ro.build.date.utc, seconds. */
+  preTimestamp?: string;
+}
+
+/** One partition image of the base build (`--base`), and where it was found. */
+export interface BaseImage {
+  source: RandomSource;
+  /** Where in the base it was found ("base.zip/payload.bin/system.img", "images/system_a.img"). */
+  path: string;
+}
+
+/**
+ * The build an incremental payload is applied to (`--base`): a full OTA, a
+ * factory package, a directory of images or a super image, searched for
+ * partitions by name (src/pipeline/base.ts).
+ */
+export interface PartitionBase {
+  /** The path given, for messages. */
+  label: string;
+  /** The image of a partition (`system` finds system.img, system_a.img, system...), or null when the base has none. */
+  find(name: string): Promise<BaseImage | null>;
 }
 
 /** Where a member's data lies in its container, for checks that compare offsets (OTA property files). */
@@ -59,6 +90,10 @@ export interface DecodeContext {
    * skips work that reads bulk data (a file system's tree scan).
    */
   headersOnly?: boolean;
+  /** `--base`: the build an incremental payload is applied to. */
+  base?: PartitionBase;
+  /** What the parent says of that build (ChildSpec.baseBuild). */
+  baseBuild?: BaseBuild;
 }
 
 /** A digest the walk computes over a byte range of a container during its hashing pass. */

@@ -23,6 +23,8 @@ export const LIMITS = {
   maxPayloadExtents: 16_000_000,
   /** A payload or metadata `Signatures` message larger than this is not read. */
   maxPayloadSignatureBytes: 1024 * 1024,
+  /** A bsdiff patch of an incremental payload operation, and the new data one patch makes, are applied up to this size (update_engine's generator keeps them to a few MiB). */
+  maxBsdiffPatchBytes: 256 * 1024 * 1024,
   /** Distinct values a message names for one property ("a" or "b" ... (and N more)); the facts keep them all. */
   maxValuesInMessage: 20,
   /** Members of one zip with a `duplicate-entry` finding of their own; the rest are counted in one finding on the zip. */

@@ -13,6 +13,7 @@ import { DigestSet } from '../io/digest-set';
 import { UsageError, RomscopeError, errorMessage, type RomscopeErrorCode } from '../io/errors';
 import { locate } from './locate';
 import { openInput } from './inspect';
+import { openBase, type OpenedBase } from './base';
 import { safeBaseName } from '../io/paths';
 import { errorToFact } from './streams';
 import { registerCleanup } from '../io/cleanup';
@@ -23,6 +24,8 @@ export interface ExtractOptions {
   tempDir?: string;
   /** Called as the artifact is written: bytes so far, and its size when known. */
   onProgress?: (written: number, size: number | null) => void;
+  /** `--base`: the build an incremental payload on the way patches (its partitions are rebuilt from it). */
+  base?: string;
 }
 
 export interface ExtractResult {
@@ -76,10 +79,12 @@ export async function extract(inputPath: string, artifactPath: string, out: stri
   let unregisterDir = (): void => {};
   let ok = false;
   let loc: Awaited<ReturnType<typeof locate>> | null = null;
+  let base: OpenedBase | null = null;
   try {
+    if (opts.base !== undefined) base = await openBase(opts.base, { tempDir: opts.tempDir });
     // The artifact first: a mistyped path is the thing to report, not an output that already exists.
     try {
-      loc = await locate(src, artifactPath, opts.tempDir);
+      loc = await locate(src, artifactPath, opts.tempDir, base ? { base } : {});
     } catch (e) {
       // A container on the way that stops decoding (a cut LZ4 stream holding the boot image asked into)
       // fails verification like the artifact's own bytes would: exit 1, with what went wrong.
@@ -146,6 +151,7 @@ export async function extract(inputPath: string, artifactPath: string, out: stri
     throw new UsageError(`extract failed: ${errorMessage(e)}`);
   } finally {
     await loc?.release();
+    await base?.release();
     if (!ok && createdDir) await rm(createdDir, { recursive: true, force: true });
     unregisterDir();
     await src.close();

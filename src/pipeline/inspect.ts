@@ -6,6 +6,7 @@ import { loadXxhash, type HashAlgo } from '../io/hash';
 import { UsageError } from '../io/errors';
 import { Walker } from './walk';
 import { locate } from './locate';
+import { openBase, type OpenedBase } from './base';
 import { crossCheckAvb } from '../formats/avb-vbmeta/cross-check';
 import { avbSignatureSummary } from '../formats/avb-vbmeta/summary';
 import { combineSignatureStatus, otaSignatureSummary } from './ota-summary';
@@ -49,6 +50,13 @@ export interface InspectOptions {
   target?: Target;
   /** Keys or certificates to check signatures against (`--key`): file paths, or the bytes of such files. */
   keys?: (string | Buffer)[];
+  /**
+   * `--base`: the build an incremental A/B payload patches (a full OTA, a
+   * factory package, a super image, or a directory of partition images): its
+   * partitions are found by name, checked against the payload's old hashes,
+   * and the payload's operations applied to them.
+   */
+  base?: string;
 }
 
 /** Fails with a UsageError (exit 2) when the input is not a readable regular file. */
@@ -73,12 +81,14 @@ export async function inspect(path: string, opts: InspectOptions = {}): Promise<
   const target = opts.target ? validateTarget(opts.target) : undefined;
   const src = await openInput(path);
   if (opts.onInput) src.observe = (_start, end) => opts.onInput!(end, src.size);
+  let base: OpenedBase | null = null;
   try {
     await loadXxhash();
     const budget = new Budget({ ...defaultBudget(src.size), ...opts.budget });
     const keys = await loadKeys(opts.keys ?? []);
     const noHash = !!opts.noHash;
-    const walker = new Walker({ hashes: noHash ? [] : (opts.hashes ?? ['sha256']), budget, tempDir: opts.tempDir, onProgress: opts.onProgress, keys, ...(noHash ? { noHash } : {}) });
+    base = opts.base === undefined ? null : await openBase(opts.base, { tempDir: opts.tempDir });
+    const walker = new Walker({ hashes: noHash ? [] : (opts.hashes ?? ['sha256']), budget, tempDir: opts.tempDir, onProgress: opts.onProgress, keys, ...(noHash ? { noHash } : {}), ...(base ? { base } : {}) });
     const expect: ExpectedDigest[] = [];
     let info: Record<string, unknown> | undefined;
     if (opts.sidecars !== false) {
@@ -94,6 +104,7 @@ export async function inspect(path: string, opts: InspectOptions = {}): Promise<
     const findings = runRules(root, opts.severity, RULES, target);
     return { schemaVersion: 1, tool: { name: 'romscope', version: VERSION }, input: { path, size: src.size }, root, findings, summary: summarize(root, findings, target, noHash) };
   } finally {
+    await base?.release();
     await src.close();
   }
 }

@@ -9,7 +9,7 @@ import { UsageError } from '../io/errors';
 import { nearest } from '../io/suggest';
 import type { RandomSource, Source } from '../io/source';
 import { detectFormat } from '../formats/registry';
-import type { ContainerHandler, DecodeContext, ChildSpec } from '../formats/types';
+import type { ContainerHandler, DecodeContext, ChildSpec, PartitionBase } from '../formats/types';
 import type { ExpectedDigest, Fact } from '../report/model';
 import { OneShotSource } from './streams';
 import { TRAILER_HOOKS } from '../formats/registry';
@@ -29,6 +29,8 @@ export interface Located {
 export interface LocateOptions {
   /** Stop at the first file system on the way (`romscope ls`): the rest of the path is a directory or file inside it. */
   fileSystem?: boolean;
+  /** `--base`: the build incremental payloads on the way are applied to. */
+  base?: PartitionBase;
 }
 
 /** Picks the child whose name is the longest prefix of `rest` at a '/' boundary. */
@@ -48,7 +50,7 @@ export async function locate(root: RandomSource, artifactPath: string, tempDir?:
   const spills: Spilled[] = [];
   const budget = new Budget(defaultBudget(root.size));
   const streamCtx: DecodeContext = { budget, fact: (f) => void facts.push(f) };
-  const containerCtx: DecodeContext = { budget, fact: () => {} };
+  const containerCtx: DecodeContext = { budget, fact: () => {}, ...(opts.base ? { base: opts.base } : {}) };
   const release = async () => {
     for (const s of spills) await s.release();
   };
@@ -154,7 +156,9 @@ export async function locate(root: RandomSource, artifactPath: string, tempDir?:
         child = opened.spec;
       }
       if (child.readable === false) {
-        throw new UsageError(`"${walked ? walked + '/' : ''}${picked.child.name}" cannot be extracted: ${child.facts?.[0]?.message ?? 'unreadable'}`);
+        throw new UsageError(
+          `"${walked ? walked + '/' : ''}${picked.child.name}" cannot be extracted: ${child.facts?.[0]?.message ?? (typeof child.info?.partitionHash === 'string' ? child.info.partitionHash : 'unreadable')}`,
+        );
       }
       facts.push(...(child.facts ?? []));
       cur = child.source;

@@ -14,7 +14,7 @@ import { BudgetError, MemoryBudgetError } from '../io/errors';
 import { BufferSource, originOf, scanRange, type RandomSource, type Source } from '../io/source';
 import { TailKeeper } from '../io/tail';
 import { detectFormat, TRAILER_HOOKS } from '../formats/registry';
-import type { ChildSpec, DecodeContext, FormatHandler, SiblingContext } from '../formats/types';
+import type { BaseBuild, ChildSpec, DecodeContext, FormatHandler, PartitionBase, SiblingContext } from '../formats/types';
 import { newArtifact, childPath, type Artifact, type ExpectedDigest, type Fact } from '../report/model';
 import { errorToFact, tap, Shielded, OneShotSource } from './streams';
 import { childrenOf, namedEntries, trailersOf, type ChildEntry } from './children';
@@ -29,6 +29,8 @@ export interface WalkOptions {
   onProgress?: (bytesRead: number, path: string) => void;
   /** Keys signatures are checked against (--key). */
   keys?: TrustedKey[];
+  /** `--base`: the build incremental payloads are applied to. */
+  base?: PartitionBase;
   /**
    * `--no-hash`: read headers and directories only. Nothing is hashed;
    * bytes that only decoding makes (payload partitions, a sparse image's
@@ -70,6 +72,8 @@ interface NodeInput {
   open?: boolean;
   /** Keys the parent vouches for (ChildSpec.keys). */
   keys?: TrustedKey[];
+  /** ChildSpec.baseBuild. */
+  baseBuild?: BaseBuild;
   /** The containers and streams this node lies in, outermost first (for loops: a member that is its container). */
   lineage?: readonly Opened[];
 }
@@ -102,7 +106,14 @@ export class Walker {
     let held: Fact[] | null = null;
     const fact = (f: Fact) => void (held ?? art.facts).push(f);
     const noHash = !!this.opts.noHash;
-    const ctx: DecodeContext = { budget: this.opts.budget, fact, keys: [...(this.opts.keys ?? []), ...(node.keys ?? [])], ...(noHash ? { headersOnly: true } : {}) };
+    const ctx: DecodeContext = {
+      budget: this.opts.budget,
+      fact,
+      keys: [...(this.opts.keys ?? []), ...(node.keys ?? [])],
+      ...(noHash ? { headersOnly: true } : {}),
+      ...(this.opts.base ? { base: this.opts.base } : {}),
+      ...(node.baseBuild ? { baseBuild: node.baseBuild } : {}),
+    };
     const algos = new Set<HashAlgo>(noHash ? [] : this.opts.hashes);
     const whole = noHash ? [] : (node.expect ?? []).filter((e) => !e.range);
     for (const e of whole) algos.add(e.algo);
@@ -538,6 +549,7 @@ export class Walker {
       readable: spec.readable,
       open: spec.open,
       keys: spec.keys,
+      baseBuild: spec.baseBuild,
       lineage: this.lineage.get(parent),
     });
   }

@@ -175,6 +175,8 @@ export type OtaPayloadInfo = {
   signatures?: { metadata: PayloadSignatureInfo; payload: PayloadSignatureInfo; keys?: unknown[] };
   rebuilt?: boolean;
   rebuildNote?: string;
+  /** `--base`: per partition, where its old image was found and what was checked. */
+  base?: Record<string, unknown>[];
   trailingBytes?: number;
 };
 
@@ -593,6 +595,7 @@ export const INFO_KEYS: { readonly [F in TypedFormatId]: readonly (keyof FormatI
     signatures: true,
     rebuilt: true,
     rebuildNote: true,
+    base: true,
     trailingBytes: true,
   } satisfies KeyList<OtaPayloadInfo>),
   'ota-metadata': keys({

@@ -23,6 +23,7 @@ import { buildTar, buildTarMd5 } from '../../fixtures/builders/tar';
 import { buildLz4Frame, buildLz4Legacy } from '../../fixtures/builders/lz4';
 import { buildPayload, xzStored, zstdStored } from '../../fixtures/builders/payload';
 import { buildAbOtaZip } from '../../fixtures/builders/ota-zip';
+import { smallDelta } from '../../fixtures/builders/delta-payload';
 
 import { buildScatterYaml } from '../../fixtures/builders/scatter';
 import { buildRawprogram } from '../../fixtures/builders/rawprogram';
@@ -459,5 +460,7 @@ export async function formatSeeds(): Promise<FormatSeed[]> {
         { name: 'backup', fileName: 'SELF' },
       ]),
     },
+    // An incremental payload (SOURCE_COPY and a BSDF2 SOURCE_BSDIFF): without --base it is described, not applied.
+    { format: 'ota-payload', name: 'delta-payload.bin', data: smallDelta().payload },
   ];
 }

@@ -121,6 +121,13 @@ async function otaPackageChecks(src: RandomSource, children: ChildSpec[], ctx: D
   if (payload && payload.readable !== false) {
     if (packageKeys.length) payload.keys = packageKeys;
     await payloadProperties(payload, byName.get('payload_properties.txt'));
+    // The build an incremental payload applies to, for payload.bin to name when it has no --base.
+    const meta = await small(byName.get(METADATA), 1 << 20);
+    if (meta) {
+      const f = parseOtaMetadataText(meta.toString('utf8')).fields;
+      const base = { preBuild: f.get('pre-build')?.value, preBuildIncremental: f.get('pre-build-incremental')?.value, preTimestamp: f.get('pre-timestamp')?.value };
+      if (base.preBuild || base.preBuildIncremental || base.preTimestamp) payload.baseBuild = base;
+    }
   }
   if (isOta) await propertyFiles(byName, ctx, info);
   return { info, rangeTaps };

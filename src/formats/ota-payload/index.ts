@@ -18,6 +18,8 @@ import type { RangeTap } from '../../io/digest-set';
 import type { ChildSpec, ContainerHandler, ContainerResult, DecodeContext } from '../types';
 import { decodeManifest, decodeSignatures, opTypeName, type DeltaArchiveManifest, type Extent, type Signature } from './manifest';
 import { PartitionSource, type OpPlan, type Segment } from './partition';
+import { OP, appliesSource, deltaCompute, extentBytes, notAppliedReason, type DeltaDesc } from './delta';
+import { applyDelta, describeDelta } from './apply';
 import { planVerity, VeritySource } from './verity';
 import { PayloadSignatureCheck, payloadKeys, type SignatureOutcome } from './signatures';
 import type { Fact } from '../../report/model';
@@ -262,6 +264,12 @@ async function decodePayload(src: RandomSource, ctx: DecodeContext): Promise<Con
     else invalid(`${src.size - end} bytes follow the payload signature, which must end the file`, end);
   }
 
+  // An incremental payload is applied when --base gives the build it patches (not with --no-hash: applying reads every source block).
+  const applying = incremental && !!ctx.base && !ctx.headersOnly;
+  /** Operations romscope cannot apply, per partition: the first of each type, and how many. */
+  const notApplied = new Map<number, Map<string, { op: number; count: number }>>();
+  /** Partitions not rebuilt for a reason a finding on the payload already gives (the base, an operation not applied). */
+  const quiet = new Set<number>();
   const names = new Set<string>();
   let cursor = 0;
   let dataBytes = 0;
@@ -346,9 +354,34 @@ async function decodePayload(src: RandomSource, ctx: DecodeContext): Promise<Con
         invalid(`${what}: ${op.dataLength} bytes of data for ${dstBytes} bytes of extents`);
         block(pi, `operation ${oi} has more data than its extents hold`);
       }
-      const kind = REBUILD[op.type];
-      if (!incremental && kind !== undefined && !legacySignatureOp) {
-        const plan: OpPlan = { index: oi, typeName: t, kind, dataStart: B + (op.dataOffset ?? 0), dataLength: op.dataLength ?? 0, outBytes: dstBytes };
+      let kind: OpPlan['kind'] | undefined = REBUILD[op.type];
+      let delta: DeltaDesc | undefined;
+      const whyNot = applying ? notAppliedReason(op.type) : undefined;
+      if (whyNot !== undefined) {
+        const byType = notApplied.get(pi) ?? new Map<string, { op: number; count: number }>();
+        notApplied.set(pi, byType);
+        const seen = byType.get(t);
+        if (seen) seen.count++;
+        else byType.set(t, { op: oi, count: 1 });
+        if (!blockers.has(pi)) quiet.add(pi);
+        block(pi, `operation ${oi} is ${t}, which romscope cannot apply: ${whyNot}`);
+      } else if (applying && appliesSource(op.type)) {
+        const srcBytes = extentBytes(op.src, bs);
+        if (op.src.some((e) => e.hole || e.blocks === 0 || e.start + e.blocks > oldBlocks)) block(pi, `operation ${oi} reads blocks outside the old partition`);
+        else if ((op.type === OP.SOURCE_COPY || op.type === OP.MOVE) && srcBytes !== dstBytes) {
+          invalid(`${what} copies ${srcBytes} bytes of source extents to ${dstBytes} bytes of destination extents`);
+          block(pi, `operation ${oi} copies a different number of blocks than it writes`);
+        } else if (op.type === OP.MOVE || op.type === OP.BSDIFF) {
+          // Minor version 1 applies these in place: reading from the base is the same only when no earlier operation wrote the blocks read.
+          if (op.src.some((e) => segments.some((sg) => sg.start < (e.start + e.blocks) * bs && e.start * bs < sg.end))) {
+            block(pi, `operation ${oi} (${t}) reads blocks an earlier operation wrote (an in-place update), which romscope does not apply`);
+          }
+        }
+        kind = 'computed';
+        delta = { type: op.type, src: op.src, bs };
+      }
+      if ((!incremental || applying) && kind !== undefined && !legacySignatureOp) {
+        const plan: OpPlan = { index: oi, typeName: t, kind, dataStart: B + (op.dataOffset ?? 0), dataLength: op.dataLength ?? 0, outBytes: dstBytes, ...(delta && { delta }) };
         const idx = ops.push(plan) - 1;
         let outOffset = 0;
         for (const e of op.dst) {
@@ -387,7 +420,7 @@ async function decodePayload(src: RandomSource, ctx: DecodeContext): Promise<Con
     }
     // Left to the device: computed here as update_engine computes it, when it can be.
     let verity: ReturnType<typeof planVerity> | null = null;
-    if (verityUnwritten > 0 && !incremental) {
+    if (verityUnwritten > 0 && (!incremental || applying)) {
       verity = planVerity(p, bs, newSize, segments);
       if (verity.invalid) invalid(verity.invalid);
     }
@@ -467,12 +500,17 @@ async function decodePayload(src: RandomSource, ctx: DecodeContext): Promise<Con
   flush();
   // Partitions of a full payload.
   const children: ChildSpec[] = [];
-  if (incremental) {
+  if (incremental && !applying) {
     info.rebuilt = false;
-    info.rebuildNote = 'incremental payload: its operations patch the partitions on the device (source hashes are listed), so romscope does not rebuild them';
+    info.rebuildNote = ctx.headersOnly
+      ? 'incremental payload: not applied (--no-hash), since applying it reads every source block of the base build'
+      : 'incremental payload: its operations patch the partitions of the build on the device (source hashes are listed); pass that build with --base to rebuild and check them';
+    if (!ctx.headersOnly) ctx.fact({ kind: 'unsupported', message: describeDelta(m, ctx.baseBuild) });
     return { info, children, rangeTaps: taps };
   }
   info.rebuilt = true;
+  const bases = applying ? await applyDelta(m, ctx, { blockers, quiet, notApplied }) : null;
+  if (bases) info.base = bases.info;
   const used = new Set<string>();
   // Next suffix to try per name, so that thousands of partitions of one name cost one lookup each.
   const nextSuffix = new Map<string, number>();
@@ -490,6 +528,11 @@ async function decodePayload(src: RandomSource, ctx: DecodeContext): Promise<Con
     const zeroBytes = plan.unwritten - (plan.verity?.plan ? plan.verityUnwritten : 0);
     if (zeroBytes > 0) childInfo.unwrittenBytes = zeroBytes;
     const why = blockers.get(pi);
+    if (why && quiet.has(pi)) {
+      childInfo.partitionHash = `not checked: ${p.name} is not rebuilt: ${why}`;
+      children.push({ name, source: src, readable: false, info: childInfo });
+      return;
+    }
     if (why || !p.newInfo) {
       children.push({ name, source: src, readable: false, info: childInfo, facts: [{ kind: 'payload-invalid', message: `partition ${p.name} is not rebuilt: ${why ?? 'it has no new_partition_info'}` }] });
       return;
@@ -502,7 +545,9 @@ async function decodePayload(src: RandomSource, ctx: DecodeContext): Promise<Con
       children.push({ name, source: src, readable: false, info: childInfo, facts: [{ kind: 'budget', message: `partition ${p.name} (${size} bytes) is not rebuilt: ${e.message}` }] });
       return;
     }
-    const spec: ChildSpec = { name, source: new PartitionSource(name, size, src, plan.ops, plan.segments), info: childInfo };
+    const old = bases?.images.get(pi);
+    if (old) childInfo.base = old.path;
+    const spec: ChildSpec = { name, source: new PartitionSource(name, size, src, plan.ops, plan.segments, undefined, old ? deltaCompute(old.source, src, p.name) : null), info: childInfo };
     const vplan = plan.verity?.plan;
     if (vplan) {
       // update_engine computes the hash tree and FEC on the device; the manifest's hash covers them.

@@ -16,13 +16,19 @@ export interface OpPlan {
   /** Operation index in the partition, and its type name, for messages. */
   index: number;
   typeName: string;
-  kind: 'raw' | 'zero' | Codec;
+  /** `computed`: made by the partition's `compute` function (operations that read the old partition). */
+  kind: 'raw' | 'zero' | 'computed' | Codec;
   /** Blob position in the payload source and length (raw and compressed kinds). */
   dataStart: number;
   dataLength: number;
   /** Bytes the operation's destination extents hold. */
   outBytes: number;
+  /** For `computed`: what the partition's `compute` function reads (delta.ts). */
+  delta?: unknown;
 }
+
+/** Makes a `computed` operation's output, in order, `outBytes` in all. */
+export type ComputeOp = (op: OpPlan) => AsyncIterable<Buffer>;
 
 /** A byte range of the partition written by part of one operation's output. */
 export interface Segment {
@@ -91,6 +97,7 @@ export class PartitionSource implements RandomSource {
     /** Sorted by start, not overlapping, clipped to the partition size. */
     private readonly segments: Segment[],
     private readonly pool: DecodePool = decodePool(),
+    private readonly compute: ComputeOp | null = null,
   ) {}
 
   /** Random reads keep what they decode in the small shared cache (a peek, then the stream from 0). */
@@ -131,6 +138,13 @@ export class PartitionSource implements RandomSource {
     const key = `${this.id}:${op.index}`;
     const hit = cache.get(key);
     if (hit) return hit;
+    if (op.kind === 'computed') {
+      const out = await this.computeWhole(op);
+      partitionReadStats.operations++;
+      partitionReadStats.bytes += out.length;
+      if (keep) cache.set(key, out);
+      return out;
+    }
     let r;
     try {
       // A payload in a file: the worker reads the blob itself (no copy through this thread).
@@ -156,6 +170,29 @@ export class PartitionSource implements RandomSource {
     partitionReadStats.bytes += out.length;
     if (keep) cache.set(key, out);
     return out;
+  }
+
+  /** A computed operation's whole output (at most WORKER_JOB_MAX bytes). */
+  private async computeWhole(op: OpPlan): Promise<Buffer> {
+    const out = Buffer.allocUnsafe(op.outBytes);
+    let at = 0;
+    for await (const c of this.computed(op)) {
+      if (at + c.length > out.length) throw new FormatError(`${this.what(op)} makes more than the ${op.outBytes} bytes its extents hold`);
+      out.set(c, at);
+      at += c.length;
+    }
+    out.fill(0, at);
+    return out;
+  }
+
+  private async *computed(op: OpPlan): AsyncGenerator<Buffer> {
+    if (!this.compute) throw new FormatError(`${this.what(op)} needs the old partition, which this partition has not been given`);
+    try {
+      yield* this.compute(op);
+    } catch (e) {
+      if (e instanceof CodecError) throw new FormatError(`${this.what(op)}: ${e.message}`);
+      throw e;
+    }
   }
 
   private async *produce(start: number, end: number, keep: boolean): AsyncGenerator<Buffer> {
@@ -251,7 +288,8 @@ export class PartitionSource implements RandomSource {
     const toEnd = from + want >= op.outBytes;
     partitionReadStats.operations++;
     try {
-      for await (const c of decodeStream(op.kind as Codec, this.payload.stream(op.dataStart, op.dataStart + op.dataLength), op.outBytes)) {
+      const input = op.kind === 'computed' ? this.computed(op) : decodeStream(op.kind as Codec, this.payload.stream(op.dataStart, op.dataStart + op.dataLength), op.outBytes);
+      for await (const c of input) {
         const s = Math.max(0, from - at);
         at += c.length;
         partitionReadStats.bytes += c.length;
