@@ -11,6 +11,7 @@ import { verdict } from '../api';
 import { registerCleanup } from '../io/cleanup';
 import { errorMessage, UsageError } from '../io/errors';
 import type { Report } from '../report/public';
+import { renderHtml } from '../report/html';
 import { isPostgresSpec, openStore, type ResultRow, type ResultStore } from '../store/index';
 import { VERSION } from '../version';
 import { sha256File } from './check-one';
@@ -25,7 +26,7 @@ export const FAILED = 'error';
 export const BATCH_EXIT = { ok: 0, findings: 1, usage: 2, notFinished: 3 } as const;
 
 /** Report formats `writeReports` writes. */
-export type ReportFormat = 'json';
+export type ReportFormat = 'json' | 'html';
 
 export interface BatchOptions {
   /** A directory or a list file. */
@@ -118,8 +119,9 @@ function writeAtomic(file: string, text: string): void {
 
 /**
  * Writes the report of one input under `outDir` in each format, named by
- * reportName(row.path); returns the files written. (The lead adds 'html'
- * here once `format(report, 'html')` exists.)
+ * reportName(row.path); returns the files written. HTML is rendered from
+ * `report`, or from the row's JSON report when `report` is null; a row whose
+ * check did not finish has no HTML page (its JSON file says why).
  */
 export function writeReports(report: Report | null, row: ResultRow, outDir: string, formats: ReportFormat[] = ['json']): string[] {
   const out: string[] = [];
@@ -133,9 +135,15 @@ export function writeReports(report: Report | null, row: ResultRow, outDir: stri
         out.push(file);
         break;
       }
+      case 'html': {
+        if (row.integrity === FAILED) break;
+        const file = join(outDir, `${name}.html`);
+        writeAtomic(file, renderHtml(report ?? (JSON.parse(row.report) as Report)));
+        out.push(file);
+        break;
+      }
     }
   }
-  void report;
   return out;
 }
 
@@ -202,6 +210,11 @@ export async function runBatch(o: BatchOptions): Promise<BatchSummary> {
   writeAtomic(journalFile, JSON.stringify(journal, null, 2) + '\n');
 
   const formats = o.formats ?? ['json'];
+  /** A skipped or resumed input's report files, written again where one is missing (a format asked for the first time). */
+  const writeMissing = (row: ResultRow) => {
+    const missing = formats.filter((f) => !existsSync(join(out, `${reportName(row.path)}.${f}`)));
+    if (missing.length) writeReports(null, row, out, missing);
+  };
   const sizes = new Map<string, number>();
   for (const p of set.paths) sizes.set(p, statSync(p, { throwIfNoEntry: false })?.size ?? 0);
   const progress = new BatchProgress(
@@ -237,7 +250,7 @@ export async function runBatch(o: BatchOptions): Promise<BatchSummary> {
     const old = await store.get(path);
     // Written earlier in the run being resumed, and the file has not changed since (size and mtime): done.
     if (resumed && old && old.checkedAt >= journal.startedAt && old.size === st.size && old.mtimeMs === st.mtimeMs) {
-      if (!existsSync(join(out, `${reportName(path)}.json`))) writeReports(null, old, out, formats);
+      writeMissing(old);
       return { path, status: old.integrity === FAILED ? 'failed' : 'checked', exitCode: exitOf(old), row: brief(old) };
     }
     const verify = !o.recheck && old !== null && old.size === st.size && old.romscopeVersion === VERSION && old.integrity !== FAILED;
@@ -258,7 +271,7 @@ export async function runBatch(o: BatchOptions): Promise<BatchSummary> {
           row = { ...row, mtimeMs: st.mtimeMs, exitCode };
           await store.put(row);
         }
-        if (!existsSync(join(out, `${reportName(path)}.json`))) writeReports(null, row, out, formats);
+        writeMissing(row);
         const here = resumed && row.checkedAt >= journal.startedAt;
         return { path, status: here ? 'checked' : 'skipped', exitCode, row: brief(row) };
       }

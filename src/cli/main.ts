@@ -157,6 +157,7 @@ const BATCH_OPTIONS = {
   resume: { type: 'boolean', default: false, describe: 'continue the interrupted run recorded in the reports directory (counted as one run)' },
   recheck: { type: 'boolean', default: false, describe: 'check every input again, even those unchanged since their stored row' },
   json: { type: 'boolean', default: false, describe: 'print the summary as JSON' },
+  html: { type: 'boolean', default: false, describe: 'also write each report as a self-contained HTML page beside its JSON' },
 } as const satisfies Record<string, Options>;
 
 const LS_OPTIONS = { 'temp-dir': TEMP_DIR_OPTION, json: JSON_OPTION } as const satisfies Record<string, Options>;
@@ -564,6 +565,7 @@ interface BatchArgs extends Common {
   out?: string | string[];
   resume: boolean;
   recheck: boolean;
+  html: boolean;
 }
 
 /** `romscope batch`: docs/batch.md. Exit code: the worst input's (0, 1, 2 unreadable, 3 a check that did not finish). */
@@ -586,6 +588,7 @@ async function runBatchCommand(a: BatchArgs): Promise<number> {
     ...(out === undefined ? {} : { out }),
     resume: a.resume,
     recheck: a.recheck,
+    formats: a.html ? ['json', 'html'] : ['json'],
     check: { ...opts, keys: opts.keys?.map(String), failOn, ...(maxWarnings === undefined ? {} : { maxWarnings }) },
     progress: !a.quiet && !!process.stderr.isTTY,
     note: (line) => process.stderr.write(`romscope: ${terminalSafe(line)}\n`),

@@ -293,3 +293,37 @@ test('batch: SIGTERM stops the run with 143 and its workers with it; the journal
   await until(() => workers.every((pid) => spawnSync('kill', ['-0', pid]).status !== 0), 10_000, 'the workers to exit');
   assert.equal(JSON.parse(readFileSync(join(reports, 'batch-run.json'), 'utf8')).finishedAt, null);
 });
+
+test('batch --html: an HTML page beside each JSON report, the same page `check --format html` writes; a rerun adds pages to skipped inputs', async (t: TestContext) => {
+  if (!requireTools(t, 'sqlite3')) return;
+  const dir = tempDir(t);
+  const inDir = join(dir, 'in');
+  mkdirSync(inDir);
+  const [bad, good] = writeAll(inDir, { 'bad.zip': badCrcZip(), 'good.zip': goodZip() });
+  const out = join(dir, 'reports');
+  // First without HTML: JSON only.
+  const first = batch([inDir, '--db', join(dir, 'r.db'), '--out', out, '--jobs', '1']);
+  assert.equal(first.summary.checked, 2);
+  assert.deepEqual(
+    readdirSync(out).filter((f) => f.endsWith('.html')),
+    [],
+  );
+  // The rerun skips both and writes their pages from the stored reports.
+  const second = batch([inDir, '--db', join(dir, 'r.db'), '--out', out, '--jobs', '1', '--html']);
+  assert.equal(second.summary.skipped, 2);
+  const pages = readdirSync(out).filter((f) => f.endsWith('.html'));
+  assert.equal(pages.length, 2, readdirSync(out).join(', '));
+  for (const [path, word] of [
+    [good, 'verified'],
+    [bad, 'failed'],
+  ] as const) {
+    const page = pages.find((p) => p.startsWith(path.split('/').pop()!));
+    assert.ok(page, `a page for ${path}`);
+    const html = readFileSync(join(out, page), 'utf8');
+    assert.match(html, /^<!DOCTYPE html>/);
+    assert.ok(html.includes(word), `${path}: the integrity verdict "${word}" is on the page`);
+    // The same renderer as check --format html, on the same report.
+    const c = runCli(['check', path, '--format', 'html']);
+    assert.equal(c.stdout, html, `${path}: batch's page equals check --format html`);
+  }
+});

@@ -114,7 +114,7 @@ for (const l of LIES) {
   test(`bspatch refuses ${l.name}`, () => {
     assert.throws(
       () => bspatchBuffer(Buffer.alloc(16), l.patch()),
-      (e: unknown) => e instanceof CodecError && l.error.test((e).message),
+      (e: unknown) => e instanceof CodecError && l.error.test(e.message),
     );
   });
 }
