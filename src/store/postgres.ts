@@ -8,25 +8,7 @@
  */
 import { Pool, type PoolClient } from 'pg';
 import { checkRow, TABLE, type ResultRow, type ResultStore } from './index';
-
-interface Raw {
-  path: string;
-  size: string | number;
-  mtime_ms: number | null;
-  sha256: string;
-  compatibility: string;
-  integrity: string;
-  signature: string;
-  errors: number;
-  warnings: number;
-  infos: number;
-  exit_code: number;
-  report: string;
-  checked_at: string;
-  romscope_version: string;
-}
-
-const COLUMNS = 'path, size, mtime_ms, sha256, compatibility, integrity, signature, errors, warnings, infos, exit_code, report, checked_at, romscope_version';
+import { COLUMN_NAMES, COLUMNS, fromRaw, toRaw, type RawRow } from './columns';
 
 const UPSERT = `INSERT INTO ${TABLE} (${COLUMNS}) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14)
   ON CONFLICT (path) DO UPDATE SET size = EXCLUDED.size, mtime_ms = EXCLUDED.mtime_ms, sha256 = EXCLUDED.sha256, compatibility = EXCLUDED.compatibility,
@@ -37,27 +19,8 @@ const UPSERT = `INSERT INTO ${TABLE} (${COLUMNS}) VALUES ($1, $2, $3, $4, $5, $6
 const LOCK = `SELECT pg_advisory_xact_lock(('x' || substr($1, 1, 16))::bit(64)::bigint)`;
 
 function params(r: ResultRow): unknown[] {
-  return [r.path, r.size, r.mtimeMs, r.sha256, r.compatibility, r.integrity, r.signature, r.errors, r.warnings, r.infos, r.exitCode, r.report, r.checkedAt, r.romscopeVersion];
-}
-
-function fromRaw(r: Raw): ResultRow {
-  return {
-    path: r.path,
-    // BIGINT arrives as a string (pg keeps 64-bit values exact); every size we store is a safe integer.
-    size: Number(r.size),
-    mtimeMs: r.mtime_ms === null ? null : Number(r.mtime_ms),
-    sha256: r.sha256,
-    compatibility: r.compatibility,
-    integrity: r.integrity,
-    signature: r.signature,
-    errors: r.errors,
-    warnings: r.warnings,
-    infos: r.infos,
-    exitCode: r.exit_code,
-    report: r.report,
-    checkedAt: r.checked_at,
-    romscopeVersion: r.romscope_version,
-  };
+  const raw = toRaw(r);
+  return COLUMN_NAMES.map((c) => raw[c]);
 }
 
 async function inTransaction<T>(pool: Pool, fn: (c: PoolClient) => Promise<T>): Promise<T> {
@@ -111,7 +74,7 @@ export async function openPostgresStore(url: string): Promise<ResultStore> {
   };
   const one = async (sql: string, args: unknown[]): Promise<ResultRow | null> => {
     live();
-    const r = await pool.query<Raw>(sql, args);
+    const r = await pool.query<RawRow>(sql, args);
     return r.rows.length ? fromRaw(r.rows[0]) : null;
   };
   return {
@@ -143,7 +106,7 @@ export async function openPostgresStore(url: string): Promise<ResultStore> {
     },
     list: async () => {
       live();
-      const r = await pool.query<Raw>(`SELECT ${COLUMNS} FROM ${TABLE} ORDER BY path`);
+      const r = await pool.query<RawRow>(`SELECT ${COLUMNS} FROM ${TABLE} ORDER BY path`);
       return r.rows.map(fromRaw);
     },
     close: async () => {

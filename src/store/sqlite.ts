@@ -9,67 +9,12 @@ import Database from 'better-sqlite3';
 import { mkdirSync } from 'node:fs';
 import { dirname, resolve } from 'node:path';
 import { checkRow, TABLE, type ResultRow, type ResultStore } from './index';
+import { COLUMN_NAMES, COLUMNS, fromRaw, toRaw, type RawRow } from './columns';
 
 /** How long a write waits for another process's write lock before failing (SQLITE_BUSY). */
 export const BUSY_TIMEOUT_MS = 30_000;
 
-interface Raw {
-  path: string;
-  size: number;
-  mtime_ms: number | null;
-  sha256: string;
-  compatibility: string;
-  integrity: string;
-  signature: string;
-  errors: number;
-  warnings: number;
-  infos: number;
-  exit_code: number;
-  report: string;
-  checked_at: string;
-  romscope_version: string;
-}
-
-const COLUMNS = 'path, size, mtime_ms, sha256, compatibility, integrity, signature, errors, warnings, infos, exit_code, report, checked_at, romscope_version';
-const VALUES = '@path, @size, @mtime_ms, @sha256, @compatibility, @integrity, @signature, @errors, @warnings, @infos, @exit_code, @report, @checked_at, @romscope_version';
-
-function toRaw(r: ResultRow): Raw {
-  return {
-    path: r.path,
-    size: r.size,
-    mtime_ms: r.mtimeMs,
-    sha256: r.sha256,
-    compatibility: r.compatibility,
-    integrity: r.integrity,
-    signature: r.signature,
-    errors: r.errors,
-    warnings: r.warnings,
-    infos: r.infos,
-    exit_code: r.exitCode,
-    report: r.report,
-    checked_at: r.checkedAt,
-    romscope_version: r.romscopeVersion,
-  };
-}
-
-function fromRaw(r: Raw): ResultRow {
-  return {
-    path: r.path,
-    size: r.size,
-    mtimeMs: r.mtime_ms,
-    sha256: r.sha256,
-    compatibility: r.compatibility,
-    integrity: r.integrity,
-    signature: r.signature,
-    errors: r.errors,
-    warnings: r.warnings,
-    infos: r.infos,
-    exitCode: r.exit_code,
-    report: r.report,
-    checkedAt: r.checked_at,
-    romscopeVersion: r.romscope_version,
-  };
-}
+const VALUES = COLUMN_NAMES.map((c) => '@' + c).join(', ');
 
 export function openSqliteStore(file: string): Promise<ResultStore> {
   const path = resolve(file);
@@ -100,14 +45,14 @@ export function openSqliteStore(file: string): Promise<ResultStore> {
     db.close();
     return Promise.reject(e instanceof Error ? e : new Error(String(e)));
   }
-  const get = db.prepare<[string], Raw>(`SELECT ${COLUMNS} FROM ${TABLE} WHERE path = ?`);
-  const bySha = db.prepare<[string], Raw>(`SELECT ${COLUMNS} FROM ${TABLE} WHERE sha256 = ? ORDER BY checked_at, path LIMIT 1`);
+  const get = db.prepare<[string], RawRow>(`SELECT ${COLUMNS} FROM ${TABLE} WHERE path = ?`);
+  const bySha = db.prepare<[string], RawRow>(`SELECT ${COLUMNS} FROM ${TABLE} WHERE sha256 = ? ORDER BY checked_at, path LIMIT 1`);
   const hasSha = db.prepare<[string], { one: number }>(`SELECT 1 AS one FROM ${TABLE} WHERE sha256 = ? LIMIT 1`);
-  const upsert = db.prepare<[Raw]>(`INSERT OR REPLACE INTO ${TABLE} (${COLUMNS}) VALUES (${VALUES})`);
+  const upsert = db.prepare<[RawRow]>(`INSERT OR REPLACE INTO ${TABLE} (${COLUMNS}) VALUES (${VALUES})`);
   const count = db.prepare<[], { n: number }>(`SELECT count(*) AS n FROM ${TABLE}`);
-  const all = db.prepare<[], Raw>(`SELECT ${COLUMNS} FROM ${TABLE} ORDER BY path`);
-  const put = db.transaction((raw: Raw) => void upsert.run(raw));
-  const putIfNew = db.transaction((raw: Raw): boolean => {
+  const all = db.prepare<[], RawRow>(`SELECT ${COLUMNS} FROM ${TABLE} ORDER BY path`);
+  const put = db.transaction((raw: RawRow) => void upsert.run(raw));
+  const putIfNew = db.transaction((raw: RawRow): boolean => {
     if (hasSha.get(raw.sha256)) return false;
     upsert.run(raw);
     return true;
@@ -140,6 +85,6 @@ export function openSqliteStore(file: string): Promise<ResultStore> {
   return Promise.resolve(store);
 }
 
-function fromRawOrNull(r: Raw | undefined): ResultRow | null {
+function fromRawOrNull(r: RawRow | undefined): ResultRow | null {
   return r ? fromRaw(r) : null;
 }
