@@ -65,6 +65,8 @@ export interface PartitionBase {
   label: string;
   /** The image of a partition (`system` finds system.img, system_a.img, system...), or null when the base has none. */
   find(name: string): Promise<BaseImage | null>;
+  /** What the search could not look inside (a container that did not decode, the member cap reached), for messages; empty when it saw everything. */
+  unsearched?(): string[];
 }
 
 /** Where a member's data lies in its container, for checks that compare offsets (OTA property files). */

@@ -15,7 +15,7 @@ import { FileSource, type RandomSource, type Source } from '../io/source';
 import { Budget, defaultBudget, LIMITS } from '../io/limits';
 import { StreamReader } from '../io/stream-reader';
 import { spillToRandom, type Spilled } from '../io/spill';
-import { UsageError } from '../io/errors';
+import { errorMessage, UsageError } from '../io/errors';
 import { detectFormat } from '../formats/registry';
 import type { BaseImage, ContainerHandler, DecodeContext, PartitionBase } from '../formats/types';
 import { childrenOf } from './children';
@@ -90,7 +90,17 @@ export async function openBase(path: string, opts: { tempDir?: string } = {}): P
   } else throw new UsageError(`--base ${path}: not a file or directory`);
 
   const budget = new Budget(defaultBudget(st.isFile() ? st.size : 1 << 30));
-  const ctx: DecodeContext = { budget, fact: () => {} };
+  /** Containers the search could not open, or not whole, and why (said when a partition is not found). */
+  const unsearched: string[] = [];
+  /** The container being searched, for the facts its decoder gives. */
+  let searching = '';
+  const ctx: DecodeContext = {
+    budget,
+    // A container that does not decode whole (a cut or unreadable directory, a limit) may hide a partition.
+    fact: (f) => {
+      if ((f.kind === 'truncated' || f.kind === 'unreadable' || f.kind === 'budget') && unsearched.length < 100) unsearched.push(`${searching}: ${f.message}`);
+    },
+  };
   const toRandom = async (src: Source, name: string): Promise<RandomSource> => {
     if (src.kind === 'random') return src;
     const s = await spillToRandom(src.stream(), name, { memoryCap: LIMITS.spillMemoryCap, tempDir: opts.tempDir });
@@ -141,6 +151,7 @@ export async function openBase(path: string, opts: { tempDir?: string } = {}): P
       if (node.depth >= MAX_BASE_DEPTH) continue;
       let src: RandomSource;
       let h;
+      searching = node.path || node.name || path;
       try {
         // Only what may hold partitions is opened; a sparse image may hold a partition table (a sparse super.img).
         const first = node.source.kind === 'random' ? await node.source.read(0, LIMITS.peekBytes) : await new StreamReader(node.source.stream()).peek(LIMITS.peekBytes);
@@ -157,10 +168,12 @@ export async function openBase(path: string, opts: { tempDir?: string } = {}): P
           if (!e.spec || e.spec.readable === false) continue;
           queue.push({ source: e.spec.source, name: e.name, path: node.path ? `${node.path}/${e.name}` : e.name, depth: node.depth + 1 });
         }
-      } catch {
-        // Not searched: what cannot be decoded holds no partition romscope could read.
+      } catch (e) {
+        // Not searched: what cannot be decoded holds no partition romscope could read; a partition not found says so.
+        unsearched.push(`${searching}: ${errorMessage(e)}`);
       }
     }
+    if (queue.length) unsearched.push(`${queue.length} members past the first ${MAX_BASE_MEMBERS} looked at`);
     return map;
   };
 
@@ -171,6 +184,9 @@ export async function openBase(path: string, opts: { tempDir?: string } = {}): P
       const c = index.get(name);
       if (!c) return null;
       return { source: await unwrap(c.source, c.path.split('/').pop() ?? name), path: c.path || path };
+    },
+    unsearched() {
+      return [...unsearched];
     },
     async release() {
       for (const s of spills) await s.release();

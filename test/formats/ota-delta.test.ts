@@ -230,6 +230,15 @@ test('a partition the base lacks is named; an operation romscope cannot apply le
   assert.deepEqual(unsupported, ['partition odm operation 0 (ZUCCHINI): cannot apply: romscope does not apply Zucchini patches (executable-aware diffs). odm is not rebuilt, so its SHA-256 is not checked']);
   assert.match(String(artifactAt(r.root, 'odm.img').info.partitionHash), /^not checked: odm is not rebuilt: operation 0 is ZUCCHINI/);
   await checkRebuilt(r, '', { system: im.system[1], vendor: im.vendor[1] });
+
+  // A package in the base that does not open (its end record points the central directory past the end) may be where
+  // product.img is: the finding says it was not searched.
+  const zip = buildZip([{ name: 'product.img', data: Buffer.alloc(BS, 3) }]);
+  zip.writeUInt32LE(0xffffff00, zip.length - 22 + 16);
+  writeFileSync(join(base, 'broken.zip'), zip);
+  const again = await inspect(join(dir, 'payload.bin'), { base });
+  const [missing] = findingsOf(again, 'compat/incremental-base');
+  assert.match(missing, /^partition product: the base .* has no product image \(looked for .*; not searched: broken\.zip: .+\)$/);
 });
 
 test('without --base a delta says it is one, which build it needs, which partitions and operations it uses, and that it is not checked further', async (t) => {

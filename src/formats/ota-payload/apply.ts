@@ -92,9 +92,11 @@ export async function applyDelta(
       row.error = e.message;
     }
     if (!img) {
+      const blind = base.unsearched?.() ?? [];
+      const more = blind.length ? `; not searched: ${blind.slice(0, 3).join('; ')}${blind.length > 3 ? ` and ${blind.length - 3} more` : ''}` : '';
       ctx.fact({
         kind: 'payload-base',
-        message: `partition ${p.name}: the base ${base.label} has no ${p.name} image (looked for ${p.name}.img, ${p.name}, ${p.name}_a.img... in its packages, payloads and partition tables)`,
+        message: `partition ${p.name}: the base ${base.label} has no ${p.name} image (looked for ${p.name}.img, ${p.name}, ${p.name}_a.img... in its packages, payloads and partition tables${more})`,
       });
       block(`the base has no ${p.name} image`);
       continue;
