@@ -159,6 +159,12 @@ export interface FormatTraits {
    * lib/decompress.c): a compression it knows, or a plain cpio.
    */
   kernelRamdisk?: boolean;
+  /**
+   * Its one child is the partition image it wraps, read through a map (an
+   * Android sparse image's expansion): code looking for a partition's plain
+   * bytes (`--base`, src/pipeline/base.ts) looks through it.
+   */
+  wrapsImage?: boolean;
 }
 
 interface HandlerBase {

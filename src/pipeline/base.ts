@@ -114,7 +114,7 @@ export async function openBase(path: string, opts: { tempDir?: string } = {}): P
     for (let layer = 0; layer < 4; layer++) {
       const peek = cur.kind === 'random' ? await cur.read(0, LIMITS.peekBytes) : await new StreamReader(cur.stream()).peek(LIMITS.peekBytes);
       const h = detectFormat({ peek, name: curName, size: cur.size });
-      if (h?.id === 'android-sparse') {
+      if (h?.traits?.wrapsImage) {
         const r = await (h as ContainerHandler).decode(await toRandom(cur, curName), ctx);
         if (r.children.length !== 1) break;
         cur = r.children[0].source;
@@ -156,7 +156,7 @@ export async function openBase(path: string, opts: { tempDir?: string } = {}): P
         // Only what may hold partitions is opened; a sparse image may hold a partition table (a sparse super.img).
         const first = node.source.kind === 'random' ? await node.source.read(0, LIMITS.peekBytes) : await new StreamReader(node.source.stream()).peek(LIMITS.peekBytes);
         h = detectFormat({ peek: first, name: node.name, size: node.source.size });
-        if (h?.id === 'android-sparse') {
+        if (h?.traits?.wrapsImage) {
           src = await unwrap(node.source, node.name);
           h = detectFormat({ peek: await src.read(0, LIMITS.peekBytes), name: node.name, size: src.size });
         } else if (h?.kind === 'container' && SEARCHED.has(h.traits?.role ?? '')) src = await toRandom(node.source, node.name);

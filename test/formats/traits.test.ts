@@ -36,3 +36,10 @@ test('traits: lookups by format id as reports carry it', () => {
   assert.ok(!mayCarryAvbFooter('zip'));
   assert.ok(!mayCarryAvbFooter('avb-vbmeta'));
 });
+
+test('traits: only the Android sparse image wraps a partition image (what --base looks through to find a partition)', () => {
+  assert.deepEqual(
+    HANDLERS.filter((h) => h.traits.wrapsImage).map((h) => h.id),
+    ['android-sparse'],
+  );
+});

@@ -201,7 +201,7 @@ export const sparseHandler: ContainerHandler = {
   id: 'android-sparse',
   summary: (i) => phrases(sized('expands to', i.expandedSize), counted((i.chunks as { total?: unknown } | undefined)?.total, 'chunk'), sized('blocks of', i.blockSize)),
   kind: 'container',
-  traits: { role: 'partition-image', confidence: 'magic' },
+  traits: { role: 'partition-image', confidence: 'magic', wrapsImage: true },
   description: 'Android sparse image (libsparse): RAW/FILL/DONT_CARE/CRC32 chunks',
   detect: ({ peek }) => peek.length >= 4 && peek.readUInt32LE(0) === SPARSE_MAGIC,
   async decode(src, ctx): Promise<ContainerResult> {
