@@ -86,7 +86,7 @@ function compressGeneric(src: Uint8Array, limit: number, small: boolean): Lz4Des
 
   let op = 0;
   let anchor = 0;
-  let ip = 0;
+  let ip: number;
   const iend = n;
   const mflimitPlusOne = iend - MFLIMIT + 1;
   const matchlimit = iend - LASTLITERALS;

@@ -261,7 +261,8 @@ export function applyLz4diffPatch(source: Uint8Array, patchBytes: Uint8Array, in
       if (b.postfix && b.postfix.length > 0) {
         if (b.sha256 && b.sha256.length > 0) {
           const got = createHash('sha256').update(block).digest();
-          if (!got.equals(b.sha256)) fail(`target block ${i}: the recompressed block's SHA-256 is ${got.toString('hex')}, the patch expects ${b.sha256.toString('hex')} (the generator's LZ4 output differs from liblz4's)`);
+          if (!got.equals(b.sha256))
+            fail(`target block ${i}: the recompressed block's SHA-256 is ${got.toString('hex')}, the patch expects ${b.sha256.toString('hex')} (the generator's LZ4 output differs from liblz4's)`);
         }
         const h = parseBspatchHeader(b.postfix);
         if (h.newSize > maxBytes) fail(`target block ${i}: its postfix patch makes ${h.newSize} bytes`);

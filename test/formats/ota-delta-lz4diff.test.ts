@@ -253,7 +253,10 @@ test("postfix patches: a target block the generator's LZ4 wrote differently is f
   // The hash the generator stored of its recompressed block no longer matches: refused, as update_engine refuses it.
   const lying = blocks.map((b, i) => (i === k ? { ...b, sha256: Buffer.alloc(32, 1) } : b));
   const bad = writeLz4diffPatch({ src: oldImg.side, dst: { ...newImg.side, blocks: lying }, innerType: 0, inner: bsdiff40(e1, e2) });
-  assert.throws(() => applyLz4diffPatch(oldImg.image, bad, { puffpatch: null }, 1 << 28), (e: unknown) => e instanceof CodecError && new RegExp(`target block ${k}: the recompressed block's SHA-256`).test(e.message));
+  assert.throws(
+    () => applyLz4diffPatch(oldImg.image, bad, { puffpatch: null }, 1 << 28),
+    (e: unknown) => e instanceof CodecError && new RegExp(`target block ${k}: the recompressed block's SHA-256`).test(e.message),
+  );
 });
 
 test('lying LZ4DIFF headers: a finding naming the operation and why, and the other partition still applies', async (t) => {
@@ -265,24 +268,40 @@ test('lying LZ4DIFF headers: a finding naming the operation and why, and the oth
   const good: Lz4diffInput = { src: oldImg.side, dst: newImg.side, innerType: 0, inner };
   const last = (bs: Lz4diffInput['src']['blocks'], f: (b: Lz4diffInput['src']['blocks'][number]) => object) => bs.map((b, i) => (i === bs.length - 1 ? { ...b, ...f(b) } : b));
   const lies: [string, () => Buffer, RegExp][] = [
-    ['a source block past the end', () => writeLz4diffPatch({ ...good, src: { ...good.src, blocks: last(good.src.blocks, (b) => ({ compressedLength: b.compressedLength + BS, uncompressedLength: b.uncompressedLength + 2 * BS })) } }), /the source blocks are \d+ bytes, more than the \d+ bytes of the operation's source extents/],
+    [
+      'a source block past the end',
+      () => writeLz4diffPatch({ ...good, src: { ...good.src, blocks: last(good.src.blocks, (b) => ({ compressedLength: b.compressedLength + BS, uncompressedLength: b.uncompressedLength + 2 * BS })) } }),
+      /the source blocks are \d+ bytes, more than the \d+ bytes of the operation's source extents/,
+    ],
     ['a huge uncompressed length', () => writeLz4diffPatch({ ...good, src: { ...good.src, blocks: last(good.src.blocks, () => ({ uncompressedLength: 2 ** 40 })) } }), /hold more than the \d+ bytes romscope patches/],
-    ['unsorted blocks', () => writeLz4diffPatch({ ...good, dst: { ...good.dst, blocks: last(good.dst.blocks, (b) => ({ uncompressedOffset: b.uncompressedOffset + 1 })) } }), /target block \d+ starts at uncompressed offset/],
+    [
+      'unsorted blocks',
+      () => writeLz4diffPatch({ ...good, dst: { ...good.dst, blocks: last(good.dst.blocks, (b) => ({ uncompressedOffset: b.uncompressedOffset + 1 })) } }),
+      /target block \d+ starts at uncompressed offset/,
+    ],
     ['an unknown target algorithm', () => writeLz4diffPatch({ ...good, dst: { ...good.dst, algo: 7 } }), /target compression algorithm type 7/],
     ['an LZ4HC target', () => writeLz4diffPatch({ ...good, dst: { ...good.dst, algo: 2, level: 9 } }), /recompressed with LZ4HC \(level 9\), which romscope does not reproduce/],
     ['an unknown inner patch type', () => writeLz4diffPatch({ ...good, innerType: 5 }), /inner patch type 5/],
     ['version 2', () => writeLz4diffPatch({ ...good, version: 2 }), /version 2, not 1/],
-    ['a header past the end', () => {
-      const p = writeLz4diffPatch(good);
-      p.writeUInt32BE(p.length, 11);
-      return p;
-    }, /header runs past the end/],
-    ['a corrupt source block', () => {
-      const blocks = good.src.blocks.map((b) => ({ ...b, uncompressedLength: b.compressedLength < b.uncompressedLength ? b.uncompressedLength + 100 : b.uncompressedLength }));
-      let off = 0;
-      for (const b of blocks) (b.uncompressedOffset = off), (off += b.uncompressedLength);
-      return writeLz4diffPatch({ ...good, src: { ...good.src, blocks } });
-    }, /source block \d+ \(\d+ bytes at \d+\) does not decode/],
+    [
+      'a header past the end',
+      () => {
+        const p = writeLz4diffPatch(good);
+        p.writeUInt32BE(p.length, 11);
+        return p;
+      },
+      /header runs past the end/,
+    ],
+    [
+      'a corrupt source block',
+      () => {
+        const blocks = good.src.blocks.map((b) => ({ ...b, uncompressedLength: b.compressedLength < b.uncompressedLength ? b.uncompressedLength + 100 : b.uncompressedLength }));
+        let off = 0;
+        for (const b of blocks) ((b.uncompressedOffset = off), (off += b.uncompressedLength));
+        return writeLz4diffPatch({ ...good, src: { ...good.src, blocks } });
+      },
+      /source block \d+ \(\d+ bytes at \d+\) does not decode/,
+    ],
   ];
   for (const [name, make, why] of lies) {
     const b = buildLz4Delta(t, oldImg, newImg.image, make());
