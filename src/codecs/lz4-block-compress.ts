@@ -15,7 +15,7 @@
  * and the machines that build OTAs). Checked against Debian's liblz4 and
  * `lz4` tool (test/codecs/lz4-block-compress.test.ts).
  *
- * LZ4HC (`LZ4_compress_HC_destSize`) is not reproduced.
+ * LZ4HC (`LZ4_compress_HC_destSize`): ./lz4hc-block-compress.ts.
  */
 
 const MINMATCH = 4;

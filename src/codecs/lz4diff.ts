@@ -21,20 +21,22 @@
  * after leading zero bytes when zero padding is on, as EROFS writes them),
  * decoded into the decompressed source; the inner patch (bsdiff or puffin)
  * makes the decompressed target; each target block is recompressed with
- * liblz4's LZ4_compress_destSize into exactly its compressed length (the
+ * liblz4's LZ4_compress_destSize (LZ4_compress_HC_destSize for LZ4HC) into exactly its compressed length (the
  * input offered is everything from the block's start to the end of the
  * blocks, as update_engine offers it; the shortfall is zero-filled, before
  * the data with zero padding, after it without); a block with a
  * postfix_bspatch has its recompressed bytes checked against sha256_hash
  * and patched; bytes of the target past the last block follow as they are.
- * LZ4HC recompression (LZ4_compress_HC_destSize) is not reproduced: such a
- * patch throws, saying so.
+ * LZ4HC recompression (LZ4_compress_HC_destSize) is reproduced for levels
+ * 1-9 (src/codecs/lz4hc-block-compress.ts); levels 10-12 (liblz4's optimal
+ * parser) are not: such a patch throws, saying so.
  */
 import { createHash } from 'node:crypto';
 import { BinaryReader, WireType } from '@bufbuild/protobuf/wire';
 import { CodecError } from './errors';
 import { lz4BlockDecode } from './lz4-block';
 import { lz4CompressDestSize } from './lz4-block-compress';
+import { lz4hcCompressDestSize, lz4hcLevelSupported } from './lz4hc-block-compress';
 import { bspatchBuffer, parseBspatchHeader } from './bspatch';
 
 export const LZ4DIFF_MAGIC = 'LZ4DIFF';
@@ -235,8 +237,8 @@ export function applyLz4diffPatch(source: Uint8Array, patchBytes: Uint8Array, in
   if (decDst.length < dt.uncompressed) fail(`the inner patch makes ${decDst.length} bytes, fewer than the ${dt.uncompressed} the target blocks hold`);
   const anyCompressed = dst.blocks.some(isCompressed);
   if (anyCompressed && dst.algo !== 1) {
-    if (dst.algo === 2) fail(`the target is recompressed with LZ4HC (level ${dst.level}), which romscope does not reproduce byte for byte`);
-    fail(`target compression algorithm ${lz4diffAlgoName(dst.algo)} (update_engine recompresses with LZ4 or LZ4HC)`);
+    if (dst.algo === 2 && !lz4hcLevelSupported(dst.level)) fail(`the target is recompressed with LZ4HC level ${dst.level} (liblz4's optimal parser), which romscope does not reproduce byte for byte`);
+    if (dst.algo !== 2) fail(`target compression algorithm ${lz4diffAlgoName(dst.algo)} (update_engine recompresses with LZ4 or LZ4HC)`);
   }
   const anyPostfix = dst.blocks.some((b) => b.postfix && b.postfix.length > 0);
   const parts: Buffer[] = [];
@@ -251,7 +253,8 @@ export function applyLz4diffPatch(source: Uint8Array, patchBytes: Uint8Array, in
     if (!isCompressed(b)) {
       block = decDst.subarray(b.uncompressedOffset, b.uncompressedOffset + b.uncompressedLength);
     } else {
-      const r = lz4CompressDestSize(decDst.subarray(b.uncompressedOffset, dt.uncompressed), b.compressedLength);
+      const input = decDst.subarray(b.uncompressedOffset, dt.uncompressed);
+      const r = dst.algo === 2 ? lz4hcCompressDestSize(input, b.compressedLength, dst.level) : lz4CompressDestSize(input, b.compressedLength);
       if (r.block.length === 0) fail(`target block ${i}: liblz4 writes nothing into ${b.compressedLength} bytes, which update_engine refuses`);
       block = Buffer.alloc(b.compressedLength);
       block.set(r.block, dst.zeroPadding ? b.compressedLength - r.block.length : 0);
