@@ -181,13 +181,13 @@ export function lz4hcCompressDestSize(src: Uint8Array, targetSize: number, level
   let oend = targetSize - LASTLITERALS;
   let ml = 0;
   let ref = 0;
-  let ml0 = 0;
-  let ref0 = 0;
-  let start0 = 0;
+  let ml0: number;
+  let ref0: number;
+  let start0: number;
   let ml2 = 0;
   let ref2 = 0;
   let start2 = 0;
-  let ml3 = 0;
+  let ml3: number;
   let ref3 = 0;
   let start3 = 0;
 
