@@ -49,7 +49,22 @@ export interface Lz4DestSizeResult {
  */
 export function lz4CompressDestSize(src: Uint8Array, targetSize: number): Lz4DestSizeResult {
   if (targetSize >= lz4CompressBound(src.length)) return compressGeneric(src, Infinity, src.length < LIMIT_64K);
-  return compressGeneric(src, targetSize, src.length < LIMIT_64K);
+  return compressGeneric(src.subarray(0, destSizeWindow(targetSize)), targetSize, src.length < LIMIT_64K);
+}
+
+/**
+ * How much input a destSize call can depend on. Each output byte stands for
+ * at most 255 input bytes (a match length byte), so the parse fills
+ * `targetSize` bytes long before it gets near the end of this window, and
+ * whatever lies past it changes no byte of the output (a match running
+ * into the window's end is cut to what fits either way; literals that reach
+ * it overflow the output either way). Without it, each call over a long run
+ * of equal bytes would count the whole run, and a patch listing many small
+ * blocks over a large zero-filled target would take quadratic time. (The
+ * table mode still follows the whole input's size, as liblz4 chooses it.)
+ */
+export function destSizeWindow(targetSize: number): number {
+  return 256 * (targetSize + 64) + 65536;
 }
 
 /** `LZ4_compress_default` of liblz4 (acceleration 1, fresh state): the whole of `src` as one block. */

@@ -11,7 +11,7 @@
  * parser) are not reproduced. Checked against Debian's liblz4
  * (test/formats/ota-delta-lz4diff.test.ts).
  */
-import type { Lz4DestSizeResult } from './lz4-block-compress';
+import { destSizeWindow, type Lz4DestSizeResult } from './lz4-block-compress';
 
 const MINMATCH = 4;
 const MFLIMIT = 12;
@@ -37,6 +37,7 @@ export function lz4hcCompressDestSize(src: Uint8Array, targetSize: number, level
   const maxNbAttempts = NB_SEARCHES[lvl];
   const patternAnalysis = maxNbAttempts > 128;
   if (targetSize < 1) return { block: Buffer.alloc(0), consumed: 0 };
+  src = src.subarray(0, destSizeWindow(targetSize)); // what lies past it changes no output byte (see destSizeWindow)
   const n = src.length;
   const out = Buffer.alloc(targetSize);
   const hashTable = new Int32Array(1 << HASH_LOG);

@@ -86,6 +86,8 @@ test("the compressor's LZ4_compress_destSize blocks equal Debian liblz4's, byte 
     ['system library', systemLibrary()],
     ['text', text(3, 300_000)],
     ['random', pseudoRandom(200_000, 4)],
+    // Past destSizeWindow: a long run the compressor must not read to its end, and data after it.
+    ['a long zero run', Buffer.concat([Buffer.alloc(3 << 20), text(12, 100_000)])],
   ];
   let compared = 0;
   for (const [what, data] of inputs) {
@@ -121,6 +123,7 @@ test("the LZ4HC compressor's LZ4_compress_HC_destSize blocks equal Debian liblz4
     ['system library', systemLibrary().subarray(0, 400_000)],
     ['text', text(3, 200_000)],
     ['random', pseudoRandom(100_000, 4)],
+    ['a long zero run', Buffer.concat([Buffer.alloc(2 << 20), text(12, 100_000)])],
   ] as [string, Buffer][]) {
     for (const [level, target, step, cap] of [
       [9, 4096, 8192, 0],
