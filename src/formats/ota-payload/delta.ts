@@ -8,11 +8,13 @@
  * also serves the operations a full payload has (REPLACE*, ZERO, DISCARD).
  *
  * PUFFDIFF goes through src/codecs/puffin (deflate streams puffed, the
- * bsdiff patch inside applied, the target re-deflated bit for bit).
- * Not applied (a finding names the operation and the partition, whose hash
- * stays unchecked): LZ4DIFF_BSDIFF and LZ4DIFF_PUFFDIFF (they recompress
- * with LZ4 exactly as liblz4 does, which romscope has no encoder for), and
- * ZUCCHINI.
+ * bsdiff patch inside applied, the target re-deflated bit for bit);
+ * LZ4DIFF_BSDIFF and LZ4DIFF_PUFFDIFF through src/codecs/lz4diff.ts (LZ4
+ * blocks decoded, the inner bsdiff or puffin patch applied, the target
+ * recompressed as liblz4's LZ4_compress_destSize or, LZ4HC levels 1-9,
+ * LZ4_compress_HC_destSize does; a patch whose target is recompressed with
+ * LZ4HC levels 10-12 is an operation that does not apply, with the reason). Not applied (a finding names the operation and the partition,
+ * whose hash stays unchecked): ZUCCHINI.
  */
 import { createHash } from 'node:crypto';
 import { LIMITS } from '../../io/limits';
@@ -21,18 +23,17 @@ import { STREAM_CHUNK, type RandomSource } from '../../io/source';
 import { CodecError } from '../../codecs';
 import { bspatch, bspatchBuffer, parseBspatchHeader } from '../../codecs/bspatch';
 import { applyPuffPatch } from '../../codecs/puffin';
+import { applyLz4diffPatch } from '../../codecs/lz4diff';
 import type { Extent } from './manifest';
 import type { ComputeOp, OpPlan } from './partition';
 
 export const OP = { MOVE: 2, BSDIFF: 3, SOURCE_COPY: 4, SOURCE_BSDIFF: 5, PUFFDIFF: 9, BROTLI_BSDIFF: 10, ZUCCHINI: 11, LZ4DIFF_BSDIFF: 12, LZ4DIFF_PUFFDIFF: 13 } as const;
 
 /** Operation types that read the old partition and that romscope applies. */
-export const APPLIED_SOURCE_OPS = new Set<number>([OP.MOVE, OP.BSDIFF, OP.SOURCE_COPY, OP.SOURCE_BSDIFF, OP.BROTLI_BSDIFF]);
+export const APPLIED_SOURCE_OPS = new Set<number>([OP.MOVE, OP.BSDIFF, OP.SOURCE_COPY, OP.SOURCE_BSDIFF, OP.BROTLI_BSDIFF, OP.LZ4DIFF_BSDIFF, OP.LZ4DIFF_PUFFDIFF]);
 /** Why each operation type romscope does not apply is not applied. */
 export const NOT_APPLIED: Record<number, string> = {
   [OP.PUFFDIFF]: 'no puffin patch applier is set',
-  [OP.LZ4DIFF_PUFFDIFF]: 'the patched data must be recompressed with LZ4 exactly as liblz4 does, and romscope has no such LZ4 encoder',
-  [OP.LZ4DIFF_BSDIFF]: 'the patched data must be recompressed with LZ4 exactly as liblz4 does, and romscope has no such LZ4 encoder',
   [OP.ZUCCHINI]: 'romscope does not apply Zucchini patches (executable-aware diffs)',
 };
 
@@ -155,6 +156,21 @@ export function deltaCompute(base: RandomSource, payload: RandomSource, partitio
     if (op.dataLength > LIMITS.maxBsdiffPatchBytes) throw new FormatError(`${what}: its patch is ${op.dataLength} bytes, more than the ${LIMITS.maxBsdiffPatchBytes} romscope applies`);
     const patch = await payload.read(op.dataStart, op.dataLength);
     if (patch.length < op.dataLength) throw new FormatError(`${what}: its patch runs past the end of the payload`);
+    if (d.type === OP.LZ4DIFF_BSDIFF || d.type === OP.LZ4DIFF_PUFFDIFF) {
+      // Like update_engine, the operation's whole source and target are held (one file's LZ4 clusters).
+      if (old.size > LIMITS.maxBsdiffPatchBytes) throw new FormatError(`${what}: its source is ${old.size} bytes, more than the ${LIMITS.maxBsdiffPatchBytes} romscope patches in one operation`);
+      const puff = puffApplier;
+      let out: Buffer;
+      try {
+        out = applyLz4diffPatch(await old.read(0, old.size), patch, { puffpatch: puff && ((src, p, maxBytes) => puff(src, p, bspatchBuffer, { maxBytes })) }, LIMITS.maxBsdiffPatchBytes);
+      } catch (e) {
+        if (e instanceof RomscopeError) throw e;
+        throw new FormatError(`${what}: ${(e as Error).message}`);
+      }
+      if (out.length > op.outBytes) throw new FormatError(`${what}: the LZ4DIFF patch makes ${out.length} bytes, more than the ${op.outBytes} its extents hold`);
+      yield out;
+      return;
+    }
     if (d.type === OP.PUFFDIFF) {
       // Puffin works on the whole source and target of the operation (a few MiB: one file's deflate streams).
       if (!puffApplier) throw new FormatError(`${what}: ${NOT_APPLIED[OP.PUFFDIFF]}`);
