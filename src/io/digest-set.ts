@@ -15,6 +15,8 @@ export interface RangeDigest {
   done(hex: string): void;
   /** Nothing a child of the artifact decodes waits on this result: the pass may follow the children's reads (one read per byte). */
   standalone?: boolean;
+  /** Bytes hashed before the range's own (a DZ data MD5 starts with its header, its own field blanked). Not for block CRC lists. */
+  prefix?: Buffer;
 }
 
 /** Sees the bytes [start, end) of an artifact as they stream past (a boot image's sections for its SHA-1 id). */
@@ -74,8 +76,12 @@ export class DigestSet {
   }
 
   addRange(r: RangeDigest): void {
-    if (this.pool && threadedRangeAlgo(r.algo) && r.end - r.start >= HASH_OFFLOAD_MIN) this.addTap(new RemoteRange(r, this.pool.digest(r.algo)));
-    else this.addTap(rangeDigestTap(r));
+    if (this.pool && threadedRangeAlgo(r.algo) && r.end - r.start >= HASH_OFFLOAD_MIN) {
+      const remote = this.pool.digest(r.algo);
+      // Queued ahead of the range's bytes: the remote digest takes its updates in order.
+      if (r.prefix?.length) void remote.update(Buffer.from(r.prefix));
+      this.addTap(new RemoteRange(r, remote));
+    } else this.addTap(rangeDigestTap(r));
   }
 
   /**
@@ -210,10 +216,12 @@ class RemoteRange implements RangeTap {
 export function rangeDigestTap(r: RangeDigest): RangeTap {
   const blocks = blockCrcSize(r.algo);
   if (blocks !== null) {
+    if (r.prefix?.length) throw new Error(`internal: a prefix on a block CRC list (${r.algo})`);
     const list = new BlockCrc16(blocks);
     return { start: r.start, end: r.end, update: (b) => void list.update(b), done: () => r.done(list.digest()) };
   }
   const algo = r.algo as HashAlgo;
   const h = new MultiHash([algo]);
+  if (r.prefix?.length) h.update(r.prefix);
   return { start: r.start, end: r.end, update: (b) => h.update(b), done: () => r.done(h.digest()[algo]) };
 }

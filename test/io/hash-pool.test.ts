@@ -288,3 +288,28 @@ test('small chunks are gathered before they are posted, in order with large ones
   // About one message per 256 KiB gathered plus one per large chunk, where a message per chunk would be 20,009.
   assert.ok(updates < 40, `${updates} update messages for ${parts.length} chunks`);
 });
+
+test('a range digest with a prefix hashes the prefix first, on a hashing thread and on this one', async (t) => {
+  const dir = tempDir(t);
+  const size = HASH_OFFLOAD_MIN + 3 * 65536 + 11;
+  const data = randomBytes(size);
+  const file = join(dir, 'in');
+  writeFileSync(file, data);
+  const src = await FileSource.open(file);
+  t.after(() => src.close());
+  const prefix = Buffer.from(randomBytes(512));
+  for (const pool of [new HashPool(1), null]) {
+    const d = new DigestSet(['sha256'], pool);
+    const got: string[] = [];
+    // The large range goes to a thread when there is a pool; the small one stays here either way.
+    d.addRange({ algo: 'md5', start: 7, end: size, prefix, done: (hex) => got.push(hex) });
+    d.addRange({ algo: 'md5', start: 100, end: 5000, prefix, done: (hex) => got.push(hex) });
+    await scanRange(src, 0, size, async (c) => {
+      const p = d.update(c);
+      if (p) await p;
+    });
+    await d.digest();
+    const md5 = (b: Buffer) => createHash('md5').update(prefix).update(b).digest('hex');
+    assert.deepEqual(got.sort(), [md5(data.subarray(7)), md5(data.subarray(100, 5000))].sort(), pool ? 'with a pool' : 'without a pool');
+  }
+});

@@ -34,7 +34,7 @@
 import { createHash } from 'node:crypto';
 import { crc32 } from 'node:zlib';
 import type { ChildSpec, ContainerHandler, DecodeContext } from '../types';
-import type { RangeTap } from '../../io/digest-set';
+import type { RangeDigest } from '../../io/digest-set';
 import { readExact } from '../../io/source';
 import { FormatError } from '../../io/errors';
 import { BudgetError } from '../../io/errors';
@@ -281,21 +281,20 @@ export const lgDzHandler: ContainerHandler = {
       }
     }
 
-    // The data MD5 covers the header (its own field as FF) and everything after it, read in the hashing pass.
-    const rangeTaps: RangeTap[] = [];
+    // The data MD5 covers the header (its own field as FF) and everything after it, read in the hashing pass
+    // (on a hashing thread when it is large, the header given as the digest's prefix).
+    const rangeDigests: RangeDigest[] = [];
     if (info.dataMd5 !== null && complete && chunks.length === count) {
-      const md5 = createHash('md5');
-      const seed = Buffer.from(h);
-      seed.fill(0xff, 222, 238);
-      md5.update(seed);
-      rangeTaps.push({
+      const prefix = Buffer.from(h);
+      prefix.fill(0xff, 222, 238);
+      rangeDigests.push({
+        algo: 'md5',
         start: DZ_HEADER,
         end,
+        prefix,
         // Only the container's facts wait on it: the pass may follow the partitions' reads of the chunks.
         standalone: true,
-        update: (b) => md5.update(b),
-        done: () => {
-          const got = md5.digest('hex');
+        done: (got) => {
           if (got === info.dataMd5) ctx.fact({ kind: 'image-checksum-ok', message: `the data MD5 over the header, the chunk headers and the chunks matches the DZ header (${got})`, offset: 222 });
           else ctx.fact({ kind: 'image-checksum', message: `the data MD5 over the header, the chunk headers and the chunks is ${got}, the DZ header says ${info.dataMd5}`, offset: 222 });
         },
@@ -343,7 +342,7 @@ export const lgDzHandler: ContainerHandler = {
         lastEnd = offset + c.dataSize;
         size = Math.max(size, lastEnd, offset + c.sectorCount * sector);
         if (c.dataSize > 0) {
-          placed.push({ index: c.index, dataAt: c.dataAt, storedBytes: c.stored, dataSize: c.dataSize, codec: comp.codec ?? codecOf(await src.read(c.dataAt, 4)), offset });
+          placed.push({ index: c.index, dataAt: c.dataAt, storedBytes: c.stored, dataSize: c.dataSize, codec: comp.codec ?? codecOf(await src.read(c.dataAt, 4)), offset, md5: c.md5 });
           byIndex.set(c.index, c);
         }
       }
@@ -369,7 +368,7 @@ export const lgDzHandler: ContainerHandler = {
     }
     info.partitions = partitions;
     if (ctx.headersOnly) info.chunkChecks = 'not all checked (--no-hash): a chunk is checked only when its partition is read to its end';
-    return { info, children, rangeTaps };
+    return { info, children, rangeDigests };
   },
 };
 

@@ -11,13 +11,25 @@ import { CodecError, decodeWhole, type Codec } from '../../codecs';
 /** The payload codecs, and zlib for containers of zlib chunks (LG .dz). */
 export type JobCodec = Codec | 'zlib';
 
-/** MD5 and CRC-32 of a job's input and output (LG .dz chunk headers hold one or the other). */
+/**
+ * MD5 and CRC-32 of a job's input and output (LG .dz chunk headers hold one
+ * or the other). An MD5 is null when it was not computed: the other one
+ * matched the MD5 expected.
+ */
 export interface JobDigests {
-  md5: string;
+  md5: string | null;
   crc32: number;
-  inMd5: string;
+  inMd5: string | null;
   inCrc32: number;
 }
+
+/**
+ * Digests wanted with a job: `true` for all four; or the MD5 the caller
+ * expects (a chunk header's), the MD5 of the side named by `first` computed
+ * first and the other's only when the first does not match (one file keeps
+ * one convention, so most jobs hash one side only).
+ */
+export type DigestRequest = true | { expectMd5: string; first: 'output' | 'input' };
 
 export interface DecodeJob {
   id: number;
@@ -28,7 +40,7 @@ export interface DecodeJob {
   file?: { fd: number; position: number; length: number };
   maxOut: number;
   /** Also compute JobDigests over the input and the output. */
-  digests?: boolean;
+  digests?: DigestRequest;
 }
 
 export type DecodeResult = { id: number; buffer: Uint8Array; length: number; digests?: JobDigests } | { id: number; error: string; shortRead?: boolean };
@@ -49,10 +61,14 @@ export async function runJob(job: DecodeJob, data: Uint8Array): Promise<{ buffer
   } else out = await decodeWhole(job.codec, data, job.maxOut);
   if (!job.digests) return out;
   const o = out.buffer.subarray(0, out.length);
-  return {
-    ...out,
-    digests: { md5: createHash('md5').update(o).digest('hex'), crc32: crc32(o) >>> 0, inMd5: createHash('md5').update(data).digest('hex'), inCrc32: crc32(data) >>> 0 },
-  };
+  const md5 = (b: Uint8Array) => createHash('md5').update(b).digest('hex');
+  const want = job.digests === true ? null : job.digests;
+  let outMd5: string | null = null;
+  let inMd5: string | null = null;
+  if (want?.first === 'input') inMd5 = md5(data);
+  if (!want || inMd5 !== want.expectMd5) outMd5 = md5(o);
+  if (!want || (inMd5 === null && outMd5 !== want.expectMd5)) inMd5 = md5(data);
+  return { ...out, digests: { md5: outMd5, crc32: crc32(o) >>> 0, inMd5, inCrc32: crc32(data) >>> 0 } };
 }
 
 /** Blobs up to this size are read into one buffer kept for the next job; larger ones get their own. */

@@ -150,7 +150,7 @@ export class PartitionSource implements RandomSource {
       // A payload in a file: the worker reads the blob itself (no copy through this thread).
       const file = this.pool.threaded ? (this.payload.fileRange?.(op.dataStart, op.dataLength) ?? null) : null;
       try {
-        r = file ? await this.pool.run(op.kind as Codec, new Uint8Array(0), op.outBytes, { ...file, length: op.dataLength }, signal) : null;
+        r = file ? await this.pool.run(op.kind as Codec, new Uint8Array(0), op.outBytes, { file: { ...file, length: op.dataLength }, signal }) : null;
       } catch (e) {
         if (!(e instanceof ShortReadError)) throw e;
         r = null; // read here instead, which says what is missing
@@ -159,7 +159,7 @@ export class PartitionSource implements RandomSource {
         const blob = await this.readBlob(op);
         // A private copy the worker can own (reads may share a larger buffer).
         const own = blob.byteOffset === 0 && blob.byteLength === blob.buffer.byteLength ? blob : Buffer.from(blob);
-        r = await this.pool.run(op.kind as Codec, own, op.outBytes, undefined, signal);
+        r = await this.pool.run(op.kind as Codec, own, op.outBytes, { signal });
       }
     } catch (e) {
       if (e instanceof TruncatedError) throw e;

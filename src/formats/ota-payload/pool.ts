@@ -10,13 +10,23 @@ import { availableParallelism } from 'node:os';
 import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 import { CodecError } from '../../codecs';
-import { readFileRange, runJob, type DecodeJob, type DecodeResult, type JobCodec, type JobDigests } from './decode-worker';
+import { readFileRange, runJob, type DecodeJob, type DecodeResult, type DigestRequest, type JobCodec, type JobDigests } from './decode-worker';
 
 interface Pending {
   job: DecodeJob;
   signal?: AbortSignal;
   resolve(r: { buffer: Uint8Array; length: number; digests?: JobDigests }): void;
   reject(e: Error): void;
+}
+
+/** What a job may add to the codec, the data and the output bound. */
+export interface RunOptions {
+  /** The blob's place in a file the main thread has open: the worker reads it (`data` is then empty). */
+  file?: { fd: number; position: number; length: number };
+  /** A stopped stream: a job not yet started is dropped. */
+  signal?: AbortSignal;
+  /** Also compute JobDigests (MD5 and CRC-32 of input and output; see DigestRequest). */
+  digests?: DigestRequest;
 }
 
 export class DecodePool {
@@ -46,14 +56,8 @@ export class DecodePool {
    * afterwards). With `file`, `data` is empty and the worker reads the blob
    * from the file (ShortReadError when it cannot).
    */
-  run(
-    codec: JobCodec,
-    data: Uint8Array,
-    maxOut: number,
-    file?: { fd: number; position: number; length: number },
-    signal?: AbortSignal,
-    digests = false,
-  ): Promise<{ buffer: Uint8Array; length: number; digests?: JobDigests }> {
+  run(codec: JobCodec, data: Uint8Array, maxOut: number, opts: RunOptions = {}): Promise<{ buffer: Uint8Array; length: number; digests?: JobDigests }> {
+    const { file, signal, digests } = opts;
     const job: DecodeJob = { id: this.nextId++, codec, data, maxOut, file, ...(digests ? { digests } : {}) };
     if (this.disabled) return inThread(job);
     return new Promise((resolve, reject) => {
