@@ -219,6 +219,21 @@ export interface TransformHandler extends HandlerBase {
   /** Info known from the header alone, before decoding. */
   headerInfo?(peek: Buffer): Record<string, unknown>;
   transform(input: AsyncIterable<Buffer>, ctx: DecodeContext, info: Record<string, unknown>): AsyncIterable<Buffer>;
+  /**
+   * The decoded child as a random-access source over a random-access input
+   * (read through a pass that hashes the input), decoded where it is read
+   * instead of whole into a temporary file; null when this input does not
+   * allow it (the stream is decoded then).
+   */
+  random?(src: RandomSource, ctx: DecodeContext, info: Record<string, unknown>, name: string): Promise<RandomView | null>;
+}
+
+/** A transform's decoded child read at random (TransformHandler.random). */
+export interface RandomView extends RandomSource {
+  /** Makes the checks the child's reads did not reach; throws what stopped them. */
+  finish(): Promise<void>;
+  /** The data proved not to lie where the view put it: the transform must be decoded as a stream instead. */
+  readonly layoutWrong: boolean;
 }
 
 /** A small text or binary document decoded whole (checksum files, later scripts). */

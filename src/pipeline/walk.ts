@@ -14,7 +14,7 @@ import { BudgetError, MemoryBudgetError } from '../io/errors';
 import { BufferSource, originOf, scanRange, type RandomSource, type Source } from '../io/source';
 import { TailKeeper } from '../io/tail';
 import { detectFormat, TRAILER_HOOKS } from '../formats/registry';
-import type { BaseBuild, ChildSpec, DecodeContext, FormatHandler, PartitionBase, SiblingContext } from '../formats/types';
+import type { BaseBuild, ChildSpec, DecodeContext, FormatHandler, PartitionBase, RandomView, SiblingContext } from '../formats/types';
 import { newArtifact, childPath, type Artifact, type ExpectedDigest, type Fact } from '../report/model';
 import { errorToFact, tap, Shielded, OneShotSource } from './streams';
 import { childrenOf, namedEntries, trailersOf, type ChildEntry } from './children';
@@ -76,6 +76,8 @@ interface NodeInput {
   baseBuild?: BaseBuild;
   /** The containers and streams this node lies in, outermost first (for loops: a member that is its container). */
   lineage?: readonly Opened[];
+  /** Decode a transform as a stream even where it could be read at random (its random view proved wrong). */
+  streamOnly?: boolean;
 }
 
 /** An opened container or stream: its format and where its bytes lie. */
@@ -305,6 +307,44 @@ export class Walker {
         }
         case 'transform': {
           const info = handler.headerInfo?.(peek) ?? {};
+          if (handler.random && source.kind === 'random' && !noHash && !node.streamOnly) {
+            // Decoded where the child reads it, not whole into a temporary file (a Samsung super.img.lz4):
+            // the input's pass rides on the in-order reads of its compressed data.
+            const tee = new PassTee(source, digests, (n) => this.progress(n, path));
+            const childName = handler.childName(node.name, peek);
+            let view: RandomView | null = null;
+            try {
+              view = await handler.random(tee, ctx, info, childName);
+            } catch {
+              // The stream decoder reads it and says what is wrong.
+            }
+            if (view) {
+              this.opts.budget.chargeMember();
+              tee.start();
+              const child = await this.walk({ source: view, name: childName, path: childPath(path, childName), depth: depth + 1, lineage: this.lineage.get(art) });
+              try {
+                await view.finish();
+              } catch (e) {
+                // The data does not lie where the random view put it (an LZ4 block before the last that is not full):
+                // decoded again as a stream, which needs no such layout; what was found the first time is dropped.
+                if (view.layoutWrong) return this.walk({ ...node, streamOnly: true });
+                fact(errorToFact(e));
+                child.info.incomplete = true;
+                child.hashes = {};
+              }
+              try {
+                await tee.finish();
+              } catch (e) {
+                complete = false;
+                fact(errorToFact(e));
+              }
+              Object.assign(art.info, info, { decodedSize: child.size });
+              art.size = source.size;
+              art.children = [child];
+              await this.finishHashes(art, digests, whole, complete, fact);
+              return art;
+            }
+          }
           const input = new Shielded(rest());
           const childName = handler.childName(node.name, peek);
           this.opts.budget.chargeMember();

@@ -10,6 +10,8 @@ import { StreamReader } from '../../io/stream-reader';
 import { FormatError, TruncatedError, errorMessage } from '../../io/errors';
 import { xxhashApi } from '../../io/hash';
 import type { DecodeContext, TransformHandler } from '../types';
+import type { RandomSource } from '../../io/source';
+import { Lz4RandomSource, type FrameLayout } from './random';
 
 const LZ4_FRAME_MAGIC = 0x184d2204;
 const LZ4_LEGACY_MAGIC = 0x184c2102;
@@ -158,6 +160,41 @@ async function* decodeLz4(input: AsyncIterable<Buffer>, ctx: DecodeContext, info
   }
 }
 
+/**
+ * The frame at the start of `src` read at random (Lz4RandomSource), or null
+ * when it is not one frame of independent blocks and nothing else: the
+ * streaming decoder takes it then. Facts are made only when the random view
+ * is taken, so none is made twice.
+ */
+async function randomView(src: RandomSource, ctx: DecodeContext, info: Record<string, unknown>, name: string): Promise<Lz4RandomSource | null> {
+  const head = await src.read(0, 19);
+  if (head.length < 7 || head.readUInt32LE(0) !== LZ4_FRAME_MAGIC) return null;
+  const flg = head[4];
+  const bd = head[5];
+  if (flg >> 6 !== 1 || flg & 0x02 || bd & 0x8f || !(flg & 0x20) || flg & 0x01) return null;
+  const max = BLOCK_MAX[(bd >> 4) & 7];
+  if (!max) return null;
+  const hasSize = !!(flg & 0x08);
+  const descEnd = 6 + (hasSize ? 8 : 0);
+  if (head.length < descEnd + 1) return null;
+  const hc = (xxhashApi().h32Raw(head.subarray(4, descEnd), 0) >>> 8) & 0xff;
+  const layout: FrameLayout = {
+    first: descEnd + 1,
+    max,
+    blockSums: !!(flg & 0x10),
+    contentSum: !!(flg & 0x04),
+    ...(hasSize ? { contentSize: Number(head.readBigUInt64LE(6)) } : {}),
+    ...(hc !== head[descEnd] ? { headerFact: { kind: 'lz4-checksum' as const, message: `LZ4 frame header checksum is ${head[descEnd]}, computed ${hc}`, offset: 0 } } : {}),
+  };
+  const r = await Lz4RandomSource.open(name, src, layout, ctx);
+  if (!r) return null;
+  // The keys in the order the stream decoder sets them.
+  Object.assign(info, { variant: 'frame', blockMaxSize: max, linkedBlocks: false, blockChecksums: layout.blockSums, contentChecksum: layout.contentSum });
+  if (layout.contentSize !== undefined) info.contentSize = layout.contentSize;
+  info.frames = 1;
+  return r;
+}
+
 export const lz4Handler: TransformHandler = {
   id: 'lz4',
   summary: (i) => phrases(str(i.variant), ...decodedTo(i)),
@@ -171,4 +208,5 @@ export const lz4Handler: TransformHandler = {
   },
   childName: (name) => (/\.lz4$/i.test(name) ? name.slice(0, -4) : name),
   transform: (input, ctx, info) => decodeLz4(input, ctx, info),
+  random: (src, ctx, info, name) => randomView(src, ctx, info, name),
 };
