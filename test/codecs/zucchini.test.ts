@@ -272,3 +272,46 @@ test('puffin patches of type ZUCCHINI: deflate streams puffed, the brotli Zucchi
     (e: unknown) => e instanceof PuffinError && /Zucchini patch inside the puffin patch does not apply: (the source is not the old image|Zucchini patch was made for an old image)/.test(e.message),
   );
 });
+
+test('random mutations of a patch: each applies or is a ZucchiniError, quickly', () => {
+  const old = pseudoRandom(20_000, 5);
+  const next = Buffer.concat([old.subarray(3000, 9000), pseudoRandom(500, 6), old.subarray(0, 2500), old.subarray(12_000)]);
+  for (let i = 100; i < next.length; i += 997) next[i] ^= 0x11;
+  const { patch } = makeZucchiniPatch(old, next, { elements: 3 });
+  assert.ok(applyZucchiniPatch(old, patch).equals(next));
+  let s = 12345;
+  const rnd = (n: number) => {
+    s = (Math.imul(s, 1103515245) + 12345) >>> 0;
+    return s % n;
+  };
+  let refused = 0;
+  const started = Date.now();
+  for (let k = 0; k < 2000; k++) {
+    const m = Buffer.from(patch);
+    const at = rnd(m.length);
+    switch (rnd(4)) {
+      case 0:
+        m[at] ^= 1 << rnd(8);
+        break;
+      case 1:
+        m[at] = 0xff;
+        if (at + 3 < m.length) m.fill(0xff, at, at + 4);
+        break;
+      case 2:
+        m.writeUInt32LE(rnd(2) ? 0 : 0x7fffffff, Math.min(at, m.length - 4));
+        break;
+      default:
+        m[at] = 0;
+    }
+    try {
+      // Accepted: the mutation changed nothing that matters (a byte already 0, the minor version): the CRC-32 of the result was checked.
+      assert.ok(applyZucchiniPatch(old, m).equals(next), `mutation ${k} at byte ${at}`);
+    } catch (e) {
+      if (e instanceof assert.AssertionError) throw e;
+      assert.ok(e instanceof ZucchiniError, `mutation ${k} at byte ${at}: ${(e as Error).stack}`);
+      refused++;
+    }
+  }
+  assert.ok(refused > 1500, `${refused} of 2000 mutations refused`);
+  assert.ok(Date.now() - started < 20_000);
+});
