@@ -19,7 +19,7 @@ import { inspect } from '../../src/pipeline/inspect';
 import type { Report } from '../../src/report/model';
 import { buildDeltaPayload, chunkOps, type DeltaOpInput } from '../../fixtures/builders/delta-payload';
 import { OP } from '../../fixtures/builders/payload';
-import { makePuffZucchiniPatch, makeZucchiniPatch, writeZucchiniPatch } from '../../fixtures/builders/zucchini';
+import { makePuffZucchiniPatch, makeZucchiniPatch, smallZucchiniDelta, writeZucchiniPatch } from '../../fixtures/builders/zucchini';
 import { mke2fs, type TreeEntry } from '../../fixtures/builders/ext4';
 import { pseudoRandom } from '../../fixtures/builders/data';
 import { requireTools, runTool, tempDir } from '../helpers';
@@ -163,4 +163,15 @@ test('ZUCCHINI patches that do not apply: a finding naming the operation and why
     assert.equal(sys.facts.filter((f) => f.kind === 'payload-partition-hash-ok').length, 0, name);
     hashOk(r, 'vendor', images().vendor[1]);
   }
+});
+
+test('the small ZUCCHINI seed payload (no tools) applies against its base', async (t) => {
+  const d = smallZucchiniDelta();
+  const dir = tempDir(t);
+  mkdirSync(join(dir, 'base'));
+  writeFileSync(join(dir, 'base', 'system.img'), d.old);
+  writeFileSync(join(dir, 'payload.bin'), d.payload);
+  const r = await inspect(join(dir, 'payload.bin'), { base: join(dir, 'base') });
+  assert.equal(r.summary.errors, 0, describeFindings(r.findings));
+  hashOk(r, 'system', d.new);
 });
