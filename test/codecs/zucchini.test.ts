@@ -54,11 +54,14 @@ test("stream encodings give the values Chromium's patch_reader tests expect", ()
     { src: 1, dst: 10, length: 1 },
   ]);
   // raw_delta_skip 1, 3, 0 and raw_delta_diff 42, 24, 235: (1, 42), (5, 24), (6, -21).
-  assert.deepEqual([...rawDeltas(el({ rawDeltaSkip: Buffer.from([1, 3, 0]), rawDeltaDiff: Buffer.from([42, 24, 235]) }))], [
-    [1, 42],
-    [5, 24],
-    [6, -21],
-  ]);
+  assert.deepEqual(
+    [...rawDeltas(el({ rawDeltaSkip: Buffer.from([1, 3, 0]), rawDeltaDiff: Buffer.from([42, 24, 235]) }))],
+    [
+      [1, 42],
+      [5, 24],
+      [6, -21],
+    ],
+  );
   // A zero difference is invalid.
   assert.throws(() => [...rawDeltas(el({ rawDeltaSkip: Buffer.from([1, 3]), rawDeltaDiff: Buffer.from([0, 4]) }))], /difference of 0/);
   // Their CheckFile example: the CRC-32s of 10 32 54 76 98 and BA DC FE.
@@ -113,7 +116,10 @@ test('patches over ext4 images made by Debian mke2fs rebuild the new image byte 
     const { patch, input } = makeZucchiniPatch(a, b, { elements });
     const read = readZucchiniPatch(patch);
     assert.equal(read.elements.length, elements);
-    assert.ok(input.elements.some((e) => (e.rawDeltas ?? []).length > 0), 'some bytes are raw deltas');
+    assert.ok(
+      input.elements.some((e) => (e.rawDeltas ?? []).length > 0),
+      'some bytes are raw deltas',
+    );
     assert.ok(input.elements.every((e) => e.equivalences.length > 0 && e.extra.length < e.newLength));
     assert.ok(patch.length < b.length / 4, `patch of ${patch.length} bytes`);
     assert.ok(applyZucchiniPatch(a, patch).equals(b));

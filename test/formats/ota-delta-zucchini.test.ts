@@ -44,7 +44,10 @@ let cache: { system: [Buffer, Buffer]; vendor: [Buffer, Buffer] } | null = null;
 function images() {
   cache ??= {
     system: [mke2fs(tree(1), ['-t', 'ext4', '-b', '4096'], 1024, { mtime: 1700000000 }), mke2fs(tree(2), ['-t', 'ext4', '-b', '4096'], 1024, { mtime: 1700000000 })],
-    vendor: [mke2fs({ 'a.txt': { type: 'file', data: 'vendor 1\n' } }, ['-t', 'ext4', '-b', '4096'], 512, { mtime: 1 }), mke2fs({ 'a.txt': { type: 'file', data: 'vendor 2\n' } }, ['-t', 'ext4', '-b', '4096'], 512, { mtime: 1 })],
+    vendor: [
+      mke2fs({ 'a.txt': { type: 'file', data: 'vendor 1\n' } }, ['-t', 'ext4', '-b', '4096'], 512, { mtime: 1 }),
+      mke2fs({ 'a.txt': { type: 'file', data: 'vendor 2\n' } }, ['-t', 'ext4', '-b', '4096'], 512, { mtime: 1 }),
+    ],
   };
   return cache;
 }
@@ -115,7 +118,13 @@ test('ZUCCHINI operations per chunk, with sources in other blocks than their tar
       continue;
     }
     // The source: this chunk's old blocks and, before them, the chunk before (two extents).
-    const src = s >= chunk ? [{ start: s - chunk, blocks: chunk }, { start: s, blocks: n }] : [{ start: s, blocks: n }];
+    const src =
+      s >= chunk
+        ? [
+            { start: s - chunk, blocks: chunk },
+            { start: s, blocks: n },
+          ]
+        : [{ start: s, blocks: n }];
     const old = Buffer.concat(src.map((e) => a.subarray(e.start * BS, (e.start + e.blocks) * BS)));
     ops.push({ type: ZUCCHINI, src, dst: [{ start: s, blocks: n }], blob: debianBrotli(makeZucchiniPatch(old, next).patch) });
   }
@@ -146,7 +155,11 @@ test('ZUCCHINI patches that do not apply: a finding naming the operation and why
   const [a, b] = images().system;
   const { input, patch } = makeZucchiniPatch(a, b, { elements: 2 });
   const lies: [string, Buffer, RegExp][] = [
-    ['an executable element', debianBrotli(writeZucchiniPatch({ ...input, elements: input.elements.map((e, i) => (i === 1 ? { ...e, exeType: 'EA64' } : e)) })), /Zucchini element of type ELF ARM64 \(EA64\) is not applied/],
+    [
+      'an executable element',
+      debianBrotli(writeZucchiniPatch({ ...input, elements: input.elements.map((e, i) => (i === 1 ? { ...e, exeType: 'EA64' } : e)) })),
+      /Zucchini element of type ELF ARM64 \(EA64\) is not applied/,
+    ],
     ['another old image', debianBrotli(writeZucchiniPatch({ ...input, oldCrc: 0x12345678 })), /the source is not the old image the Zucchini patch was made for: its CRC-32 is 0x[0-9a-f]{8}, the patch says 0x12345678/],
     ['a wrong new CRC-32', debianBrotli(writeZucchiniPatch({ ...input, newCrc: 7 })), /the patched image's CRC-32 is 0x[0-9a-f]{8}, the Zucchini patch says 0x00000007/],
     ['more bytes than the extents hold', debianBrotli(writeZucchiniPatch({ ...input, newSize: b.length + BS })), /makes \d+ bytes, but its target holds \d+/],

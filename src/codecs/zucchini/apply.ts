@@ -27,7 +27,9 @@ const hex = (v: number) => `0x${v.toString(16).padStart(8, '0')}`;
 function applyElement(old: Uint8Array, el: ZucchiniElement, out: Uint8Array): void {
   const what = `element ${el.index} (new bytes ${el.newOffset}-${el.newOffset + el.newLength})`;
   if (el.exeType !== 'NoOp') {
-    throw new ZucchiniError(`Zucchini element of type ${exeTypeName(el.exeType)} is not applied: ${what} needs its references corrected by a disassembler of that format, which romscope does not have (it applies raw NoOp elements only)`);
+    throw new ZucchiniError(
+      `Zucchini element of type ${exeTypeName(el.exeType)} is not applied: ${what} needs its references corrected by a disassembler of that format, which romscope does not have (it applies raw NoOp elements only)`,
+    );
   }
   const src = old.subarray(el.oldOffset, el.oldOffset + el.oldLength);
   const dst = out.subarray(el.newOffset, el.newOffset + el.newLength);
