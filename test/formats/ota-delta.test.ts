@@ -208,13 +208,16 @@ test('a base one byte off in one partition: that partition and its first failing
 test('a partition the base lacks is named; an operation romscope cannot apply leaves that partition unchecked', async (t) => {
   if (!requireTools(t, 'bsdiff', 'bspatch', 'bzip2', 'mke2fs')) return;
   const im = images();
+  // Without a puffin applier, PUFFDIFF is an operation romscope cannot apply.
+  usePuffPatch(null);
+  t.after(() => usePuffPatch(applyPuffPatch));
   const d = buildDeltaPayload([
     ...parts('bsdiff40'),
     {
       name: 'odm',
       old: Buffer.alloc(4 * BS, 1),
       new: Buffer.alloc(4 * BS, 2),
-      ops: [{ type: OP.PUFFDIFF + 2 /* ZUCCHINI */, src: [{ start: 0, blocks: 4 }], dst: [{ start: 0, blocks: 4 }], blob: Buffer.from('zucchini patch') }],
+      ops: [{ type: OP.PUFFDIFF, src: [{ start: 0, blocks: 4 }], dst: [{ start: 0, blocks: 4 }], blob: Buffer.from('puffin patch') }],
     },
     { name: 'product', old: Buffer.alloc(BS, 3), new: Buffer.alloc(BS, 3), ops: [{ type: 4, src: [{ start: 0, blocks: 1 }], dst: [{ start: 0, blocks: 1 }] }] },
   ]);
@@ -227,8 +230,8 @@ test('a partition the base lacks is named; an operation romscope cannot apply le
     `partition product: the base ${base} has no product image (looked for product.img, product, product_a.img... in its packages, payloads and partition tables)`,
   ]);
   const unsupported = findingsOf(r, 'format/unsupported');
-  assert.deepEqual(unsupported, ['partition odm operation 0 (ZUCCHINI): cannot apply: romscope does not apply Zucchini patches (executable-aware diffs). odm is not rebuilt, so its SHA-256 is not checked']);
-  assert.match(String(artifactAt(r.root, 'odm.img').info.partitionHash), /^not checked: odm is not rebuilt: operation 0 is ZUCCHINI/);
+  assert.deepEqual(unsupported, ['partition odm operation 0 (PUFFDIFF): cannot apply: no puffin patch applier is set. odm is not rebuilt, so its SHA-256 is not checked']);
+  assert.match(String(artifactAt(r.root, 'odm.img').info.partitionHash), /^not checked: odm is not rebuilt: operation 0 is PUFFDIFF/);
   await checkRebuilt(r, '', { system: im.system[1], vendor: im.vendor[1] });
 
   // A package in the base that does not open (its end record points the central directory past the end) may be where

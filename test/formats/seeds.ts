@@ -24,6 +24,7 @@ import { buildLz4Frame, buildLz4Legacy } from '../../fixtures/builders/lz4';
 import { buildPayload, xzStored, zstdStored } from '../../fixtures/builders/payload';
 import { buildAbOtaZip } from '../../fixtures/builders/ota-zip';
 import { smallDelta } from '../../fixtures/builders/delta-payload';
+import { smallZucchiniDelta } from '../../fixtures/builders/zucchini';
 
 import { buildScatterYaml } from '../../fixtures/builders/scatter';
 import { buildRawprogram } from '../../fixtures/builders/rawprogram';
@@ -462,5 +463,7 @@ export async function formatSeeds(): Promise<FormatSeed[]> {
     },
     // An incremental payload (SOURCE_COPY and a BSDF2 SOURCE_BSDIFF): without --base it is described, not applied.
     { format: 'ota-payload', name: 'delta-payload.bin', data: smallDelta().payload },
+    // An incremental payload with one ZUCCHINI operation (a brotli-compressed raw Zucchini patch).
+    { format: 'ota-payload', name: 'zucchini-delta-payload.bin', data: smallZucchiniDelta().payload },
   ];
 }

@@ -10,13 +10,17 @@
  *
  * Deflate extents are in bits; puff extents are in bits too on the wire
  * (puffin multiplies byte extents by 8 and divides them back). Applying: the
- * source's deflates are puffed into the puffed source, the raw patch (bsdiff)
- * turns it into the puffed target, and the target's puffs are huffed back into
- * deflate data.
+ * source's deflates are puffed into the puffed source, the raw patch turns it
+ * into the puffed target, and the target's puffs are huffed back into
+ * deflate data. The raw patch is bsdiff (BSDIFF40 or BSDF2) for type BSDIFF;
+ * for type ZUCCHINI it is a brotli-compressed Zucchini ensemble patch
+ * (puffin's puffpatch.cc decodes it with BrotliDecode), applied with
+ * src/codecs/zucchini (raw elements only).
  */
 import { BinaryReader, WireType } from '@bufbuild/protobuf/wire';
 import { type BitExtent, type ByteExtent, PuffinError } from './deflate';
 import { huffStream, puffStream } from './stream';
+import { applyZucchiniPatch, brotliZucchiniPatch } from '../zucchini';
 
 export const PUFFIN_MAGIC = 'PUF1';
 
@@ -181,14 +185,15 @@ function targetSizeOf(dst: PuffStreamInfo): number {
 
 /**
  * Applies a puffin patch to `source` (the operation's source bytes). `bspatch`
- * applies the raw BSDIFF40/BSDF2 patch (the payload's own bspatch). Throws
- * PuffinError with the reason when the patch does not fit the source, is a
- * ZUCCHINI patch, or its target does not re-encode.
+ * applies the raw BSDIFF40/BSDF2 patch (the payload's own bspatch); a
+ * ZUCCHINI patch goes through src/codecs/zucchini. Throws PuffinError with
+ * the reason when the patch does not fit the source, its Zucchini patch is
+ * not applied (an executable element, a CRC-32 mismatch...), or its target
+ * does not re-encode.
  */
 export function applyPuffPatch(source: Uint8Array, patch: Uint8Array, bspatch: (old: Buffer, patch: Buffer) => Buffer, opts: PuffPatchOptions = {}): Buffer {
   const max = opts.maxBytes ?? PUFF_MAX_BYTES;
   const h = readPuffPatchHeader(patch);
-  if (h.type === 'zucchini') throw new PuffinError('puffin patch uses ZUCCHINI, which romscope does not apply');
   for (const [side, s] of [['source', h.src] as const, ['target', h.dst] as const]) {
     if (s.deflates.length !== s.puffs.length) throw new PuffinError(`puffin patch lists ${s.deflates.length} ${side} deflates but ${s.puffs.length} puffs`);
     if (s.puffLength > max) throw new PuffinError(`${side} puffed size ${s.puffLength} passes the limit of ${max} bytes`);
@@ -204,6 +209,15 @@ export function applyPuffPatch(source: Uint8Array, patch: Uint8Array, bspatch: (
     if (p.offset !== q.offset || p.length !== q.length) throw new PuffinError(`source deflate ${i} puffs to bytes ${p.offset}+${p.length}, but the patch says ${q.offset}+${q.length}`);
   }
   const raw = patch.subarray(h.rawOffset);
+  if (h.type === 'zucchini') {
+    let target: Buffer;
+    try {
+      target = applyZucchiniPatch(puffed, brotliZucchiniPatch(raw, max), { maxBytes: max, newSize: h.dst.puffLength });
+    } catch (e) {
+      throw new PuffinError(`the Zucchini patch inside the puffin patch does not apply: ${(e as Error).message}`, { cause: e });
+    }
+    return huffStream(target, h.dst.deflates, h.dst.puffs, max);
+  }
   const declared = bsdiffNewSize(raw);
   if (declared === null) throw new PuffinError('the raw patch after the puffin header is neither BSDIFF40 nor BSDF2');
   if (declared !== h.dst.puffLength) throw new PuffinError(`bsdiff patch makes ${declared} bytes, but the puffed target is ${h.dst.puffLength}`);

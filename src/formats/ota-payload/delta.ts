@@ -13,8 +13,12 @@
  * blocks decoded, the inner bsdiff or puffin patch applied, the target
  * recompressed as liblz4's LZ4_compress_destSize or, LZ4HC levels 1-9,
  * LZ4_compress_HC_destSize does; a patch whose target is recompressed with
- * LZ4HC levels 10-12 is an operation that does not apply, with the reason). Not applied (a finding names the operation and the partition,
- * whose hash stays unchecked): ZUCCHINI.
+ * LZ4HC levels 10-12 is an operation that does not apply, with the reason).
+ * ZUCCHINI goes through src/codecs/zucchini: its data is a brotli-compressed
+ * Zucchini ensemble patch (update_engine's generator writes it so) over the
+ * operation's source extents read whole, making its destination extents;
+ * raw (NoOp) elements apply, an executable element (ELF, DEX...) is an
+ * error naming its type, which becomes a finding on the partition.
  */
 import { createHash } from 'node:crypto';
 import { LIMITS } from '../../io/limits';
@@ -24,17 +28,17 @@ import { CodecError } from '../../codecs';
 import { bspatch, bspatchBuffer, parseBspatchHeader } from '../../codecs/bspatch';
 import { applyPuffPatch } from '../../codecs/puffin';
 import { applyLz4diffPatch } from '../../codecs/lz4diff';
+import { applyCompressedZucchiniPatch } from '../../codecs/zucchini';
 import type { Extent } from './manifest';
 import type { ComputeOp, OpPlan } from './partition';
 
 export const OP = { MOVE: 2, BSDIFF: 3, SOURCE_COPY: 4, SOURCE_BSDIFF: 5, PUFFDIFF: 9, BROTLI_BSDIFF: 10, ZUCCHINI: 11, LZ4DIFF_BSDIFF: 12, LZ4DIFF_PUFFDIFF: 13 } as const;
 
 /** Operation types that read the old partition and that romscope applies. */
-export const APPLIED_SOURCE_OPS = new Set<number>([OP.MOVE, OP.BSDIFF, OP.SOURCE_COPY, OP.SOURCE_BSDIFF, OP.BROTLI_BSDIFF, OP.LZ4DIFF_BSDIFF, OP.LZ4DIFF_PUFFDIFF]);
+export const APPLIED_SOURCE_OPS = new Set<number>([OP.MOVE, OP.BSDIFF, OP.SOURCE_COPY, OP.SOURCE_BSDIFF, OP.BROTLI_BSDIFF, OP.ZUCCHINI, OP.LZ4DIFF_BSDIFF, OP.LZ4DIFF_PUFFDIFF]);
 /** Why each operation type romscope does not apply is not applied. */
 export const NOT_APPLIED: Record<number, string> = {
   [OP.PUFFDIFF]: 'no puffin patch applier is set',
-  [OP.ZUCCHINI]: 'romscope does not apply Zucchini patches (executable-aware diffs)',
 };
 
 /** Applies a puffin patch to an operation's source bytes (src/codecs/puffin's applyPuffPatch). */
@@ -168,6 +172,19 @@ export function deltaCompute(base: RandomSource, payload: RandomSource, partitio
         throw new FormatError(`${what}: ${(e as Error).message}`);
       }
       if (out.length > op.outBytes) throw new FormatError(`${what}: the LZ4DIFF patch makes ${out.length} bytes, more than the ${op.outBytes} its extents hold`);
+      yield out;
+      return;
+    }
+    if (d.type === OP.ZUCCHINI) {
+      // Like PUFFDIFF: the operation's whole source and target, held in memory.
+      if (old.size > LIMITS.maxBsdiffPatchBytes) throw new FormatError(`${what}: its source is ${old.size} bytes, more than the ${LIMITS.maxBsdiffPatchBytes} romscope patches in one operation`);
+      let out: Buffer;
+      try {
+        out = applyCompressedZucchiniPatch(await old.read(0, old.size), patch, { maxBytes: LIMITS.maxBsdiffPatchBytes, newSize: op.outBytes });
+      } catch (e) {
+        if (e instanceof RomscopeError) throw e;
+        throw new FormatError(`${what}: ${(e as Error).message}`);
+      }
       yield out;
       return;
     }
