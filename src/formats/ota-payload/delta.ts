@@ -11,9 +11,8 @@
  * bsdiff patch inside applied, the target re-deflated bit for bit);
  * LZ4DIFF_BSDIFF and LZ4DIFF_PUFFDIFF through src/codecs/lz4diff.ts (LZ4
  * blocks decoded, the inner bsdiff or puffin patch applied, the target
- * recompressed as liblz4's LZ4_compress_destSize or, LZ4HC levels 1-9,
- * LZ4_compress_HC_destSize does; a patch whose target is recompressed with
- * LZ4HC levels 10-12 is an operation that does not apply, with the reason). Not applied (a finding names the operation and the partition,
+ * recompressed as liblz4's LZ4_compress_destSize or, for LZ4HC at any
+ * level, LZ4_compress_HC_destSize does). Not applied (a finding names the operation and the partition,
  * whose hash stays unchecked): ZUCCHINI.
  */
 import { createHash } from 'node:crypto';
