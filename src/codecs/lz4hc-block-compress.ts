@@ -174,16 +174,16 @@ function compressHC(src: Uint8Array, capacity: number, fill: boolean, level: num
         // Follow instead the chain of the 4-byte sequence inside the match whose previous occurrence is furthest back.
         let distance = 1;
         const end = longest - MINMATCH + 1;
-        let step = 1;
-        let accel = 16;
-        for (let pos = 0; pos < end; pos += step) {
+        let accel = 16; // the step grows by one every 16 positions without a better one
+        for (let pos = 0; pos < end;) {
           const d = chain[(m + PREFIX + pos) & 0xffff];
-          step = accel++ >> 4;
+          const step = accel++ >> 4;
           if (d > distance) {
             distance = d;
             chainPos = pos;
             accel = 16;
           }
+          pos += step;
         }
         if (distance > 1) {
           m -= distance;
@@ -328,9 +328,9 @@ function compressHC(src: Uint8Array, capacity: number, fill: boolean, level: num
   function hashChainParse(): Lz4DestSizeResult {
     const attempts = params.searches;
     const patternAnalysis = attempts > 128;
-    let optr = 0;
-    let ml = 0;
-    let ref = 0;
+    let optr: number;
+    let ml: number;
+    let ref: number;
     let ml0: number;
     let ref0: number;
     let start0: number;
@@ -597,7 +597,7 @@ function compressHC(src: Uint8Array, capacity: number, fill: boolean, level: num
       }
 
       // Encode the path.
-      for (let r = 0; r < lastMatchPos; ) {
+      for (let r = 0; r < lastMatchPos;) {
         const ml = mlenAt[r];
         if (ml === 1) {
           ip++;

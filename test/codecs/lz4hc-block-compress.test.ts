@@ -62,16 +62,7 @@ function systemLibrary(): Buffer {
 
 /** Text with runs of one byte, of two and four-byte patterns, and a period-3 run (not a pattern liblz4 shortcuts). */
 function runs(): Buffer {
-  return Buffer.concat([
-    text(21, 3000),
-    Buffer.alloc(70_000),
-    text(22, 2000),
-    Buffer.from('ab'.repeat(9000)),
-    Buffer.from('wxyz'.repeat(5000)),
-    Buffer.from('abc'.repeat(7000)),
-    Buffer.alloc(3000, 0xff),
-    text(23, 5000),
-  ]);
+  return Buffer.concat([text(21, 3000), Buffer.alloc(70_000), text(22, 2000), Buffer.from('ab'.repeat(9000)), Buffer.from('wxyz'.repeat(5000)), Buffer.from('abc'.repeat(7000)), Buffer.alloc(3000, 0xff), text(23, 5000)]);
 }
 
 const OPT_LEVELS = [10, 11, 12];
