@@ -20,7 +20,7 @@ import assert from 'node:assert/strict';
 import { existsSync, readFileSync } from 'node:fs';
 import { lz4hcCompressBlock, lz4hcCompressDestSize } from '../../src/codecs/lz4hc-block-compress';
 import { lz4BlockDecode } from '../../src/codecs/lz4-block';
-import { liblz4DestSize } from '../../fixtures/builders/lz4diff';
+import { liblz4DestSize, liblz4Version } from '../../fixtures/builders/lz4diff';
 import { mke2fs } from '../../fixtures/builders/ext4';
 import { pseudoRandom } from '../../fixtures/builders/data';
 import { requireTools, runTool } from '../helpers';
@@ -66,6 +66,11 @@ function runs(): Buffer {
 }
 
 const OPT_LEVELS = [10, 11, 12];
+
+test('the installed liblz4 is 1.9.4, the version the compressor reproduces', (t) => {
+  if (!requireTools(t, 'cc')) return;
+  assert.equal(liblz4Version(), 10904, 'liblz4 1.9.4 expected; another version may parse differently and the comparisons below would not hold');
+});
 
 test("LZ4_compress_HC_destSize at levels 10-12 (liblz4's optimal parser): the same blocks and input consumed as Debian's liblz4, call by call", (t) => {
   if (!requireTools(t, 'cc', 'mke2fs')) return;
