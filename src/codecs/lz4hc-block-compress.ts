@@ -3,23 +3,24 @@
  * `LZ4_compress_HC_destSize` (as much input as fits into a given output
  * size; update_engine's lz4diff and mkfs.erofs use it) and `LZ4_compress_HC`
  * with an output of at least `LZ4_compressBound` bytes (the whole input as
- * one block; what `lz4 -3`..`lz4 -12` put in a frame's blocks).
+ * one block; what `lz4 -3`..`lz4 -12` write as a frame's independent blocks).
  *
  * Both start from a fresh state per call (LZ4_initStreamHC zeroes the
  * tables): 32 768 hash heads of 4 bytes, 65 536 16-bit chain links,
  * positions counted from 65 536. Levels below 1 are 9, levels above 12 are
  * 12. liblz4's level table:
- *   1-9   the hash-chain parser, 2, 2, 2, 4, 8, 16, 32, 64, 128, 256 chain
- *         steps per search (levels 1-3 share 2); from 9 on (over 128 steps)
- *         the repeated-pattern shortcut;
+ *   1-9   the hash-chain parser, 2, 2, 4, 8, 16, 32, 64, 128, 256 chain
+ *         steps per search; level 9 (over 128 steps) adds the
+ *         repeated-pattern shortcut;
  *   10-12 the optimal parser, 96 / 512 / 16 384 chain steps, a match
- *         longer than 64 / 128 / 4 095 bytes is taken at once; level 12
- *         also searches every position whose price may still drop (the
- *         others only where the next position costs more), and asks for
- *         any match of 4 bytes or more there (the others only for a match
- *         reaching past the furthest one known). Its searches always use
- *         the repeated-pattern shortcut and move to the chain of the
- *         match's least frequent 4-byte sequence ("chain swap").
+ *         longer than 64 / 128 / 4 095 bytes is taken at once; levels 10
+ *         and 11 search a position only when the next one costs more, and
+ *         only for a match reaching past the furthest one known; level 12
+ *         also where a short match could still save bytes four positions
+ *         on, and for any match of 4 bytes or more. Their searches always
+ *         use the repeated-pattern shortcut, and after a match move to the
+ *         chain of the 4-byte sequence inside it whose previous occurrence
+ *         is furthest back ("chain swap").
  *
  * Written from the algorithm of lz4 1.9.4's lib/lz4hc.c (LZ4HC_Insert,
  * LZ4HC_InsertAndGetWiderMatch, LZ4HC_compress_hashChain,
