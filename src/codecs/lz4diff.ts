@@ -27,16 +27,16 @@
  * the data with zero padding, after it without); a block with a
  * postfix_bspatch has its recompressed bytes checked against sha256_hash
  * and patched; bytes of the target past the last block follow as they are.
- * LZ4HC recompression (LZ4_compress_HC_destSize) is reproduced for levels
- * 1-9 (src/codecs/lz4hc-block-compress.ts); levels 10-12 (liblz4's optimal
- * parser) are not: such a patch throws, saying so.
+ * LZ4HC recompression (LZ4_compress_HC_destSize) is reproduced for every
+ * level: 1-9 liblz4's hash-chain parser, 10-12 its optimal parser
+ * (src/codecs/lz4hc-block-compress.ts; below 1 is 9, above 12 is 12).
  */
 import { createHash } from 'node:crypto';
 import { BinaryReader, WireType } from '@bufbuild/protobuf/wire';
 import { CodecError } from './errors';
 import { lz4BlockDecode } from './lz4-block';
 import { lz4CompressDestSize } from './lz4-block-compress';
-import { lz4hcCompressDestSize, lz4hcLevelSupported } from './lz4hc-block-compress';
+import { lz4hcCompressDestSize } from './lz4hc-block-compress';
 import { bspatchBuffer, parseBspatchHeader } from './bspatch';
 
 export const LZ4DIFF_MAGIC = 'LZ4DIFF';
@@ -236,10 +236,7 @@ export function applyLz4diffPatch(source: Uint8Array, patchBytes: Uint8Array, in
   const dt = totals(dst, 'target', maxBytes);
   if (decDst.length < dt.uncompressed) fail(`the inner patch makes ${decDst.length} bytes, fewer than the ${dt.uncompressed} the target blocks hold`);
   const anyCompressed = dst.blocks.some(isCompressed);
-  if (anyCompressed && dst.algo !== 1) {
-    if (dst.algo === 2 && !lz4hcLevelSupported(dst.level)) fail(`the target is recompressed with LZ4HC level ${dst.level} (liblz4's optimal parser), which romscope does not reproduce byte for byte`);
-    if (dst.algo !== 2) fail(`target compression algorithm ${lz4diffAlgoName(dst.algo)} (update_engine recompresses with LZ4 or LZ4HC)`);
-  }
+  if (anyCompressed && dst.algo !== 1 && dst.algo !== 2) fail(`target compression algorithm ${lz4diffAlgoName(dst.algo)} (update_engine recompresses with LZ4 or LZ4HC)`);
   const anyPostfix = dst.blocks.some((b) => b.postfix && b.postfix.length > 0);
   const parts: Buffer[] = [];
   let outBytes = 0;

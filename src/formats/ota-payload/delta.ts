@@ -11,9 +11,8 @@
  * bsdiff patch inside applied, the target re-deflated bit for bit);
  * LZ4DIFF_BSDIFF and LZ4DIFF_PUFFDIFF through src/codecs/lz4diff.ts (LZ4
  * blocks decoded, the inner bsdiff or puffin patch applied, the target
- * recompressed as liblz4's LZ4_compress_destSize or, LZ4HC levels 1-9,
- * LZ4_compress_HC_destSize does; a patch whose target is recompressed with
- * LZ4HC levels 10-12 is an operation that does not apply, with the reason).
+ * recompressed as liblz4's LZ4_compress_destSize or, for LZ4HC at any
+ * level, LZ4_compress_HC_destSize does).
  * ZUCCHINI goes through src/codecs/zucchini: its data is a brotli-compressed
  * Zucchini ensemble patch (update_engine's generator writes it so) over the
  * operation's source extents read whole, making its destination extents;
