@@ -232,8 +232,8 @@ export interface TransformHandler extends HandlerBase {
 export interface RandomView extends RandomSource {
   /** Makes the checks the child's reads did not reach; throws what stopped them. */
   finish(): Promise<void>;
-  /** The data proved not to lie where the view put it: the transform must be decoded as a stream instead. */
-  readonly layoutWrong: boolean;
+  /** Reading it failed (damage, or data not where the view put it): the transform is to be decoded as a stream instead. */
+  readonly streamInstead: boolean;
 }
 
 /** A small text or binary document decoded whole (checksum files, later scripts). */

@@ -322,16 +322,20 @@ export class Walker {
               this.opts.budget.chargeMember();
               tee.start();
               const child = await this.walk({ source: view, name: childName, path: childPath(path, childName), depth: depth + 1, lineage: this.lineage.get(art) });
-              try {
-                await view.finish();
-              } catch (e) {
-                // The data does not lie where the random view put it (an LZ4 block before the last that is not full):
-                // decoded again as a stream, which needs no such layout; what was found the first time is dropped.
-                if (view.layoutWrong) return this.walk({ ...node, streamOnly: true });
-                fact(errorToFact(e));
-                child.info.incomplete = true;
-                child.hashes = {};
+              if (!view.streamInstead) {
+                try {
+                  await view.finish();
+                } catch (e) {
+                  if (!view.streamInstead) {
+                    fact(errorToFact(e));
+                    child.info.incomplete = true;
+                    child.hashes = {};
+                  }
+                }
               }
+              // Damaged, or its data not where the random view put it (an LZ4 block before the last that is not full):
+              // decoded again as a stream, which reports the damage on this artifact as it always has; the first try is dropped.
+              if (view.streamInstead) return this.walk({ ...node, streamOnly: true });
               try {
                 await tee.finish();
               } catch (e) {

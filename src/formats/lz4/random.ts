@@ -52,8 +52,13 @@ export interface FrameLayout {
 export class Lz4RandomSource implements RandomView {
   readonly kind = 'random' as const;
   readonly size: number;
-  /** A block before the last decoded to less than the block maximum: offsets past it were wrong. */
-  layoutWrong = false;
+  /**
+   * A block did not decode, or decoded to a size the view did not expect (a
+   * block before the last that is not full): the frame is to be decoded as a
+   * stream instead, which reports the damage as it always has, on the frame,
+   * with the child cut where the data ends.
+   */
+  streamInstead = false;
   private readonly cache: { i: number; b: Buffer }[] = [];
   /** The next block whose checks have not been made. */
   private verified = 0;
@@ -119,7 +124,6 @@ export class Lz4RandomSource implements RandomView {
     const out = b.stored ? data : decode(data, this.layout.max, b.at);
     const want = i === this.blocks.length - 1 ? this.size - i * this.layout.max : this.layout.max;
     if (out.length !== want) {
-      this.layoutWrong = true;
       throw new FormatError(`LZ4 block at offset ${b.at} decodes to ${out.length} bytes where ${want} were expected (a block before the last that is not full)`, b.at);
     }
     return out;
@@ -135,8 +139,23 @@ export class Lz4RandomSource implements RandomView {
     if (this.cache.length > CACHE_BLOCKS) this.cache.shift();
   }
 
+  /** Stops a read once the view is given up, and gives it up when what `fn` decodes fails. */
+  private async guard<T>(fn: () => Promise<T>): Promise<T> {
+    if (this.streamInstead) throw new FormatError('LZ4 frame read at random was given up for a stream decode', 0);
+    try {
+      return await fn();
+    } catch (e) {
+      this.streamInstead = true;
+      throw e;
+    }
+  }
+
   /** Block `i` decoded, without its checks (a read at random). */
-  private async block(i: number): Promise<Buffer> {
+  private block(i: number): Promise<Buffer> {
+    return this.guard(() => this.blockNow(i));
+  }
+
+  private async blockNow(i: number): Promise<Buffer> {
     const hit = this.cached(i);
     if (hit) return hit;
     const b = this.blocks[i];
@@ -152,7 +171,11 @@ export class Lz4RandomSource implements RandomView {
    * stream, checked and decoded: its checksum, its size, the content
    * checksum after the last one.
    */
-  private async checkNext(): Promise<Buffer> {
+  private checkNext(): Promise<Buffer> {
+    return this.guard(() => this.checkNextNow());
+  }
+
+  private async checkNextNow(): Promise<Buffer> {
     const i = this.verified;
     const b = this.blocks[i];
     const end = i + 1 < this.blocks.length ? this.blocks[i + 1].at : this.endAt;
