@@ -64,6 +64,9 @@ export class Lz4RandomSource implements RandomView {
   private verified = 0;
   private verifying = false;
   private readonly h32: ReturnType<ReturnType<typeof xxhashApi>['create32']> | null;
+  /** Reused buffers for compressed blocks: the in-order checks', and reads at random. */
+  private raw = Buffer.alloc(0);
+  private scratch = Buffer.alloc(0);
   /** What stopped the checks (reported once by finish). */
   private failed: Error | null = null;
 
@@ -106,7 +109,9 @@ export class Lz4RandomSource implements RandomView {
     if (last.stored) lastLength = last.len;
     else {
       try {
-        lastLength = decode(await src.read(last.at + 4, last.len), layout.max, last.at).length;
+        const framed = Buffer.from(await src.read(last.at, 4 + last.len));
+        if (framed.length < 4 + last.len) return null;
+        lastLength = decodeFramed(framed, layout.max, last.at).length;
       } catch {
         return null;
       }
@@ -118,10 +123,13 @@ export class Lz4RandomSource implements RandomView {
     return r;
   }
 
-  /** Block `i`'s decoded bytes, from its compressed data. */
-  private decoded(i: number, data: Buffer): Buffer {
+  /**
+   * Block `i`'s decoded bytes, from `framed`: its 4-byte header then its
+   * data (the header is overwritten: lz4-napi takes the bound there).
+   */
+  private decoded(i: number, framed: Buffer): Buffer {
     const b = this.blocks[i];
-    const out = b.stored ? data : decode(data, this.layout.max, b.at);
+    const out = b.stored ? Buffer.from(framed.subarray(4)) : decodeFramed(framed, this.layout.max, b.at);
     const want = i === this.blocks.length - 1 ? this.size - i * this.layout.max : this.layout.max;
     if (out.length !== want) {
       throw new FormatError(`LZ4 block at offset ${b.at} decodes to ${out.length} bytes where ${want} were expected (a block before the last that is not full)`, b.at);
@@ -159,9 +167,12 @@ export class Lz4RandomSource implements RandomView {
     const hit = this.cached(i);
     if (hit) return hit;
     const b = this.blocks[i];
-    const data = await this.src.read(b.at + 4, b.len);
-    if (data.length < b.len) throw new TruncatedError(`LZ4 block at offset ${b.at} is cut short`, b.at);
-    const out = this.decoded(i, data);
+    const data = await this.src.read(b.at, 4 + b.len);
+    if (data.length < 4 + b.len) throw new TruncatedError(`LZ4 block at offset ${b.at} is cut short`, b.at);
+    // Copied: a read may lend the source's own bytes, and decoding overwrites the header.
+    if (this.scratch.length < data.length) this.scratch = Buffer.allocUnsafeSlow(data.length);
+    data.copy(this.scratch);
+    const out = this.decoded(i, this.scratch.subarray(0, data.length));
     this.keep(i, out);
     return out;
   }
@@ -179,17 +190,19 @@ export class Lz4RandomSource implements RandomView {
     const i = this.verified;
     const b = this.blocks[i];
     const end = i + 1 < this.blocks.length ? this.blocks[i + 1].at : this.endAt;
-    const raw = Buffer.allocUnsafe(end - b.at);
+    // One buffer for every block's compressed bytes (fresh memory costs more than the copy into it).
+    if (this.raw.length < end - b.at) this.raw = Buffer.allocUnsafeSlow(end - b.at);
+    const raw = this.raw.subarray(0, end - b.at);
     let got = 0;
     for await (const c of this.src.stream(b.at, end)) got += c.copy(raw, got);
     if (got < raw.length) throw new TruncatedError(`LZ4 block at offset ${b.at} is cut short`, b.at);
-    const data = raw.subarray(4, 4 + b.len);
     if (this.layout.blockSums) {
       const want = raw.readUInt32LE(4 + b.len);
-      const sum = xxhashApi().h32Raw(data, 0) >>> 0;
+      const sum = xxhashApi().h32Raw(raw.subarray(4, 4 + b.len), 0) >>> 0;
       if (want !== sum) this.ctx.fact({ kind: 'lz4-checksum', message: `LZ4 block at offset ${b.at}: checksum ${want.toString(16)}, computed ${sum.toString(16)}`, offset: b.at });
     }
-    const out = this.decoded(i, data);
+    // A block a read at random has just decoded is not decoded again.
+    const out = this.cached(i) ?? this.decoded(i, raw.subarray(0, 4 + b.len));
     this.h32?.update(out);
     this.ctx.budget.chargeExpanded(out.length);
     this.verified++;
@@ -268,11 +281,9 @@ export class Lz4RandomSource implements RandomView {
   }
 }
 
-function decode(block: Buffer, max: number, at: number): Buffer {
-  // lz4-napi takes the size-prepended block form; the prefix bounds the output.
-  const framed = Buffer.allocUnsafe(4 + block.length);
+/** Decodes the block in `framed` after its 4-byte header, which is overwritten with the bound (lz4-napi's size-prepended form): no copy of the data. */
+function decodeFramed(framed: Buffer, max: number, at: number): Buffer {
   framed.writeUInt32LE(max, 0);
-  block.copy(framed, 4);
   let out: Buffer;
   try {
     out = uncompressSync(framed);
