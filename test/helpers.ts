@@ -89,3 +89,20 @@ export function ofFormat<F extends ArtifactFormat>(a: { format: string }, format
   assert.equal(a.format, format, 'format');
   return a as ArtifactOf<F>;
 }
+
+/** The blocks of an LZ4 frame (one frame, from its magic): [compressed?, the block's data]. */
+export function frameBlocks(frame: Buffer): [boolean, Buffer][] {
+  assert.equal(frame.readUInt32LE(0), 0x184d2204);
+  const flg = frame[4];
+  let p = 6 + (flg & 8 ? 8 : 0) + (flg & 1 ? 4 : 0) + 1;
+  const out: [boolean, Buffer][] = [];
+  for (;;) {
+    const w = frame.readUInt32LE(p);
+    p += 4;
+    if (w === 0) break;
+    const n = w & 0x7fffffff;
+    out.push([!(w & 0x80000000), frame.subarray(p, p + n)]);
+    p += n + (flg & 0x10 ? 4 : 0);
+  }
+  return out;
+}

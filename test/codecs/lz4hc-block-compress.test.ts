@@ -23,7 +23,7 @@ import { lz4BlockDecode } from '../../src/codecs/lz4-block';
 import { liblz4DestSize, liblz4Version } from '../../fixtures/builders/lz4diff';
 import { mke2fs } from '../../fixtures/builders/ext4';
 import { pseudoRandom } from '../../fixtures/builders/data';
-import { requireTools, runTool } from '../helpers';
+import { frameBlocks, requireTools, runTool } from '../helpers';
 
 function text(seed: number, n: number): Buffer {
   const words = ['system', 'vendor', 'partition', 'block', 'the', 'of', 'update', 'engine', 'lz4', 'cluster', '\n', 'ro.build', '=', '0x1f', 'optimal', 'parser'];
@@ -187,23 +187,6 @@ test('LZ4_compress_HC (whole input, output not limited) at every level: the same
   }
   assert.ok(compared > 300, `${compared} blocks compared`);
 });
-
-/** The blocks of an LZ4 frame: [compressed?, bytes]. */
-function frameBlocks(frame: Buffer): [boolean, Buffer][] {
-  assert.equal(frame.readUInt32LE(0), 0x184d2204);
-  const flg = frame[4];
-  let p = 6 + (flg & 8 ? 8 : 0) + (flg & 1 ? 4 : 0) + 1;
-  const out: [boolean, Buffer][] = [];
-  for (;;) {
-    const w = frame.readUInt32LE(p);
-    p += 4;
-    if (w === 0) break;
-    const n = w & 0x7fffffff;
-    out.push([!(w & 0x80000000), frame.subarray(p, p + n)]);
-    p += n + (flg & 0x10 ? 4 : 0);
-  }
-  return out;
-}
 
 test("the whole-block compressor equals the blocks of Debian lz4's frames at levels 10, 11 and 12 (64 KiB and 256 KiB independent blocks)", (t) => {
   if (!requireTools(t, 'lz4', 'mke2fs')) return;

@@ -35,7 +35,7 @@ import { liblz4DestSize, lz4Clusters, writeLz4diffPatch, type Lz4diffInput } fro
 import { makePuffPatch } from '../../fixtures/builders/puffin';
 import { mke2fs, type TreeEntry } from '../../fixtures/builders/ext4';
 import { pseudoRandom } from '../../fixtures/builders/data';
-import { requireTools, runTool, tempDir } from '../helpers';
+import { frameBlocks, requireTools, runTool, tempDir } from '../helpers';
 import { artifactAt, describe as describeFindings, sha256 } from '../interop/util';
 
 const BS = 4096;
@@ -147,23 +147,6 @@ test("the LZ4HC compressor's LZ4_compress_HC_destSize blocks equal Debian liblz4
   }
   assert.ok(compared > 300, `${compared} blocks compared`);
 });
-
-/** The blocks of an LZ4 frame: [compressed?, bytes]. */
-function frameBlocks(frame: Buffer): [boolean, Buffer][] {
-  assert.equal(frame.readUInt32LE(0), 0x184d2204);
-  const flg = frame[4];
-  let p = 6 + (flg & 8 ? 8 : 0) + (flg & 1 ? 4 : 0) + 1;
-  const out: [boolean, Buffer][] = [];
-  for (;;) {
-    const w = frame.readUInt32LE(p);
-    p += 4;
-    if (w === 0) break;
-    const n = w & 0x7fffffff;
-    out.push([!(w & 0x80000000), frame.subarray(p, p + n)]);
-    p += n + (flg & 0x10 ? 4 : 0);
-  }
-  return out;
-}
 
 test("the compressor's whole-block output equals the blocks of Debian lz4's frames (lz4 -1, 64 KiB and 256 KiB blocks)", (t) => {
   if (!requireTools(t, 'lz4', 'mke2fs')) return;

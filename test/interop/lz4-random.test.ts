@@ -15,7 +15,7 @@ import { readFileSync, writeFileSync, mkdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { inspect } from '../../src/index';
 import type { Artifact, Report } from '../../src/report/model';
-import { BIN, requireTools, runTool, tempDir } from '../helpers';
+import { BIN, frameBlocks, requireTools, runTool, tempDir } from '../helpers';
 import { compressible, pseudoRandom } from '../../fixtures/builders/data';
 import { describe, errors, sha256 } from './util';
 
@@ -110,18 +110,13 @@ test('AP tar with system.img.lz4 read at random: a flipped byte in a middle bloc
   );
 });
 
-/** The blocks of a one-frame .lz4 written by the lz4 tool (independent, no checksums): each block's 4-byte header and data. */
+/** The blocks of a one-frame .lz4 written by the lz4 tool (no block checksums), each with its 4-byte header. */
 function blocksOf(frame: Buffer): Buffer[] {
-  const flg = frame[4];
-  let pos = 4 + 2 + (flg & 0x08 ? 8 : 0) + 1;
-  const out: Buffer[] = [];
-  for (;;) {
-    const word = frame.readUInt32LE(pos);
-    if (word === 0) return out;
-    const len = word & 0x7fffffff;
-    out.push(frame.subarray(pos, pos + 4 + len));
-    pos += 4 + len;
-  }
+  return frameBlocks(frame).map(([compressed, data]) => {
+    const h = Buffer.alloc(4);
+    h.writeUInt32LE((compressed ? 0 : 0x80000000) + data.length);
+    return Buffer.concat([h, data]);
+  });
 }
 
 test('an LZ4 frame whose first block is not full is decoded as a stream: same bytes as lz4 -dc, no finding', async (t) => {
