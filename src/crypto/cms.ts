@@ -5,9 +5,20 @@
  * has to be in memory.
  */
 import { X509Certificate, createHash, createVerify, verify as cryptoVerify, type Hash, type KeyObject, type Verify } from 'node:crypto';
-import * as asn1js from 'asn1js';
-import * as pkijs from 'pkijs';
+import type * as Asn1js from 'asn1js';
+import type * as Pkijs from 'pkijs';
 import { FormatError } from '../io/errors';
+
+/**
+ * pkijs and asn1js, loaded the first time a signature is read: they are a
+ * tenth of the CLI's start-up, and most inputs carry no PKCS#7 block.
+ */
+let asn1Libs: { asn1js: typeof Asn1js; pkijs: typeof Pkijs } | null = null;
+function asn1(): { asn1js: typeof Asn1js; pkijs: typeof Pkijs } {
+  // eslint-disable-next-line @typescript-eslint/no-require-imports
+  asn1Libs ??= { asn1js: require('asn1js') as typeof Asn1js, pkijs: require('pkijs') as typeof Pkijs };
+  return asn1Libs;
+}
 
 const OID_SIGNED_DATA = '1.2.840.113549.1.7.2';
 const OID_MESSAGE_DIGEST = '1.2.840.113549.1.9.4';
@@ -58,11 +69,11 @@ export interface ParsedCms {
 }
 
 /** Every node of an asn1js tree uses definite lengths (DER never uses indefinite ones). */
-function indefiniteLength(node: asn1js.AsnType): boolean {
+function indefiniteLength(node: Asn1js.AsnType): boolean {
   const n = node as unknown as { lenBlock?: { isIndefiniteForm?: boolean }; valueBlock?: { value?: unknown } };
   if (n.lenBlock?.isIndefiniteForm) return true;
   const kids = n.valueBlock?.value;
-  return Array.isArray(kids) && kids.some((k) => indefiniteLength(k as asn1js.AsnType));
+  return Array.isArray(kids) && kids.some((k) => indefiniteLength(k as Asn1js.AsnType));
 }
 
 const ab = (b: Buffer | Uint8Array): ArrayBuffer => {
@@ -77,11 +88,12 @@ const ab = (b: Buffer | Uint8Array): ArrayBuffer => {
  */
 export function parseSignedData(der: Buffer): ParsedCms {
   if (der.length === 0) throw new FormatError('the PKCS#7 block is empty');
+  const { asn1js, pkijs } = asn1();
   const asn = asn1js.fromBER(ab(der));
   if (asn.offset === -1) throw new FormatError(`the PKCS#7 block is not DER (${asn.result.error || 'does not parse'})`);
   if (asn.offset !== der.length) throw new FormatError(`the PKCS#7 block is not DER: ${der.length - asn.offset} bytes follow its ASN.1 structure`);
   if (indefiniteLength(asn.result)) throw new FormatError('the PKCS#7 block is not DER: it uses indefinite lengths (BER)');
-  let signed: pkijs.SignedData;
+  let signed: Pkijs.SignedData;
   try {
     const ci = new pkijs.ContentInfo({ schema: asn.result });
     if (ci.contentType !== OID_SIGNED_DATA) throw new FormatError(`the PKCS#7 block holds ${ci.contentType}, not SignedData`);
@@ -99,10 +111,11 @@ export function parseSignedData(der: Buffer): ParsedCms {
   }
 }
 
-function readSignedData(signed: pkijs.SignedData): ParsedCms {
-  const pkiCerts = (signed.certificates ?? []).filter((c): c is pkijs.Certificate => c instanceof pkijs.Certificate);
+function readSignedData(signed: Pkijs.SignedData): ParsedCms {
+  const { asn1js, pkijs } = asn1();
+  const pkiCerts = (signed.certificates ?? []).filter((c): c is Pkijs.Certificate => c instanceof pkijs.Certificate);
   const certificates: X509Certificate[] = [];
-  const byIndex = new Map<pkijs.Certificate, X509Certificate>();
+  const byIndex = new Map<Pkijs.Certificate, X509Certificate>();
   for (const c of pkiCerts) {
     try {
       const x = new X509Certificate(Buffer.from(c.toSchema().toBER(false)));
@@ -124,7 +137,7 @@ function readSignedData(signed: pkijs.SignedData): ParsedCms {
       const v: unknown = md?.values[0];
       if (v instanceof asn1js.OctetString) signer.messageDigest = Buffer.from(v.valueBlock.valueHexView);
     }
-    let cert: pkijs.Certificate | undefined;
+    let cert: Pkijs.Certificate | undefined;
     if (si.sid instanceof pkijs.IssuerAndSerialNumber) {
       const sid = si.sid;
       cert = pkiCerts.find((c) => c.issuer.isEqual(sid.issuer) && c.serialNumber.isEqual(sid.serialNumber));
