@@ -32,6 +32,17 @@ const PRIME5_LO = 465362107; // 889523592379 = 207 * 2^32 + 465362107
 const PRIME5_HI = 207;
 
 /** LZ4's bound on the compressed size of `n` bytes (`LZ4_compressBound`). */
+/**
+ * The bytes after a token whose length nibble is full (15): 255 while the
+ * rest of the length is 255 or more, then the remainder. Returns the new
+ * output position.
+ */
+export function lengthTail(out: Uint8Array, op: number, rest: number): number {
+  for (; rest >= 255; rest -= 255) out[op++] = 255;
+  out[op++] = rest;
+  return op;
+}
+
 export function lz4CompressBound(n: number): number {
   return n > 0x7e000000 ? 0 : n + Math.floor(n / 255) + 16;
 }
@@ -113,10 +124,8 @@ function compressGeneric(src: Uint8Array, limit: number, small: boolean): Lz4Des
       lastRun -= Math.floor((lastRun + 256 - RUN_MASK) / 256);
     }
     if (lastRun >= RUN_MASK) {
-      let acc = lastRun - RUN_MASK;
       out[op++] = RUN_MASK << 4;
-      for (; acc >= 255; acc -= 255) out[op++] = 255;
-      out[op++] = acc;
+      op = lengthTail(out, op, lastRun - RUN_MASK);
     } else {
       out[op++] = lastRun << 4;
     }
@@ -171,10 +180,8 @@ function compressGeneric(src: Uint8Array, limit: number, small: boolean): Lz4Des
         return lastLiterals();
       }
       if (litLength >= RUN_MASK) {
-        let len = litLength - RUN_MASK;
         out[token] = RUN_MASK << 4;
-        for (; len >= 255; len -= 255) out[op++] = 255;
-        out[op++] = len;
+        op = lengthTail(out, op, litLength - RUN_MASK);
       } else {
         out[token] = litLength << 4;
       }
@@ -201,9 +208,7 @@ function compressGeneric(src: Uint8Array, limit: number, small: boolean): Lz4Des
       }
       if (matchCode >= ML_MASK) {
         out[token] += ML_MASK;
-        matchCode -= ML_MASK;
-        for (; matchCode >= 255; matchCode -= 255) out[op++] = 255;
-        out[op++] = matchCode;
+        op = lengthTail(out, op, matchCode - ML_MASK);
       } else {
         out[token] += matchCode;
       }

@@ -28,7 +28,7 @@
  * fillOutput end rules). Checked against Debian's liblz4 and `lz4`
  * (test/formats/ota-delta-lz4diff.test.ts, test/codecs/lz4hc-block-compress.test.ts).
  */
-import { destSizeWindow, lz4CompressBound, type Lz4DestSizeResult } from './lz4-block-compress';
+import { destSizeWindow, lengthTail, lz4CompressBound, type Lz4DestSizeResult } from './lz4-block-compress';
 
 const MINMATCH = 4;
 const MFLIMIT = 12;
@@ -248,10 +248,8 @@ function compressHC(src: Uint8Array, capacity: number, fill: boolean, level: num
     let length = ip - anchor;
     if (limited && o + Math.floor(length / 255) + length + 2 + 1 + LASTLITERALS > oend) return false;
     if (length >= RUN_MASK) {
-      let len = length - RUN_MASK;
       out[token] = RUN_MASK << 4;
-      for (; len >= 255; len -= 255) out[o++] = 255;
-      out[o++] = len;
+      o = lengthTail(out, o, length - RUN_MASK);
     } else {
       out[token] = length << 4;
     }
@@ -264,9 +262,7 @@ function compressHC(src: Uint8Array, capacity: number, fill: boolean, level: num
     if (limited && o + Math.floor(length / 255) + 1 + LASTLITERALS > oend) return false;
     if (length >= ML_MASK) {
       out[token] += ML_MASK;
-      length -= ML_MASK;
-      for (; length >= 255; length -= 255) out[o++] = 255;
-      out[o++] = length;
+      o = lengthTail(out, o, length - ML_MASK);
     } else {
       out[token] += length;
     }
@@ -291,10 +287,8 @@ function compressHC(src: Uint8Array, capacity: number, fill: boolean, level: num
     }
     ip = anchor + lastRunSize;
     if (lastRunSize >= RUN_MASK) {
-      let acc = lastRunSize - RUN_MASK;
       out[op++] = RUN_MASK << 4;
-      for (; acc >= 255; acc -= 255) out[op++] = 255;
-      out[op++] = acc;
+      op = lengthTail(out, op, lastRunSize - RUN_MASK);
     } else {
       out[op++] = lastRunSize << 4;
     }

@@ -22,21 +22,10 @@ import { lz4hcCompressBlock, lz4hcCompressDestSize } from '../../src/codecs/lz4h
 import { lz4BlockDecode } from '../../src/codecs/lz4-block';
 import { liblz4DestSize, liblz4Version } from '../../fixtures/builders/lz4diff';
 import { mke2fs } from '../../fixtures/builders/ext4';
-import { pseudoRandom } from '../../fixtures/builders/data';
+import { pseudoRandom, wordText } from '../../fixtures/builders/data';
 import { frameBlocks, requireTools, runTool } from '../helpers';
 
-function text(seed: number, n: number): Buffer {
-  const words = ['system', 'vendor', 'partition', 'block', 'the', 'of', 'update', 'engine', 'lz4', 'cluster', '\n', 'ro.build', '=', '0x1f', 'optimal', 'parser'];
-  const r = pseudoRandom(n, seed);
-  const parts: string[] = [];
-  let len = 0;
-  for (let i = 0; len < n; i++) {
-    const w = words[r[i % n] % words.length];
-    parts.push(w, ' ');
-    len += w.length + 1;
-  }
-  return Buffer.from(parts.join('')).subarray(0, n);
-}
+const text = (seed: number, n: number): Buffer => wordText(seed, n, ['optimal', 'parser']);
 
 let ext4: Buffer | null = null;
 /** An ext4 image from Debian's mke2fs -d: metadata, text, a random "library" and zero-filled free space. */

@@ -34,7 +34,7 @@ import { bsdiff40 } from '../../fixtures/builders/bsdf2';
 import { liblz4DestSize, lz4Clusters, writeLz4diffPatch, type Lz4diffInput } from '../../fixtures/builders/lz4diff';
 import { makePuffPatch } from '../../fixtures/builders/puffin';
 import { mke2fs, type TreeEntry } from '../../fixtures/builders/ext4';
-import { pseudoRandom } from '../../fixtures/builders/data';
+import { pseudoRandom, wordText } from '../../fixtures/builders/data';
 import { frameBlocks, requireTools, runTool, tempDir } from '../helpers';
 import { artifactAt, describe as describeFindings, sha256 } from '../interop/util';
 
@@ -42,30 +42,17 @@ const BS = 4096;
 const LZ4DIFF_BSDIFF = 12;
 const LZ4DIFF_PUFFDIFF = 13;
 
-function text(seed: number, n: number): Buffer {
-  const words = ['system', 'vendor', 'partition', 'block', 'the', 'of', 'update', 'engine', 'lz4', 'cluster', '\n', 'ro.build', '=', '0x1f'];
-  const r = pseudoRandom(n, seed);
-  const parts: string[] = [];
-  let len = 0;
-  for (let i = 0; len < n; i++) {
-    const w = words[r[i % n] % words.length];
-    parts.push(w, ' ');
-    len += w.length + 1;
-  }
-  return Buffer.from(parts.join('')).subarray(0, n);
-}
-
 function tree(version: 1 | 2): Record<string, TreeEntry> {
   const t: Record<string, TreeEntry> = {
     'etc/build.prop': { type: 'file', data: `ro.build.version.incremental=${version === 1 ? '100' : '101'}\n` },
-    'etc/notes.txt': { type: 'file', data: text(5, 200 * 1024) },
+    'etc/notes.txt': { type: 'file', data: wordText(5, 200 * 1024) },
     'lib/libfoo.so': { type: 'file', data: pseudoRandom(40 * 1024, 8) },
   };
   if (version === 2) {
-    const notes = text(5, 200 * 1024);
+    const notes = wordText(5, 200 * 1024);
     notes.write('edited in version 2', 90 * 1024);
     t['etc/notes.txt'] = { type: 'file', data: notes };
-    t['etc/new.txt'] = { type: 'file', data: text(6, 30 * 1024) };
+    t['etc/new.txt'] = { type: 'file', data: wordText(6, 30 * 1024) };
   }
   return t;
 }
@@ -78,7 +65,7 @@ function ext4Images(): [Buffer, Buffer] {
 
 function systemLibrary(): Buffer {
   for (const p of ['/usr/lib/x86_64-linux-gnu/libc.so.6', '/usr/lib/aarch64-linux-gnu/libc.so.6', '/bin/sh']) if (existsSync(p)) return readFileSync(p).subarray(0, 1 << 20);
-  return text(9, 1 << 20);
+  return wordText(9, 1 << 20);
 }
 
 test("the compressor's LZ4_compress_destSize blocks equal Debian liblz4's, byte for byte", (t) => {
@@ -87,10 +74,10 @@ test("the compressor's LZ4_compress_destSize blocks equal Debian liblz4's, byte 
   const inputs: [string, Buffer][] = [
     ['ext4 image', fs1],
     ['system library', systemLibrary()],
-    ['text', text(3, 300_000)],
+    ['text', wordText(3, 300_000)],
     ['random', pseudoRandom(200_000, 4)],
     // Past destSizeWindow: a long run the compressor must not read to its end, and data after it.
-    ['a long zero run', Buffer.concat([Buffer.alloc(3 << 20), text(12, 100_000)])],
+    ['a long zero run', Buffer.concat([Buffer.alloc(3 << 20), wordText(12, 100_000)])],
   ];
   let compared = 0;
   for (const [what, data] of inputs) {
@@ -124,9 +111,9 @@ test("the LZ4HC compressor's LZ4_compress_HC_destSize blocks equal Debian liblz4
   for (const [what, data] of [
     ['ext4 image', fs1.subarray(0, 1 << 20)],
     ['system library', systemLibrary().subarray(0, 400_000)],
-    ['text', text(3, 200_000)],
+    ['text', wordText(3, 200_000)],
     ['random', pseudoRandom(100_000, 4)],
-    ['a long zero run', Buffer.concat([Buffer.alloc(2 << 20), text(12, 100_000)])],
+    ['a long zero run', Buffer.concat([Buffer.alloc(2 << 20), wordText(12, 100_000)])],
   ] as [string, Buffer][]) {
     for (const [level, target, step, cap] of [
       [9, 4096, 8192, 0],
@@ -152,7 +139,7 @@ test("the compressor's whole-block output equals the blocks of Debian lz4's fram
   if (!requireTools(t, 'lz4', 'mke2fs')) return;
   const [fs1, fs2] = ext4Images();
   let compared = 0;
-  for (const data of [fs1, fs2, systemLibrary(), text(11, 500_000)]) {
+  for (const data of [fs1, fs2, systemLibrary(), wordText(11, 500_000)]) {
     for (const [flag, size] of [
       ['-B4', 64 * 1024],
       ['-B5', 256 * 1024],
@@ -263,7 +250,7 @@ test('LZ4DIFF_PUFFDIFF: a puffin patch over gzip streams inside LZ4 clusters, re
   if (!requireTools(t, 'cc', 'lz4', 'mke2fs', 'bsdiff', 'bspatch', 'gzip')) return;
   const doc = (v: number) => Buffer.from(Array.from({ length: 600 }, (_, i) => `line ${i}: version ${i % 41 === 0 ? v : 1} of the file\n`).join(''));
   const gz = (b: Buffer) => runTool('gzip', ['-9', '-n', '-c'], { input: b }).stdout;
-  const make = (v: number) => Buffer.concat([text(21, 20_000), gz(doc(v)), text(22, 30_000), Buffer.alloc(64 * 1024)]);
+  const make = (v: number) => Buffer.concat([wordText(21, 20_000), gz(doc(v)), wordText(22, 30_000), Buffer.alloc(64 * 1024)]);
   const [d1, d2] = [make(1), make(2)];
   const oldImg = lz4Image(d1, true);
   const newImg = lz4Image(d2, true);
