@@ -5,13 +5,12 @@ import { phrases, str, decodedTo } from '../summary';
  * block plus the 64 KiB history linked blocks need. Header, block and content
  * checksums (xxh32) are verified when the frame declares them.
  */
-import { uncompressSync } from 'lz4-napi';
 import { StreamReader } from '../../io/stream-reader';
-import { FormatError, TruncatedError, errorMessage } from '../../io/errors';
+import { FormatError, TruncatedError } from '../../io/errors';
 import { xxhashApi } from '../../io/hash';
 import type { DecodeContext, TransformHandler } from '../types';
 import type { RandomSource } from '../../io/source';
-import { Lz4RandomSource, type FrameLayout } from './random';
+import { Lz4RandomSource, decodeFramed, type FrameLayout } from './random';
 
 const LZ4_FRAME_MAGIC = 0x184d2204;
 const LZ4_LEGACY_MAGIC = 0x184c2102;
@@ -24,19 +23,9 @@ const HISTORY = 64 << 10;
 const isSkippable = (m: number) => m >>> 4 === 0x184d2a5;
 
 function decodeBlock(block: Buffer, max: number, dict: Buffer | null, at: number): Buffer {
-  // lz4-napi takes the lz4_flex "size-prepended" block form; the prefix is an
-  // upper bound on the output, the real length comes back.
   const framed = Buffer.allocUnsafe(4 + block.length);
-  framed.writeUInt32LE(max, 0);
   block.copy(framed, 4);
-  try {
-    const out = dict && dict.length ? uncompressSync(framed, dict) : uncompressSync(framed);
-    if (out.length > max) throw new FormatError(`block at offset ${at} decodes to ${out.length} bytes, more than the ${max} allowed`, at);
-    return out;
-  } catch (e) {
-    if (e instanceof FormatError) throw e;
-    throw new FormatError(`corrupt LZ4 block at offset ${at}: ${errorMessage(e)}`, at);
-  }
+  return decodeFramed(framed, max, at, dict);
 }
 
 export interface Lz4Info {

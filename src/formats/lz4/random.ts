@@ -281,12 +281,16 @@ export class Lz4RandomSource implements RandomView {
   }
 }
 
-/** Decodes the block in `framed` after its 4-byte header, which is overwritten with the bound (lz4-napi's size-prepended form): no copy of the data. */
-function decodeFramed(framed: Buffer, max: number, at: number): Buffer {
+/**
+ * Decodes the block in `framed` after its 4-byte header, which is overwritten
+ * with the bound (lz4-napi's size-prepended form, the real length comes
+ * back): no copy of the data. `dict` is the history linked blocks need.
+ */
+export function decodeFramed(framed: Buffer, max: number, at: number, dict: Buffer | null = null): Buffer {
   framed.writeUInt32LE(max, 0);
   let out: Buffer;
   try {
-    out = uncompressSync(framed);
+    out = dict && dict.length ? uncompressSync(framed, dict) : uncompressSync(framed);
   } catch (e) {
     throw new FormatError(`corrupt LZ4 block at offset ${at}: ${errorMessage(e)}`, at);
   }
