@@ -4,13 +4,13 @@
  * on that lane gets a fresh worker.
  */
 import { fork, type ChildProcess } from 'node:child_process';
-import { join } from 'node:path';
 import type { FromWorker, ToWorker } from './messages';
+import { srcFile } from '../paths';
 
 export type JobAnswer = Exclude<FromWorker, { type: 'ready' } | { type: 'progress' }> | { type: 'died'; id: number; how: string };
 
 /** The compiled worker module beside this one (dist/src/batch/worker.js). */
-export const WORKER_MODULE = join(__dirname, 'worker.js');
+export const WORKER_MODULE = srcFile('batch', 'worker.js');
 
 export class WorkerPool {
   private readonly idle: ChildProcess[] = [];

@@ -8,9 +8,9 @@
  */
 import { Worker } from 'node:worker_threads';
 import { existsSync } from 'node:fs';
-import { join } from 'node:path';
 import { FecEncoder } from './fec';
 import type { FecMessage } from './fec-worker';
+import { srcFile } from '../paths';
 
 const BATCH_BYTES = 2 * 1024 * 1024;
 const MAX_IN_FLIGHT = 3;
@@ -36,7 +36,7 @@ export class ThreadedFec {
     readonly dataBytes: number,
     readonly blockSize: number,
     readonly roots: number,
-    script = join(__dirname, 'fec-worker.js'),
+    script = srcFile('crypto', 'fec-worker.js'),
   ) {
     this.batchBytes = Math.max(1, Math.floor(BATCH_BYTES / blockSize)) * blockSize;
     this.batch = Buffer.allocUnsafeSlow(this.batchBytes);

@@ -14,11 +14,11 @@
 import { Worker } from 'node:worker_threads';
 import { availableParallelism } from 'node:os';
 import { existsSync } from 'node:fs';
-import { join } from 'node:path';
 import type { BufferRing, Slot } from './ring';
 import type { HashReply, HashRequest } from './hash-worker';
 import { readRing } from './source';
 import { blockCrcSize } from './crc16';
+import { srcFile } from '../paths';
 
 /** Artifacts smaller than this are hashed on the main thread: posting their few chunks costs more than it saves. */
 export const HASH_OFFLOAD_MIN = 16 * 1024 * 1024;
@@ -59,7 +59,7 @@ export class HashPool {
   constructor(
     size: number,
     readonly ring: BufferRing = readRing(),
-    private readonly script = join(__dirname, 'hash-worker.js'),
+    private readonly script = srcFile('io', 'hash-worker.js'),
   ) {
     this.size = Math.max(1, size);
     this.disabled = !existsSync(this.script);
@@ -68,6 +68,17 @@ export class HashPool {
   /** Whether digests go to threads (false when the worker script is missing or threads cannot start). */
   get threaded(): boolean {
     return !this.disabled;
+  }
+
+  /**
+   * Starts the pool's threads now rather than at the first digest, so their
+   * start-up (some 90 ms each on the bench machine) overlaps the reading of
+   * headers and directories instead of delaying the first hashes. Called for
+   * inputs large enough to be hashed on threads; idle threads keep no process alive.
+   */
+  warm(): void {
+    if (this.disabled) return;
+    while (this.threads.length < this.size && this.spawn());
   }
 
   /** A digest computed on one of the pool's threads, which is chosen when its first bytes arrive. */
@@ -112,7 +123,6 @@ export class HashPool {
     } catch {
       return null;
     }
-    w.unref();
     const t: Thread = { w, open: 0, outstanding: 0, slots: new Map(), digests: new Map(), dead: null };
     this.threads.push(t);
     w.on('message', (r: HashReply) => {
@@ -147,6 +157,8 @@ export class HashPool {
     };
     w.on('error', (e) => fail(e?.message ?? String(e)));
     w.on('exit', (code) => fail(`exit code ${code}`));
+    // After the listeners: adding a 'message' listener refs the worker again.
+    w.unref();
     return t;
   }
 }

@@ -24,6 +24,7 @@ import { PASSED_CHECK_KINDS, INTEGRITY_FAILURE_KINDS, type FactKind } from '../f
 import { walkArtifacts, type Finding, type Report, type Summary, type Artifact, type SignatureStatus } from '../report/model';
 import { VERSION } from '../version';
 import { notUnderstood, unidentified } from '../formats/unidentified';
+import { HASH_OFFLOAD_MIN, hashPool } from '../io/hash-pool';
 
 /** Paths `summary.notUnderstood` lists (it counts them all). */
 export const MAX_NOT_UNDERSTOOD_PATHS = 100;
@@ -87,6 +88,8 @@ export async function inspect(path: string, opts: InspectOptions = {}): Promise<
     const budget = new Budget({ ...defaultBudget(src.size), ...opts.budget });
     const keys = await loadKeys(opts.keys ?? []);
     const noHash = !!opts.noHash;
+    // An input this large is hashed on the hashing threads: start them while the headers are read.
+    if (!noHash && src.size >= HASH_OFFLOAD_MIN) hashPool()?.warm();
     base = opts.base === undefined ? null : await openBase(opts.base, { tempDir: opts.tempDir });
     const walker = new Walker({ hashes: noHash ? [] : (opts.hashes ?? ['sha256']), budget, tempDir: opts.tempDir, onProgress: opts.onProgress, keys, ...(noHash ? { noHash } : {}), ...(base ? { base } : {}) });
     const expect: ExpectedDigest[] = [];

@@ -10,9 +10,9 @@
  * never reused. So one job's failure cannot touch another's check.
  */
 import { fork, type ChildProcess } from 'node:child_process';
-import { join } from 'node:path';
 import type { ResultRow } from '../store/index';
 import type { CheckReply, CheckRequest } from './check-child';
+import { srcFile } from '../paths';
 
 /** Why a check produced no row; `kind` tells a crash from the time limit from an input the check could not read. */
 export class CheckFailure extends Error {
@@ -64,7 +64,7 @@ export class CheckPool {
   constructor(private readonly heapMiB?: number) {}
 
   private spawn(): Slot {
-    const child = fork(join(__dirname, 'check-child.js'), [], {
+    const child = fork(srcFile('queue', 'check-child.js'), [], {
       execArgv: this.heapMiB ? [`--max-old-space-size=${this.heapMiB}`] : [],
       stdio: ['ignore', 'ignore', 'pipe', 'ipc'],
     });

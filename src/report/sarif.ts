@@ -14,6 +14,7 @@ import { pathToFileURL } from 'node:url';
 import type { Report, Severity } from './model';
 import type { Rule } from '../rules/types';
 import { RULE_DOCS_BASE_URI } from '../project';
+import { srcFile } from '../paths';
 
 const SARIF_SCHEMA_URI = 'https://json.schemastore.org/sarif-2.1.0.json';
 
@@ -30,8 +31,8 @@ export interface SarifOptions {
 
 /** The installed package's docs/rules/ (shipped in the package: `files` in package.json). */
 function docsDir(): string {
-  // Compiled to dist/src/report/sarif.js: the package root is three levels up.
-  return join(__dirname, '..', '..', '..', 'docs', 'rules');
+  // dist/src is two levels under the package root.
+  return srcFile('..', '..', 'docs', 'rules');
 }
 
 const fullDescriptions = new Map<string, string | null>();

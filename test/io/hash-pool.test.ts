@@ -313,3 +313,19 @@ test('a range digest with a prefix hashes the prefix first, on a hashing thread 
     assert.deepEqual(got.sort(), [md5(data.subarray(7)), md5(data.subarray(100, 5000))].sort(), pool ? 'with a pool' : 'without a pool');
   }
 });
+
+test('warm starts every thread of the pool before any digest, and idle warm threads do not keep the process alive', (t) => {
+  const dir = tempDir(t);
+  const marker = join(dir, 'started');
+  const script = join(dir, 'counts.js');
+  // Each thread notes its start, then waits for messages as the real one does.
+  writeFileSync(script, `require('node:fs').appendFileSync(${JSON.stringify(marker)}, 'x'); require('node:worker_threads').parentPort.on('message', () => {});\n`);
+  const child = `const { HashPool } = require(${JSON.stringify(join(__dirname, '..', '..', 'src', 'io', 'hash-pool.js'))});
+const pool = new HashPool(3, undefined, ${JSON.stringify(script)});
+pool.warm();
+pool.warm(); // no more threads than the pool's size
+setTimeout(() => {}, 1500);`;
+  const r = spawnSync(process.execPath, ['-e', child], { encoding: 'utf8', timeout: 20_000 });
+  assert.equal(r.status, 0, r.stderr);
+  assert.equal(readFileSync(marker, 'utf8'), 'xxx');
+});

@@ -8,9 +8,9 @@
 import { Worker } from 'node:worker_threads';
 import { availableParallelism } from 'node:os';
 import { existsSync } from 'node:fs';
-import { join } from 'node:path';
 import { CodecError } from '../../codecs';
 import { readFileRange, runJob, type DecodeJob, type DecodeResult, type DigestRequest, type JobCodec, type JobDigests } from './decode-worker';
+import { srcFile } from '../../paths';
 
 interface Pending {
   job: DecodeJob;
@@ -40,7 +40,7 @@ export class DecodePool {
 
   constructor(
     size: number,
-    private readonly script = join(__dirname, 'decode-worker.js'),
+    private readonly script = srcFile('formats', 'ota-payload', 'decode-worker.js'),
   ) {
     this.size = Math.max(1, size);
     this.disabled = !existsSync(this.script);

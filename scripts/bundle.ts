@@ -1,0 +1,97 @@
+/**
+ * Builds the CLI bundle: dist/src/cli.bundle.js, the CLI and the libraries it
+ * loads in one file, and dist/src/cli.bundle.cache, V8's code cache for it.
+ * `bin/romscope.js` loads them when they are newer than the compiled modules
+ * and falls back to the modules otherwise.
+ *
+ * Why: Node.js resolves, reads and compiles each module of the unbundled CLI
+ * on every start (about 900 of them, 200 to 270 ms on the bench machine);
+ * the bundle with its code cache starts in about a third of that
+ * (docs/bench.md, "Start-up"). It runs in `npm run build`, `npm test` and
+ * `npm install` (the prepare script), after tsc.
+ *
+ * Left outside the bundle, loaded from node_modules as before: native
+ * modules (lz4-napi, zstd-napi, node-liblzma, better-sqlite3), the queue and
+ * store servers' clients (bullmq, ioredis, pg; loaded only by their
+ * commands), and xz-decompress (src/codecs/xz.ts reaches into its module).
+ * The worker scripts stay separate files, found through src/paths.ts.
+ *
+ * Without esbuild (installed without dev dependencies) nothing is built and
+ * the CLI runs from the modules.
+ */
+import { existsSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { dirname, join, resolve } from 'node:path';
+import { Script } from 'node:vm';
+import Module from 'node:module';
+
+/** Compiled to dist/scripts/bundle.js, so dist/src is ../src. */
+const SRC = resolve(__dirname, '..', 'src');
+export const BUNDLE = join(SRC, 'cli.bundle.js');
+export const CACHE = join(SRC, 'cli.bundle.cache');
+
+export const EXTERNAL = ['lz4-napi', 'zstd-napi', 'zstd-napi/*', 'node-liblzma', 'better-sqlite3', 'bullmq', 'ioredis', 'pg', 'xz-decompress', 'xz-decompress/*'];
+
+interface Esbuild {
+  buildSync(o: Record<string, unknown>): { errors: unknown[]; warnings: { text: string }[] };
+}
+
+function loadEsbuild(): Esbuild | null {
+  try {
+    // eslint-disable-next-line @typescript-eslint/no-require-imports
+    return require('esbuild') as Esbuild;
+  } catch {
+    return null;
+  }
+}
+
+/**
+ * V8's code cache for the bundle, made after its top level has run (so the
+ * functions start-up compiles are in it). The code cache is only a hint:
+ * V8 rejects one made by another V8 version or with other flags, and the
+ * bundle is then compiled as usual.
+ */
+function codeCache(file: string): Buffer {
+  const source = readFileSync(file, 'utf8');
+  const script = new Script(Module.wrap(source), { filename: file });
+  const fn = script.runInThisContext() as (...a: unknown[]) => void;
+  const m = new Module(file, module);
+  m.filename = file;
+  m.paths = (Module as unknown as { _nodeModulePaths(d: string): string[] })._nodeModulePaths(dirname(file));
+  fn.call(m.exports, m.exports, Module.createRequire(file), m, file, dirname(file));
+  return script.createCachedData();
+}
+
+export function bundle(): 'built' | 'skipped' {
+  const esbuild = loadEsbuild();
+  if (!esbuild) {
+    // A stale bundle must not outlive the modules it was built from.
+    rmSync(BUNDLE, { force: true });
+    rmSync(CACHE, { force: true });
+    return 'skipped';
+  }
+  // The cache is made for one bundle's source: never left beside another one.
+  rmSync(CACHE, { force: true });
+  const r = esbuild.buildSync({
+    entryPoints: [join(SRC, 'cli', 'entry.js')],
+    outfile: BUNDLE,
+    bundle: true,
+    platform: 'node',
+    target: 'node20',
+    format: 'cjs',
+    external: EXTERNAL,
+    logLevel: 'silent',
+    legalComments: 'inline',
+  });
+  for (const w of r.warnings) process.stderr.write(`bundle: ${w.text}\n`);
+  writeFileSync(CACHE, codeCache(BUNDLE));
+  return 'built';
+}
+
+if (require.main === module) {
+  const how = bundle();
+  if (how === 'skipped') process.stderr.write('bundle: esbuild is not installed; the CLI runs from the separate modules\n');
+  else if (!existsSync(BUNDLE) || statSync(BUNDLE).size === 0) {
+    process.stderr.write('bundle: no bundle was written\n');
+    process.exit(1);
+  }
+}
