@@ -20,7 +20,8 @@ function fromBundle() {
   try {
     built = statSync(file).mtimeMs;
     if (statSync(join(DIST, 'cli', 'entry.js')).mtimeMs > built) return null;
-    source = readFileSync(file, 'utf8');
+    // ASCII only (scripts/bundle.ts makes sure): latin1 is a plain copy, UTF-8 a slower decode.
+    source = readFileSync(file, 'latin1');
   } catch {
     return null;
   }

@@ -61,6 +61,23 @@ function codeCache(file: string): Buffer {
   return script.createCachedData();
 }
 
+/**
+ * The bundle with the characters outside ASCII in its `//` comments made
+ * `?`, so the bin can read it as latin1: a plain copy into a one-byte string
+ * (under 1 ms for 3 MB), where decoding it as UTF-8 takes 20 to 35 ms.
+ * esbuild already writes strings, regular expressions and names in ASCII
+ * (its default charset); anything outside ASCII left elsewhere fails the build.
+ */
+export function asciiOnly(source: string): string {
+  const out = source
+    .split('\n')
+    .map((line) => (/^\s*\/\//.test(line) ? line.replace(/[^\x00-\x7f]/g, '?') : line))
+    .join('\n');
+  const at = out.search(/[^\x00-\x7f]/);
+  if (at >= 0) throw new Error(`the bundle holds a character outside ASCII outside a comment, at offset ${at}: ${JSON.stringify(out.slice(Math.max(0, at - 40), at + 10))}`);
+  return out;
+}
+
 export function bundle(): 'built' | 'skipped' {
   const esbuild = loadEsbuild();
   if (!esbuild) {
@@ -80,9 +97,11 @@ export function bundle(): 'built' | 'skipped' {
     format: 'cjs',
     external: EXTERNAL,
     logLevel: 'silent',
+    charset: 'ascii',
     legalComments: 'inline',
   });
   for (const w of r.warnings) process.stderr.write(`bundle: ${w.text}\n`);
+  writeFileSync(BUNDLE, asciiOnly(readFileSync(BUNDLE, 'utf8')));
   writeFileSync(CACHE, codeCache(BUNDLE));
   return 'built';
 }

@@ -10,7 +10,7 @@ import { createWriteStream, mkdtempSync, rmSync, statSync, writeFileSync } from 
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { pipeline } from 'node:stream/promises';
-import yargs, { type ArgumentsCamelCase, type Options } from 'yargs';
+import yargs, { type Options } from 'yargs';
 import { inspect, type InspectOptions } from '../pipeline/inspect';
 import { extract, ExtractVerifyError } from '../pipeline/extract';
 import { ls, renderLs } from '../pipeline/ls';
@@ -675,56 +675,6 @@ export async function main(argv: string[]): Promise<number> {
   watchOutput();
   installSignalHandlers();
   let code: number = EXIT.ok;
-  // Each command's work, run after yargs has parsed and validated the command line: a command given
-  // to yargs with its handler makes yargs render (and cache) that command's help on every run,
-  // some 40 ms of the main thread before the work starts.
-  const handlers: Record<string, (a: ArgumentsCamelCase) => void | Promise<void>> = {
-    inspect: async (a) => {
-      code = await runReports(a as unknown as Common, false);
-    },
-    check: async (a) => {
-      code = await runReports(a as unknown as Common, true);
-    },
-    batch: async (a) => {
-      code = await runBatchCommand(a as unknown as BatchArgs);
-    },
-    extract: async (a) => {
-      const output = last(a.output as string | string[]) ?? '';
-      const tmp = tempDirOf(a['temp-dir'] as string | string[] | undefined);
-      const progress = new Progress(!!process.stderr.isTTY);
-      const r = await withInput(String(a.file), tmp.tempDir, (path) =>
-        extract(path, String(a.artifact), output, { force: !!a.force, ...tmp, ...baseOf(a.base as string | string[] | undefined), onProgress: (n, size) => progress.written(n, size, String(a.artifact)) }),
-      ).finally(() => progress.done());
-      process.stdout.write(a.json ? JSON.stringify(r, null, 2) + '\n' : `wrote ${terminalSafe(r.output)} (${r.bytes} bytes, sha256 ${r.hashes.sha256})\n`);
-    },
-    ls: async (a) => {
-      const tmp = tempDirOf(a['temp-dir'] as string | string[] | undefined);
-      const entries = await withInput(String(a.file), tmp.tempDir, (path) => ls(path, String(a.path), tmp));
-      process.stdout.write(a.json ? JSON.stringify(entries, null, 2) + '\n' : renderLs(entries));
-    },
-    rules: (a) => {
-      if (a.json) {
-        process.stdout.write(
-          JSON.stringify(
-            RULES.map((r) => ({ id: r.id, severity: r.defaultSeverity, description: r.description, docs: `docs/rules/${r.id}.md` })),
-            null,
-            2,
-          ) + '\n',
-        );
-      } else {
-        for (const r of RULES) process.stdout.write(`${r.id.padEnd(32)} ${r.defaultSeverity.padEnd(8)} ${r.description}\n`);
-      }
-    },
-    enqueue: async (a) => {
-      const { enqueue } = await import('../queue/enqueue');
-      const results = await enqueue(String(last(a.queue as string | string[])), (a.input as string[]).map(String));
-      if (a.json) process.stdout.write(JSON.stringify(results, null, 2) + '\n');
-      else for (const r of results) process.stdout.write(`${r.added ? (r.state === 'retried' ? 'queued again' : 'queued') : `already queued (${r.state})`} ${terminalSafe(r.input)} (job ${r.jobId.slice(0, 16)})\n`);
-    },
-    worker: async (a) => {
-      code = await runWorker(a as unknown as WorkerArgs);
-    },
-  };
   const parser = yargs(argv.map((x) => (x === '-' ? STDIN : x)))
     .scriptName('romscope')
     // Only the names as they are written: no camelCase twins in argv or in error messages.
@@ -734,22 +684,91 @@ export async function main(argv: string[]): Promise<number> {
     .alias('h', 'help')
     .strict()
     .demandCommand(1, 'name a command: inspect, check, batch, extract, ls, rules, enqueue, worker or completion')
-    .command('inspect <file..>', 'describe firmware packages: their artifacts, formats, digests and findings (- reads standard input)', (y) => y.options(REPORT_OPTIONS))
-    .command('check <file..>', 'validate firmware packages; exit 1 when findings reach --fail-on (the worst input decides)', (y) => y.options(CHECK_OPTIONS))
-    .command('batch <input>', 'check every package in a directory or list file, in worker processes; rows in a result store, a JSON report each, unchanged inputs skipped', (y) =>
-      y.positional('input', { type: 'string', describe: 'a directory (every regular file under it) or a file listing paths, one a line' }).options(BATCH_OPTIONS),
+    .command(
+      'inspect <file..>',
+      'describe firmware packages: their artifacts, formats, digests and findings (- reads standard input)',
+      (y) => y.options(REPORT_OPTIONS),
+      async (a) => {
+        code = await runReports(a as unknown as Common, false);
+      },
     )
-    .command('extract <file> <artifact>', 'write one artifact (a path from inspect) to a file or directory', (y) =>
-      y.positional('artifact', { type: 'string', describe: 'artifact path as shown by inspect' }).options(EXTRACT_OPTIONS),
+    .command(
+      'check <file..>',
+      'validate firmware packages; exit 1 when findings reach --fail-on (the worst input decides)',
+      (y) => y.options(CHECK_OPTIONS),
+      async (a) => {
+        code = await runReports(a as unknown as Common, true);
+      },
     )
-    .command('ls <file> <path>', 'list a directory (or a file) inside a file system image in the package', (y) =>
-      y.positional('path', { type: 'string', describe: "the image's artifact path, then the directory inside it" }).options(LS_OPTIONS),
+    .command(
+      'batch <input>',
+      'check every package in a directory or list file, in worker processes; rows in a result store, a JSON report each, unchanged inputs skipped',
+      (y) => y.positional('input', { type: 'string', describe: 'a directory (every regular file under it) or a file listing paths, one a line' }).options(BATCH_OPTIONS),
+      async (a) => {
+        code = await runBatchCommand(a as unknown as BatchArgs);
+      },
     )
-    .command('rules', 'list the rules romscope checks', (y) => y.options(RULES_OPTIONS))
-    .command('enqueue <input..>', 'put firmware packages (paths on storage every worker sees, or http(s) URLs) on a queue for romscope worker (docs/queue.md)', (y) =>
-      y.positional('input', { type: 'string', describe: 'a path or an http(s) URL' }).options(ENQUEUE_OPTIONS),
+    .command(
+      'extract <file> <artifact>',
+      'write one artifact (a path from inspect) to a file or directory',
+      (y) => y.positional('artifact', { type: 'string', describe: 'artifact path as shown by inspect' }).options(EXTRACT_OPTIONS),
+      async (a) => {
+        const output = last(a.output as string | string[]) ?? '';
+        const tmp = tempDirOf(a['temp-dir']);
+        const progress = new Progress(!!process.stderr.isTTY);
+        const r = await withInput(String(a.file), tmp.tempDir, (path) =>
+          extract(path, String(a.artifact), output, { force: a.force, ...tmp, ...baseOf(a.base as string | string[] | undefined), onProgress: (n, size) => progress.written(n, size, String(a.artifact)) }),
+        ).finally(() => progress.done());
+        process.stdout.write(a.json ? JSON.stringify(r, null, 2) + '\n' : `wrote ${terminalSafe(r.output)} (${r.bytes} bytes, sha256 ${r.hashes.sha256})\n`);
+      },
     )
-    .command('worker', 'check the jobs on a queue and store one result row per input sha256; any number of workers on any number of machines (docs/queue.md)', (y) => y.options(WORKER_OPTIONS))
+    .command(
+      'ls <file> <path>',
+      'list a directory (or a file) inside a file system image in the package',
+      (y) => y.positional('path', { type: 'string', describe: "the image's artifact path, then the directory inside it" }).options(LS_OPTIONS),
+      async (a) => {
+        const tmp = tempDirOf(a['temp-dir']);
+        const entries = await withInput(String(a.file), tmp.tempDir, (path) => ls(path, String(a.path), tmp));
+        process.stdout.write(a.json ? JSON.stringify(entries, null, 2) + '\n' : renderLs(entries));
+      },
+    )
+    .command(
+      'rules',
+      'list the rules romscope checks',
+      (y) => y.options(RULES_OPTIONS),
+      (a) => {
+        if (a.json) {
+          process.stdout.write(
+            JSON.stringify(
+              RULES.map((r) => ({ id: r.id, severity: r.defaultSeverity, description: r.description, docs: `docs/rules/${r.id}.md` })),
+              null,
+              2,
+            ) + '\n',
+          );
+        } else {
+          for (const r of RULES) process.stdout.write(`${r.id.padEnd(32)} ${r.defaultSeverity.padEnd(8)} ${r.description}\n`);
+        }
+      },
+    )
+    .command(
+      'enqueue <input..>',
+      'put firmware packages (paths on storage every worker sees, or http(s) URLs) on a queue for romscope worker (docs/queue.md)',
+      (y) => y.positional('input', { type: 'string', describe: 'a path or an http(s) URL' }).options(ENQUEUE_OPTIONS),
+      async (a) => {
+        const { enqueue } = await import('../queue/enqueue');
+        const results = await enqueue(String(last(a.queue as string | string[])), (a.input as unknown as string[]).map(String));
+        if (a.json) process.stdout.write(JSON.stringify(results, null, 2) + '\n');
+        else for (const r of results) process.stdout.write(`${r.added ? (r.state === 'retried' ? 'queued again' : 'queued') : `already queued (${r.state})`} ${terminalSafe(r.input)} (job ${r.jobId.slice(0, 16)})\n`);
+      },
+    )
+    .command(
+      'worker',
+      'check the jobs on a queue and store one result row per input sha256; any number of workers on any number of machines (docs/queue.md)',
+      (y) => y.options(WORKER_OPTIONS),
+      async (a) => {
+        code = await runWorker(a);
+      },
+    )
     .completion('completion', 'print a bash/zsh completion script (romscope completion >> ~/.bashrc)')
     .fail((msg, err) => {
       // Our own errors pass through; yargs' validation messages become one line each.
@@ -761,9 +780,7 @@ export async function main(argv: string[]): Promise<number> {
     if (argv.some((x) => x.includes('\0'))) throw new UsageError('an argument holds a NUL character');
     const wrong = unknownCommand(argv);
     if (wrong) throw new UsageError(wrong);
-    const a = await parser.parseAsync();
-    const run = a.help || a.version ? undefined : handlers[String(a._[0])];
-    if (run) await run(a);
+    await parser.parseAsync();
   } catch (e) {
     process.stderr.write(`romscope: ${terminalSafe(errorMessage(e).split(STDIN).join('-')).replace(/\s*\n\s*/g, '; ')}\n`);
     if (e instanceof ExtractVerifyError) return EXIT.findings;

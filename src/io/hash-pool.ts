@@ -74,11 +74,14 @@ export class HashPool {
    * Starts the pool's threads now rather than at the first digest, so their
    * start-up (some 90 ms each on the bench machine) overlaps the reading of
    * headers and directories instead of delaying the first hashes. Called for
-   * inputs large enough to be hashed on threads; idle threads keep no process alive.
+   * inputs large enough to be hashed on threads: `count` threads (two: the
+   * input's digest and its largest member's run at once), never more than
+   * the pool's size; the others still start when digests need them. Idle
+   * threads keep no process alive.
    */
-  warm(): void {
+  warm(count = 2): void {
     if (this.disabled) return;
-    while (this.threads.length < this.size && this.spawn());
+    while (this.threads.length < Math.min(count, this.size) && this.spawn());
   }
 
   /** A digest computed on one of the pool's threads, which is chosen when its first bytes arrive. */

@@ -12,6 +12,7 @@ import { join } from 'node:path';
 import { Script } from 'node:vm';
 import Module from 'node:module';
 import { ROOT, tempDir } from '../helpers';
+import { asciiOnly } from '../../scripts/bundle';
 
 const DIST = join(ROOT, 'dist', 'src');
 const BUNDLE = join(DIST, 'cli.bundle.js');
@@ -32,11 +33,18 @@ function run(t: TestContext, root: string, args: string[], env: Record<string, s
 
 test('npm run build writes the bundle and its code cache, and this Node.js accepts the cache', () => {
   assert.ok(existsSync(BUNDLE) && existsSync(CACHE), 'no bundle: run npm run build');
+  // The bin reads it as latin1: the same string only when every byte is ASCII.
+  assert.equal(readFileSync(BUNDLE, 'latin1'), readFileSync(BUNDLE, 'utf8'));
   const script = new Script(Module.wrap(readFileSync(BUNDLE, 'utf8')), { filename: BUNDLE, cachedData: readFileSync(CACHE) });
   assert.equal(script.cachedDataRejected, false);
   // A cache made for other source (an edited bundle, a cache left from an earlier build) is rejected by V8, not run.
   const edited = new Script(Module.wrap(readFileSync(BUNDLE, 'utf8') + '\n// edited\n'), { filename: BUNDLE, cachedData: readFileSync(CACHE) });
   assert.equal(edited.cachedDataRejected, true);
+});
+
+test('asciiOnly: characters outside ASCII in comments become ?, anywhere else they fail the build', () => {
+  assert.equal(asciiOnly('a = 1;\n  // FORMATS.md \u00a75 \u00d7 2\nb = 2;'), 'a = 1;\n  // FORMATS.md ?5 ? 2\nb = 2;');
+  assert.throws(() => asciiOnly('s = "\u00e9";'), /outside ASCII outside a comment/);
 });
 
 test('the bin runs from the bundle, with the same output as from the modules', (t) => {

@@ -314,7 +314,7 @@ test('a range digest with a prefix hashes the prefix first, on a hashing thread 
   }
 });
 
-test('warm starts every thread of the pool before any digest, and idle warm threads do not keep the process alive', (t) => {
+test('warm starts the threads asked for before any digest, never more than the pool holds, and idle warm threads do not keep the process alive', (t) => {
   const dir = tempDir(t);
   const marker = join(dir, 'started');
   const script = join(dir, 'counts.js');
@@ -322,7 +322,7 @@ test('warm starts every thread of the pool before any digest, and idle warm thre
   writeFileSync(script, `require('node:fs').appendFileSync(${JSON.stringify(marker)}, 'x'); require('node:worker_threads').parentPort.on('message', () => {});\n`);
   const child = `const { HashPool } = require(${JSON.stringify(join(__dirname, '..', '..', 'src', 'io', 'hash-pool.js'))});
 const pool = new HashPool(3, undefined, ${JSON.stringify(script)});
-pool.warm();
+pool.warm(5);
 pool.warm(); // no more threads than the pool's size
 setTimeout(() => {}, 1500);`;
   const r = spawnSync(process.execPath, ['-e', child], { encoding: 'utf8', timeout: 20_000 });
