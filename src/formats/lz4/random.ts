@@ -22,7 +22,7 @@
 import { uncompressSync } from 'lz4-napi';
 import { FormatError, TruncatedError, errorMessage } from '../../io/errors';
 import { xxhashApi } from '../../io/hash';
-import type { RandomSource } from '../../io/source';
+import { scanRange, type RandomSource } from '../../io/source';
 import type { DecodeContext, RandomView } from '../types';
 import type { Fact } from '../../report/model';
 
@@ -194,7 +194,11 @@ export class Lz4RandomSource implements RandomView {
     if (this.raw.length < end - b.at) this.raw = Buffer.allocUnsafeSlow(end - b.at);
     const raw = this.raw.subarray(0, end - b.at);
     let got = 0;
-    for await (const c of this.src.stream(b.at, end)) got += c.copy(raw, got);
+    // Scanned, not streamed: a file or stored member is then read into the read ring's shared slots, which the
+    // container's digests riding on this pass take as they are, where a stream's chunks are fresh buffers they copy.
+    await scanRange(this.src, b.at, end, (c) => {
+      got += c.copy(raw, got);
+    });
     if (got < raw.length) throw new TruncatedError(`LZ4 block at offset ${b.at} is cut short`, b.at);
     if (this.layout.blockSums) {
       const want = raw.readUInt32LE(4 + b.len);
