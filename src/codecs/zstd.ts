@@ -119,6 +119,9 @@ async function* zstdNativeStream(m: ZstdBinding, input: AsyncIterable<Uint8Array
   if (!seen || hint !== 0) throw new CodecError('zstd data ends early (truncated)');
 }
 
+/** zstdNativeWhole's context, kept for this thread's next blob. */
+let wholeCtx: NativeDCtx | null = null;
+
 /**
  * One whole blob (a REPLACE_ZSTD operation) decoded by libzstd straight into
  * a buffer one byte larger than `maxOut`: filling that byte means the data
@@ -127,7 +130,11 @@ async function* zstdNativeStream(m: ZstdBinding, input: AsyncIterable<Uint8Array
 export function zstdNativeWhole(input: Uint8Array, maxOut: number): { buffer: Uint8Array; length: number } | null {
   const m = nativeZstdDecoder();
   if (!m) return null;
-  const d = newDCtx(m);
+  // One context for every blob of this thread, reset before each (a blob that failed may have left it mid-frame):
+  // a fresh context per blob allocated its window natively again, and it was freed only when the garbage
+  // collector of a worker with little JavaScript garbage got round to it (tens of MiB of peak RSS per thread).
+  const d = (wholeCtx ??= newDCtx(m));
+  d.reset(m.ResetDirective.sessionOnly);
   const out = Buffer.allocUnsafeSlow(maxOut + 1);
   let length = 0;
   let off = 0;

@@ -153,3 +153,20 @@ for (const [name, use] of DECODERS) {
     }
   });
 }
+
+test('native: whole blobs one after another on one kept context: a blob cut or corrupt mid-frame does not spoil the next', async (t) => {
+  if (!hasTool('zstd')) return t.skip('zstd is not installed');
+  if (!DECODERS[0][1](t)) return;
+  const other = compressible(700_000, 9);
+  const a = zstd(SOURCE, '-19');
+  const b = zstd(other, '-3');
+  const corrupt = Buffer.from(a);
+  corrupt[corrupt.length >> 1] ^= 0xff;
+  for (const bad of [a.subarray(0, a.length >> 1), corrupt]) {
+    await decodeError(bad, SOURCE.length);
+    const r = await decodeWhole('zstd', new Uint8Array(b), other.length);
+    assert.ok(Buffer.from(r.buffer.subarray(0, r.length)).equals(other));
+    const again = await decodeWhole('zstd', new Uint8Array(a), SOURCE.length);
+    assert.ok(Buffer.from(again.buffer.subarray(0, again.length)).equals(SOURCE));
+  }
+});
