@@ -33,15 +33,9 @@ function fromBundle() {
   } catch {
     // Compiled without the cache.
   }
-  const vm = require('node:vm');
-  const Module = require('node:module');
-  // A cache V8 cannot use (another Node.js, a damaged file) is rejected by V8 and the source compiled as usual.
-  const script = new vm.Script(Module.wrap(source), { filename: file, cachedData });
-  const m = new Module(file, module);
-  m.filename = file;
-  m.paths = Module._nodeModulePaths(DIST);
-  script.runInThisContext().call(m.exports, m.exports, Module.createRequire(file), m, file, DIST);
-  return m.exports;
+  const { compileBundle, runBundle } = require('./bundle-loader.js');
+  // A cache V8 cannot use (another Node.js, another build's bundle) is rejected by V8 and the source compiled as usual.
+  return runBundle(compileBundle(file, source, cachedData), file);
 }
 
 let api;

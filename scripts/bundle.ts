@@ -19,10 +19,9 @@
  * Without esbuild (installed without dev dependencies) nothing is built and
  * the CLI runs from the modules.
  */
-import { existsSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
-import { dirname, join, resolve } from 'node:path';
-import { Script } from 'node:vm';
-import Module from 'node:module';
+import { readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { join, resolve } from 'node:path';
+import type { Script } from 'node:vm';
 
 /** Compiled to dist/scripts/bundle.js, so dist/src is ../src. */
 const SRC = resolve(__dirname, '..', 'src');
@@ -30,6 +29,17 @@ export const BUNDLE = join(SRC, 'cli.bundle.js');
 export const CACHE = join(SRC, 'cli.bundle.cache');
 
 export const EXTERNAL = ['lz4-napi', 'zstd-napi', 'zstd-napi/*', 'node-liblzma', 'better-sqlite3', 'bullmq', 'ioredis', 'pg', 'xz-decompress', 'xz-decompress/*'];
+
+/** bin/bundle-loader.js: how the bin compiles and runs the bundle. */
+export interface BundleLoader {
+  compileBundle(file: string, source: string, cachedData?: Buffer): Script;
+  runBundle(script: Script, file: string): unknown;
+}
+
+export function bundleLoader(): BundleLoader {
+  // eslint-disable-next-line @typescript-eslint/no-require-imports
+  return require(join(SRC, '..', '..', 'bin', 'bundle-loader.js')) as BundleLoader;
+}
 
 interface Esbuild {
   buildSync(o: Record<string, unknown>): { errors: unknown[]; warnings: { text: string }[] };
@@ -51,13 +61,10 @@ function loadEsbuild(): Esbuild | null {
  * bundle is then compiled as usual.
  */
 function codeCache(file: string): Buffer {
-  const source = readFileSync(file, 'utf8');
-  const script = new Script(Module.wrap(source), { filename: file });
-  const fn = script.runInThisContext() as (...a: unknown[]) => void;
-  const m = new Module(file, module);
-  m.filename = file;
-  m.paths = (Module as unknown as { _nodeModulePaths(d: string): string[] })._nodeModulePaths(dirname(file));
-  fn.call(m.exports, m.exports, Module.createRequire(file), m, file, dirname(file));
+  // Compiled and run as the bin does (the same wrapper source, or V8 would reject the cache).
+  const { compileBundle, runBundle } = bundleLoader();
+  const script = compileBundle(file, readFileSync(file, 'latin1'));
+  runBundle(script, file);
   return script.createCachedData();
 }
 
@@ -106,11 +113,5 @@ export function bundle(): 'built' | 'skipped' {
   return 'built';
 }
 
-if (require.main === module) {
-  const how = bundle();
-  if (how === 'skipped') process.stderr.write('bundle: esbuild is not installed; the CLI runs from the separate modules\n');
-  else if (!existsSync(BUNDLE) || statSync(BUNDLE).size === 0) {
-    process.stderr.write('bundle: no bundle was written\n');
-    process.exit(1);
-  }
-}
+// esbuild's errors, and a bundle that is not ASCII, throw: the build fails.
+if (require.main === module && bundle() === 'skipped') process.stderr.write('bundle: esbuild is not installed; the CLI runs from the separate modules\n');

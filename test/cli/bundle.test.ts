@@ -9,10 +9,8 @@ import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
 import { cpSync, existsSync, readFileSync, symlinkSync, utimesSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { Script } from 'node:vm';
-import Module from 'node:module';
 import { ROOT, tempDir } from '../helpers';
-import { asciiOnly } from '../../scripts/bundle';
+import { asciiOnly, bundleLoader } from '../../scripts/bundle';
 
 const DIST = join(ROOT, 'dist', 'src');
 const BUNDLE = join(DIST, 'cli.bundle.js');
@@ -35,10 +33,11 @@ test('npm run build writes the bundle and its code cache, and this Node.js accep
   assert.ok(existsSync(BUNDLE) && existsSync(CACHE), 'no bundle: run npm run build');
   // The bin reads it as latin1: the same string only when every byte is ASCII.
   assert.equal(readFileSync(BUNDLE, 'latin1'), readFileSync(BUNDLE, 'utf8'));
-  const script = new Script(Module.wrap(readFileSync(BUNDLE, 'utf8')), { filename: BUNDLE, cachedData: readFileSync(CACHE) });
+  const { compileBundle } = bundleLoader();
+  const script = compileBundle(BUNDLE, readFileSync(BUNDLE, 'latin1'), readFileSync(CACHE));
   assert.equal(script.cachedDataRejected, false);
   // A cache made for other source (an edited bundle, a cache left from an earlier build) is rejected by V8, not run.
-  const edited = new Script(Module.wrap(readFileSync(BUNDLE, 'utf8') + '\n// edited\n'), { filename: BUNDLE, cachedData: readFileSync(CACHE) });
+  const edited = compileBundle(BUNDLE, readFileSync(BUNDLE, 'latin1') + '\n// edited\n', readFileSync(CACHE));
   assert.equal(edited.cachedDataRejected, true);
 });
 
