@@ -68,10 +68,18 @@ export interface ParsedCms {
   content: Buffer | null;
 }
 
-/** Every node of an asn1js tree uses definite lengths (DER never uses indefinite ones). */
+/**
+ * Whether a node of an asn1js tree, or a constructed node below it, uses an
+ * indefinite length (DER never does). Only constructed nodes are descended:
+ * asn1js also parses the contents of a primitive OCTET STRING or BIT STRING
+ * as ASN.1 when they happen to parse, and a signature value or a
+ * certificate's signature is random bytes that now and then do, with an
+ * indefinite length among them, though the block is DER.
+ */
 function indefiniteLength(node: Asn1js.AsnType): boolean {
-  const n = node as unknown as { lenBlock?: { isIndefiniteForm?: boolean }; valueBlock?: { value?: unknown } };
+  const n = node as unknown as { idBlock?: { isConstructed?: boolean }; lenBlock?: { isIndefiniteForm?: boolean }; valueBlock?: { value?: unknown } };
   if (n.lenBlock?.isIndefiniteForm) return true;
+  if (!n.idBlock?.isConstructed) return false;
   const kids = n.valueBlock?.value;
   return Array.isArray(kids) && kids.some((k) => indefiniteLength(k as Asn1js.AsnType));
 }

@@ -131,6 +131,27 @@ test('a truncated comment, a footer that lies, and a PKCS#7 block that is not DE
   }
 });
 
+test('a DER block whose signature value happens to parse as BER is DER: the signature is checked, not called BER', async (t) => {
+  // A random RSA signature now and then parses as ASN.1 with an indefinite
+  // length (asn1js tries the contents of every OCTET STRING); CI met one.
+  const s = await signer();
+  const unsigned = buildZip(await otaEntries(s));
+  const block = signedData(unsigned.subarray(0, unsigned.length - 2), s);
+  const at = block.length - 256;
+  assert.deepEqual([...block.subarray(at - 4, at)], [0x04, 0x82, 0x01, 0x00], 'the signature value is the block`s last 256 bytes');
+  const lookalike = Buffer.concat([Buffer.from([0x30, 0x80, 0x04, 0x81, 0xf9]), pseudoRandom(249, 7), Buffer.from([0, 0])]);
+  const bad = Buffer.from(block);
+  lookalike.copy(bad, at);
+  const r = await run(t, signWholeFile(unsigned, s, { block: bad }));
+  const f = r.findings.find((x) => x.ruleId === 'signature/ota-invalid');
+  assert.ok(f, describe(r.findings));
+  assert.doesNotMatch(f.message, /not DER|BER/);
+  assert.match(f.message, /does not verify/);
+  // The real signature in the same place verifies.
+  const good = await run(t, signWholeFile(unsigned, s, { block }));
+  assert.deepEqual(good.findings, [], describe(good.findings));
+});
+
 test('an OTA package without a whole-file signature is signature/ota-unsigned', async (t) => {
   const s = await signer();
   const r = await run(t, buildZip(await otaEntries(s)));
