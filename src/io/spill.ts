@@ -20,6 +20,14 @@ export interface Spilled {
 export interface SpillOptions {
   /** Inputs up to this many bytes stay in memory. */
   memoryCap: number;
+  /**
+   * The size the input declares (a zip member's or a chunk table's), when
+   * known: one larger than `memoryCap` goes to the temp file from its first
+   * byte, instead of filling `memoryCap` of memory first only to write it
+   * out (up to 64 MiB of peak RSS for nothing). Only a hint: a stream that
+   * lies about its size is still spilled whole, wherever it goes.
+   */
+  sizeHint?: number | null;
   /** Called with each chunk as it passes (for hashing while spilling). */
   onChunk?: (b: Buffer) => void;
   tempDir?: string;
@@ -46,10 +54,11 @@ export async function spillToRandom(input: AsyncIterable<Buffer>, name: string, 
   let total = 0;
   let unregister = (): void => {};
   try {
+    const large = opts.sizeHint != null && opts.sizeHint > opts.memoryCap;
     for await (const chunk of input) {
       opts.onChunk?.(chunk);
       total += chunk.length;
-      if (fd < 0 && memBytes + chunk.length <= opts.memoryCap && (opts.budget?.memoryFits(chunk.length) ?? true)) {
+      if (fd < 0 && !large && memBytes + chunk.length <= opts.memoryCap && (opts.budget?.memoryFits(chunk.length) ?? true)) {
         opts.budget?.chargeMemory(chunk.length, `the in-memory copy of ${name}`);
         mem.push(chunk);
         memBytes += chunk.length;

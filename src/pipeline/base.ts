@@ -103,7 +103,7 @@ export async function openBase(path: string, opts: { tempDir?: string } = {}): P
   };
   const toRandom = async (src: Source, name: string): Promise<RandomSource> => {
     if (src.kind === 'random') return src;
-    const s = await spillToRandom(src.stream(), name, { memoryCap: LIMITS.spillMemoryCap, tempDir: opts.tempDir });
+    const s = await spillToRandom(src.stream(), name, { memoryCap: LIMITS.spillMemoryCap, sizeHint: src.size, tempDir: opts.tempDir });
     spills.push(s);
     return s.source;
   };

@@ -72,7 +72,7 @@ export async function locate(root: RandomSource, artifactPath: string, tempDir?:
       const here = walked || '(the input)';
       const toRandom = async (): Promise<RandomSource> => {
         if (cur.kind === 'random') return cur;
-        const s = await spillToRandom(stream!, cur.name, { memoryCap: LIMITS.spillMemoryCap, tempDir });
+        const s = await spillToRandom(stream!, cur.name, { memoryCap: LIMITS.spillMemoryCap, sizeHint: cur.size, tempDir });
         spills.push(s);
         return s.source;
       };

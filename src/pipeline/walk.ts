@@ -194,7 +194,7 @@ export class Walker {
               }
               rsrc = new BufferSource(head, node.name);
             } else if (source.kind === 'stream') {
-              spilled = await spillToRandom(rest(), node.name, { memoryCap: LIMITS.spillMemoryCap, tempDir: this.opts.tempDir, budget: this.opts.budget });
+              spilled = await spillToRandom(rest(), node.name, { memoryCap: LIMITS.spillMemoryCap, sizeHint: source.size, tempDir: this.opts.tempDir, budget: this.opts.budget });
               rsrc = spilled.source;
             } else {
               rsrc = tee = new PassTee(source, digests, (n) => this.progress(n, path));

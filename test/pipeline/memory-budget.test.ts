@@ -63,6 +63,39 @@ test('a spill that does not fit the memory budget goes to the temp file; one tha
   assert.equal(large.memory, 0);
 });
 
+test('spillToRandom: a stream that declares more than the memory cap goes to the temp file from its first byte; a lying hint loses no byte', async (t) => {
+  const dir = tempDir(t);
+  let held = -1;
+  const chunks = async function* (n: number) {
+    for (let i = 0; i < n; i++) yield Buffer.alloc(1000, i);
+  };
+  const budget = new Budget({ ...defaultBudget(0), maxMemoryBytes: 1 << 20 });
+  // What the budget holds while the first chunk is on its way: nothing, when the hint says the stream is too large.
+  const watched = async function* () {
+    for await (const c of chunks(4)) {
+      yield c;
+      held = Math.max(held, budget.memory);
+    }
+  };
+  const big = await spillToRandom(watched(), 'x', { memoryCap: 2500, sizeHint: 4000, tempDir: dir, budget });
+  assert.equal(big.where, 'tempfile');
+  assert.equal(held, 0, 'nothing was kept in memory first');
+  assert.deepEqual([...(await big.source.read(2990, 20))], [...Array(10).fill(2), ...Array(10).fill(3)].slice(0, 20));
+  await big.release();
+  // A hint within the cap, or none, keeps a small stream in memory as before.
+  for (const sizeHint of [2000, null, undefined]) {
+    const s = await spillToRandom(chunks(2), 'x', { memoryCap: 2500, sizeHint, tempDir: dir, budget });
+    assert.equal(s.where, 'memory');
+    await s.release();
+  }
+  // A hint that lies low: the stream is spilled whole anyway, to the file once past the cap.
+  const lying = await spillToRandom(chunks(5), 'x', { memoryCap: 2500, sizeHint: 10, tempDir: dir, budget });
+  assert.equal(lying.where, 'tempfile');
+  assert.equal(lying.bytes, 5000);
+  assert.equal((await lying.source.read(4999, 1))[0], 4);
+  await lying.release();
+});
+
 function find(root: Artifact, path: string): Artifact {
   for (const a of walkArtifacts(root)) if (a.path === path) return a;
   throw new Error(`no artifact ${path}`);

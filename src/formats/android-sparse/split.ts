@@ -101,7 +101,7 @@ async function joinSplitGroup(group: SplitGroup, name: string, budget: Budget, t
   for (const p of group.pieces) {
     if (p.spec.source.kind === 'random') files.push(p.spec.source);
     else {
-      const s = await spillToRandom(p.spec.source.stream(), p.spec.name, { memoryCap: LIMITS.spillMemoryCap, tempDir, budget });
+      const s = await spillToRandom(p.spec.source.stream(), p.spec.name, { memoryCap: LIMITS.spillMemoryCap, sizeHint: p.spec.source.size, tempDir, budget });
       spills.push(s);
       files.push(s.source);
     }

@@ -203,7 +203,7 @@ async function openBlockOta(set: BlockOtaSet, tl: TransferList, name: string, bu
     info.access = 'streamed';
     source = new GeneratedStreamSource(name, size, () => streamInOrder(tl, newDataStream(set, ctx), set.newData!.name));
   } else {
-    spilled = await spillToRandom(newDataStream(set, ctx), set.newData.name, { memoryCap: LIMITS.spillMemoryCap, tempDir, budget });
+    spilled = await spillToRandom(newDataStream(set, ctx), set.newData.name, { memoryCap: LIMITS.spillMemoryCap, sizeHint: need, tempDir, budget });
     if (spilled.bytes < need) {
       await spilled.release();
       return notBuilt({ kind: SHORT, message: `${set.newData.name} decodes to ${spilled.bytes} bytes; the transfer list needs ${need}` });
