@@ -92,6 +92,13 @@ export interface DecodeContext {
    * skips work that reads bulk data (a file system's tree scan).
    */
   headersOnly?: boolean;
+  /**
+   * A hashing pass will read every byte of this container's children (a
+   * `check` or `inspect` with hashes, not `extract`): a child rebuilt on
+   * demand may then decode ahead of its reads on threads that would sit
+   * idle, since nothing it decodes is wasted.
+   */
+  readsAll?: boolean;
   /** `--base`: the build an incremental payload is applied to. */
   base?: PartitionBase;
   /** What the parent says of that build (ChildSpec.baseBuild). */

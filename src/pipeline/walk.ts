@@ -112,7 +112,7 @@ export class Walker {
       budget: this.opts.budget,
       fact,
       keys: [...(this.opts.keys ?? []), ...(node.keys ?? [])],
-      ...(noHash ? { headersOnly: true } : {}),
+      ...(noHash ? { headersOnly: true } : { readsAll: true }),
       ...(this.opts.base ? { base: this.opts.base } : {}),
       ...(node.baseBuild ? { baseBuild: node.baseBuild } : {}),
     };

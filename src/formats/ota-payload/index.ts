@@ -547,7 +547,7 @@ async function decodePayload(src: RandomSource, ctx: DecodeContext): Promise<Con
     }
     const old = bases?.images.get(pi);
     if (old) childInfo.base = old.path;
-    const spec: ChildSpec = { name, source: new PartitionSource(name, size, src, plan.ops, plan.segments, undefined, old ? deltaCompute(old.source, src, p.name) : null), info: childInfo };
+    const spec: ChildSpec = { name, source: new PartitionSource(name, size, src, plan.ops, plan.segments, undefined, old ? deltaCompute(old.source, src, p.name) : null, !!ctx.readsAll), info: childInfo };
     const vplan = plan.verity?.plan;
     if (vplan) {
       // update_engine computes the hash tree and FEC on the device; the manifest's hash covers them.

@@ -46,6 +46,12 @@ export class DecodePool {
     this.disabled = !existsSync(this.script);
   }
 
+  /** Threads that would take a job now without waiting (idle or not yet started), less the jobs queued. */
+  get spare(): number {
+    if (this.disabled) return 0;
+    return this.idle.length + (this.size - this.spawned) - this.queue.length;
+  }
+
   /** Whether jobs go to worker threads (which can read blobs from files themselves). */
   get threaded(): boolean {
     return !this.disabled;
