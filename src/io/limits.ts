@@ -9,7 +9,7 @@ export const LIMITS = {
   /** Bytes peeked for format detection. */
   peekBytes: 64 * 1024,
   /** Sequential inputs smaller than this are buffered in memory when a decoder needs random access. */
-  spillMemoryCap: 64 * 1024 * 1024,
+  spillMemoryCap: 16 * 1024 * 1024,
   /** Reused 1 MiB read buffers shared by every scan and the hashing threads (the bytes in flight between reading and hashing). */
   readRingSlots: 16,
   /** Text formats (checksum files, scripts) larger than this are not parsed. */
