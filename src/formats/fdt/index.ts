@@ -193,6 +193,8 @@ export function fdtDeclarations(info: Record<string, unknown>): Fact[] {
 export const MAX_FDT_BYTES = 16 << 20;
 /** Trees listed after the first (a dtb.img of concatenated blobs, DTBs appended to a kernel). */
 const MAX_APPENDED = 1024;
+/** FDT magic numbers tried as the start of appended trees (one inside a kernel's code is not one). */
+export const MAX_MAGIC_TRIES = 4096;
 
 /** A header that could start a real tree at `at`: magic, versions dtc and the kernel write, blocks inside `totalsize`, fitting in `limit`. */
 export function plausibleFdtAt(b: Buffer, at: number, limit = b.length): number | null {
@@ -241,9 +243,52 @@ export function chainedTrees(b: Buffer, start: number): TreeChain {
 export function appendedTrees(b: Buffer, from: number): (TreeChain & { start: number }) | null {
   const magic = Buffer.from([0xd0, 0x0d, 0xfe, 0xed]);
   let tried = 0;
-  for (let at = b.indexOf(magic, from); at >= 0 && tried < 4096; at = b.indexOf(magic, at + 1), tried++) {
+  for (let at = b.indexOf(magic, from); at >= 0 && tried < MAX_MAGIC_TRIES; at = b.indexOf(magic, at + 1), tried++) {
     if (plausibleFdtAt(b, at) === null) continue;
     const chain = chainedTrees(b, at);
+    if (chain.leftoverAt === null && chain.trees.length > 0) return { ...chain, start: at };
+  }
+  return null;
+}
+
+/** Zero bytes read at a time while skipping the padding between trees in a source. */
+const PAD_WINDOW = 64 * 1024;
+
+/** chainedTrees over a source, reading only headers and padding: the same answer as on the source's bytes in memory. */
+export async function chainedTreesIn(src: RandomSource, start: number): Promise<TreeChain> {
+  const trees: { offset: number; size: number }[] = [];
+  let pos = start;
+  while (pos < src.size) {
+    // Zero padding, a window at a time.
+    for (;;) {
+      const w = await src.read(pos, Math.min(PAD_WINDOW, src.size - pos));
+      if (w.length === 0) return { trees, leftoverAt: null, capped: false };
+      let i = 0;
+      while (i < w.length && w[i] === 0) i++;
+      pos += i;
+      if (i < w.length || pos >= src.size) break;
+    }
+    if (pos >= src.size) break;
+    const head = await src.read(pos, Math.min(HEADER_MIN, src.size - pos));
+    const size = head.length < HEADER_MIN ? null : plausibleFdtAt(head, 0, src.size - pos);
+    if (size === null) return { trees, leftoverAt: pos, capped: false };
+    if (trees.length >= MAX_APPENDED) return { trees, leftoverAt: null, capped: true };
+    trees.push({ offset: pos, size });
+    pos += size;
+  }
+  return { trees, leftoverAt: null, capped: false };
+}
+
+/**
+ * appendedTrees over a source whose FDT magic offsets (`candidates`, in
+ * order, at most the 4096 appendedTrees tries) a scan has already found:
+ * the bytes are never all in memory at once.
+ */
+export async function appendedTreesIn(src: RandomSource, candidates: readonly number[]): Promise<(TreeChain & { start: number }) | null> {
+  for (const at of candidates.slice(0, MAX_MAGIC_TRIES)) {
+    const head = await src.read(at, Math.min(HEADER_MIN, Math.max(0, src.size - at)));
+    if (head.length < HEADER_MIN || plausibleFdtAt(head, 0, src.size - at) === null) continue;
+    const chain = await chainedTreesIn(src, at);
     if (chain.leftoverAt === null && chain.trees.length > 0) return { ...chain, start: at };
   }
   return null;

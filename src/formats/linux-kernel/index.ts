@@ -12,7 +12,8 @@
  */
 import { gunzipSync } from 'node:zlib';
 import type { ContainerHandler } from '../types';
-import { appendedTrees, chainedTrees, treeChildren } from '../fdt';
+import { appendedTreesIn, chainedTrees, treeChildren, MAX_MAGIC_TRIES } from '../fdt';
+import { scanRange, type RandomSource } from '../../io/source';
 
 /** Kernels larger than this are hashed but not searched for their banner. */
 const MAX_KERNEL = 96 << 20;
@@ -25,19 +26,69 @@ function flavour(b: Buffer): string | null {
   return null;
 }
 
-function findBanner(b: Buffer): string | null {
-  let at = b.indexOf(BANNER);
-  while (at >= 0) {
-    const end = b.indexOf(0, at);
-    const text = b
-      .toString('latin1', at, end < 0 ? Math.min(b.length, at + 512) : Math.min(end, at + 512))
-      .split('\n')[0]
-      .trim();
-    // The format string "Linux version %s" also appears; a real banner has a release after it.
-    if (/^Linux version \d/.test(text)) return text;
-    at = b.indexOf(BANNER, at + 1);
+/** The banner starting at `at` (where BANNER is), or null when it is not one. */
+function bannerAt(b: Buffer, at: number): string | null {
+  const end = b.indexOf(0, at);
+  const text = b
+    .toString('latin1', at, end < 0 ? Math.min(b.length, at + 512) : Math.min(end, at + 512))
+    .split('\n')[0]
+    .trim();
+  // The format string "Linux version %s" also appears; a real banner has a release after it.
+  return /^Linux version \d/.test(text) ? text : null;
+}
+
+export function findBanner(b: Buffer): string | null {
+  for (let at = b.indexOf(BANNER); at >= 0; at = b.indexOf(BANNER, at + 1)) {
+    const text = bannerAt(b, at);
+    if (text) return text;
   }
   return null;
+}
+
+const FDT_MAGIC = Buffer.from([0xd0, 0x0d, 0xfe, 0xed]);
+/** Bytes after a banner's start that bannerAt looks at (512), with room to spare. */
+const BANNER_REACH = BANNER.length + 512;
+
+/**
+ * findBanner and the FDT magic offsets appendedTrees tries (from `from`),
+ * in one pass over the kernel in order, without holding it in memory (an
+ * arm64 Image is tens of MiB): each piece is searched with the last
+ * BANNER_REACH bytes before it, so a banner or magic across two pieces is
+ * found once, and a banner's text is whole when it is looked at.
+ */
+export async function scanKernel(src: RandomSource, from: number): Promise<{ banner: string | null; candidates: number[] }> {
+  let banner: string | null = null;
+  const candidates: number[] = [];
+  let scratch = Buffer.alloc(0);
+  let carry = 0;
+  let carryStart = 0;
+  const search = (n: number, bufStart: number, eof: boolean) => {
+    const b = scratch.subarray(0, n);
+    const limit = eof ? n : Math.max(0, n - BANNER_REACH);
+    if (!banner) {
+      for (let at = b.indexOf(BANNER); at >= 0 && at < limit && !banner; at = b.indexOf(BANNER, at + 1)) banner = bannerAt(b.subarray(0, Math.min(n, at + BANNER_REACH)), at);
+    }
+    if (candidates.length < MAX_MAGIC_TRIES) {
+      for (let at = b.indexOf(FDT_MAGIC, Math.max(0, from - bufStart)); at >= 0 && at < limit && candidates.length < MAX_MAGIC_TRIES; at = b.indexOf(FDT_MAGIC, at + 1)) candidates.push(bufStart + at);
+    }
+    return limit;
+  };
+  await scanRange(src, 0, src.size, (c) => {
+    const n = carry + c.length;
+    if (scratch.length < n) {
+      const grown = Buffer.allocUnsafe(Math.max(n, 2 * scratch.length));
+      scratch.copy(grown, 0, 0, carry);
+      scratch = grown;
+    }
+    c.copy(scratch, carry);
+    const limit = search(n, carryStart, false);
+    // What was not looked at as a start moves to the front.
+    scratch.copy(scratch, 0, limit, n);
+    carry = n - limit;
+    carryStart += limit;
+  });
+  search(carry, carryStart, true);
+  return { banner, candidates };
 }
 
 function zimagePayloadBanner(b: Buffer): string | null {
@@ -64,15 +115,14 @@ export const linuxKernelHandler: ContainerHandler = {
       ctx.fact({ kind: 'unsupported', message: `${src.size} bytes is more than the ${MAX_KERNEL} this format is decoded up to` });
       return { info: {}, children: [] };
     }
-    const bytes = await src.read(0, src.size);
-    const kind = flavour(bytes) ?? 'raw';
-    const banner = findBanner(bytes) ?? (kind === 'arm-zimage' ? zimagePayloadBanner(bytes) : null);
-    const info: Record<string, unknown> = { kernelFormat: kind, linuxVersion: banner ?? undefined };
-    const m = banner && /^Linux version (\S+)/.exec(banner);
-    if (m) info.release = m[1];
-    if (kind === 'arm64-image') info.imageSize = Number(bytes.readBigUInt64LE(16));
+    const head = await src.read(0, Math.min(src.size, 0x206));
+    const kind = flavour(head) ?? 'raw';
+    let banner: string | null;
     let trees: { offset: number; size: number }[] = [];
     if (kind === 'arm-zimage') {
+      // A zImage (arm32, a few MiB) is read whole: its banner is in the gzip payload.
+      const bytes = await src.read(0, src.size);
+      banner = findBanner(bytes) ?? zimagePayloadBanner(bytes);
       // zImage header: start and end load addresses at 0x28 and 0x2c; their difference is the zImage's size.
       const end = bytes.readUInt32LE(0x2c) - bytes.readUInt32LE(0x28);
       if (end > 0 && end < bytes.length) {
@@ -80,9 +130,15 @@ export const linuxKernelHandler: ContainerHandler = {
         if (chain.leftoverAt === null) trees = chain.trees;
       }
     } else {
-      const found = appendedTrees(bytes, kind === 'raw' ? 0 : 64);
+      const scan = await scanKernel(src, kind === 'raw' ? 0 : 64);
+      banner = scan.banner;
+      const found = await appendedTreesIn(src, scan.candidates);
       if (found) trees = found.trees;
     }
+    const info: Record<string, unknown> = { kernelFormat: kind, linuxVersion: banner ?? undefined };
+    const m = banner && /^Linux version (\S+)/.exec(banner);
+    if (m) info.release = m[1];
+    if (kind === 'arm64-image') info.imageSize = Number(head.readBigUInt64LE(16));
     if (trees.length) {
       info.kernelSize = trees[0].offset;
       info.appendedDtbs = trees.length;
