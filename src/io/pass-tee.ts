@@ -57,6 +57,10 @@ export class PassTee implements RandomSource {
     return this.inner.fileRange?.(offset, length) ?? null;
   }
 
+  prefetch(offset: number, length: number): void {
+    this.inner.prefetch?.(offset, length);
+  }
+
   /** Hashes [pos, to) itself. */
   private async gap(to: number): Promise<void> {
     const from = this.digests.pos;

@@ -44,6 +44,12 @@ export interface RandomSource {
    * than `stream`; `scanRange` picks.
    */
   scan?(start: number, end: number, fn: ScanFn): Promise<void>;
+  /**
+   * A hint that [offset, offset + length) will be read soon: a source that
+   * decodes on demand may start decoding it on a spare thread. Never
+   * throws, never reports; absent where it would gain nothing.
+   */
+  prefetch?(offset: number, length: number): void;
 }
 
 /**
@@ -255,6 +261,11 @@ export class SliceSource implements RandomSource {
   fileRange(offset: number, length: number): { fd: number; position: number } | null {
     if (offset < 0 || length < 0 || offset + length > this.size) return null;
     return this.parent.fileRange?.(this.offset + offset, length) ?? null;
+  }
+
+  prefetch(offset: number, length: number): void {
+    const s = Math.max(0, Math.min(offset, this.size));
+    this.parent.prefetch?.(this.offset + s, Math.max(0, Math.min(length, this.size - s)));
   }
 
   /** Where these bytes lie in the outermost source they are a slice of. */

@@ -69,3 +69,17 @@ test('payload partition read at random for extract (not every byte to be read): 
   const got = await src.read(4 * OP_BYTES - 5, 10);
   assert.ok(got.equals(data.subarray(4 * OP_BYTES - 5, 4 * OP_BYTES + 5)));
 });
+
+test('payload partition prefetch: a hinted range is decoded on spare threads when every byte will be read, and not otherwise', async () => {
+  const pool = new DecodePool(2);
+  const { src, data } = partition(pool, true);
+  // Two operations hinted: decoded aside (the pool has two threads), then read without decoding again.
+  assert.equal(await decoded(async () => src.prefetch(OP_BYTES + 10, OP_BYTES)), 2);
+  let got: Buffer = Buffer.alloc(0);
+  assert.equal(await decoded(async () => (got = await src.read(OP_BYTES, 2 * OP_BYTES))), 0);
+  assert.ok(got.equals(data.subarray(OP_BYTES, 3 * OP_BYTES)));
+  // Past the end, and of nothing: no decode, no error.
+  assert.equal(await decoded(async () => (src.prefetch(OPS * OP_BYTES + 5, 100), src.prefetch(0, 0))), 0);
+  const off = partition(new DecodePool(2), false).src;
+  assert.equal(await decoded(async () => off.prefetch(0, 3 * OP_BYTES)), 0);
+});

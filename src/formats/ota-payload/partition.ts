@@ -166,6 +166,26 @@ export class PartitionSource implements RandomSource {
     return p;
   }
 
+  /** Starts decoding the operations [offset, offset + length) needs on spare threads (when every byte will be read anyway). */
+  prefetch(offset: number, length: number): void {
+    if (!this.speculative) return;
+    const end = Math.min(this.size, offset + length);
+    for (let i = this.firstSegment(Math.max(0, offset)); i < this.segments.length && this.segments[i].start < end; i++) {
+      if (this.pool.spare < 1) return;
+      this.decodeAside(this.ops[this.segments[i].op]);
+    }
+  }
+
+  /** A compressed operation decoded into the cache, not awaited (a damaged one is reported by the read that needs it). */
+  private decodeAside(op: OpPlan): void {
+    if (op.kind === 'raw' || op.kind === 'zero' || op.kind === 'computed' || op.outBytes > WORKER_JOB_MAX || op.dataLength > WORKER_JOB_MAX) return;
+    const key = `${this.id}:${op.index}`;
+    if (cache.get(key) || inflight.has(key)) return;
+    const p = this.decodeOpNow(op, true).finally(() => inflight.delete(key));
+    p.catch(() => {});
+    inflight.set(key, p);
+  }
+
   /** The next compressed operation after `op`, decoded into the cache when a thread is spare. */
   private speculate(op: OpPlan): void {
     if (!this.speculative || this.pool.spare < 1) return;
@@ -181,12 +201,7 @@ export class PartitionSource implements RandomSource {
       }
     }
     const next = this.after.get(op);
-    if (!next || next.outBytes > WORKER_JOB_MAX || next.dataLength > WORKER_JOB_MAX) return;
-    const key = `${this.id}:${next.index}`;
-    if (cache.get(key) || inflight.has(key)) return;
-    const p = this.decodeOpNow(next, true).finally(() => inflight.delete(key));
-    p.catch(() => {}); // a damaged operation is reported by the read that needs it
-    inflight.set(key, p);
+    if (next) this.decodeAside(next);
   }
 
   private async decodeOpNow(op: OpPlan, keep: boolean, signal?: AbortSignal): Promise<Buffer> {
