@@ -7,7 +7,7 @@
  */
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { PartitionSource, partitionReadStats, type OpPlan, type Segment } from '../../src/formats/ota-payload/partition';
+import { PartitionSource, decodesSettled, partitionReadStats, type OpPlan, type Segment } from '../../src/formats/ota-payload/partition';
 import { DecodePool } from '../../src/formats/ota-payload/pool';
 import { BufferSource } from '../../src/io/source';
 import { xzStored } from '../../fixtures/builders/payload';
@@ -37,8 +37,8 @@ function partition(pool: DecodePool, speculative: boolean): { src: PartitionSour
 const decoded = async (fn: () => Promise<unknown>): Promise<number> => {
   const before = partitionReadStats.operations;
   await fn();
-  // A decode started beside the read settles on its own thread.
-  await new Promise((r) => setTimeout(r, 200));
+  // A decode started beside the read settles on its own thread: waited for, not timed.
+  await decodesSettled();
   return partitionReadStats.operations - before;
 };
 

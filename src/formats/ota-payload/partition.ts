@@ -86,6 +86,11 @@ const cache = new DecodedCache(32 * 1024 * 1024);
 /** Decodes under way for random reads, so two reads of one operation decode it once. */
 const inflight = new Map<string, Promise<Buffer>>();
 
+/** Settles once every decode under way for random reads, hints and read-ahead has (for tests and measurements). */
+export async function decodesSettled(): Promise<void> {
+  while (inflight.size) await Promise.allSettled([...inflight.values()]);
+}
+
 /**
  * Operations this process has read for partitions (decoded whole, streamed,
  * or REPLACE data read in place; cache hits not counted) and the bytes they
