@@ -1,14 +1,15 @@
 /**
- * The kernel's banner and appended device trees are found in one pass over
- * the kernel in order (scanKernel, appendedTreesIn), without holding it in
- * memory; the answers must be those of the whole-buffer search
- * (findBanner, appendedTrees) on the same bytes, wherever a banner, an FDT
- * magic or a tree falls relative to the 1 MiB pieces a scan reads.
+ * The kernel's banner and the FDT magics its appended trees start from are
+ * found in one pass over the kernel in order (scanKernel), without holding
+ * it in memory; the answers must be those of the whole-buffer search
+ * (findBanner, fdtMagicOffsets, then appendedTrees) on the same bytes,
+ * wherever a banner, an FDT magic or a tree falls relative to the 1 MiB
+ * pieces a scan reads.
  */
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { scanKernel, findBanner } from '../../src/formats/linux-kernel';
-import { appendedTrees, appendedTreesIn } from '../../src/formats/fdt';
+import { appendedTrees, fdtMagicOffsets } from '../../src/formats/fdt';
 import { BufferSource, STREAM_CHUNK } from '../../src/io/source';
 import { buildFdt } from '../../fixtures/builders/fdt';
 import { pseudoRandom } from '../../fixtures/builders/data';
@@ -29,7 +30,7 @@ function kernel(seed: number, opts: { bannerAt: number; strayAt: number[]; trees
   return Buffer.concat([body, ...opts.trees.flatMap((t) => [t, Buffer.alloc(opts.pad)])]);
 }
 
-test('scanKernel and appendedTreesIn agree with findBanner and appendedTrees wherever the banner, magics and trees fall', async () => {
+test('scanKernel agrees with findBanner and the whole-buffer FDT magics wherever the banner, magics and trees fall', async () => {
   const a = buildFdt({ name: '', props: { model: 'board A', compatible: ['acme,a'] }, children: [{ name: 'chosen', props: { bootargs: 'console=ttyS0' } }] });
   const b = buildFdt({ name: '', props: { model: 'board B', compatible: ['acme,b'] } });
   const boundary = STREAM_CHUNK;
@@ -51,8 +52,8 @@ test('scanKernel and appendedTreesIn agree with findBanner and appendedTrees whe
       const scan = await scanKernel(src, from);
       assert.equal(scan.banner, findBanner(bytes), `banner, case ${seed - 1}`);
       assert.ok(scan.banner?.startsWith('Linux version 6.1.57'), 'the real banner, not the format string');
-      const want = appendedTrees(bytes, from);
-      const got = await appendedTreesIn(src, scan.candidates);
+      const want = await appendedTrees(new BufferSource(bytes, 'Image'), fdtMagicOffsets(bytes, from));
+      const got = await appendedTrees(src, scan.candidates);
       assert.deepEqual(got, want, `trees, case ${seed - 1}, from ${from}`);
       assert.equal(got?.trees.length ?? 0, c.trees.length);
       for (const at of c.strayAt) if (at >= from) assert.ok(scan.candidates.includes(at), `stray magic at ${at} is tried`);

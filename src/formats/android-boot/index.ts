@@ -7,8 +7,8 @@ import { phrases, labelled, cut, sized, counted, num } from '../summary';
  * SEANDROIDENFORCE, GKI certificate) are described.
  */
 import { createHash } from 'node:crypto';
-import { appendedTrees } from '../fdt';
-import { SliceSource, type RandomSource } from '../../io/source';
+import { appendedTrees, fdtMagicOffsets } from '../fdt';
+import { BufferSource, SliceSource, type RandomSource } from '../../io/source';
 import type { RangeTap } from '../../io/digest-set';
 import type { ChildSpec, ContainerHandler, ContainerResult } from '../types';
 import type { Fact } from '../../report/model';
@@ -215,7 +215,7 @@ async function dtbsAfterCompressedKernel(src: RandomSource, offset: number, size
   const tailLen = Math.min(size, APPENDED_DTB_TAIL);
   const tailAt = offset + size - tailLen;
   const tail = await src.read(tailAt, tailLen);
-  const found = appendedTrees(tail, 0);
+  const found = await appendedTrees(new BufferSource(tail, 'kernel'), fdtMagicOffsets(tail, 0));
   if (!found) return [];
   extra.appendedDtbs = found.trees.length;
   extra.compressedKernelSize = tailAt + found.start - offset;

@@ -9,7 +9,7 @@
  * are capped.
  */
 import type { ChildSpec, ContainerHandler } from '../types';
-import { SliceSource, type RandomSource } from '../../io/source';
+import { BufferSource, SliceSource, type RandomSource } from '../../io/source';
 import type { Fact } from '../../report/model';
 import { declaration } from '../../compat/declarations';
 
@@ -218,44 +218,15 @@ export interface TreeChain {
   capped: boolean;
 }
 
-/** Trees back to back from `start` (zero padding between and after them skipped), as dtb.img and appended DTBs lay them out. */
-export function chainedTrees(b: Buffer, start: number): TreeChain {
-  const trees: { offset: number; size: number }[] = [];
-  let pos = start;
-  while (pos < b.length) {
-    while (pos < b.length && b[pos] === 0) pos++;
-    if (pos >= b.length) break;
-    const size = plausibleFdtAt(b, pos);
-    if (size === null) return { trees, leftoverAt: pos, capped: false };
-    if (trees.length >= MAX_APPENDED) return { trees, leftoverAt: null, capped: true };
-    trees.push({ offset: pos, size });
-    pos += size;
-  }
-  return { trees, leftoverAt: null, capped: false };
-}
-
-/**
- * Trees appended after other data (a kernel `Image-dtb` / `zImage-dtb`):
- * the first plausible header from which trees follow each other to the end
- * of the bytes (zero padding allowed). A d00dfeed inside the kernel's code
- * (the arm zImage checks for that magic) does not start such a chain.
- */
-export function appendedTrees(b: Buffer, from: number): (TreeChain & { start: number }) | null {
-  const magic = Buffer.from([0xd0, 0x0d, 0xfe, 0xed]);
-  let tried = 0;
-  for (let at = b.indexOf(magic, from); at >= 0 && tried < MAX_MAGIC_TRIES; at = b.indexOf(magic, at + 1), tried++) {
-    if (plausibleFdtAt(b, at) === null) continue;
-    const chain = chainedTrees(b, at);
-    if (chain.leftoverAt === null && chain.trees.length > 0) return { ...chain, start: at };
-  }
-  return null;
-}
-
-/** Zero bytes read at a time while skipping the padding between trees in a source. */
+/** Zero bytes read at a time while skipping the padding between trees. */
 const PAD_WINDOW = 64 * 1024;
 
-/** chainedTrees over a source, reading only headers and padding: the same answer as on the source's bytes in memory. */
-export async function chainedTreesIn(src: RandomSource, start: number): Promise<TreeChain> {
+/**
+ * Trees back to back from `start` (zero padding between and after them
+ * skipped), as dtb.img and appended DTBs lay them out. Only the headers and
+ * the padding are read.
+ */
+export async function chainedTrees(src: RandomSource, start: number): Promise<TreeChain> {
   const trees: { offset: number; size: number }[] = [];
   let pos = start;
   while (pos < src.size) {
@@ -279,16 +250,27 @@ export async function chainedTreesIn(src: RandomSource, start: number): Promise<
   return { trees, leftoverAt: null, capped: false };
 }
 
+/** The offsets of the FDT magic in `b` from `from`, in order, as many as appendedTrees tries. */
+export function fdtMagicOffsets(b: Buffer, from: number): number[] {
+  const magic = Buffer.from([0xd0, 0x0d, 0xfe, 0xed]);
+  const out: number[] = [];
+  for (let at = b.indexOf(magic, from); at >= 0 && out.length < MAX_MAGIC_TRIES; at = b.indexOf(magic, at + 1)) out.push(at);
+  return out;
+}
+
 /**
- * appendedTrees over a source whose FDT magic offsets (`candidates`, in
- * order, at most the 4096 appendedTrees tries) a scan has already found:
- * the bytes are never all in memory at once.
+ * Trees appended after other data (a kernel `Image-dtb` / `zImage-dtb`):
+ * the first plausible header, among the FDT magic offsets given (in order:
+ * fdtMagicOffsets, or a scan that found them), from which trees follow each
+ * other to the end of the source (zero padding allowed). A d00dfeed inside
+ * the kernel's code (the arm zImage checks for that magic) does not start
+ * such a chain.
  */
-export async function appendedTreesIn(src: RandomSource, candidates: readonly number[]): Promise<(TreeChain & { start: number }) | null> {
+export async function appendedTrees(src: RandomSource, candidates: readonly number[]): Promise<(TreeChain & { start: number }) | null> {
   for (const at of candidates.slice(0, MAX_MAGIC_TRIES)) {
     const head = await src.read(at, Math.min(HEADER_MIN, Math.max(0, src.size - at)));
     if (head.length < HEADER_MIN || plausibleFdtAt(head, 0, src.size - at) === null) continue;
-    const chain = await chainedTreesIn(src, at);
+    const chain = await chainedTrees(src, at);
     if (chain.leftoverAt === null && chain.trees.length > 0) return { ...chain, start: at };
   }
   return null;
@@ -321,7 +303,7 @@ export const fdtHandler: ContainerHandler = {
     const children: ChildSpec[] = [];
     if (total < bytes.length) {
       // A dtb.img of several trees: the first is this artifact, the others its children 1.dtb, 2.dtb...
-      const chain = chainedTrees(bytes, total);
+      const chain = await chainedTrees(new BufferSource(bytes, 'dtb'), total);
       children.push(...treeChildren(src, chain.trees, 1));
       if (chain.trees.length) info.trees = chain.trees.length + 1;
       if (chain.capped) ctx.fact({ kind: 'budget', message: `more than ${MAX_APPENDED} trees follow the first; the rest are not listed` });

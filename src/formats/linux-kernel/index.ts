@@ -12,8 +12,8 @@
  */
 import { gunzipSync } from 'node:zlib';
 import type { ContainerHandler } from '../types';
-import { appendedTreesIn, chainedTrees, treeChildren, MAX_MAGIC_TRIES } from '../fdt';
-import { scanRange, type RandomSource } from '../../io/source';
+import { appendedTrees, chainedTrees, treeChildren, MAX_MAGIC_TRIES } from '../fdt';
+import { BufferSource, scanRange, type RandomSource } from '../../io/source';
 
 /** Kernels larger than this are hashed but not searched for their banner. */
 const MAX_KERNEL = 96 << 20;
@@ -126,13 +126,13 @@ export const linuxKernelHandler: ContainerHandler = {
       // zImage header: start and end load addresses at 0x28 and 0x2c; their difference is the zImage's size.
       const end = bytes.readUInt32LE(0x2c) - bytes.readUInt32LE(0x28);
       if (end > 0 && end < bytes.length) {
-        const chain = chainedTrees(bytes, end);
+        const chain = await chainedTrees(new BufferSource(bytes, 'zImage'), end);
         if (chain.leftoverAt === null) trees = chain.trees;
       }
     } else {
       const scan = await scanKernel(src, kind === 'raw' ? 0 : 64);
       banner = scan.banner;
-      const found = await appendedTreesIn(src, scan.candidates);
+      const found = await appendedTrees(src, scan.candidates);
       if (found) trees = found.trees;
     }
     const info: Record<string, unknown> = { kernelFormat: kind, linuxVersion: banner ?? undefined };
