@@ -466,11 +466,8 @@ export class Ext4Fs {
       if (!raw || raw.length < 0x28 + 60 || raw.readUInt16LE(0x28) !== EXTENT_MAGIC || raw.readUInt16LE(0x28 + 6) !== 0) continue;
       const entries = Math.min(4, raw.readUInt16LE(0x28 + 2));
       for (let i = 0; i < entries; i++) {
-        const at = 0x28 + 12 + 12 * i;
-        const len = raw.readUInt16LE(at + 4);
-        const phys = raw.readUInt16LE(at + 6) * 2 ** 32 + raw.readUInt32LE(at + 8);
-        if (len === 0 || len > 32768 || phys >= sb.blocksCount) continue;
-        blocks.add(phys);
+        const e = leafExtent(raw.subarray(0x28 + 12 + 12 * i, 0x28 + 24 + 12 * i));
+        if (e.length > 0 && !e.zero && e.physical < sb.blocksCount) blocks.add(e.physical);
       }
     }
     for (const b of blocks) hint(b * bs, bs);
@@ -598,17 +595,15 @@ export class Ext4Fs {
       for (let i = 0; i < entries; i++) {
         const e = node.subarray(12 + 12 * i, 24 + 12 * i);
         if (d === 0) {
-          let len = e.readUInt16LE(4);
-          const zero = len > 32768;
-          if (zero) len -= 32768;
-          const start = e.readUInt16LE(6) * 2 ** 32 + e.readUInt32LE(8);
+          const ext = leafExtent(e);
+          const { length: len, physical: start } = ext;
           if (len === 0) continue;
           if (start + len > this.sb.blocksCount || start < this.sb.firstDataBlock) {
             this.problem({ kind: 'fs-invalid', message: `inode ${ino.ino}: extent of ${len} blocks at block ${start} runs past the end of the ${this.sb.blocksCount}-block file system` });
             continue;
           }
           if (runs.length >= EXT4_LIMITS.maxRuns) throw new FormatError(`inode ${ino.ino} has more than ${EXT4_LIMITS.maxRuns} extents`, undefined, 'fs-invalid');
-          runs.push({ logical: e.readUInt32LE(0), physical: start, length: len, zero });
+          runs.push(ext);
         } else {
           const child = e.readUInt16LE(8) * 2 ** 32 + e.readUInt32LE(4);
           if (!this.blockOk(child, `inode ${ino.ino}'s extent index`)) continue;
@@ -933,6 +928,13 @@ export class Ext4Fs {
     r.complete = true;
     return r;
   }
+}
+
+/** A leaf extent entry (12 bytes): its blocks; a length over 32768 marks an uninitialized extent, which reads as zeros. */
+function leafExtent(e: Buffer): { logical: number; physical: number; length: number; zero: boolean } {
+  const raw = e.readUInt16LE(4);
+  const zero = raw > 32768;
+  return { logical: e.readUInt32LE(0), physical: e.readUInt16LE(6) * 2 ** 32 + e.readUInt32LE(8), length: zero ? raw - 32768 : raw, zero };
 }
 
 /** Directories next in the walk's queue whose blocks are hinted to the source. */
