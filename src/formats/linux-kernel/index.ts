@@ -12,7 +12,7 @@
  */
 import { gunzipSync } from 'node:zlib';
 import type { ContainerHandler } from '../types';
-import { appendedTrees, chainedTrees, treeChildren, MAX_MAGIC_TRIES } from '../fdt';
+import { appendedTrees, chainedTrees, fdtMagicOffsets, treeChildren, MAX_MAGIC_TRIES } from '../fdt';
 import { BufferSource, scanRange, type RandomSource } from '../../io/source';
 
 /** Kernels larger than this are hashed but not searched for their banner. */
@@ -45,7 +45,6 @@ export function findBanner(b: Buffer): string | null {
   return null;
 }
 
-const FDT_MAGIC = Buffer.from([0xd0, 0x0d, 0xfe, 0xed]);
 /** Bytes after a banner's start that bannerAt looks at (512), with room to spare. */
 const BANNER_REACH = BANNER.length + 512;
 
@@ -68,8 +67,9 @@ export async function scanKernel(src: RandomSource, from: number): Promise<{ ban
     if (!banner) {
       for (let at = b.indexOf(BANNER); at >= 0 && at < limit && !banner; at = b.indexOf(BANNER, at + 1)) banner = bannerAt(b.subarray(0, Math.min(n, at + BANNER_REACH)), at);
     }
-    if (candidates.length < MAX_MAGIC_TRIES) {
-      for (let at = b.indexOf(FDT_MAGIC, Math.max(0, from - bufStart)); at >= 0 && at < limit && candidates.length < MAX_MAGIC_TRIES; at = b.indexOf(FDT_MAGIC, at + 1)) candidates.push(bufStart + at);
+    for (const at of fdtMagicOffsets(b, Math.max(0, from - bufStart))) {
+      if (at >= limit || candidates.length >= MAX_MAGIC_TRIES) break;
+      candidates.push(bufStart + at);
     }
     return limit;
   };
