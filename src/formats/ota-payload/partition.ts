@@ -162,12 +162,17 @@ export class PartitionSource implements RandomSource {
     const hit = cache.get(key);
     if (hit) return Promise.resolve(hit);
     if (!keep) return inflight.get(key) ?? this.decodeOpNow(op, false, signal);
-    let p = inflight.get(key);
-    if (!p) {
-      p = this.decodeOpNow(op, true).finally(() => inflight.delete(key));
-      inflight.set(key, p);
-      this.speculate(op);
-    }
+    const p = inflight.get(key);
+    if (p) return p;
+    const started = this.decodeShared(op, key);
+    this.speculate(op);
+    return started;
+  }
+
+  /** Decodes an operation into the cache, registered under way so that another read of it waits for this decode. */
+  private decodeShared(op: OpPlan, key: string): Promise<Buffer> {
+    const p = this.decodeOpNow(op, true).finally(() => inflight.delete(key));
+    inflight.set(key, p);
     return p;
   }
 
@@ -186,9 +191,7 @@ export class PartitionSource implements RandomSource {
     if (op.kind === 'raw' || op.kind === 'zero' || op.kind === 'computed' || op.outBytes > WORKER_JOB_MAX || op.dataLength > WORKER_JOB_MAX) return;
     const key = `${this.id}:${op.index}`;
     if (cache.get(key) || inflight.has(key)) return;
-    const p = this.decodeOpNow(op, true).finally(() => inflight.delete(key));
-    p.catch(() => {});
-    inflight.set(key, p);
+    this.decodeShared(op, key).catch(() => {});
   }
 
   /** The next compressed operation after `op`, decoded into the cache when a thread is spare. */
