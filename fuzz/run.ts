@@ -19,6 +19,10 @@ import { fileURLToPath } from 'node:url';
 import { loadTargets, scheduler, type Target } from './targets';
 import { generateCase, runCase, stage, INTERNAL_TEXT, type CaseResult, type Failure } from './case';
 import { minimise } from './minimise';
+import { readRing } from '../src/io/source';
+import { hashPool } from '../src/io/hash-pool';
+import { decodePool } from '../src/formats/ota-payload/pool';
+import { decodesInFlight } from '../src/formats/ota-payload/partition';
 
 const ROOT = resolve(__dirname, '..', '..');
 
@@ -184,9 +188,13 @@ function selectTargets(all: Target[], c: FuzzConfig): Target[] {
 
 // ---------------------------------------------------------------- worker
 
-type ToWorker = { t: 'run'; cases: number[] } | { t: 'stop' };
+type ToWorker = { t: 'run'; cases: number[] } | { t: 'stop' } | { t: 'diag' };
 type FromWorker =
-  { t: 'ready' } | { t: 'start'; i: number } | { t: 'beat' } | { t: 'done'; i: number; target: string; format: string; bytes: number; r: Omit<CaseResult, 'failure'>; failure?: Failure; saved?: string; how: string };
+  | { t: 'ready' }
+  | { t: 'start'; i: number }
+  | { t: 'beat' }
+  | { t: 'diag'; state: string }
+  | { t: 'done'; i: number; target: string; format: string; bytes: number; r: Omit<CaseResult, 'failure'>; failure?: Failure; saved?: string; how: string };
 
 /** The failure's signature: its kind and message with numbers, hex and quoted names taken out (one saved reproducer per bug, not per case). */
 function signature(target: Target, f: Failure): string {
@@ -198,15 +206,22 @@ function signature(target: Target, f: Failure): string {
 }
 
 async function worker(c: FuzzConfig): Promise<void> {
-  const all = selectTargets(await loadTargets({ corpus: c.corpus }), c);
-  const donors = all.map((t) => t.stages[t.stages.length - 1]);
+  const every = await loadTargets({ corpus: c.corpus });
+  const all = selectTargets(every, c);
+  // Splices take from every target, whichever are selected, so a case replayed with --target is the same bytes.
+  const donors = every.map((t) => t.stages[t.stages.length - 1]);
   const targetOf = scheduler(all);
   const scratch = mkdtempSync(join(tmpdir(), 'romscope-fuzz-'));
   const send = (m: FromWorker) => process.send!(m);
   // Ctrl-C reaches the whole process group: the supervisor decides (finish the batch, or stop at once on a second Ctrl-C), not the worker.
   process.on('SIGINT', () => undefined);
   const saved = new Map<string, number>();
+  let phase = 'idle';
   const onMessage = async (m: ToWorker): Promise<void> => {
+    if (m.t === 'diag') {
+      send({ t: 'diag', state: `${phase}; ${internalState()}` });
+      return;
+    }
     if (m.t === 'stop') {
       rmSync(scratch, { recursive: true, force: true });
       process.exit(0);
@@ -214,7 +229,10 @@ async function worker(c: FuzzConfig): Promise<void> {
     for (const i of m.cases) {
       send({ t: 'start', i });
       const target = targetOf(i);
+      phase = `case ${i}: generating`;
       const input = await generateCase(c.seed, i, target, donors);
+      phase = `case ${i}: inspecting`;
+      await testStall(i);
       const o = { timeLimit: c.timeLimit, heapLimit: c.heapMiB * 2 ** 20, extract: c.extractEvery > 0 && i % c.extractEvery === 0, scratch };
       const check = (b: Buffer) => (c.isolate ? runIsolated(stage(scratch, target.name, b), c) : runCase(stage(scratch, target.name, b), o));
       const r = await check(input.bytes);
@@ -228,6 +246,7 @@ async function worker(c: FuzzConfig): Promise<void> {
         if (n <= 3) {
           let min: { bytes: Buffer; attempts: number } | undefined;
           if (n === 1 && failure.kind !== 'memory') {
+            phase = `case ${i}: minimising a ${failure.kind} failure`;
             min = await minimise(input.bytes, async (b) => (await check(b)).failure?.kind === failure.kind, {
               maxAttempts: 400,
               deadline: Date.now() + c.minimiseSeconds * 1000,
@@ -237,12 +256,51 @@ async function worker(c: FuzzConfig): Promise<void> {
           where = saveFailure(c, i, target, input.bytes, input.how, failure, min);
         }
       }
+      phase = 'idle';
       send({ t: 'done', i, target: target.id, format: target.format === 'nested' ? target.id : target.format, bytes: input.bytes.length, r: rest, failure, saved: where, how: input.how });
     }
     send({ t: 'ready' });
   };
   process.on('message', (m: ToWorker) => void onMessage(m));
   send({ t: 'ready' });
+}
+
+/**
+ * For the watchdog's own test: ROMSCOPE_FUZZ_TEST_STALL="<case>:busy,<case>:wait" makes those cases spin
+ * (the event loop blocked) or wait forever (the event loop free), as a hung parser would.
+ */
+async function testStall(i: number): Promise<void> {
+  for (const x of (process.env.ROMSCOPE_FUZZ_TEST_STALL ?? '').split(',')) {
+    const [k, how] = x.split(':');
+    if (k === '' || Number(k) !== i) continue;
+    if (how === 'busy') for (;;) spinForATestStall();
+    if (how === 'wait') await new Promise<void>(() => undefined);
+  }
+}
+
+function spinForATestStall(): void {
+  const end = Date.now() + 1000;
+  while (Date.now() < end);
+}
+
+/**
+ * The shared state a case can leave behind or wait on, for a hang's report: read-ring slots held, hashing and
+ * decode threads at work, payload decodes under way, memory, and what keeps the event loop busy.
+ */
+function internalState(): string {
+  const hash = hashPool()?.stats() ?? [];
+  const dec = decodePool().stats();
+  const mem = process.memoryUsage();
+  const res = new Map<string, number>();
+  for (const r of process.getActiveResourcesInfo()) res.set(r, (res.get(r) ?? 0) + 1);
+  return [
+    `read ring ${readRing().inUse}/${readRing().count} slots held`,
+    `hashing threads [${hash.map((t) => `${t.open} open, ${t.outstanding} awaited, ${t.slots} slots`).join('; ')}]`,
+    `decode pool ${dec.threads} threads, ${dec.running} running, ${dec.queued} queued`,
+    `${decodesInFlight()} payload decodes under way`,
+    `heap ${Math.round(mem.heapUsed / 2 ** 20)} MiB, array buffers ${Math.round(mem.arrayBuffers / 2 ** 20)} MiB, RSS ${Math.round(mem.rss / 2 ** 20)} MiB`,
+    `active: ${[...res].map(([k, n]) => `${k} ${n}`).join(', ')}`,
+  ].join('; ');
 }
 
 function safe(s: string): string {
@@ -267,7 +325,7 @@ function saveFailure(c: FuzzConfig, i: number, target: Target, bytes: Buffer, ho
     failure,
     bytes: bytes.length,
     minimised: min ? { bytes: min.bytes.length, attempts: min.attempts } : null,
-    replay: `npm run fuzz -- --seed ${c.seed} --target '${target.id}' --case ${i}${c.isolate ? ' --isolate' : ''}`,
+    replay: `npm run fuzz -- --seed ${c.seed} --target '${target.id}' --case ${i}${c.isolate ? ' --isolate' : ''}${c.corpus ? '' : ' --no-corpus'}`,
     timeLimit: c.timeLimit,
   };
   writeFileSync(join(dir, 'case.json'), JSON.stringify(record, null, 2) + '\n');
@@ -321,11 +379,14 @@ interface WorkerState {
   since: number;
   killedForHang: boolean;
   ended: boolean;
+  /** The worker's answer to the watchdog's 'diag' (none: its event loop did not turn). */
+  diag?: string;
 }
 
 async function supervise(c: FuzzConfig): Promise<number> {
   const started = Date.now();
-  const targets = selectTargets(await loadTargets({ corpus: c.corpus }), c);
+  const every = await loadTargets({ corpus: c.corpus });
+  const targets = selectTargets(every, c);
   if (targets.length === 0) throw new Error('no target matches --format/--target (see --list)');
   mkdirSync(c.out, { recursive: true });
   const targetOf = scheduler(targets);
@@ -351,8 +412,15 @@ async function supervise(c: FuzzConfig): Promise<number> {
   const recordLost = async (w: WorkerState, kind: 'hang' | 'crash', detail: string) => {
     const i = w.current!;
     const target = targetOf(i);
-    const donors = targets.map((t) => t.stages[t.stages.length - 1]);
+    const donors = every.map((t) => t.stages[t.stages.length - 1]);
     const input = await generateCase(c.seed, i, target, donors);
+    if (kind === 'hang') {
+      // Whether the case hangs on its own or only after the cases before it in that worker (state they left behind, or load).
+      const dir = mkdtempSync(join(tmpdir(), 'romscope-fuzz-again-'));
+      const again = await runIsolated(stage(dir, target.name, input.bytes), c);
+      rmSync(dir, { recursive: true, force: true });
+      detail += `; alone in a fresh process: ${again.failure ? `${again.failure.kind} (${again.failure.message.split('\n')[0].slice(0, 160)})` : `done in ${again.ms} ms`}`;
+    }
     const failure: Failure = { kind, message: detail };
     const saved = saveFailure(c, i, target, input.bytes, input.how, failure);
     const t = tally(target.format === 'nested' ? target.id : target.format);
@@ -398,6 +466,7 @@ async function supervise(c: FuzzConfig): Promise<number> {
         w.current = m.i;
         w.since = Date.now();
       } else if (m.t === 'beat') w.since = Date.now();
+      else if (m.t === 'diag') w.diag = m.state;
       else if (m.t === 'done') {
         w.batch = w.batch.filter((x) => x !== m.i);
         w.current = undefined;
@@ -421,7 +490,11 @@ async function supervise(c: FuzzConfig): Promise<number> {
       void (async () => {
         if (!w.ended || w.current !== undefined) {
           if (w.current !== undefined) {
-            await recordLost(w, w.killedForHang ? 'hang' : 'crash', w.killedForHang ? `no result after ${hardLimitMs} ms (watchdog)` : `worker died (exit ${code}, ${signal}): ${errTail.join('').slice(-400).trim()}`);
+            await recordLost(
+              w,
+              w.killedForHang ? 'hang' : 'crash',
+              w.killedForHang ? `no result after ${hardLimitMs} ms (watchdog); ${hangState(w)}` : `worker died (exit ${code}, ${signal}): ${errTail.join('').slice(-400).trim()}`,
+            );
             requeue.push(...w.batch.filter((x) => x !== w.current));
           } else requeue.push(...w.batch);
           if (next < total || requeue.length) return spawnWorker(id);
@@ -452,8 +525,15 @@ async function supervise(c: FuzzConfig): Promise<number> {
       if (w.ended || w.current === undefined || w.killedForHang) continue;
       // A heartbeat comes with each minimisation attempt: a case gets the hard limit, and so does each attempt.
       if (Date.now() - w.since > hardLimitMs) {
+        // Before the kill, the worker's own account of its state, for the hang's record (no answer: its event loop is blocked).
         w.killedForHang = true;
-        w.proc.kill('SIGKILL');
+        try {
+          w.proc.send({ t: 'diag' } satisfies ToWorker);
+        } catch {
+          // already gone
+        }
+        const p = w.proc;
+        setTimeout(() => p.kill('SIGKILL'), 3000).unref();
       }
     }
   }, 1000);
@@ -504,6 +584,11 @@ interface V8Range {
   startOffset: number;
   endOffset: number;
   count: number;
+}
+
+/** What a hung worker was doing: its answer to 'diag' (its event loop turned, so it was waiting on something), or none (it was busy). */
+function hangState(w: WorkerState): string {
+  return w.diag ? `the worker answered: ${w.diag}` : 'the worker did not answer (its event loop was blocked)';
 }
 
 /** Share of each area's code (dist/src/formats/<id>, dist/src/<dir>) that ran, from NODE_V8_COVERAGE files (merged over workers); bytes of the compiled JavaScript. */

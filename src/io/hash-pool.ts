@@ -84,6 +84,11 @@ export class HashPool {
     while (this.threads.length < Math.min(count, this.size) && this.spawn());
   }
 
+  /** What the pool is doing now (the fuzz harness's watchdog reports it with a hang): per thread, digests open, replies awaited and ring slots held. */
+  stats(): { open: number; outstanding: number; slots: number }[] {
+    return this.threads.map((t) => ({ open: t.open, outstanding: t.outstanding, slots: t.slots.size }));
+  }
+
   /** A digest computed on one of the pool's threads, which is chosen when its first bytes arrive. */
   digest(algo: string): RemoteDigest {
     return new RemoteDigest(this, algo);

@@ -50,3 +50,30 @@ test('the minimiser shrinks an input while it keeps failing', async () => {
   assert.ok(bytes.includes('BUG'));
   assert.ok(bytes.length <= 8, `minimised to ${bytes.length} bytes`);
 });
+
+test('the fuzz watchdog records a hang with what the worker was doing, and whether the case hangs alone', (t) => {
+  const out = tempDir(t);
+  // Case 0 spins (its worker's event loop is blocked); case 25, in the other worker's batch, waits forever (the loop turns).
+  const r = spawnSync(process.execPath, [join(ROOT, 'dist', 'fuzz', 'run.js'), '--cases', '27', '--jobs', '2', '--time-limit', '1', '--seed', '5', '--no-corpus', '--out', out, '--json', '--quiet'], {
+    encoding: 'utf8',
+    timeout: 5 * 60_000,
+    env: { ...process.env, ROMSCOPE_FUZZ_TEST_STALL: '0:busy,25:wait' },
+  });
+  assert.equal(r.error, undefined, String(r.error));
+  assert.equal(r.status, 1, r.stderr);
+  const summary = JSON.parse(r.stdout) as { cases: number; failures: { kind: string; case: number; message: string }[] };
+  assert.equal(summary.cases, 27);
+  const byCase = new Map(summary.failures.map((f) => [f.case, f]));
+  assert.deepEqual(
+    [...byCase.keys()].sort((a, b) => a - b),
+    [0, 25],
+  );
+  assert.equal(byCase.get(0)!.kind, 'hang');
+  assert.match(byCase.get(0)!.message, /^no result after 17000 ms \(watchdog\); the worker did not answer \(its event loop was blocked\); alone in a fresh process: done in \d+ ms$/);
+  assert.equal(byCase.get(25)!.kind, 'hang');
+  assert.match(
+    byCase.get(25)!.message,
+    /the worker answered: case 25: inspecting; read ring 0\/16 slots held; hashing threads \[[^\]]*\]; decode pool \d+ threads, 0 running, 0 queued; 0 payload decodes under way; heap \d+ MiB/,
+  );
+  assert.match(byCase.get(25)!.message, /; alone in a fresh process: done in \d+ ms$/);
+});

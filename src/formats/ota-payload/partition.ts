@@ -86,6 +86,11 @@ const cache = new DecodedCache(32 * 1024 * 1024);
 /** Decodes under way for random reads, so two reads of one operation decode it once. */
 const inflight = new Map<string, Promise<Buffer>>();
 
+/** Decodes under way for random reads, hints and read-ahead (the fuzz harness's watchdog reports it with a hang). */
+export function decodesInFlight(): number {
+  return inflight.size;
+}
+
 /** Settles once every decode under way for random reads, hints and read-ahead has (for tests and measurements). */
 export async function decodesSettled(): Promise<void> {
   while (inflight.size) await Promise.allSettled([...inflight.values()]);

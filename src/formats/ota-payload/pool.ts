@@ -52,6 +52,11 @@ export class DecodePool {
     return this.idle.length + (this.size - this.spawned) - this.queue.length;
   }
 
+  /** What the pool is doing now (the fuzz harness's watchdog reports it with a hang). */
+  stats(): { threads: number; idle: number; running: number; queued: number } {
+    return { threads: this.spawned, idle: this.idle.length, running: this.running.size, queued: this.queue.length };
+  }
+
   /** Whether jobs go to worker threads (which can read blobs from files themselves). */
   get threaded(): boolean {
     return !this.disabled;
