@@ -1,5 +1,5 @@
 import type { DigestSet } from './digest-set';
-import { originOf, scanRange, type RandomSource, type ScanFn, type Source } from './source';
+import { originOf, scanRange, type FileLease, type RandomSource, type ScanFn, type Source } from './source';
 
 /**
  * A container's one hashing pass, driven by its children's reads: every
@@ -55,6 +55,10 @@ export class PassTee implements RandomSource {
 
   fileRange(offset: number, length: number): { fd: number; position: number } | null {
     return this.inner.fileRange?.(offset, length) ?? null;
+  }
+
+  leaseFile(): FileLease | null {
+    return this.inner.leaseFile?.() ?? null;
   }
 
   prefetch(offset: number, length: number): void {

@@ -38,6 +38,14 @@ export interface RandomSource {
    */
   fileRange?(offset: number, length: number): { fd: number; position: number } | null;
   /**
+   * Keeps the file behind `fileRange` open while a reader on another thread
+   * uses its descriptor: the file is not closed (and its descriptor number
+   * not reused for another file) until `release`. `signal` aborts when the
+   * file starts closing, so work not yet started can be dropped. Null once
+   * closing; absent where `fileRange` is.
+   */
+  leaseFile?(): FileLease | null;
+  /**
    * Reads [start, end) once, in order, into reused buffers: each chunk is
    * lent to `fn` and its buffer reused once `fn` has settled (a reader that
    * keeps bytes copies them). Absent when the source has no cheaper way
@@ -50,6 +58,12 @@ export interface RandomSource {
    * throws, never reports; absent where it would gain nothing.
    */
   prefetch?(offset: number, length: number): void;
+}
+
+/** A hold on an open file's descriptor (RandomSource.leaseFile). */
+export interface FileLease {
+  readonly signal: AbortSignal;
+  release(): void;
 }
 
 /**
@@ -224,7 +238,28 @@ export class FileSource implements RandomSource {
     return offset >= 0 && length >= 0 && offset + length <= this.size ? { fd: this.fh.fd, position: offset } : null;
   }
 
-  close(): Promise<void> {
+  private leases = 0;
+  private readonly closing = new AbortController();
+  private drained: (() => void) | null = null;
+
+  leaseFile(): FileLease | null {
+    if (this.closing.signal.aborted) return null;
+    this.leases++;
+    let released = false;
+    return {
+      signal: this.closing.signal,
+      release: () => {
+        if (released) return;
+        released = true;
+        if (--this.leases === 0) this.drained?.();
+      },
+    };
+  }
+
+  /** Closes the file once the readers holding a lease on it have let go (work they had not started is told to drop). */
+  async close(): Promise<void> {
+    this.closing.abort();
+    if (this.leases > 0) await new Promise<void>((r) => (this.drained = r));
     return this.fh.close();
   }
 }
@@ -261,6 +296,10 @@ export class SliceSource implements RandomSource {
   fileRange(offset: number, length: number): { fd: number; position: number } | null {
     if (offset < 0 || length < 0 || offset + length > this.size) return null;
     return this.parent.fileRange?.(this.offset + offset, length) ?? null;
+  }
+
+  leaseFile(): FileLease | null {
+    return this.parent.leaseFile?.() ?? null;
   }
 
   prefetch(offset: number, length: number): void {

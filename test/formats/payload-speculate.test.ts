@@ -9,15 +9,18 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { PartitionSource, decodesSettled, partitionReadStats, type OpPlan, type Segment } from '../../src/formats/ota-payload/partition';
 import { DecodePool } from '../../src/formats/ota-payload/pool';
-import { BufferSource } from '../../src/io/source';
+import { BufferSource, FileSource } from '../../src/io/source';
+import { writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { tempDir } from '../helpers';
 import { xzStored } from '../../fixtures/builders/payload';
 import { pseudoRandom } from '../../fixtures/builders/data';
 
 const OP_BYTES = 64 * 1024;
 const OPS = 6;
 
-/** A partition of OPS REPLACE_XZ operations of OP_BYTES each, over its own payload bytes. */
-function partition(pool: DecodePool, speculative: boolean): { src: PartitionSource; data: Buffer } {
+/** OPS REPLACE_XZ operations of OP_BYTES each: the partition's bytes, the payload's, and the plan. */
+function payloadOps(): { data: Buffer; bytes: Buffer; ops: OpPlan[]; segments: Segment[] } {
   const data = pseudoRandom(OPS * OP_BYTES, 31);
   const blobs: Buffer[] = [];
   const ops: OpPlan[] = [];
@@ -30,8 +33,13 @@ function partition(pool: DecodePool, speculative: boolean): { src: PartitionSour
     blobs.push(blob);
     at += blob.length;
   }
-  const payload = new BufferSource(Buffer.concat(blobs), 'payload.bin');
-  return { src: new PartitionSource('system.img', data.length, payload, ops, segments, pool, null, speculative), data };
+  return { data, bytes: Buffer.concat(blobs), ops, segments };
+}
+
+/** A partition of those operations over its own payload bytes in memory. */
+function partition(pool: DecodePool, speculative: boolean): { src: PartitionSource; data: Buffer } {
+  const { data, bytes, ops, segments } = payloadOps();
+  return { src: new PartitionSource('system.img', data.length, new BufferSource(bytes, 'payload.bin'), ops, segments, pool, null, speculative), data };
 }
 
 const decoded = async (fn: () => Promise<unknown>): Promise<number> => {
@@ -82,4 +90,55 @@ test('payload partition prefetch: a hinted range is decoded on spare threads whe
   assert.equal(await decoded(async () => (src.prefetch(OPS * OP_BYTES + 5, 100), src.prefetch(0, 0))), 0);
   const off = partition(new DecodePool(2), false).src;
   assert.equal(await decoded(async () => off.prefetch(0, 3 * OP_BYTES)), 0);
+});
+
+test('a payload file is closed only after the decodes reading it on other threads have finished', async (t) => {
+  // The payload in a file: the decode threads read the blobs from its descriptor.
+  const { data, bytes, ops, segments } = payloadOps();
+  const file = join(tempDir(t), 'payload.bin');
+  writeFileSync(file, bytes);
+  const fs = await FileSource.open(file);
+  const pool = new DecodePool(2);
+  const src = new PartitionSource('system.img', data.length, fs, ops, segments, pool, null, true);
+  // Two operations start aside (both threads); then the file is closed while they run.
+  src.prefetch(0, 2 * OP_BYTES);
+  assert.equal(pool.stats().running, 2);
+  await fs.close();
+  assert.equal(pool.stats().running, 0, 'close waited for the threads reading the file');
+  await decodesSettled();
+  // Both decodes read the right bytes (had the file gone first, they would have failed and cached nothing).
+  const got = await src.read(0, 2 * OP_BYTES);
+  assert.ok(got.equals(data.subarray(0, 2 * OP_BYTES)));
+  assert.equal(fs.leaseFile(), null, 'no lease once closed');
+});
+
+test('FileSource lease: close waits for release, aborts the lease signal at once; DecodePool drops a queued job whose signal aborts', async (t) => {
+  const file = join(tempDir(t), 'f.bin');
+  writeFileSync(file, Buffer.alloc(100, 1));
+  const fs = await FileSource.open(file);
+  const lease = fs.leaseFile()!;
+  let closed = false;
+  const closing = fs.close().then(() => (closed = true));
+  await new Promise((r) => setTimeout(r, 20));
+  assert.equal(lease.signal.aborted, true);
+  assert.equal(closed, false, 'still open while leased');
+  assert.equal(fs.leaseFile(), null);
+  lease.release();
+  lease.release(); // twice is once
+  await closing;
+  assert.equal(closed, true);
+
+  // One thread busy with a large decode; a job queued behind it is rejected as soon as its signal aborts.
+  const pool = new DecodePool(1);
+  const big = pseudoRandom(24 << 20, 5);
+  let bigDone = false;
+  const running = pool.run('xz', xzStored(big), big.length).then(() => (bigDone = true));
+  const ac = new AbortController();
+  const queued = pool.run('xz', xzStored(Buffer.alloc(10)), 10, { signal: ac.signal });
+  assert.equal(pool.stats().queued, 1);
+  ac.abort();
+  await assert.rejects(queued, /the stream that wanted it stopped/);
+  assert.equal(bigDone, false, 'dropped without waiting for the thread');
+  assert.equal(pool.stats().queued, 0);
+  await running;
 });

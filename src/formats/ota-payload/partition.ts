@@ -229,12 +229,20 @@ export class PartitionSource implements RandomSource {
     let r;
     try {
       // A payload in a file: the worker reads the blob itself (no copy through this thread).
+      // The file stays open while the worker may read it: a decode started aside and outliving the walk
+      // must not read a descriptor that was closed, and perhaps reused for another file, meanwhile.
       const file = this.pool.threaded ? (this.payload.fileRange?.(op.dataStart, op.dataLength) ?? null) : null;
+      const lease = file ? (this.payload.leaseFile?.() ?? null) : null;
       try {
-        r = file ? await this.pool.run(op.kind as Codec, new Uint8Array(0), op.outBytes, { file: { ...file, length: op.dataLength }, signal }) : null;
+        r =
+          file && lease
+            ? await this.pool.run(op.kind as Codec, new Uint8Array(0), op.outBytes, { file: { ...file, length: op.dataLength }, signal: signal ? AbortSignal.any([signal, lease.signal]) : lease.signal })
+            : null;
       } catch (e) {
         if (!(e instanceof ShortReadError)) throw e;
         r = null; // read here instead, which says what is missing
+      } finally {
+        lease?.release();
       }
       if (!r) {
         const blob = await this.readBlob(op);

@@ -15,6 +15,8 @@ import { srcFile } from '../../paths';
 interface Pending {
   job: DecodeJob;
   signal?: AbortSignal;
+  /** Drops the job from the queue when its signal aborts (removed once it starts). */
+  onAbort?: () => void;
   resolve(r: { buffer: Uint8Array; length: number; digests?: JobDigests }): void;
   reject(e: Error): void;
 }
@@ -72,9 +74,23 @@ export class DecodePool {
     const job: DecodeJob = { id: this.nextId++, codec, data, maxOut, file, ...(digests ? { digests } : {}) };
     if (this.disabled) return inThread(job);
     return new Promise((resolve, reject) => {
-      this.queue.push({ job, signal, resolve, reject });
+      const p: Pending = { job, signal, resolve, reject };
+      this.queue.push(p);
+      // A job whose stream stops (or whose file starts closing) while it waits is dropped at once, not when a thread frees.
+      if (signal) {
+        p.onAbort = () => this.drop(p);
+        signal.addEventListener('abort', p.onAbort, { once: true });
+      }
       this.pump();
     });
+  }
+
+  private drop(p: Pending): void {
+    const i = this.queue.indexOf(p);
+    if (i < 0) return;
+    this.queue.splice(i, 1);
+    p.onAbort = undefined;
+    p.reject(new CodecError('not decoded: the stream that wanted it stopped'));
   }
 
   private pump(): void {
@@ -86,6 +102,7 @@ export class DecodePool {
         return;
       }
       const p = this.queue.shift()!;
+      if (p.onAbort) p.signal!.removeEventListener('abort', p.onAbort);
       if (p.signal?.aborted) {
         // Its stream has stopped (and its file may be closed): not started.
         this.idle.push(w);
