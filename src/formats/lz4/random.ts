@@ -19,7 +19,7 @@
  * through `stream` of the source given, so a hashing pass riding on it (a
  * PassTee) sees every byte once.
  */
-import { uncompressSync } from 'lz4-napi';
+import type * as Lz4Napi from 'lz4-napi';
 import { FormatError, TruncatedError, errorMessage } from '../../io/errors';
 import { xxhashApi } from '../../io/hash';
 import { scanRange, type RandomSource } from '../../io/source';
@@ -27,6 +27,17 @@ import type { DecodeContext, RandomView } from '../types';
 import type { Fact } from '../../report/model';
 
 /** More blocks than this (a frame of tiny blocks) is left to the streaming decoder. */
+let lz4napi: typeof Lz4Napi | undefined;
+/**
+ * lz4-napi's block decoder, loaded at the first LZ4 block rather than at start: loading the native
+ * module takes 12 to 22 ms, which every command paid, LZ4 or not.
+ */
+function uncompressSync(data: Buffer, dict?: Buffer): Buffer {
+  // eslint-disable-next-line @typescript-eslint/no-require-imports
+  lz4napi ??= require('lz4-napi') as typeof Lz4Napi;
+  return dict ? lz4napi.uncompressSync(data, dict) : lz4napi.uncompressSync(data);
+}
+
 const MAX_BLOCKS = 1 << 22;
 /** Decoded blocks kept for reads that come back to them. */
 const CACHE_BLOCKS = 4;
