@@ -256,11 +256,16 @@ export class FileSource implements RandomSource {
     };
   }
 
-  /** Closes the file once the readers holding a lease on it have let go (work they had not started is told to drop). */
-  async close(): Promise<void> {
-    this.closing.abort();
-    if (this.leases > 0) await new Promise<void>((r) => (this.drained = r));
-    return this.fh.close();
+  private closed: Promise<void> | null = null;
+
+  /** Closes the file once the readers holding a lease on it have let go (work they had not started is told to drop); every call gets the one close. */
+  close(): Promise<void> {
+    this.closed ??= (async () => {
+      this.closing.abort();
+      if (this.leases > 0) await new Promise<void>((r) => (this.drained = r));
+      await this.fh.close();
+    })();
+    return this.closed;
   }
 }
 

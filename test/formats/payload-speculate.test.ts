@@ -119,6 +119,7 @@ test('FileSource lease: close waits for release, aborts the lease signal at once
   const lease = fs.leaseFile()!;
   let closed = false;
   const closing = fs.close().then(() => (closed = true));
+  const again = fs.close(); // a second close waits for the same release
   await new Promise((r) => setTimeout(r, 20));
   assert.equal(lease.signal.aborted, true);
   assert.equal(closed, false, 'still open while leased');
@@ -126,6 +127,7 @@ test('FileSource lease: close waits for release, aborts the lease signal at once
   lease.release();
   lease.release(); // twice is once
   await closing;
+  await again;
   assert.equal(closed, true);
 
   // One thread busy with a large decode; a job queued behind it is rejected as soon as its signal aborts.
