@@ -140,6 +140,8 @@ test('FileSource lease: close waits for release, aborts the lease signal at once
   assert.equal(pool.stats().queued, 1);
   ac.abort();
   await assert.rejects(queued, /the stream that wanted it stopped/);
+  // A job whose signal has already aborted is not queued at all.
+  await assert.rejects(pool.run('xz', xzStored(Buffer.alloc(10)), 10, { signal: ac.signal }), /the stream that wanted it stopped/);
   assert.equal(bigDone, false, 'dropped without waiting for the thread');
   assert.equal(pool.stats().queued, 0);
   await running;

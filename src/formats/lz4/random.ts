@@ -26,7 +26,6 @@ import { scanRange, type RandomSource } from '../../io/source';
 import type { DecodeContext, RandomView } from '../types';
 import type { Fact } from '../../report/model';
 
-/** More blocks than this (a frame of tiny blocks) is left to the streaming decoder. */
 let lz4napi: typeof Lz4Napi | undefined;
 /**
  * lz4-napi's block decoder, loaded at the first LZ4 block rather than at start: loading the native
@@ -38,6 +37,7 @@ function uncompressSync(data: Buffer, dict?: Buffer): Buffer {
   return dict ? lz4napi.uncompressSync(data, dict) : lz4napi.uncompressSync(data);
 }
 
+/** More blocks than this (a frame of tiny blocks) is left to the streaming decoder. */
 const MAX_BLOCKS = 1 << 22;
 /** Decoded blocks kept for reads that come back to them. */
 const CACHE_BLOCKS = 4;

@@ -73,10 +73,12 @@ export class DecodePool {
     const { file, signal, digests } = opts;
     const job: DecodeJob = { id: this.nextId++, codec, data, maxOut, file, ...(digests ? { digests } : {}) };
     if (this.disabled) return inThread(job);
+    // A job whose stream has stopped (or whose file is closing) is not started; one whose stream stops while it waits
+    // is dropped at once, not when a thread frees.
+    if (signal?.aborted) return Promise.reject(notStarted());
     return new Promise((resolve, reject) => {
       const p: Pending = { job, signal, resolve, reject };
       this.queue.push(p);
-      // A job whose stream stops (or whose file starts closing) while it waits is dropped at once, not when a thread frees.
       if (signal) {
         p.onAbort = () => this.drop(p);
         signal.addEventListener('abort', p.onAbort, { once: true });
@@ -90,7 +92,7 @@ export class DecodePool {
     if (i < 0) return;
     this.queue.splice(i, 1);
     p.onAbort = undefined;
-    p.reject(new CodecError('not decoded: the stream that wanted it stopped'));
+    p.reject(notStarted());
   }
 
   private pump(): void {
@@ -103,12 +105,6 @@ export class DecodePool {
       }
       const p = this.queue.shift()!;
       if (p.onAbort) p.signal!.removeEventListener('abort', p.onAbort);
-      if (p.signal?.aborted) {
-        // Its stream has stopped (and its file may be closed): not started.
-        this.idle.push(w);
-        p.reject(new CodecError('not decoded: the stream that wanted it stopped'));
-        continue;
-      }
       this.running.set(w, p);
       w.ref();
       const d = p.job.data;
@@ -154,6 +150,10 @@ export class DecodePool {
     });
     return w;
   }
+}
+
+function notStarted(): CodecError {
+  return new CodecError('not decoded: the stream that wanted it stopped');
 }
 
 /** A worker could not read a blob where the file was said to hold it: the caller reads it itself (and reports why). */
